@@ -1,0 +1,63 @@
+"""``ganzoo list``: every registered model, loss and dataset, and who provides it."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from ganzoo.registry import KINDS, PLURAL
+
+
+@click.command("list")
+@click.argument("kind", required=False, type=click.Choice([*KINDS, *PLURAL.values()]))
+@click.option("--pattern", "-p", multiple=True, help="Only names matching this fnmatch pattern.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+def list_command(kind: str | None, pattern: tuple[str, ...], as_json: bool) -> None:
+    """List registered models, losses and datasets (optionally one KIND)."""
+    from ganzoo.plugins import get_registry
+
+    registry = get_registry()
+    singular = {p: k for k, p in PLURAL.items()}
+    kinds = [singular.get(kind, kind)] if kind else list(KINDS)
+    selected = [
+        c
+        for k in kinds
+        for c in registry.components(k)
+        if c.name in registry.names(k, list(pattern) or None)
+    ]
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "components": [c.as_dict() for c in selected],
+                    "problems": [vars(p) for p in registry.problems],
+                },
+                indent=2,
+            )
+        )
+        return
+
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    for k in kinds:
+        rows = [c for c in selected if c.kind == k]
+        table = Table(title=PLURAL[k], title_justify="left", show_lines=False)
+        table.add_column("name", style="bold cyan", no_wrap=True)
+        table.add_column("description")
+        table.add_column("family" if k != "dataset" else "shape", no_wrap=True)
+        table.add_column("provided by", no_wrap=True, style="dim")
+        for c in rows:
+            extra = c.family if k != "dataset" else _shape(c.meta.get("shape"))
+            table.add_row(c.name, c.description, extra or "", str(c.provider))
+        console.print(table)
+    for problem in registry.problems:
+        console.print(f"[yellow]Warning:[/] {problem}", highlight=False)
+
+
+def _shape(shape: object) -> str:
+    if isinstance(shape, tuple | list):
+        return "×".join(str(s) for s in shape)
+    return str(shape or "")

@@ -1,0 +1,31 @@
+"""Parsing helpers shared by commands (torch-free)."""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+import click
+
+
+def parse_key_values(option: str, items: tuple[str, ...]) -> dict[str, Any]:
+    """``("hidden_dim=512", "dropout=0.3")`` -> ``{"hidden_dim": 512, "dropout": 0.3}``.
+
+    Values are Python literals where they parse as one (numbers, booleans, tuples), else
+    strings.
+    """
+    result: dict[str, Any] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        key = key.strip().replace("-", "_")
+        if not sep or not key.isidentifier():
+            raise click.UsageError(f"{option} takes KEY=VALUE, got {item!r}")
+        if raw.lower() in ("true", "false"):
+            result[key] = raw.lower() == "true"
+            continue
+        try:
+            value = ast.literal_eval(raw)
+        except (ValueError, SyntaxError):
+            value = raw
+        result[key] = value
+    return result

@@ -1,0 +1,149 @@
+"""``ganzoo train``: compose a model, a loss and a dataset into a run (torch loads lazily)."""
+
+from __future__ import annotations
+
+import click
+
+from ganzoo.cli.options import parse_key_values
+from ganzoo.training.config import DEVICES, TrainConfig
+
+D = TrainConfig()
+
+
+@click.command("train")
+@click.option("--model", "-m", default=D.model, show_default=True, help="Model name (ganzoo list).")
+@click.option(
+    "--loss",
+    "-l",
+    default=None,
+    help="Objective name; default: the model family's own (nonsat for GANs).",
+)
+@click.option("--dataset", "-d", default=D.dataset, show_default=True, help="Dataset name.")
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Where dataset files are (default: $GANZOO_DATA_DIR or ~/.cache/ganzoo/data).",
+)
+@click.option(
+    "--download",
+    is_flag=True,
+    help="Download the dataset if its files are missing (needs internet).",
+)
+@click.option(
+    "--epochs",
+    type=int,
+    default=None,
+    help=f"Passes over the data [default: {TrainConfig.DEFAULT_EPOCHS}].",
+)
+@click.option("--steps", type=int, default=None, help="Generator updates; overrides --epochs.")
+@click.option("--batch-size", "-b", type=int, default=D.batch_size, show_default=True)
+@click.option(
+    "--lr",
+    type=float,
+    default=None,
+    help=f"Adam learning rate [default: the model's, else {TrainConfig.DEFAULT_LR}].",
+)
+@click.option(
+    "--betas", type=(float, float), default=D.betas, show_default=True, help="Adam betas."
+)
+@click.option(
+    "--latent-dim",
+    type=int,
+    default=None,
+    help="Size of z; default: the model's choice for the data.",
+)
+@click.option(
+    "--d-steps",
+    type=int,
+    default=D.d_steps,
+    show_default=True,
+    help="Discriminator updates per generator update (k).",
+)
+@click.option("--seed", type=int, default=D.seed, show_default=True)
+@click.option(
+    "--device", default=D.device, show_default=True, help=f"One of {', '.join(DEVICES)} or cuda:N."
+)
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(),
+    default=None,
+    help="Run folder (must not exist or be empty) [default: runs/<model>-<loss>-<dataset>-<time>].",
+)
+@click.option(
+    "--log-every",
+    type=int,
+    default=D.log_every,
+    show_default=True,
+    help="Steps between metrics log lines.",
+)
+@click.option(
+    "--sample-every",
+    type=int,
+    default=D.sample_every,
+    show_default=True,
+    help="Epochs between sample figures.",
+)
+@click.option(
+    "--checkpoint-every",
+    type=int,
+    default=None,
+    help="Steps between checkpoints [default: once per epoch].",
+)
+@click.option("--keep-checkpoints", type=int, default=D.keep_checkpoints, show_default=True)
+@click.option(
+    "--model-option",
+    "-M",
+    "model_options",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Passed to the model factory (e.g. hidden_dim=512).",
+)
+@click.option(
+    "--loss-option",
+    "-L",
+    "loss_options",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Passed to the loss factory.",
+)
+@click.option(
+    "--dataset-option",
+    "-D",
+    "dataset_options",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Passed to the dataset factory (e.g. image_size=32).",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+def train_command(quiet: bool, model_options, loss_options, dataset_options, **values) -> None:
+    """Train a model and leave a run folder: config, metrics, samples, curves, checkpoints.
+
+    \b
+    Examples:
+      ganzoo train --model vanilla --loss nonsat
+      ganzoo train --model vanilla --dataset gaussian1d --steps 2000
+      ganzoo train --model vanilla --dataset mnist --data-dir ../shared/data --epochs 5
+    """
+    from ganzoo.cli import report_problems
+
+    report_problems()
+    config = TrainConfig(
+        **values,
+        model_options=parse_key_values("--model-option", model_options),
+        loss_options=parse_key_values("--loss-option", loss_options),
+        dataset_options=parse_key_values("--dataset-option", dataset_options),
+    ).validate()
+
+    from rich.console import Console
+
+    from ganzoo.training.loop import train
+
+    console = Console(stderr=True)
+    result = train(config, console=console, progress=not quiet)
+    stats = "  ".join(f"{k}={v:.4f}" for k, v in result.final.items())
+    console.print(
+        f"[green]done[/] {result.steps} steps in {result.seconds:.1f}s  {stats}\n"
+        f"run folder: [bold]{result.run_dir}[/]"
+    )

@@ -1,0 +1,144 @@
+"""What a dataset plugin returns, and how the training loop draws batches from it.
+
+Images live in ``[-1, 1]`` as float32 ``C×H×W``; vector data (the synthetic 1-D and 2-D
+sets) keeps its natural units. Data that fits in memory is decoded once into a tensor and
+batched by index (:class:`TensorSource`); an image folder streams through a ``DataLoader``
+(:class:`StreamingSource`).
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import torch
+from torch.utils.data import DataLoader, Dataset, RandomSampler
+
+SPLITS = ("train", "test")
+
+
+@dataclass(frozen=True)
+class DataInfo:
+    """Shape and kind of a dataset's samples: what a model factory is sized from."""
+
+    name: str
+    shape: tuple[int, ...]
+    kind: str  # "image" (C×H×W in [-1, 1]) or "vector" (D,)
+    num_classes: int | None = None
+
+    @property
+    def dim(self) -> int:
+        """Number of values in one sample."""
+        return math.prod(self.shape)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-friendly form, stored in a run's config."""
+        d = asdict(self)
+        d["shape"] = list(self.shape)
+        return d
+
+
+class DataSource(ABC):
+    """A dataset split the loop can iterate in seeded, shuffled epochs."""
+
+    info: DataInfo
+
+    @abstractmethod
+    def __len__(self) -> int:
+        """Number of samples."""
+
+    @abstractmethod
+    def epoch(self, batch_size: int, generator: torch.Generator) -> Iterator[torch.Tensor]:
+        """Yield the full batches of one epoch in an order drawn from ``generator``."""
+
+    def batches_per_epoch(self, batch_size: int) -> int:
+        """Full batches per epoch (the last partial batch is dropped)."""
+        return len(self) // batch_size
+
+    def to(self, device: torch.device | str) -> DataSource:
+        """A source whose batches are on ``device`` (in-memory sources move once)."""
+        return self
+
+    def density(self, x: torch.Tensor) -> torch.Tensor | None:
+        """The true density p_data(x) where it is known (synthetic data), else ``None``."""
+        return None
+
+
+class TensorSource(DataSource):
+    """A split held in memory as one tensor, batched by index."""
+
+    def __init__(
+        self, info: DataInfo, samples: torch.Tensor, labels: torch.Tensor | None = None
+    ) -> None:
+        if tuple(samples.shape[1:]) != tuple(info.shape):
+            raise ValueError(
+                f"samples have shape {tuple(samples.shape[1:])}, info says {info.shape}"
+            )
+        self.info = info
+        self.samples = samples.float().contiguous()
+        self.labels = labels
+
+    def __len__(self) -> int:
+        return self.samples.shape[0]
+
+    def epoch(self, batch_size: int, generator: torch.Generator) -> Iterator[torch.Tensor]:
+        order = torch.randperm(len(self), generator=generator).to(self.samples.device)
+        for i in range(self.batches_per_epoch(batch_size)):
+            yield self.samples[order[i * batch_size : (i + 1) * batch_size]]
+
+    def to(self, device: torch.device | str) -> TensorSource:
+        if self.samples.device == torch.device(device):
+            return self
+        moved = copy.copy(self)
+        moved.samples = self.samples.to(device)
+        moved.labels = None if self.labels is None else self.labels.to(device)
+        return moved
+
+
+class StreamingSource(DataSource):
+    """A split read from disk batch by batch through a ``DataLoader`` with workers."""
+
+    def __init__(self, info: DataInfo, dataset: Dataset, num_workers: int | None = None) -> None:
+        self.info = info
+        self.dataset = dataset
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+        self.num_workers = min(cores, 2) if num_workers is None else num_workers
+        self.device = torch.device("cpu")
+
+    def __len__(self) -> int:
+        return len(self.dataset)  # type: ignore[arg-type]
+
+    def epoch(self, batch_size: int, generator: torch.Generator) -> Iterator[torch.Tensor]:
+        seed = int(torch.randint(0, 2**62, (1,), generator=generator))
+        sampler = RandomSampler(self.dataset, generator=torch.Generator().manual_seed(seed))
+        loader = DataLoader(
+            self.dataset,
+            batch_size=batch_size,
+            sampler=sampler,
+            drop_last=True,
+            num_workers=self.num_workers,
+            pin_memory=self.device.type == "cuda",
+        )
+        for batch in loader:
+            x = batch[0] if isinstance(batch, list | tuple) else batch
+            yield x.to(self.device, non_blocking=True)
+
+    def to(self, device: torch.device | str) -> StreamingSource:
+        moved = StreamingSource(self.info, self.dataset, self.num_workers)
+        moved.device = torch.device(device)
+        return moved
+
+
+def images_to_unit_range(x: torch.Tensor) -> torch.Tensor:
+    """Map images from ``[-1, 1]`` to ``[0, 1]`` (for saving and metrics)."""
+    return ((x.clamp(-1, 1) + 1) / 2).clamp(0, 1)
+
+
+def uint8_to_model_range(x: torch.Tensor) -> torch.Tensor:
+    """Map uint8 pixels ``0..255`` to float32 in ``[-1, 1]``."""
+    return x.float().div(127.5).sub(1.0)

@@ -1,0 +1,72 @@
+"""The hooks a ganzoo plugin implements: the whole plugin contract, version 1.
+
+A plugin is a module (or object) with functions marked ``@ganzoo.hookimpl``, exposed through
+the ``ganzoo`` entry-point group. Each ``register_*`` hook is handed a ``register``
+callback; an implementation may accept only the arguments it needs. Keep plugin modules
+free of heavy imports (torch): register *import paths* (``"pkg.module:factory"``) so that
+``ganzoo list`` stays fast, and the module loads only when the component is built.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Protocol
+
+import pluggy
+
+if TYPE_CHECKING:
+    import click
+
+PROJECT = "ganzoo"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+#: Version of the hook contract; bumped only on incompatible changes.
+CONTRACT_VERSION = 1
+
+
+class Register(Protocol):
+    """The ``register`` callback handed to every ``register_*`` hook."""
+
+    def __call__(
+        self, name: str, factory: Any, *, description: str | None = None, **meta: Any
+    ) -> None:
+        """Register ``factory`` (a callable or ``"module:attr"`` string) under ``name``."""
+
+
+@hookspec
+def register_models(register: Register) -> None:
+    """Register model factories.
+
+    :param register: ``register(name, factory, description=..., family="adversarial", **meta)``.
+        ``factory(data_info, latent_dim=None, **options)`` returns a model with ``sample(n)``;
+        ``family`` says which objectives it trains with (``"adversarial"``, ``"likelihood"``).
+    """
+
+
+@hookspec
+def register_losses(register: Register) -> None:
+    """Register objectives (losses).
+
+    :param register: ``register(name, factory, description=..., family="adversarial", **meta)``.
+        ``factory(**options)`` returns an objective of that family, e.g. a
+        :class:`ganzoo.losses.AdversarialLoss`.
+    """
+
+
+@hookspec
+def register_datasets(register: Register) -> None:
+    """Register datasets.
+
+    :param register: ``register(name, factory, description=..., shape=(C, H, W), **meta)``.
+        ``factory(root, download=False, split="train", **options)`` returns a
+        :class:`ganzoo.data.DataSource`.
+    """
+
+
+@hookspec
+def register_commands(cli: click.Group) -> None:
+    """Add commands to the ``ganzoo`` CLI.
+
+    :param cli: the top-level click group; call ``cli.add_command(...)`` or decorate with
+        ``@cli.command()``.
+    """

@@ -1,0 +1,183 @@
+"""A run is a folder you can trust: every file is written atomically.
+
+Layout::
+
+    RUN/
+      config.json         resolved configuration, seed and versions
+      metrics.jsonl       one JSON object per logged step
+      samples/            epoch_0001.png, ...: a sample grid (or plot) per epoch
+      loss_curves.png     losses and D outputs over training
+      checkpoints/        step_00000100.pt, ...; LATEST names the newest complete one
+      summary.json        final figures of the run
+
+Writes go to a temporary file in the same folder, then ``os.replace`` moves it into place,
+so a kill at any moment leaves either the old complete file or the new complete one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from ganzoo.errors import GanzooError, UsageError
+
+CONFIG = "config.json"
+METRICS = "metrics.jsonl"
+SUMMARY = "summary.json"
+CHECKPOINTS = "checkpoints"
+LATEST = "LATEST"
+
+
+@contextlib.contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; on success move it onto ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def atomic_write_json(path: Path, obj: Any) -> None:
+    """Write ``obj`` as indented JSON to ``path`` atomically."""
+    atomic_write_text(path, json.dumps(obj, indent=2, sort_keys=True) + "\n")
+
+
+class RunDir:
+    """The folder of one training run."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+
+    @classmethod
+    def check_new(cls, path: Path | str) -> RunDir:
+        """Refuse a path that holds files already (nothing is ever overwritten)."""
+        path = Path(path)
+        if path.exists() and not path.is_dir():
+            raise UsageError(f"--out {path} is a file, not a folder")
+        if path.is_dir() and any(path.iterdir()):
+            raise UsageError(f"--out {path} is not empty; choose a new folder for the run")
+        return cls(path)
+
+    @classmethod
+    def open(cls, path: Path | str) -> RunDir:
+        """An existing run folder; :class:`UsageError` if ``path`` is not one."""
+        run = cls(path)
+        if not run.path.is_dir():
+            raise UsageError(f"{run.path} is not a folder")
+        if not (run.path / CONFIG).is_file():
+            raise UsageError(f"{run.path} is not a ganzoo run (no {CONFIG})")
+        return run
+
+    def create(self) -> None:
+        """Make the folder and its sub-folders."""
+        try:
+            for sub in ("", "samples", CHECKPOINTS):
+                (self.path / sub).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UsageError(f"cannot create run folder {self.path}: {exc.strerror}") from exc
+
+    # --- config, metrics, summary -------------------------------------------------------
+    def write_config(self, config: dict[str, Any]) -> None:
+        """Store the resolved configuration."""
+        atomic_write_json(self.path / CONFIG, config)
+
+    def read_config(self) -> dict[str, Any]:
+        """The stored configuration."""
+        return _read_json(self.path / CONFIG)
+
+    def append_metrics(self, record: dict[str, Any]) -> None:
+        """Append one JSON line to the metrics log and flush it to disk."""
+        with open(self.path / METRICS, "a", encoding="utf-8") as f:
+            f.write(json.dumps(record, sort_keys=True) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+
+    def read_metrics(self) -> list[dict[str, Any]]:
+        """Every complete line of the metrics log (a torn last line is ignored)."""
+        path = self.path / METRICS
+        if not path.exists():
+            return []
+        records = []
+        for line in path.read_text(encoding="utf-8").splitlines():
+            with contextlib.suppress(json.JSONDecodeError):
+                records.append(json.loads(line))
+        return records
+
+    def write_summary(self, summary: dict[str, Any]) -> None:
+        """Store the run's final figures."""
+        atomic_write_json(self.path / SUMMARY, summary)
+
+    def read_summary(self) -> dict[str, Any]:
+        """The run's final figures (empty if the run has not finished)."""
+        path = self.path / SUMMARY
+        return _read_json(path) if path.exists() else {}
+
+    # --- checkpoints -------------------------------------------------------------------
+    def checkpoint_path(self, step: int) -> Path:
+        """Where the checkpoint of ``step`` lives."""
+        return self.path / CHECKPOINTS / f"step_{step:08d}.pt"
+
+    def save_checkpoint(self, state: dict[str, Any], step: int, keep: int) -> Path:
+        """Save ``state`` atomically, mark it newest, keep only the newest ``keep``."""
+        import torch
+
+        path = self.checkpoint_path(step)
+        with atomic_path(path) as tmp:
+            torch.save(state, tmp)
+        atomic_write_text(self.path / CHECKPOINTS / LATEST, path.name + "\n")
+        for old in self.checkpoints()[:-keep]:
+            old.unlink(missing_ok=True)
+        return path
+
+    def checkpoints(self) -> list[Path]:
+        """Checkpoint files, oldest first."""
+        return sorted((self.path / CHECKPOINTS).glob("step_*.pt"))
+
+    def latest_checkpoint(self) -> Path | None:
+        """The newest complete checkpoint, as named by ``LATEST`` (or the newest file)."""
+        marker = self.path / CHECKPOINTS / LATEST
+        if marker.exists():
+            path = self.path / CHECKPOINTS / marker.read_text().strip()
+            if path.exists():
+                return path
+        found = self.checkpoints()
+        return found[-1] if found else None
+
+    def load_checkpoint(self, path: Path | None = None) -> dict[str, Any]:
+        """Load a checkpoint with ``weights_only=True``: no code runs while unpickling."""
+        import torch
+
+        path = path or self.latest_checkpoint()
+        if path is None:
+            raise UsageError(f"{self.path} has no checkpoint")
+        try:
+            return torch.load(path, map_location="cpu", weights_only=True)
+        except Exception as exc:
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise GanzooError(f"cannot load checkpoint {path}: {reason}") from exc
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise UsageError(f"cannot read {path}: {exc}") from exc

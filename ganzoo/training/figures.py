@@ -1,0 +1,163 @@
+"""Figures of a run: sample grids, the 1-D distribution figure, 2-D scatters, loss curves.
+
+Every figure is written atomically (see :mod:`ganzoo.rundir`). matplotlib runs headless.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ganzoo.data import DataSource, images_to_unit_range
+from ganzoo.models import GenerativeModel
+from ganzoo.rundir import atomic_path
+
+SAMPLE_SEED_OFFSET = 1_000_003  # sample figures draw from their own generator
+MIN_PIXELS = 32  # sample grids show images at least this wide
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+@torch.no_grad()
+def save_samples(
+    model: GenerativeModel, data: DataSource, path: Path, seed: int, n: int = 64
+) -> None:
+    """Save a figure of ``n`` samples drawn with a fixed seed (the same z every epoch)."""
+    was_training = model.training
+    model.eval()
+    try:
+        generator = torch.Generator().manual_seed(seed + SAMPLE_SEED_OFFSET)
+        if data.info.kind == "image":
+            save_image_grid(model.sample(n, generator=generator), path)
+        elif data.info.dim == 1:
+            samples = model.sample(max(n, 2000), generator=generator)
+            plot_distribution_1d(model, data, samples, path)
+        else:
+            samples = model.sample(max(n, 1000), generator=generator)
+            plot_scatter_2d(data, samples, path)
+    finally:
+        model.train(was_training)
+
+
+def save_image_grid(images: torch.Tensor, path: Path) -> None:
+    """A square grid of images in [-1, 1], saved as PNG (torchvision)."""
+    from torchvision.utils import save_image
+
+    images = images_to_unit_range(images.float().cpu())
+    if images.shape[-1] < MIN_PIXELS:  # tiny images (8×8 digits): enlarge, keep pixels sharp
+        factor = -(-MIN_PIXELS // images.shape[-1])
+        images = torch.nn.functional.interpolate(images, scale_factor=factor, mode="nearest")
+    nrow = max(1, int(math.sqrt(images.shape[0])))
+    with atomic_path(path) as tmp:
+        save_image(images, tmp, nrow=nrow, format="png", pad_value=0.5)
+
+
+def plot_distribution_1d(
+    model: GenerativeModel, data: DataSource, samples: torch.Tensor, path: Path
+) -> None:
+    """Goodfellow et al. 2014, Fig. 1: p_data (black, dotted), p_g (green), D(x) (blue, dashed)."""
+    plt = _pyplot()
+    real = data_samples(data).reshape(-1)
+    fake = samples.float().cpu().reshape(-1)
+    lo = float(torch.minimum(real.min(), fake.min()))
+    hi = float(torch.maximum(real.max(), fake.max()))
+    pad = 0.1 * (hi - lo + 1e-6)
+    xs = torch.linspace(lo - pad, hi + pad, 400)
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    bins = torch.linspace(lo - pad, hi + pad, 61)
+    p_data = data.density(xs.unsqueeze(1))
+    if p_data is not None:
+        ax.plot(xs, p_data.reshape(-1), "k:", lw=2, label="p_data")
+    else:
+        ax.hist(
+            real,
+            bins=bins.numpy(),
+            density=True,
+            histtype="step",
+            color="k",
+            ls=":",
+            label="p_data",
+        )
+    ax.hist(fake, bins=bins.numpy(), density=True, histtype="step", color="g", lw=1.5, label="p_g")
+    ax.set_xlabel("x")
+    ax.set_ylabel("density")
+    discriminate = getattr(model, "discriminate", None)
+    if discriminate is not None:
+        d_x = torch.sigmoid(discriminate(xs.unsqueeze(1).to(model.device))).cpu()
+        ax2 = ax.twinx()
+        ax2.plot(xs, d_x, "b--", lw=1.5, label="D(x)")
+        ax2.axhline(0.5, color="b", lw=0.5, alpha=0.4)
+        ax2.set_ylim(0, 1)
+        ax2.set_ylabel("D(x)", color="b")
+        lines = ax.get_legend_handles_labels()
+        more = ax2.get_legend_handles_labels()
+        ax.legend(lines[0] + more[0], lines[1] + more[1], loc="upper left", fontsize=8)
+    else:
+        ax.legend(loc="upper left", fontsize=8)
+    _save(fig, path)
+
+
+def plot_scatter_2d(data: DataSource, samples: torch.Tensor, path: Path) -> None:
+    """Real points (grey) and generated points (green) in the plane."""
+    plt = _pyplot()
+    real = data_samples(data)[:2000]
+    fake = samples.float().cpu()
+    fig, ax = plt.subplots(figsize=(4.5, 4.5))
+    ax.scatter(real[:, 0], real[:, 1], s=2, c="0.6", label="data")
+    ax.scatter(fake[:, 0], fake[:, 1], s=2, c="g", alpha=0.6, label="generated")
+    ax.set_aspect("equal")
+    ax.legend(loc="upper right", fontsize=8, markerscale=4)
+    _save(fig, path)
+
+
+def plot_loss_curves(records: list[dict[str, Any]], path: Path) -> None:
+    """Losses (left) and the other logged statistics (right) against the step."""
+    plt = _pyplot()
+    skip = {"step", "epoch", "images", "time", "event"}
+    keys = sorted({k for r in records for k, v in r.items() if k not in skip and _is_number(v)})
+    losses = [k for k in keys if k.endswith("loss")]
+    others = [k for k in keys if k not in losses]
+    fig, axes = plt.subplots(1, 2 if others else 1, figsize=(10 if others else 5.5, 3.5))
+    axes = list(axes) if others else [axes]
+    for ax, group, title in ((axes[0], losses, "losses"), (axes[-1], others, "statistics")):
+        if not group:
+            continue
+        for key in group:
+            pts = [(r["step"], r[key]) for r in records if _is_number(r.get(key))]
+            ax.plot([p[0] for p in pts], [p[1] for p in pts], label=key)
+        ax.set_xlabel("step")
+        ax.set_title(title)
+        ax.legend(fontsize=8)
+    if "d_real" in others:
+        axes[-1].axhline(0.5, color="k", lw=0.5, ls=":")
+    _save(fig, path)
+
+
+def data_samples(data: DataSource, limit: int = 20_000) -> torch.Tensor:
+    """Up to ``limit`` real samples of an in-memory source, on the CPU."""
+    samples = getattr(data, "samples", None)
+    if samples is None:
+        raise TypeError("this figure needs an in-memory data source")
+    return samples[:limit].float().cpu()
+
+
+def _is_number(v: object) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _save(fig: Any, path: Path) -> None:
+    plt = _pyplot()
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=110)
+    plt.close(fig)

@@ -1,0 +1,19 @@
+"""First-party model plugin: the GAN architectures.
+
+Registered by import path, so ``ganzoo list`` never imports torch.
+"""
+
+import ganzoo
+
+
+@ganzoo.hookimpl
+def register_models(register):
+    register(
+        "vanilla",
+        "ganzoo_gans.vanilla:build",
+        description="MLP GAN of Goodfellow et al. 2014, sized from the data's shape.",
+        family="adversarial",
+        data_kinds=("image", "vector"),
+        lr=1e-3,  # small MLPs on small data train best a little faster than DCGAN's 2e-4
+        paper="https://arxiv.org/abs/1406.2661",
+    )

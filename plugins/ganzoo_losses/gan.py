@@ -1,0 +1,47 @@
+"""The two generator objectives of Goodfellow et al. 2014, computed stably from logits.
+
+With D(x) = sigmoid(l):  -log D = softplus(-l)  and  -log(1 - D) = softplus(l).
+
+Both share the discriminator's objective, the negated value function:
+    L_D = -E[log D(x)] - E[log(1 - D(G(z)))] = E[softplus(-l_real)] + E[softplus(l_fake)]
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from ganzoo.losses import AdversarialLoss
+
+
+class _GoodfellowDiscriminator(AdversarialLoss):
+    def discriminator_loss(
+        self, real_logits: torch.Tensor, fake_logits: torch.Tensor
+    ) -> torch.Tensor:
+        """-E[log D(x)] - E[log(1 - D(G(z)))]: D maximises V(D, G)."""
+        return F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()
+
+
+class MinimaxLoss(_GoodfellowDiscriminator):
+    """G minimises E[log(1 - D(G(z)))], exactly the value function's term.
+
+    Saturates: where D(G(z)) -> 0 (D wins early in training), d/dl log(1 - sigmoid(l))
+    = -sigmoid(l) -> 0, so G receives almost no gradient. The paper itself recommends the
+    non-saturating form (:class:`NonSaturatingLoss`) in practice.
+    """
+
+    def generator_loss(self, fake_logits: torch.Tensor) -> torch.Tensor:
+        """E[log(1 - D(G(z)))] = -E[softplus(l_fake)]; values in (-inf, 0]."""
+        return -F.softplus(fake_logits).mean()
+
+
+class NonSaturatingLoss(_GoodfellowDiscriminator):
+    """G maximises E[log D(G(z))], i.e. minimises -E[log D(G(z))].
+
+    Same fixed point as the minimax game, but where D(G(z)) -> 0 the gradient
+    d/dl (-log sigmoid(l)) = -(1 - sigmoid(l)) -> -1 stays strong.
+    """
+
+    def generator_loss(self, fake_logits: torch.Tensor) -> torch.Tensor:
+        """-E[log D(G(z))] = E[softplus(-l_fake)]; values in [0, inf)."""
+        return F.softplus(-fake_logits).mean()

@@ -1,0 +1,81 @@
+"""``ganzoo train`` end to end on the embedded digits, and its run folder."""
+
+from __future__ import annotations
+
+import json
+
+import torch
+from PIL import Image
+
+from ganzoo.rundir import RunDir
+from ganzoo.training.config import TrainConfig
+from ganzoo.training.loop import train
+
+
+def test_train_vanilla_nonsat_on_digits_leaves_a_complete_run(run_cli, tmp_path):
+    out = tmp_path / "run"
+    result = run_cli(
+        "train", "--model", "vanilla", "--loss", "nonsat", "--epochs", "2",
+        "--batch-size", "128", "--log-every", "3", "--out", out, "--quiet",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.err
+    assert "run folder" in result.err
+
+    config = json.loads((out / "config.json").read_text())
+    assert config["config"]["model"] == "vanilla" and config["config"]["loss"] == "nonsat"
+    assert config["config"]["seed"] == 0 and config["config"]["lr"] == 1e-3
+    assert config["data"]["shape"] == [1, 8, 8]
+    steps_per_epoch = config["resolved"]["steps_per_epoch"]
+    assert steps_per_epoch == 1438 // 128  # digits' training split, full batches
+    assert config["resolved"]["steps"] == 2 * steps_per_epoch
+
+    records = RunDir(out).read_metrics()
+    total = 2 * steps_per_epoch
+    assert [r["step"] for r in records] == [*range(3, total + 1, 3), total][: len(records)]
+    assert records[-1]["step"] == total and total % 3 != 0  # the last step is always logged
+    for r in records:
+        assert {"d_loss", "g_loss", "d_real", "d_fake", "epoch", "images"} <= set(r)
+        assert 0 <= r["d_real"] <= 1 and 0 <= r["d_fake"] <= 1
+
+    grids = sorted((out / "samples").glob("epoch_*.png"))
+    assert [g.name for g in grids] == ["epoch_0001.png", "epoch_0002.png"]
+    assert Image.open(grids[0]).size[0] > 100  # 64 images of at least 32 px
+    assert Image.open(out / "loss_curves.png").size[0] > 100
+    checkpoint = RunDir(out).load_checkpoint()
+    assert checkpoint["step"] == 2 * steps_per_epoch
+    assert {"model", "trainer", "rng", "config"} <= set(checkpoint)
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["steps"] == 2 * steps_per_epoch and summary["images_per_second"] > 0
+
+
+def _weights(run_dir):
+    return RunDir(run_dir).load_checkpoint()["model"]
+
+
+def test_same_seed_gives_identical_weights_and_another_seed_does_not(tmp_path):
+    def run(name, seed):
+        cfg = TrainConfig(steps=15, batch_size=32, seed=seed, out=str(tmp_path / name))
+        return train(cfg, progress=False).run_dir
+
+    a, b, c = _weights(run("a", 7)), _weights(run("b", 7)), _weights(run("c", 8))
+    assert a.keys() == b.keys()
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert not all(torch.equal(a[k], c[k]) for k in a)
+
+
+def test_train_on_1d_gaussian_draws_the_distribution_figure(tmp_path):
+    cfg = TrainConfig(dataset="gaussian1d", steps=30, batch_size=128, out=str(tmp_path / "g"))
+    result = train(cfg, progress=False)
+    figure = result.run_dir / "samples" / "epoch_0001.png"
+    assert figure.exists()
+    assert torch.isfinite(torch.tensor(list(result.final.values()))).all()
+
+
+def test_d_steps_consume_k_batches_per_generator_step(run_cli, tmp_path):
+    out = tmp_path / "k"
+    result = run_cli(
+        "train", "--d-steps", "3", "--steps", "4", "--batch-size", "64", "--out", out, "-q"
+    )
+    assert result.exit_code == 0, result.err
+    records = RunDir(out).read_metrics()
+    assert records[-1]["images"] == 4 * 3 * 64
