@@ -79,3 +79,14 @@ def test_d_steps_consume_k_batches_per_generator_step(run_cli, tmp_path):
     assert result.exit_code == 0, result.err
     records = RunDir(out).read_metrics()
     assert records[-1]["images"] == 4 * 3 * 64
+
+
+def test_load_run_model_restores_the_trained_generator(tmp_path):
+    from ganzoo.training.build import load_run_model
+
+    result = train(TrainConfig(steps=5, batch_size=32, out=str(tmp_path / "r")), progress=False)
+    model = load_run_model(result.run_dir)
+    saved = RunDir(result.run_dir).load_checkpoint()["model"]
+    assert all(torch.equal(v, saved[k]) for k, v in model.state_dict().items())
+    x = model.sample(6, generator=torch.Generator().manual_seed(0))
+    assert x.shape == (6, 1, 8, 8) and x.min() >= -1 and x.max() <= 1

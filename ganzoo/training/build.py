@@ -94,3 +94,30 @@ def call_factory(
             f"{component.kind} {component.name!r} from {component.provider} failed to build: "
             f"{type(exc).__name__}: {exc}"
         ) from exc
+
+
+def load_run_model(run_dir: str | Path, device: str = "cpu", checkpoint: Path | None = None) -> Any:
+    """Rebuild a run's model from its ``config.json`` and load its newest checkpoint.
+
+    The model is returned in eval mode on ``device``; the data is not loaded (the model is
+    sized from the stored data info).
+    """
+    import torch
+
+    from ganzoo.data import DataInfo
+    from ganzoo.rundir import RunDir
+
+    run = RunDir.open(run_dir)
+    stored = run.read_config()
+    config, info = stored["config"], stored["data"]
+    data_info = DataInfo(info["name"], tuple(info["shape"]), info["kind"], info.get("num_classes"))
+    latent_dim = stored.get("resolved", {}).get("latent_dim") or config.get("latent_dim")
+    model = build_model(config["model"], data_info, latent_dim, config.get("model_options", {}))
+    state = run.load_checkpoint(checkpoint)
+    try:
+        model.load_state_dict(state["model"])
+    except (KeyError, RuntimeError) as exc:
+        raise GanzooError(
+            f"checkpoint of {run.path} does not fit model {config['model']!r}: {exc}"
+        ) from exc
+    return model.to(torch.device(device)).eval()
