@@ -33,3 +33,17 @@ class AdversarialLoss:
     ) -> torch.Tensor | None:
         """An extra term added to D's loss, or ``None`` (the default)."""
         return None
+
+
+class LikelihoodLoss:
+    """Base of likelihood-based objectives (e.g. the VAE's negative ELBO).
+
+    Not a function of a discriminator: the objective sees the model and a real batch, and
+    returns ``{"loss": scalar to minimise, **other scalars to log}``.
+    """
+
+    family: ClassVar[str] = "likelihood"
+
+    def __call__(self, model: nn.Module, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        """The loss on batch ``x`` and the terms it is made of."""
+        raise NotImplementedError

@@ -22,8 +22,8 @@ def resolve_loss_name(model: str, loss: str | None, default_losses: dict[str, st
     if loss_c.family != model_c.family:
         valid = [c.name for c in registry.components("loss") if c.family == model_c.family]
         raise UsageError(
-            f"loss {loss!r} is a {loss_c.family} objective, but model {model!r} is "
-            f"{model_c.family}; valid losses for it: {', '.join(valid) or '(none)'}"
+            f"loss {loss!r} ({loss_c.family}) cannot train model {model!r} ({model_c.family}); "
+            f"valid losses for {model!r}: {', '.join(valid) or '(none)'}"
         )
     return loss
 

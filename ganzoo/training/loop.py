@@ -57,6 +57,10 @@ def make_trainer(model: Any, objective: Any, config: TrainConfig) -> Any:
         from ganzoo.training.adversarial import AdversarialTrainer
 
         return AdversarialTrainer(model, objective, config.lr, config.betas, config.d_steps)
+    if model.family == "likelihood":
+        from ganzoo.training.likelihood import LikelihoodTrainer
+
+        return LikelihoodTrainer(model, objective, config.lr, config.betas)
     raise UsageError(f"no trainer for model family {model.family!r}")
 
 

@@ -17,3 +17,12 @@ def register_models(register):
         lr=1e-3,  # small MLPs on small data train best a little faster than DCGAN's 2e-4
         paper="https://arxiv.org/abs/1406.2661",
     )
+    register(
+        "dcgan",
+        "ganzoo_gans.dcgan:build",
+        description="Deep convolutional GAN of Radford et al. 2015 (square images, 8 to 64 px).",
+        family="adversarial",
+        data_kinds=("image",),
+        lr=2e-4,
+        paper="https://arxiv.org/abs/1511.06434",
+    )

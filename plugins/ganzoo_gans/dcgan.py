@@ -1,0 +1,95 @@
+"""DCGAN of Radford et al. 2015 (https://arxiv.org/abs/1511.06434).
+
+Generator: z -> transposed convolutions that double the side each stage -> tanh.
+Discriminator: strided convolutions that halve it -> one logit. Batch norm in both (not on
+D's input layer nor G's output layer), ReLU in G, LeakyReLU(0.2) in D, weights drawn from
+N(0, 0.02) and batch-norm scales from N(1, 0.02), as in the paper.
+
+The side S must be ``b · 2^n`` with a base 4 <= b <= 8: 64 = 4·2^4, 32 = 4·2^3, 28 = 7·2^2.
+On the 8×8 ``digits`` this leaves a single stage (4 -> 8): a DCGAN in miniature, one hidden
+layer per network, kept so that every loss can be tried on the offline data.
+"""
+
+from __future__ import annotations
+
+from itertools import pairwise
+
+from torch import nn
+
+from ganzoo.data import DataInfo
+from ganzoo.errors import IncompatibleDataError
+from ganzoo.models import GAN
+
+
+def stages(side: int) -> tuple[int, int]:
+    """``(base, n)`` with ``side == base * 2**n``, halving while the base stays >= 4."""
+    base, n = side, 0
+    while base % 2 == 0 and base // 2 >= 4:
+        base, n = base // 2, n + 1
+    return base, n
+
+
+def check_shape(info: DataInfo) -> tuple[int, int]:
+    """The stages for ``info``, or :class:`IncompatibleDataError` saying why not."""
+    if info.kind != "image" or len(info.shape) != 3:
+        raise IncompatibleDataError(
+            f"model 'dcgan' needs C×H×W images; dataset {info.name!r} has samples of shape "
+            f"{info.shape} (use 'vanilla' for vector data)"
+        )
+    _, height, width = info.shape
+    base, n = stages(height)
+    if height != width or n < 1 or base > 8:
+        raise IncompatibleDataError(
+            f"model 'dcgan' needs square images whose side is b·2^n with 4 <= b <= 8 "
+            f"(e.g. 8, 16, 28, 32, 64); dataset {info.name!r} has {height}×{width}"
+        )
+    return base, n
+
+
+def init_weights(module: nn.Module) -> None:
+    """The paper's initialisation: N(0, 0.02) convolutions, N(1, 0.02) batch-norm scales."""
+    if isinstance(module, nn.Conv2d | nn.ConvTranspose2d):
+        nn.init.normal_(module.weight, 0.0, 0.02)
+    elif isinstance(module, nn.BatchNorm2d):
+        nn.init.normal_(module.weight, 1.0, 0.02)
+        nn.init.zeros_(module.bias)
+
+
+def build(info: DataInfo, latent_dim: int | None = None, width: int = 64) -> GAN:
+    """A DCGAN for ``info``; ``width`` is the channel count next to the image (ngf = ndf)."""
+    if width < 1:
+        raise ValueError(f"width must be >= 1, got {width}")
+    base, n = check_shape(info)
+    channels = info.shape[0]
+    latent_dim = latent_dim or 100
+    widths = [width * 2**i for i in range(n)]  # next to the image first: 64, 128, 256, ...
+
+    g_layers: list[nn.Module] = [
+        nn.Unflatten(1, (latent_dim, 1, 1)),
+        nn.ConvTranspose2d(latent_dim, widths[-1], base, 1, 0, bias=False),
+        nn.BatchNorm2d(widths[-1]),
+        nn.ReLU(True),
+    ]
+    for c_in, c_out in pairwise(widths[::-1]):
+        g_layers += [
+            nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=False),
+            nn.BatchNorm2d(c_out),
+            nn.ReLU(True),
+        ]
+    g_layers += [nn.ConvTranspose2d(widths[0], channels, 4, 2, 1, bias=False), nn.Tanh()]
+
+    d_layers: list[nn.Module] = [
+        nn.Conv2d(channels, widths[0], 4, 2, 1, bias=False),
+        nn.LeakyReLU(0.2, True),
+    ]
+    for c_in, c_out in pairwise(widths):
+        d_layers += [
+            nn.Conv2d(c_in, c_out, 4, 2, 1, bias=False),
+            nn.BatchNorm2d(c_out),
+            nn.LeakyReLU(0.2, True),
+        ]
+    d_layers += [nn.Conv2d(widths[-1], 1, base, 1, 0, bias=False), nn.Flatten()]
+
+    model = GAN(nn.Sequential(*g_layers), nn.Sequential(*d_layers), latent_dim, info)
+    model.apply(init_weights)
+    return model

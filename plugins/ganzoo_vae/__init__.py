@@ -1,0 +1,30 @@
+"""First-party VAE plugin: the model and its objective, the ELBO.
+
+Registered by import path, so ``ganzoo list`` never imports torch.
+"""
+
+import ganzoo
+
+
+@ganzoo.hookimpl
+def register_models(register):
+    register(
+        "vae",
+        "ganzoo_vae.vae:build",
+        description="Variational autoencoder of Kingma & Welling 2014 (MLP or conv, by data).",
+        family="likelihood",
+        data_kinds=("image", "vector"),
+        lr=1e-3,
+        paper="https://arxiv.org/abs/1312.6114",
+    )
+
+
+@ganzoo.hookimpl
+def register_losses(register):
+    register(
+        "elbo",
+        "ganzoo_vae.elbo:ELBO",
+        description="Negative evidence lower bound: reconstruction NLL + beta · KL(q(z|x) ‖ p(z)).",
+        family="likelihood",
+        paper="https://arxiv.org/abs/1312.6114",
+    )
