@@ -19,7 +19,8 @@ SAMPLE_SEED_OFFSET = 1_000_003  # sample figures draw from their own generator
 MIN_PIXELS = 32  # sample grids show images at least this wide
 
 
-def _pyplot():
+def pyplot():
+    """matplotlib's pyplot on the headless Agg backend."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -66,7 +67,7 @@ def plot_distribution_1d(
     model: GenerativeModel, data: DataSource, samples: torch.Tensor, path: Path
 ) -> None:
     """Goodfellow et al. 2014, Fig. 1: p_data (black, dotted), p_g (green), D(x) (blue, dashed)."""
-    plt = _pyplot()
+    plt = pyplot()
     real = data_samples(data).reshape(-1)
     fake = samples.float().cpu().reshape(-1)
     lo = float(torch.minimum(real.min(), fake.min()))
@@ -104,12 +105,12 @@ def plot_distribution_1d(
         ax.legend(lines[0] + more[0], lines[1] + more[1], loc="upper left", fontsize=8)
     else:
         ax.legend(loc="upper left", fontsize=8)
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def plot_scatter_2d(data: DataSource, samples: torch.Tensor, path: Path) -> None:
     """Real points (grey) and generated points (green) in the plane."""
-    plt = _pyplot()
+    plt = pyplot()
     real = data_samples(data)[:2000]
     fake = samples.float().cpu()
     fig, ax = plt.subplots(figsize=(4.5, 4.5))
@@ -117,14 +118,14 @@ def plot_scatter_2d(data: DataSource, samples: torch.Tensor, path: Path) -> None
     ax.scatter(fake[:, 0], fake[:, 1], s=2, c="g", alpha=0.6, label="generated")
     ax.set_aspect("equal")
     ax.legend(loc="upper right", fontsize=8, markerscale=4)
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def plot_loss_curves(records: list[dict[str, Any]], path: Path) -> None:
     """Losses (left) and the other logged statistics (right) against the step."""
-    plt = _pyplot()
+    plt = pyplot()
     skip = {"step", "epoch", "images", "time", "event"}
-    keys = sorted({k for r in records for k, v in r.items() if k not in skip and _is_number(v)})
+    keys = sorted({k for r in records for k, v in r.items() if k not in skip and is_number(v)})
     losses = [k for k in keys if k.endswith("loss")]
     others = [k for k in keys if k not in losses]
     fig, axes = plt.subplots(1, 2 if others else 1, figsize=(10 if others else 5.5, 3.5))
@@ -133,14 +134,14 @@ def plot_loss_curves(records: list[dict[str, Any]], path: Path) -> None:
         if not group:
             continue
         for key in group:
-            pts = [(r["step"], r[key]) for r in records if _is_number(r.get(key))]
+            pts = [(r["step"], r[key]) for r in records if is_number(r.get(key))]
             ax.plot([p[0] for p in pts], [p[1] for p in pts], label=key)
         ax.set_xlabel("step")
         ax.set_title(title)
         ax.legend(fontsize=8)
     if "d_real" in others:
         axes[-1].axhline(0.5, color="k", lw=0.5, ls=":")
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def data_samples(data: DataSource, limit: int = 20_000) -> torch.Tensor:
@@ -151,12 +152,14 @@ def data_samples(data: DataSource, limit: int = 20_000) -> torch.Tensor:
     return samples[:limit].float().cpu()
 
 
-def _is_number(v: object) -> bool:
+def is_number(v: object) -> bool:
+    """A finite int or float (not a bool): something a curve can plot."""
     return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
 
 
-def _save(fig: Any, path: Path) -> None:
-    plt = _pyplot()
+def save_figure(fig: Any, path: Path) -> None:
+    """Save a matplotlib figure as PNG atomically and close it."""
+    plt = pyplot()
     fig.tight_layout()
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=110)
