@@ -14,6 +14,7 @@ class GanzooError(Exception):
     """Base class of errors ganzoo reports to the user (exit code 1)."""
 
     exit_code = 1
+    prefix = "Error"  # the CLI prints "<prefix>: <message>"
 
 
 class UsageError(GanzooError):

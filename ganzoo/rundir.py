@@ -5,6 +5,7 @@ Layout::
     RUN/
       config.json         resolved configuration, seed and versions
       metrics.jsonl       one JSON object per logged step
+      dynamics.jsonl      1-D data only: p_data, p_g and D(x) on a grid, per sample epoch
       samples/            epoch_0001.png, ...: a sample grid (or plot) per epoch
       loss_curves.png     losses and D outputs over training
       checkpoints/        step_00000100.pt, ...; LATEST names the newest complete one
@@ -17,10 +18,11 @@ so a kill at any moment leaves either the old complete file or the new complete 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +30,11 @@ from ganzoo.errors import GanzooError, UsageError
 
 CONFIG = "config.json"
 METRICS = "metrics.jsonl"
+DYNAMICS = "dynamics.jsonl"
 SUMMARY = "summary.json"
 CHECKPOINTS = "checkpoints"
 LATEST = "LATEST"
+LOCK = ".lock"
 
 
 @contextlib.contextmanager
@@ -87,6 +91,30 @@ class RunDir:
             raise UsageError(f"{run.path} is not a ganzoo run (no {CONFIG})")
         return run
 
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold the run folder for one process; a second writer is refused.
+
+        An OS file lock (``flock``) dies with its process, so a killed run never leaves the
+        folder locked.
+        """
+        path = self.path / LOCK
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "another process"
+                raise UsageError(
+                    f"run folder {self.path} is in use by a live run (pid {holder}); "
+                    "wait for it to finish or stop it first"
+                ) from None
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+            yield
+        finally:
+            os.close(fd)  # releases the lock
+
     def create(self) -> None:
         """Make the folder and its sub-folders."""
         try:
@@ -105,15 +133,23 @@ class RunDir:
         return _read_json(self.path / CONFIG)
 
     def append_metrics(self, record: dict[str, Any]) -> None:
-        """Append one JSON line to the metrics log and flush it to disk."""
-        with open(self.path / METRICS, "a", encoding="utf-8") as f:
+        """Append one line to the metrics log."""
+        self.append_jsonl(METRICS, record)
+
+    def read_metrics(self) -> list[dict[str, Any]]:
+        """Every complete line of the metrics log."""
+        return self.read_jsonl(METRICS)
+
+    def append_jsonl(self, name: str, record: dict[str, Any]) -> None:
+        """Append one JSON line to the log ``name`` and flush it to disk."""
+        with open(self.path / name, "a", encoding="utf-8") as f:
             f.write(json.dumps(record, sort_keys=True) + "\n")
             f.flush()
             os.fsync(f.fileno())
 
-    def read_metrics(self) -> list[dict[str, Any]]:
-        """Every complete line of the metrics log (a torn last line is ignored)."""
-        path = self.path / METRICS
+    def read_jsonl(self, name: str) -> list[dict[str, Any]]:
+        """Every complete line of the log ``name`` (a torn last line is ignored)."""
+        path = self.path / name
         if not path.exists():
             return []
         records = []
@@ -121,6 +157,14 @@ class RunDir:
             with contextlib.suppress(json.JSONDecodeError):
                 records.append(json.loads(line))
         return records
+
+    def truncate_jsonl(self, name: str, step: int) -> None:
+        """Keep only the records of ``name`` up to ``step`` (when resuming from that step)."""
+        path = self.path / name
+        if not path.exists():
+            return
+        kept = [r for r in self.read_jsonl(name) if r.get("step", 0) <= step]
+        atomic_write_text(path, "".join(json.dumps(r, sort_keys=True) + "\n" for r in kept))
 
     def write_summary(self, summary: dict[str, Any]) -> None:
         """Store the run's final figures."""
@@ -170,10 +214,39 @@ class RunDir:
         if path is None:
             raise UsageError(f"{self.path} has no checkpoint")
         try:
-            return torch.load(path, map_location="cpu", weights_only=True)
+            state = torch.load(path, map_location="cpu", weights_only=True)
         except Exception as exc:
-            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise GanzooError(f"cannot load checkpoint {path}: {reason}") from exc
+            raise GanzooError(f"cannot load checkpoint {path}: {_load_failure(exc)}") from exc
+        if not isinstance(state, dict) or "model" not in state:
+            raise GanzooError(f"cannot load checkpoint {path}: not a ganzoo checkpoint")
+        return state
+
+    def load_good_checkpoint(
+        self, warn: Callable[[str], None] = lambda message: None
+    ) -> tuple[dict[str, Any], Path]:
+        """The newest checkpoint that loads, newest first; each one skipped is reported."""
+        candidates = self.checkpoints()[::-1]
+        latest = self.latest_checkpoint()
+        if latest in candidates:  # the marker wins over file names
+            candidates.remove(latest)
+            candidates.insert(0, latest)
+        if not candidates:
+            raise UsageError(f"{self.path} has no checkpoint to resume from")
+        for path in candidates:
+            try:
+                return self.load_checkpoint(path), path
+            except GanzooError as exc:
+                warn(f"skipping {exc}")
+        raise GanzooError(f"no checkpoint in {self.path / CHECKPOINTS} loads; cannot resume")
+
+
+def _load_failure(exc: Exception) -> str:
+    """One line on why ``torch.load`` refused a file."""
+    text = str(exc)
+    if "Weights only load failed" in text or "Unsupported global" in text:
+        return "it holds pickled code or objects, which ganzoo refuses to run (weights_only)"
+    first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+    return f"the file is truncated or corrupt ({first})"
 
 
 def _read_json(path: Path) -> dict[str, Any]:

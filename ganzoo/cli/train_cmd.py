@@ -10,7 +10,23 @@ from ganzoo.training.config import DEVICES, TrainConfig
 D = TrainConfig()
 
 
+RESUMABLE = {"resume", "steps", "epochs", "device", "quiet", "overwrite"}
+
+
 @click.command("train")
+@click.option(
+    "--resume",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Continue this run from its newest good checkpoint (--steps/--epochs/--device may vary).",
+)
+@click.option("--overwrite", is_flag=True, help="Replace the run in --out (it is deleted first).")
+@click.option(
+    "--time-budget",
+    type=float,
+    default=None,
+    help="Stop after this many seconds of training (runs then differ in length).",
+)
 @click.option("--model", "-m", default=D.model, show_default=True, help="Model name (ganzoo list).")
 @click.option(
     "--loss",
@@ -117,7 +133,17 @@ D = TrainConfig()
     help="Passed to the dataset factory (e.g. image_size=32).",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-def train_command(quiet: bool, model_options, loss_options, dataset_options, **values) -> None:
+@click.pass_context
+def train_command(
+    ctx: click.Context,
+    quiet: bool,
+    resume: str | None,
+    overwrite: bool,
+    model_options,
+    loss_options,
+    dataset_options,
+    **values,
+) -> None:
     """Train a model and leave a run folder: config, metrics, samples, curves, checkpoints.
 
     \b
@@ -125,10 +151,35 @@ def train_command(quiet: bool, model_options, loss_options, dataset_options, **v
       ganzoo train --model vanilla --loss nonsat
       ganzoo train --model vanilla --dataset gaussian1d --steps 2000
       ganzoo train --model vanilla --dataset mnist --data-dir ../shared/data --epochs 5
+      ganzoo train --resume runs/vanilla-nonsat-digits-20260101-120000
     """
     from ganzoo.cli import report_problems
+    from ganzoo.errors import UsageError
 
     report_problems()
+    if resume is not None:
+        source = click.core.ParameterSource.COMMANDLINE
+        extra = [
+            p.opts[0]
+            for p in ctx.command.params
+            if p.name not in RESUMABLE and ctx.get_parameter_source(p.name) == source
+        ]
+        if extra:
+            raise UsageError(
+                f"--resume continues a run with its own config; {', '.join(extra)} cannot "
+                "change (only --steps, --epochs, --device)"
+            )
+        from rich.console import Console
+
+        from ganzoo.training.loop import resume as resume_run
+
+        console = Console(stderr=True)
+        _done(console, resume_run(
+            resume, steps=values["steps"], epochs=values["epochs"],
+            device=values["device"] if ctx.get_parameter_source("device") == source else None,
+            console=console, progress=not quiet,
+        ))  # fmt: skip
+        return
     config = TrainConfig(
         **values,
         model_options=parse_key_values("--model-option", model_options),
@@ -136,14 +187,37 @@ def train_command(quiet: bool, model_options, loss_options, dataset_options, **v
         dataset_options=parse_key_values("--dataset-option", dataset_options),
     ).validate()
 
+    if overwrite and config.out:
+        _clear_run_folder(config.out)
+
     from rich.console import Console
 
     from ganzoo.training.loop import train
 
     console = Console(stderr=True)
-    result = train(config, console=console, progress=not quiet)
+    _done(console, train(config, console=console, progress=not quiet))
+
+
+def _clear_run_folder(path: str) -> None:
+    """``--overwrite``: delete a previous run (never a folder that is not a run, or in use)."""
+    import shutil
+    from pathlib import Path
+
+    from ganzoo.rundir import RunDir
+
+    folder = Path(path)
+    if not folder.exists() or (folder.is_dir() and not any(folder.iterdir())):
+        return
+    run = RunDir.open(folder)  # refuses a folder that is not a ganzoo run
+    with run.lock():  # refuses a folder a live run holds
+        shutil.rmtree(folder)
+
+
+def _done(console, result) -> None:
     stats = "  ".join(f"{k}={v:.4f}" for k, v in result.final.items())
     console.print(
         f"[green]done[/] {result.steps} steps in {result.seconds:.1f}s  {stats}\n"
-        f"run folder: [bold]{result.run_dir}[/]"
+        f"run folder: [bold]{result.run_dir}[/]",
+        soft_wrap=True,
+        highlight=False,
     )

@@ -26,6 +26,7 @@ class TrainConfig:
     download: bool = False
     epochs: int | None = None  # None and steps None: DEFAULT_EPOCHS
     steps: int | None = None  # generator updates; overrides epochs
+    time_budget: float | None = None  # seconds of training; stops early when spent
     batch_size: int = 64
     lr: float | None = None  # None: the model's recommended lr (meta "lr"), else DEFAULT_LR
     betas: tuple[float, float] = (0.5, 0.999)
@@ -61,6 +62,12 @@ class TrainConfig:
         ):
             if value is not None:
                 _positive_int(name, value)
+        if self.time_budget is not None and not (
+            isinstance(self.time_budget, int | float) and 0 < self.time_budget < float("inf")
+        ):
+            raise UsageError(
+                f"--time-budget must be a number of seconds > 0, got {self.time_budget}"
+            )
         if self.lr is not None and not (
             isinstance(self.lr, int | float) and 0 < self.lr < float("inf")
         ):

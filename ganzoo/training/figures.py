@@ -164,3 +164,35 @@ def save_figure(fig: Any, path: Path) -> None:
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=110)
     plt.close(fig)
+
+
+def plot_dynamics(snapshots: list[dict[str, Any]], path: Path, panels: int = 4) -> None:
+    """The seed's figure (Goodfellow et al. 2014, Fig. 1) from recorded 1-D snapshots.
+
+    ``panels`` snapshots evenly spaced from first to last, each with p_data (black, dotted),
+    p_g (green) and, for a GAN, D(x) (blue, dashed) with the ½ line.
+    """
+    plt = pyplot()
+    count = min(panels, len(snapshots))
+    picks = [snapshots[round(i * (len(snapshots) - 1) / max(count - 1, 1))] for i in range(count)]
+    fig, axes = plt.subplots(1, count, figsize=(3.4 * count, 3.0), squeeze=False, sharey=True)
+    top = max(max(s["p_data"]) for s in picks) * 1.15
+    for ax, snap, label in zip(axes[0], picks, "abcdefghijklmnop", strict=False):
+        ax.plot(snap["x"], snap["p_data"], "k:", lw=2, label="p_data")
+        ax.plot(snap["x"], snap["p_g"], "g-", lw=1.5, label="p_g")
+        ax.set_ylim(0, top)
+        ax.set_title(f"({label}) step {snap['step']}", fontsize=9)
+        ax.set_xlabel("x")
+        if "d" in snap:
+            twin = ax.twinx()
+            twin.plot(snap["x"], snap["d"], "b--", lw=1.5, label="D(x)")
+            twin.axhline(0.5, color="b", lw=0.5, alpha=0.4)
+            twin.set_ylim(0, 1)
+            twin.set_yticks([0, 0.5, 1] if ax is axes[0][-1] else [])
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    if "d" in picks[0]:
+        handles.append(plt.Line2D([], [], color="b", ls="--"))
+        labels.append("D(x)")
+    fig.legend(handles, labels, loc="upper center", ncol=3, fontsize=8, frameon=False)
+    fig.subplots_adjust(top=0.8)
+    save_figure(fig, path)
