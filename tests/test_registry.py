@@ -152,7 +152,7 @@ def test_broken_plugin_is_reported_and_skipped(install_plugin, run_cli, source, 
 def test_disabled_plugin_is_not_loaded(run_cli, monkeypatch):
     monkeypatch.setenv("GANZOO_DISABLE_PLUGINS", "losses")
     ganzoo.plugins._registry = None
-    assert ganzoo.list_losses() == []
+    assert not {"minimax", "nonsat"} & set(ganzoo.list_losses())  # vae's elbo remains
     result = run_cli("train", "--loss", "nonsat", "--steps", "1")
     assert result.exit_code == 2
     assert "unknown loss 'nonsat'" in result.err
