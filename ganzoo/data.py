@@ -65,7 +65,10 @@ class DataSource(ABC):
         return self
 
     def density(self, x: torch.Tensor) -> torch.Tensor | None:
-        """The true density p_data(x) where it is known (synthetic data), else ``None``."""
+        """The true density p_data(x) where it is known (synthetic data), else ``None``.
+
+        ``x`` has shape ``(n, *info.shape)``; the result has shape ``(n,)``.
+        """
         return None
 
 

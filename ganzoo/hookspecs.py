@@ -5,6 +5,10 @@ the ``ganzoo`` entry-point group. Each ``register_*`` hook is handed a ``registe
 callback; an implementation may accept only the arguments it needs. Keep plugin modules
 free of heavy imports (torch): register *import paths* (``"pkg.module:factory"``) so that
 ``ganzoo list`` stays fast, and the module loads only when the component is built.
+
+The full contract (factories' signatures, what they return, what ganzoo promises in return,
+what is public API) is ``docs/plugins.md``; ``ganzoo.testing`` checks a plugin against it, and
+``ganzoo plugin new`` writes a package that keeps it.
 """
 
 from __future__ import annotations

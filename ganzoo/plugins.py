@@ -2,15 +2,26 @@
 
 First-party plugins (under ``plugins/``) load exactly like third-party ones. A plugin that
 fails to import, raises inside a hook or breaks the contract is skipped and recorded in
-``Registry.problems``; it never stops ganzoo. ``GANZOO_DISABLE_PLUGINS=name,name`` turns
-plugins off by entry-point name.
+``Registry.problems``; it never stops ganzoo. What a plugin registered from a hook that then
+raised is dropped with it, so no half-registered plugin is ever used.
+
+Plugins load in a fixed order: ganzoo's own distribution first, then the others sorted by
+distribution name. Where two claim the same name, the first keeps it and the problem names
+both, so which one wins never depends on the order of ``sys.path`` or of a folder listing.
+
+``GANZOO_DISABLE_PLUGINS=name,name`` (or ``ganzoo --disable-plugin NAME``) turns plugins off
+by entry-point name or by distribution name; a disabled plugin is not even imported.
 """
 
 from __future__ import annotations
 
+import difflib
 import os
+import re
+import sys
 from collections.abc import Callable
-from importlib.metadata import entry_points
+from dataclasses import dataclass, field
+from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
 import pluggy
@@ -20,6 +31,7 @@ from ganzoo.errors import PluginError
 from ganzoo.registry import Component, PluginProblem, Provider, Registry
 
 DISABLE_ENV = "GANZOO_DISABLE_PLUGINS"
+CORE_DISTRIBUTION = "ganzoo"
 HOOKS: dict[str, str] = {  # component kind -> the hook that registers it
     "model": "register_models",
     "loss": "register_losses",
@@ -29,11 +41,46 @@ HOOKS: dict[str, str] = {  # component kind -> the hook that registers it
 pm = pluggy.PluginManager(hookspecs.PROJECT)
 pm.add_hookspecs(hookspecs)
 
-_providers: dict[str, Provider] = {}  # plugin name -> who ships it
+_providers: dict[str, Provider] = {}  # plugin name -> who ships it (every import attempted)
 _load_problems: list[PluginProblem] = []  # import failures, kept across registry rebuilds
-_loaded_entrypoints = False
+_command_problems: list[PluginProblem] = []  # from register_commands, set by add_commands
+_command_owners: dict[str, str] = {}  # CLI command name -> plugin that added it
+_entry_points: list[EntryPoint] = []  # the group's entry points, in load order
+_attempted: set[tuple[str, str | None]] = set()  # (entry point, distribution) tried once
+_loaded_entrypoints = False  # whether _entry_points has been read
+_scanned_path: tuple[str, ...] = ()  # sys.path when it was read: a change means read again
 _registry: Registry | None = None
 _disabled: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    """One plugin as ``ganzoo plugin list`` shows it."""
+
+    name: str
+    distribution: str | None
+    version: str | None
+    status: str  # "loaded", "disabled" or "failed"
+    hooks: tuple[str, ...] = ()
+    components: dict[str, list[str]] = field(default_factory=dict)
+    problems: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-friendly form."""
+        return {
+            "name": self.name,
+            "distribution": self.distribution,
+            "version": self.version,
+            "status": self.status,
+            "hooks": list(self.hooks),
+            "components": self.components,
+            "problems": list(self.problems),
+        }
+
+
+def canonical(name: str) -> str:
+    """A distribution or plugin name as PyPI compares them: ``Ganzoo_Foo`` -> ``ganzoo-foo``."""
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def disabled_plugins() -> frozenset[str]:
@@ -45,44 +92,102 @@ def disabled_plugins() -> frozenset[str]:
 def disable_plugins(names: list[str] | tuple[str, ...]) -> None:
     """Turn plugins off for this process (the CLI's ``--disable-plugin``)."""
     global _disabled, _registry
-    _disabled = _disabled | frozenset(names)
-    _registry = None
+    new = _disabled | frozenset(names)
+    if new != _disabled:
+        _disabled = new
+        _registry = None
+
+
+def is_disabled(plugin: str, distribution: str | None = None) -> bool:
+    """Whether a plugin is turned off, by its entry-point name or its distribution's name."""
+    wanted = {canonical(n) for n in disabled_plugins()}
+    return canonical(plugin) in wanted or (
+        distribution is not None and canonical(distribution) in wanted
+    )
+
+
+def _load_order(ep: EntryPoint) -> tuple[bool, str, str]:
+    dist = ep.dist.name if ep.dist else ""
+    return (canonical(dist) != CORE_DISTRIBUTION, canonical(dist), ep.name)
 
 
 def load_entrypoint_plugins() -> None:
-    """Import every plugin of the ``ganzoo`` entry-point group once, isolating failures."""
-    global _loaded_entrypoints
-    if _loaded_entrypoints:
-        return
-    _loaded_entrypoints = True
-    for ep in entry_points(group=hookspecs.PROJECT):
+    """Import every enabled plugin of the ``ganzoo`` entry-point group once, isolating failures.
+
+    A disabled plugin is not imported; it is imported by a later call once it is enabled.
+    """
+    global _loaded_entrypoints, _entry_points, _scanned_path
+    if not _loaded_entrypoints or _scanned_path != tuple(sys.path):
+        _entry_points = sorted(entry_points(group=hookspecs.PROJECT), key=_load_order)
+        _attempted.clear()
+        _loaded_entrypoints, _scanned_path = True, tuple(sys.path)
+    for ep in _entry_points:
         dist = ep.dist.name if ep.dist else None
         version = ep.dist.version if ep.dist else None
+        if is_disabled(ep.name, dist) or (ep.name, dist) in _attempted:
+            continue
+        _attempted.add((ep.name, dist))
         if ep.name in _providers or pm.has_plugin(ep.name):
             other = _providers.get(ep.name)
             if other is not None and other.distribution == dist:
-                continue  # loaded already (a refresh)
-            _load_problems.append(
-                PluginProblem(ep.name, dist, f"plugin name already taken by {other}; skipped")
-            )
+                continue  # loaded already, before a rescan
+            _note(ep.name, dist, f"plugin name {ep.name!r} is taken by {other}; skipped")
             continue
         _providers[ep.name] = Provider(ep.name, dist, version)
         try:
             plugin = ep.load()
             pm.register(plugin, name=ep.name)
         except Exception as exc:  # a broken plugin must never break ganzoo
-            _load_problems.append(
-                PluginProblem(ep.name, dist, f"failed to load: {type(exc).__name__}: {exc}")
+            if pm.has_plugin(ep.name):
+                pm.unregister(name=ep.name)
+            _note(ep.name, dist, f"failed to load: {type(exc).__name__}: {exc}")
+            continue
+        for problem in _hook_problems(plugin, ep.name, dist):
+            _note(problem.plugin, problem.distribution, problem.reason)
+
+
+def _note(plugin: str, distribution: str | None, reason: str) -> None:
+    """Record a loading problem once, however often the entry points are read."""
+    problem = PluginProblem(plugin, distribution, reason)
+    if problem not in _load_problems:
+        _load_problems.append(problem)
+
+
+def _hook_problems(plugin: Any, name: str, dist: str | None) -> list[PluginProblem]:
+    """Hook implementations that match no ganzoo hook (a typo, or a newer contract)."""
+    callers = pm.get_hookcallers(plugin) or []
+    if not callers:
+        return [PluginProblem(name, dist, "implements no ganzoo hook (use @ganzoo.hookimpl)")]
+    problems = []
+    known = sorted(n for n in vars(pm.hook) if getattr(pm.hook, n).has_spec())
+    for caller in callers:
+        if caller.has_spec():
+            continue
+        close = difflib.get_close_matches(caller.name, known, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        problems.append(
+            PluginProblem(
+                name,
+                dist,
+                f"implements {caller.name!r}, which is not a hook of ganzoo's plugin contract "
+                f"version {hookspecs.CONTRACT_VERSION}{hint}; ignored",
             )
+        )
+    return problems
 
 
 def register_plugin(plugin: Any, name: str | None = None) -> str:
     """Register a plugin object or module at run time; returns its name."""
     global _registry
-    registered = pm.register(plugin, name=name)
+    try:
+        registered = pm.register(plugin, name=name)
+    except ValueError as exc:
+        raise PluginError(f"plugin {name!r} is already registered ({exc})") from None
     if registered is None:
         raise PluginError(f"plugin {name!r} is already registered")
     _providers.setdefault(registered, Provider(registered))
+    for problem in _hook_problems(plugin, registered, None):
+        _note(problem.plugin, problem.distribution, problem.reason)
     _registry = None
     return registered
 
@@ -92,6 +197,7 @@ def unregister_plugin(name: str) -> None:
     global _registry
     pm.unregister(name=name)
     _providers.pop(name, None)
+    _load_problems[:] = [p for p in _load_problems if p.plugin != name]
     _registry = None
 
 
@@ -108,53 +214,181 @@ def call_each(
     hook_name: str,
     problems: list[PluginProblem],
     kwargs_for: Callable[[Provider], dict[str, Any]],
+    after: Callable[[Provider, bool], None] | None = None,
 ) -> None:
     """Call every enabled implementation of ``hook_name`` on its own, recording failures.
 
     pluggy would stop at the first exception; here one broken plugin costs only itself.
-    ``kwargs_for(provider)`` builds the hook's arguments for each plugin.
+    ``kwargs_for(provider)`` builds the hook's arguments for each plugin; ``after(provider,
+    succeeded)``, if given, runs right after each one (to keep or roll back its work).
     """
     for impl in getattr(pm.hook, hook_name).get_hookimpls():
         name = pm.get_name(impl.plugin) or repr(impl.plugin)
-        if name in disabled_plugins():
-            continue
         provider = _providers.get(name, Provider(name))
+        if is_disabled(name, provider.distribution):
+            continue
         kwargs = kwargs_for(provider)
         try:
             impl.function(*[kwargs[arg] for arg in impl.argnames])
+            succeeded = True
         except Exception as exc:
+            succeeded = False
             problems.append(
                 PluginProblem(
-                    name, provider.distribution, f"{hook_name} raised {type(exc).__name__}: {exc}"
+                    name,
+                    provider.distribution,
+                    f"{hook_name} raised {type(exc).__name__}: {exc}; nothing it added was kept",
                 )
             )
+        if after is not None:
+            after(provider, succeeded)
+
+
+def add_commands(cli: Any) -> None:
+    """Let every enabled plugin add CLI commands (``register_commands``), each isolated.
+
+    A plugin whose hook raises keeps none of its commands; a command name that ganzoo or an
+    earlier plugin already uses is kept by its first owner and reported.
+    """
+    global _registry
+    load_entrypoint_plugins()
+    for command in cli.commands:
+        _command_owners.setdefault(command, CORE_DISTRIBUTION)
+    problems: list[PluginProblem] = []
+    before: dict[str, Any] = {}
+
+    def snapshot(provider: Provider) -> dict[str, Any]:
+        before.clear()
+        before.update(cli.commands)
+        return {"cli": cli}
+
+    def check(provider: Provider, succeeded: bool) -> None:
+        added = {n: c for n, c in cli.commands.items() if before.get(n) is not c}
+        cli.commands.clear()
+        cli.commands.update(before)
+        if not succeeded:
+            return
+        for command_name, command in added.items():
+            owner = _command_owners.setdefault(command_name, provider.plugin)
+            if owner != provider.plugin:
+                who = "ganzoo itself" if owner == CORE_DISTRIBUTION else f"plugin {owner!r}"
+                problems.append(
+                    PluginProblem(
+                        provider.plugin,
+                        provider.distribution,
+                        f"command {command_name!r} is already provided by {who}; kept that one",
+                    )
+                )
+                continue
+            cli.commands[command_name] = command
+
+    call_each("register_commands", problems, snapshot, after=check)
+    if problems != _command_problems:
+        _command_problems[:] = problems
+        _registry = None
+
+
+def describe_plugins() -> list[PluginInfo]:
+    """Every plugin ganzoo knows of: installed (loaded, disabled or failed) and run-time ones."""
+    registry = get_registry()
+    problems: dict[tuple[str, str | None], list[str]] = {}
+    for problem in registry.problems:
+        problems.setdefault((problem.plugin, problem.distribution), []).append(problem.reason)
+    components: dict[str, dict[str, list[str]]] = {}
+    for component in registry.components():
+        kinds = components.setdefault(component.provider.plugin, {})
+        kinds.setdefault(component.kind, []).append(component.name)
+
+    def info(name: str, dist: str | None, version: str | None) -> PluginInfo:
+        plugin = pm.get_plugin(name)
+        provider = _providers.get(name)
+        ours = provider is not None and provider.distribution == dist
+        if is_disabled(name, dist):
+            status = "disabled"
+        elif plugin is None or not ours:
+            status = "failed"
+        else:
+            status = "loaded"
+        hooks = sorted(c.name for c in pm.get_hookcallers(plugin) or []) if ours else []
+        return PluginInfo(
+            name,
+            dist,
+            version,
+            status,
+            tuple(hooks),
+            components.get(name, {}) if ours and status == "loaded" else {},
+            tuple(problems.get((name, dist), [])),
+        )
+
+    seen: set[str] = set()
+    result = []
+    for ep in _entry_points:
+        dist = ep.dist.name if ep.dist else None
+        result.append(info(ep.name, dist, ep.dist.version if ep.dist else None))
+        seen.add(ep.name)
+    for name, _ in pm.list_name_plugin():
+        if name not in seen:
+            result.append(info(name, None, None))
+    return result
 
 
 def _build_registry() -> Registry:
     registry = Registry()
-    registry.problems.extend(p for p in _load_problems if p.plugin not in disabled_plugins())
+    registry.problems.extend(
+        p
+        for p in [*_load_problems, *_command_problems]
+        if not is_disabled(p.plugin, p.distribution)
+    )
+    registry.problems.extend(_unknown_disabled())
     for kind, hook in HOOKS.items():
-        call_each(
-            hook,
-            registry.problems,
-            lambda provider, kind=kind: {"register": _registrar(registry, kind, provider)},
-        )
+        _collect(registry, kind, hook)
     return registry
 
 
-def _registrar(registry: Registry, kind: str, provider: Provider) -> Callable[..., None]:
-    """The ``register`` callback for one plugin and one kind."""
+def _collect(registry: Registry, kind: str, hook: str) -> None:
+    """Call ``hook`` plugin by plugin; keep what a plugin registered only if it returned."""
+    staged: dict[str, list[Component]] = {}
+
+    def kwargs_for(provider: Provider) -> dict[str, Any]:
+        return {"register": _registrar(kind, provider, staged.setdefault(provider.plugin, []))}
+
+    def commit(provider: Provider, succeeded: bool) -> None:
+        for component in staged.pop(provider.plugin, []) if succeeded else []:
+            try:
+                registry.add(component)
+            except PluginError as exc:
+                registry.problems.append(
+                    PluginProblem(provider.plugin, provider.distribution, str(exc))
+                )
+
+    call_each(hook, registry.problems, kwargs_for, after=commit)
+
+
+def _unknown_disabled() -> list[PluginProblem]:
+    """A ``--disable-plugin`` name that matches no plugin is most likely a typo: say so."""
+    known = {canonical(ep.name) for ep in _entry_points}
+    known |= {canonical(ep.dist.name) for ep in _entry_points if ep.dist}
+    known |= {canonical(name) for name, _ in pm.list_name_plugin()}
+    return [
+        PluginProblem(
+            name,
+            None,
+            "cannot disable: no plugin or distribution has this name; known plugins: "
+            + ", ".join(sorted(ep.name for ep in _entry_points)),
+        )
+        for name in sorted(disabled_plugins())
+        if canonical(name) not in known
+    ]
+
+
+def _registrar(kind: str, provider: Provider, staged: list[Component]) -> Callable[..., None]:
+    """The ``register`` callback for one plugin and one kind; components are staged."""
 
     def register(name: str, factory: Any, *, description: str | None = None, **meta: Any) -> None:
         family = meta.pop("family", "adversarial") if kind != "dataset" else None
         if description is None:
             doc = getattr(factory, "__doc__", None) if callable(factory) else None
             description = (doc or "").strip().splitlines()[0] if doc else ""
-        try:
-            registry.add(Component(kind, name, factory, description, provider, family, meta))
-        except PluginError as exc:
-            registry.problems.append(
-                PluginProblem(provider.plugin, provider.distribution, str(exc))
-            )
+        staged.append(Component(kind, name, factory, description, provider, family, meta))
 
     return register

@@ -100,6 +100,9 @@ class PluginProblem:
     distribution: str | None
     reason: str
 
+    def __post_init__(self) -> None:  # reasons are shown on one line
+        object.__setattr__(self, "reason", " ".join(str(self.reason).split()))
+
     def __str__(self) -> str:
         who = f"plugin {self.plugin!r}"
         if self.distribution:
@@ -137,7 +140,8 @@ class Registry:
         if existing is not None:
             raise PluginError(
                 f"{component.kind} {component.name!r} is already registered by "
-                f"{existing.provider}; kept that one"
+                f"{existing.provider} (plugin {existing.provider.plugin!r}); kept that one, "
+                "skipped this one"
             )
         self._components[component.kind][component.name] = component
 

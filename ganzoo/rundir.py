@@ -78,7 +78,7 @@ class RunDir:
         if path.exists() and not path.is_dir():
             raise UsageError(f"--out {path} is a file, not a folder")
         if path.is_dir() and any(path.iterdir()):
-            raise UsageError(f"--out {path} is not empty; choose a new folder for the run")
+            raise UsageError(f"--out {path} is not empty; choose a new folder")
         return cls(path)
 
     @classmethod

@@ -80,3 +80,24 @@ def test_after_training_p_g_matches_p_data_and_d_flattens_to_one_half(tmp_path):
     support = torch.linspace(1.0, 3.0, 41)  # mean ± 2 std
     d = discriminator_curve(model, support)
     assert (d - 0.5).abs().max() < 0.12, d
+
+
+def test_plot_dynamics_draws_the_seed_figure_from_recorded_snapshots(run_cli, tmp_path):
+    out = tmp_path / "fig1"
+    args = ("train", "--dataset", "gaussian1d", "--epochs", "3", "--batch-size", "512")
+    assert run_cli(*args, "--out", out, "-q").exit_code == 0
+    from ganzoo.rundir import DYNAMICS, RunDir
+
+    snapshots = RunDir(out).read_jsonl(DYNAMICS)
+    assert [s["epoch"] for s in snapshots] == [0, 1, 2, 3]  # 0: before training
+    for snap in snapshots:
+        assert len(snap["x"]) == len(snap["p_data"]) == len(snap["p_g"]) == len(snap["d"])
+        assert all(0 <= d <= 1 for d in snap["d"])
+    result = run_cli("plot-dynamics", out, "--panels", "3")
+    assert result.exit_code == 0, result.err
+    assert (out / "dynamics.png").stat().st_size > 10_000
+
+    digits = tmp_path / "digits"
+    assert run_cli("train", "--steps", "2", "--out", digits, "-q").exit_code == 0
+    result = run_cli("plot-dynamics", digits)
+    assert result.exit_code == 2 and "recorded no 1-D dynamics (dataset 'digits')" in result.err

@@ -250,10 +250,8 @@ def test_signal_saves_a_checkpoint_and_says_how_to_resume(tmp_path, sig, code):
 
 def test_second_writer_on_a_live_run_is_refused_and_a_killed_one_leaves_no_lock(tmp_path, run_cli):
     out = tmp_path / "run"
-    proc = subprocess.Popen(
-        ganzoo_cmd("train", *TRAIN, "--steps", "100000", "--checkpoint-every", "5", "--out", out, "-q"),
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    cmd = ganzoo_cmd("train", *TRAIN, "--steps", "100000", "--checkpoint-every", "5", "--out", out)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_for_log(out, proc)
         result = run_cli("train", "--resume", out, "--steps", "5")

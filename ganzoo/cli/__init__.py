@@ -14,6 +14,8 @@ from ganzoo import __version__
 from ganzoo.errors import GanzooError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+SHOWS_PROBLEMS = frozenset({"list"})  # commands that print plugin problems themselves
+_REPORTED = "ganzoo.problems_reported"
 
 
 @click.group(context_settings=CONTEXT)
@@ -25,36 +27,66 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
     metavar="NAME",
     help="Do not load this plugin (repeatable; also GANZOO_DISABLE_PLUGINS=a,b).",
 )
-def cli(disabled: tuple[str, ...]) -> None:
+@click.pass_context
+def cli(ctx: click.Context, disabled: tuple[str, ...]) -> None:
     """A plugin-based zoo of generative models: train GANs and VAEs, measure IS/FID."""
     if disabled:
         from ganzoo.plugins import disable_plugins
 
         disable_plugins(disabled)
+    if ctx.invoked_subcommand not in SHOWS_PROBLEMS:
+        report_problems()
 
 
 def _add_commands() -> None:
+    from ganzoo.cli.compare_cmd import compare_command
+    from ganzoo.cli.dynamics_cmd import dynamics_command
+    from ganzoo.cli.eval_cmd import eval_command
     from ganzoo.cli.list_cmd import list_command
+    from ganzoo.cli.plugin_cmd import plugin_group
     from ganzoo.cli.train_cmd import train_command
 
     cli.add_command(train_command)
+    cli.add_command(eval_command)
     cli.add_command(list_command)
+    cli.add_command(plugin_group)
+    cli.add_command(compare_command)
+    cli.add_command(dynamics_command)
 
 
 def _add_plugin_commands() -> None:
     """Let plugins add commands (``register_commands``), each isolated."""
-    from ganzoo.plugins import call_each, get_registry
+    from ganzoo.plugins import add_commands
 
-    call_each("register_commands", get_registry().problems, lambda provider: {"cli": cli})
+    add_commands(cli)
+
+
+def _disabled_in(argv: list[str]) -> list[str]:
+    """``--disable-plugin`` values before the command name, read before plugins load."""
+    names, args = [], iter(argv)
+    for arg in args:
+        if arg == "--disable-plugin":
+            names.append(next(args, ""))
+        elif arg.startswith("--disable-plugin="):
+            names.append(arg.partition("=")[2])
+        elif not arg.startswith("-"):
+            break
+    return [n for n in names if n]
 
 
 _add_commands()
 
 
 def report_problems() -> None:
-    """Print each plugin problem once, as a warning on stderr."""
+    """Print each plugin problem as a warning on stderr, once per invocation."""
     from ganzoo.plugins import get_registry
 
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        root = ctx.find_root()
+        if root.meta.get(_REPORTED):
+            return
+        root.meta[_REPORTED] = True
     for problem in get_registry().problems:
         click.echo(f"Warning: {problem}", err=True)
 
@@ -65,6 +97,11 @@ def _one_line(message: str) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``ganzoo`` script: run the CLI, turn errors into one line."""
+    disabled = _disabled_in(sys.argv[1:] if argv is None else argv)
+    if disabled:  # before any plugin is imported: a disabled plugin never runs
+        from ganzoo.plugins import disable_plugins
+
+        disable_plugins(disabled)
     _add_plugin_commands()
     try:
         cli.main(args=argv, prog_name="ganzoo", standalone_mode=False)
@@ -79,7 +116,7 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(f"Error: {_one_line(exc.format_message())}{hint}", err=True)
         sys.exit(exc.exit_code)
     except GanzooError as exc:
-        click.echo(f"Error: {_one_line(str(exc))}", err=True)
+        click.echo(f"{exc.prefix}: {_one_line(str(exc))}", err=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import click
 
 from ganzoo.cli.options import parse_key_values
-from ganzoo.training.config import DEVICES, TrainConfig
+from ganzoo.training.config import AMP_MODES, DEVICES, TrainConfig
 
 D = TrainConfig()
 
 
-RESUMABLE = {"resume", "steps", "epochs", "device", "quiet", "overwrite"}
+RESUMABLE = {"resume", "steps", "epochs", "device", "quiet", "overwrite", "nproc"}
 
 
 @click.command("train")
@@ -81,6 +81,20 @@ RESUMABLE = {"resume", "steps", "epochs", "device", "quiet", "overwrite"}
     "--device", default=D.device, show_default=True, help=f"One of {', '.join(DEVICES)} or cuda:N."
 )
 @click.option(
+    "--amp",
+    default=D.amp,
+    show_default=True,
+    help=f"Mixed precision: {', '.join(AMP_MODES)} (fp16 adds a gradient scaler).",
+)
+@click.option("--compile", "compile_", is_flag=True, help="torch.compile the networks.")
+@click.option("--sync-bn", is_flag=True, help="Under torchrun: synchronise batch-norm statistics.")
+@click.option(
+    "--nproc",
+    type=int,
+    default=None,
+    help="Launch this many processes with torchrun on this machine (DDP).",
+)
+@click.option(
     "--out",
     "-o",
     type=click.Path(),
@@ -108,6 +122,31 @@ RESUMABLE = {"resume", "steps", "epochs", "device", "quiet", "overwrite"}
     help="Steps between checkpoints [default: once per epoch].",
 )
 @click.option("--keep-checkpoints", type=int, default=D.keep_checkpoints, show_default=True)
+@click.option(
+    "--eval-every",
+    type=int,
+    default=None,
+    help="Steps between IS/FID/KID evaluations, saved in RUN/eval/ (and one at the end).",
+)
+@click.option(
+    "--eval-samples",
+    type=int,
+    default=D.eval_samples,
+    show_default=True,
+    help="Generated images per evaluation.",
+)
+@click.option(
+    "--feature-extractor",
+    default=D.feature_extractor,
+    show_default=True,
+    help="Extractor of the evaluations: domain (offline) or inception (see ganzoo eval).",
+)
+@click.option(
+    "--inception-weights",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Local InceptionV3 weights for --feature-extractor inception.",
+)
 @click.option(
     "--model-option",
     "-M",
@@ -139,6 +178,8 @@ def train_command(
     quiet: bool,
     resume: str | None,
     overwrite: bool,
+    compile_: bool,
+    nproc: int | None,
     model_options,
     loss_options,
     dataset_options,
@@ -156,6 +197,8 @@ def train_command(
     from ganzoo.cli import report_problems
     from ganzoo.errors import UsageError
 
+    if nproc is not None:
+        _launch_torchrun(nproc)
     report_problems()
     if resume is not None:
         source = click.core.ParameterSource.COMMANDLINE
@@ -182,6 +225,7 @@ def train_command(
         return
     config = TrainConfig(
         **values,
+        compile=compile_,
         model_options=parse_key_values("--model-option", model_options),
         loss_options=parse_key_values("--loss-option", loss_options),
         dataset_options=parse_key_values("--dataset-option", dataset_options),
@@ -196,6 +240,31 @@ def train_command(
 
     console = Console(stderr=True)
     _done(console, train(config, console=console, progress=not quiet))
+
+
+def _launch_torchrun(nproc: int) -> None:
+    """``--nproc N``: run this same command under torchrun with N processes, then exit."""
+    import os
+    import subprocess
+    import sys
+
+    from ganzoo.errors import UsageError
+
+    if nproc < 1:
+        raise UsageError(f"--nproc must be an integer >= 1, got {nproc}")
+    if "WORLD_SIZE" in os.environ:
+        raise UsageError("--nproc cannot be used inside torchrun; drop it")
+    args, skip = [], False
+    for arg in sys.argv[1:]:  # this command line without --nproc
+        if skip:
+            skip = False
+        elif arg == "--nproc":
+            skip = True
+        elif not arg.startswith("--nproc="):
+            args.append(arg)
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone"]
+    cmd += ["--nproc-per-node", str(nproc), "-m", "ganzoo", *args]
+    raise SystemExit(subprocess.call(cmd))
 
 
 def _clear_run_folder(path: str) -> None:
@@ -214,6 +283,10 @@ def _clear_run_folder(path: str) -> None:
 
 
 def _done(console, result) -> None:
+    import os
+
+    if os.environ.get("RANK", "0") != "0":  # under torchrun, rank 0 speaks for the job
+        return
     stats = "  ".join(f"{k}={v:.4f}" for k, v in result.final.items())
     console.print(
         f"[green]done[/] {result.steps} steps in {result.seconds:.1f}s  {stats}\n"

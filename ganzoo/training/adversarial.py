@@ -2,18 +2,23 @@
 
 The objective is any :class:`ganzoo.losses.AdversarialLoss`; this module never knows which.
 Statistics stay on the device as tensors (no host sync per step); the loop reads them
-only when it logs.
+only when it logs. Under DDP, G's update runs inside D's ``no_sync``: the generator loss
+back-propagates through D, but only G's gradients are averaged across ranks (D's are
+discarded before D's next update anyway).
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
 import torch
+from torch import nn
 
 from ganzoo.losses import AdversarialLoss
 from ganzoo.models import GAN
+from ganzoo.training.precision import Precision
 
 STATS = ("d_loss", "g_loss", "d_real", "d_fake")
 
@@ -30,10 +35,15 @@ class AdversarialTrainer:
         lr: float,
         betas: tuple[float, float],
         d_steps: int = 1,
+        precision: Precision | None = None,
+        networks: tuple[nn.Module, nn.Module] | None = None,
     ) -> None:
+        """``networks``: (G, D) as they run (DDP-wrapped or compiled); default the model's."""
         self.model = model
         self.objective = objective
         self.d_steps = d_steps
+        self.precision = precision or Precision("none", model.device)
+        self.g_net, self.d_net = networks or (model.generator, model.discriminator)
         self.opt_d = torch.optim.Adam(model.discriminator.parameters(), lr=lr, betas=betas)
         self.opt_g = torch.optim.Adam(model.generator.parameters(), lr=lr, betas=betas)
 
@@ -42,28 +52,36 @@ class AdversarialTrainer:
         """Real batches consumed by one step (one per discriminator update)."""
         return self.d_steps
 
+    def _d(self, x: torch.Tensor) -> torch.Tensor:
+        return self.d_net(x).reshape(-1).float()
+
     def step(self, next_batch: Callable[[], torch.Tensor]) -> dict[str, torch.Tensor]:
         """Run k D updates and one G update; return detached scalar statistics."""
-        model, objective = self.model, self.objective
+        model, objective, amp = self.model, self.objective, self.precision
         for _ in range(self.d_steps):
             real = next_batch()
-            with torch.no_grad():
-                fake = model.generator(model.sample_latent(real.shape[0]))
-            real_logits = model.discriminate(real)
-            fake_logits = model.discriminate(fake)
-            d_loss = objective.discriminator_loss(real_logits, fake_logits)
-            penalty = objective.penalty(model.discriminator, real, fake)
+            with torch.no_grad(), amp.autocast():
+                fake = self.g_net(model.sample_latent(real.shape[0]))
+            with amp.autocast():
+                real_logits = self._d(real)
+                fake_logits = self._d(fake)
+                d_loss = objective.discriminator_loss(real_logits, fake_logits)
+            penalty = objective.penalty(self.d_net, real, fake.float())
             if penalty is not None:
                 d_loss = d_loss + penalty
             self.opt_d.zero_grad(set_to_none=True)
-            d_loss.backward()
-            self.opt_d.step()
+            amp.backward(d_loss)
+            amp.step(self.opt_d)
 
-        fake_logits_g = model.discriminate(model.generator(model.sample_latent(real.shape[0])))
-        g_loss = objective.generator_loss(fake_logits_g)
-        self.opt_g.zero_grad(set_to_none=True)
-        g_loss.backward()
-        self.opt_g.step()
+        no_sync = getattr(self.d_net, "no_sync", contextlib.nullcontext)
+        with no_sync():
+            with amp.autocast():
+                fake_logits_g = self._d(self.g_net(model.sample_latent(real.shape[0])))
+                g_loss = objective.generator_loss(fake_logits_g)
+            self.opt_g.zero_grad(set_to_none=True)
+            amp.backward(g_loss)
+        amp.step(self.opt_g)
+        amp.update()
         return {
             "d_loss": d_loss.detach(),
             "g_loss": g_loss.detach(),
@@ -72,10 +90,15 @@ class AdversarialTrainer:
         }
 
     def state_dict(self) -> dict[str, Any]:
-        """Optimizer states (the model's weights are saved by the loop)."""
-        return {"opt_d": self.opt_d.state_dict(), "opt_g": self.opt_g.state_dict()}
+        """Optimizer and loss-scaler states (the model's weights are saved by the loop)."""
+        return {
+            "opt_d": self.opt_d.state_dict(),
+            "opt_g": self.opt_g.state_dict(),
+            "scaler": self.precision.state_dict(),
+        }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore optimizer states."""
+        """Restore optimizer and loss-scaler states."""
         self.opt_d.load_state_dict(state["opt_d"])
         self.opt_g.load_state_dict(state["opt_g"])
+        self.precision.load_state_dict(state.get("scaler", {}))

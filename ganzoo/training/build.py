@@ -6,6 +6,7 @@ import inspect
 from pathlib import Path
 from typing import Any
 
+from ganzoo.contract import verify_data_source, verify_loss, verify_model
 from ganzoo.data import DataSource
 from ganzoo.errors import GanzooError, PluginError, UsageError
 from ganzoo.plugins import get_registry
@@ -38,25 +39,25 @@ def build_dataset(
     """Load dataset ``name``'s ``split``; a plugin error or bad option becomes a clear error."""
     component = get_registry().get("dataset", name)
     root = Path(root).expanduser() if root is not None else None
-    return call_factory(component, (root,), {"download": download, "split": split}, options)
+    source = call_factory(component, (root,), {"download": download, "split": split}, options)
+    verify_data_source(component, source)
+    return source
 
 
 def build_model(name: str, data_info: Any, latent_dim: int | None, options: dict[str, Any]) -> Any:
     """Build model ``name`` sized for ``data_info``."""
     component = get_registry().get("model", name)
     model = call_factory(component, (data_info,), {"latent_dim": latent_dim}, options)
-    if getattr(model, "family", None) != component.family:
-        raise PluginError(
-            f"model {name!r} from {component.provider} was registered as {component.family} "
-            f"but built a {type(model).__name__} of family {getattr(model, 'family', None)!r}"
-        )
+    verify_model(component, model)
     return model
 
 
 def build_loss(name: str, options: dict[str, Any]) -> Any:
     """Build loss ``name``."""
     component = get_registry().get("loss", name)
-    return call_factory(component, (), {}, options)
+    loss = call_factory(component, (), {}, options)
+    verify_loss(component, loss)
+    return loss
 
 
 def call_factory(

@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ganzoo.errors import UsageError
+from ganzoo.metrics.names import check_extractor_name, check_samples
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
+AMP_MODES = ("none", "bf16", "fp16")
 
 
 @dataclass
@@ -34,11 +36,18 @@ class TrainConfig:
     d_steps: int = 1  # discriminator updates per generator update (k in the paper)
     seed: int = 0
     device: str = "auto"
+    amp: str = "none"  # mixed precision: none, bf16 or fp16
+    compile: bool = False  # torch.compile the networks
+    sync_bn: bool = False  # SyncBatchNorm across processes (torchrun)
     out: str | None = None
     log_every: int = 25
     sample_every: int = 1  # epochs between sample grids
     checkpoint_every: int | None = None  # steps; None: once per epoch
     keep_checkpoints: int = 3
+    eval_every: int | None = None  # steps between IS/FID/KID evaluations; None: none
+    eval_samples: int = 1000  # generated images per evaluation
+    feature_extractor: str = "domain"  # see ganzoo.metrics.names.EXTRACTORS
+    inception_weights: str | None = None  # local weights for the inception extractor
     model_options: dict[str, Any] = field(default_factory=dict)
     loss_options: dict[str, Any] = field(default_factory=dict)
     dataset_options: dict[str, Any] = field(default_factory=dict)
@@ -54,6 +63,10 @@ class TrainConfig:
         _positive_int("--log-every", self.log_every)
         _positive_int("--sample-every", self.sample_every)
         _positive_int("--keep-checkpoints", self.keep_checkpoints)
+        if self.eval_every is not None:
+            _positive_int("--eval-every", self.eval_every)
+        check_samples(self.eval_samples, "--eval-samples")
+        check_extractor_name(self.feature_extractor)
         for name, value in (
             ("--epochs", self.epochs),
             ("--steps", self.steps),
@@ -76,6 +89,8 @@ class TrainConfig:
             raise UsageError(f"--betas must be two numbers in [0, 1), got {tuple(self.betas)}")
         if not isinstance(self.seed, int) or not 0 <= self.seed < 2**63:
             raise UsageError(f"--seed must be an integer in [0, 2**63), got {self.seed}")
+        if self.amp not in AMP_MODES:
+            raise UsageError(f"--amp must be one of {', '.join(AMP_MODES)}, got {self.amp!r}")
         base = self.device.split(":")[0]
         if base not in DEVICES or (":" in self.device and base != "cuda"):
             raise UsageError(

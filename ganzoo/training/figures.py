@@ -157,10 +157,11 @@ def is_number(v: object) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
 
 
-def save_figure(fig: Any, path: Path) -> None:
-    """Save a matplotlib figure as PNG atomically and close it."""
+def save_figure(fig: Any, path: Path, layout: bool = True) -> None:
+    """Save a matplotlib figure as PNG atomically and close it (``tight_layout`` first)."""
     plt = pyplot()
-    fig.tight_layout()
+    if layout:
+        fig.tight_layout()
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=110)
     plt.close(fig)
@@ -194,5 +195,5 @@ def plot_dynamics(snapshots: list[dict[str, Any]], path: Path, panels: int = 4) 
         handles.append(plt.Line2D([], [], color="b", ls="--"))
         labels.append("D(x)")
     fig.legend(handles, labels, loc="upper center", ncol=3, fontsize=8, frameon=False)
-    fig.subplots_adjust(top=0.8)
-    save_figure(fig, path)
+    fig.tight_layout(rect=(0, 0, 1, 0.9))  # leave the top tenth to the legend
+    save_figure(fig, path, layout=False)

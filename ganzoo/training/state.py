@@ -24,8 +24,13 @@ class BatchStream:
     a restored stream replays the same order from the same position.
     """
 
-    def __init__(self, data: DataSource, batch_size: int, seed: int) -> None:
+    def __init__(
+        self, data: DataSource, batch_size: int, seed: int, rank: int = 0, world_size: int = 1
+    ) -> None:
+        """Under torchrun every rank draws the same order and takes its own slice of each
+        ``batch_size × world_size`` super-batch: the data is sharded, never repeated."""
         self.data, self.batch_size = data, batch_size
+        self.rank, self.world_size = rank, world_size
         self.generator = torch.Generator().manual_seed(seed)
         self.epoch, self.taken = 0, 0
         self._epoch_start = self.generator.get_state()
@@ -39,12 +44,14 @@ class BatchStream:
             batch = next(self._batches, None)
             if batch is not None:
                 self.taken += 1
+                if self.world_size > 1:
+                    return batch[self.rank * self.batch_size : (self.rank + 1) * self.batch_size]
                 return batch
             self.epoch, self.taken, self._batches = self.epoch + 1, 0, None
 
     def _open_epoch(self) -> None:
         self._epoch_start = self.generator.get_state()
-        self._batches = iter(self.data.epoch(self.batch_size, self.generator))
+        self._batches = iter(self.data.epoch(self.batch_size * self.world_size, self.generator))
         for _ in range(self.taken):  # resuming mid-epoch: replay the order up to here
             next(self._batches)
 
@@ -106,14 +113,13 @@ class DivergenceGuard:
         self.bad_key = torch.full((), -1, dtype=torch.long, device=device)
         self.keys: list[str] = []
 
-    def observe(self, step: int, stats: dict[str, torch.Tensor]) -> None:
-        """Fold one step's statistics in."""
-        if not self.keys:
-            self.keys = list(stats)
-        finite = torch.stack([torch.isfinite(v).all() for v in stats.values()])
-        newly = (~finite.all()) & (self.first_bad < 0)
-        self.bad_key = torch.where(newly, (~finite).long().argmax(), self.bad_key)
-        self.first_bad = torch.where(newly, torch.full_like(self.first_bad, step), self.first_bad)
+    def observe(self, step: int, keys: list[str], values: torch.Tensor) -> None:
+        """Fold in one step's statistics (``values[i]`` is statistic ``keys[i]``)."""
+        self.keys = keys
+        bad = ~torch.isfinite(values)
+        newly = bad.any() & (self.first_bad < 0)
+        self.bad_key = torch.where(newly, bad.long().argmax(), self.bad_key)
+        self.first_bad = torch.where(newly, step, self.first_bad)
 
     def check(self) -> tuple[int, str] | None:
         """``(step, statistic)`` of the first non-finite value seen, or ``None``."""

@@ -25,7 +25,7 @@ class Gaussian1D(TensorSource):
         self.mean, self.std = mean, std
 
     def density(self, x: torch.Tensor) -> torch.Tensor:
-        z = (x - self.mean) / self.std
+        z = (x.reshape(-1) - self.mean) / self.std
         return torch.exp(-0.5 * z**2) / (self.std * math.sqrt(2 * math.pi))
 
 

@@ -1,4 +1,4 @@
-"""First-party loss plugin: the objectives of the original GAN paper.
+"""First-party loss plugin: the objectives of the original GAN paper, and a zoo beyond it.
 
 Registered by import path, so ``ganzoo list`` never imports torch.
 """
@@ -21,4 +21,25 @@ def register_losses(register):
         description="Non-saturating GAN objective: G maximises log D(G(z)).",
         family="adversarial",
         paper="Goodfellow et al. 2014, https://arxiv.org/abs/1406.2661",
+    )
+    register(
+        "wgan-gp",
+        "ganzoo_losses.wasserstein:WassersteinGPLoss",
+        description="Wasserstein critic loss with gradient penalty (λ: -L gp_weight=10).",
+        family="adversarial",
+        paper="Gulrajani et al. 2017, https://arxiv.org/abs/1704.00028",
+    )
+    register(
+        "hinge",
+        "ganzoo_losses.hinge:HingeLoss",
+        description="Hinge loss: D max(0, 1 - l(x)) + max(0, 1 + l(G(z))), G -l(G(z)).",
+        family="adversarial",
+        paper="Lim & Ye 2017, https://arxiv.org/abs/1705.02894",
+    )
+    register(
+        "lsgan",
+        "ganzoo_losses.least_squares:LeastSquaresLoss",
+        description="Least squares GAN: D regresses scores to labels a/b, G to c (0/1/1).",
+        family="adversarial",
+        paper="Mao et al. 2017, https://arxiv.org/abs/1611.04076",
     )

@@ -1,0 +1,68 @@
+"""MkDocs hooks (``hooks:`` in ``mkdocs.yml``): ganzoo's own figures and texts in the pages.
+
+Before the build, ``figures.py`` beside this file makes (or finds cached) the figures and
+texts for the current source. The figures join the site as ``figures/NAME.png``, and each
+``<!-- docs-gen: name -->`` placeholder in a page becomes the generated text ``name``.
+
+Also: the examples in a command's help, which click keeps verbatim after a ``\\b`` line,
+become code blocks in the CLI reference (mkdocs-click passes them on as prose).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import File
+
+PLACEHOLDER = re.compile(r"<!-- docs-gen: ([a-z0-9-]+) -->")
+_spec = importlib.util.spec_from_file_location(
+    "ganzoo_docs_figures", Path(__file__).with_name("figures.py")
+)
+figures = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(figures)
+
+_texts: dict[str, str] = {}
+
+
+#: In the CLI reference, a paragraph "Label:" followed by indented lines: the examples of a
+#: command's help, which click prints verbatim (its ``\\b`` marker) and mkdocs-click leaves as
+#: one run-on paragraph.
+VERBATIM = re.compile(r"<p>([A-Z][^<\n]*:)\n((?:  [^\n]*(?:\n|(?=</p>)))+)</p>")
+
+
+def _verbatim(match: re.Match[str]) -> str:
+    lines = [line[2:] for line in match[2].rstrip("\n").split("\n")]
+    return f"<p>{match[1]}</p>\n<pre><code>" + "\n".join(lines) + "</code></pre>"
+
+
+def on_files(files: Any, config: Any) -> Any:
+    """Add the generated figures to the site as ``figures/NAME.png``."""
+    folder = figures.ensure_generated()
+    _texts.clear()
+    _texts.update(json.loads((folder / "texts.json").read_text()))
+    for path in sorted((folder / "figures").glob("*.png")):
+        files.append(File.generated(config, f"figures/{path.name}", abs_src_path=str(path)))
+    return files
+
+
+def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
+    """Replace ``<!-- docs-gen: name -->`` (a lowercase name) with the generated text."""
+
+    def text(match: re.Match[str]) -> str:
+        if match[1] not in _texts:
+            raise PluginError(f"{page.file.src_uri}: unknown placeholder {match[1]!r}")
+        return _texts[match[1]]
+
+    return PLACEHOLDER.sub(text, markdown)
+
+
+def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:
+    """In the CLI reference, show the commands' examples as code, as ``--help`` does."""
+    if page.file.src_uri != "reference/cli.md":
+        return html
+    return VERBATIM.sub(_verbatim, html)

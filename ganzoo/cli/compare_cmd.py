@@ -1,0 +1,216 @@
+"""``ganzoo compare``: runs side by side on one metric, or train several configs and compare."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ganzoo.errors import UsageError
+
+
+def parse_model_specs(specs: tuple[str, ...]) -> list[tuple[str, str | None]]:
+    """``("vanilla:nonsat,dcgan:minimax", "vae")`` -> ``[("vanilla", "nonsat"), ...]``."""
+    pairs: list[tuple[str, str | None]] = []
+    for spec in specs:
+        for item in filter(None, (s.strip() for s in spec.split(","))):
+            model, _, loss = item.partition(":")
+            if not model:
+                raise UsageError(f"--models takes MODEL or MODEL:LOSS, got {item!r}")
+            pairs.append((model, loss or None))
+    return pairs
+
+
+@click.command("compare")
+@click.argument("runs", nargs=-1, type=click.Path(file_okay=False))
+@click.option(
+    "--models",
+    "model_specs",
+    multiple=True,
+    metavar="MODEL[:LOSS],...",
+    help="Train these first (comma-separated or repeated), then compare.",
+)
+@click.option(
+    "--dataset",
+    "-d",
+    default="digits",
+    show_default=True,
+    help="With --models: the shared dataset.",
+)
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="With --models: where the dataset is.",
+)
+@click.option(
+    "--steps", type=int, default=None, help="With --models: generator/optimizer updates per run."
+)
+@click.option(
+    "--epochs", type=int, default=None, help="With --models: passes over the data per run."
+)
+@click.option("--batch-size", type=int, default=64, show_default=True, help="With --models.")
+@click.option(
+    "--seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="With --models: the shared seed (and the sampling seed).",
+)
+@click.option(
+    "--runs-dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="With --models: where the runs go [default: the report folder].",
+)
+@click.option(
+    "--samples",
+    type=int,
+    default=1000,
+    show_default=True,
+    help="Generated samples per run for the metrics.",
+)
+@click.option(
+    "--feature-extractor",
+    default="domain",
+    show_default=True,
+    help="domain (offline) or inception.",
+)
+@click.option(
+    "--inception-weights",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Local InceptionV3 weights (or GANZOO_INCEPTION_WEIGHTS).",
+)
+@click.option(
+    "--no-eval", is_flag=True, help="Use only metrics already stored in the runs; evaluate nothing."
+)
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(),
+    default=None,
+    help="Report folder (must not exist) [default: runs/compare-<time>].",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
+def compare_command(
+    runs: tuple[str, ...],
+    model_specs: tuple[str, ...],
+    dataset: str,
+    data_dir: str | None,
+    steps: int | None,
+    epochs: int | None,
+    batch_size: int,
+    seed: int,
+    runs_dir: str | None,
+    samples: int,
+    feature_extractor: str,
+    inception_weights: str | None,
+    no_eval: bool,
+    out: str | None,
+    as_json: bool,
+) -> None:
+    """Compare finished RUNS (same dataset) on IS, FID and KID with one extractor.
+
+    \b
+    Examples:
+      ganzoo compare runs/a runs/b
+      ganzoo compare --models vanilla:nonsat,dcgan:nonsat,dcgan:minimax,vae --steps 500
+    """
+    from ganzoo.cli import report_problems
+    from ganzoo.compare import default_report_dir
+
+    report_problems()
+    if samples < 2:
+        raise UsageError(f"--samples must be an integer >= 2, got {samples}")
+    pairs = parse_model_specs(model_specs)
+    if pairs and runs:
+        raise UsageError("give either RUNS or --models, not both")
+    if not pairs and not runs:
+        raise UsageError("give at least two RUNS, or --models to train and compare")
+    report_dir = Path(out) if out else default_report_dir()
+    from ganzoo.rundir import RunDir
+
+    RunDir.check_new(report_dir)  # refuse before any training starts
+    paths = [Path(r) for r in runs]
+    if pairs:
+        paths = _train_all(
+            pairs,
+            dataset,
+            data_dir,
+            steps,
+            epochs,
+            batch_size,
+            seed,
+            Path(runs_dir) if runs_dir else report_dir / "runs",
+        )
+
+    from ganzoo.compare import compare_runs, write_report
+
+    comparison = compare_runs(
+        paths,
+        samples=samples,
+        feature_extractor=feature_extractor,
+        inception_weights=inception_weights,
+        evaluate_missing=not no_eval,
+        seed=seed,
+    )
+    written = write_report(comparison, report_dir)
+    if as_json:
+        import json
+
+        click.echo(json.dumps(comparison.as_dict(), indent=2))
+        return
+    _print_table(comparison)
+    click.echo(f"report: {written / 'report.md'}")
+
+
+def _train_all(
+    pairs, dataset, data_dir, steps, epochs, batch_size, seed, runs_dir: Path
+) -> list[Path]:
+    from ganzoo.training.config import TrainConfig
+    from ganzoo.training.loop import train
+
+    configs = []
+    for model, loss in pairs:
+        config = TrainConfig(
+            model=model, loss=loss, dataset=dataset, data_dir=data_dir, steps=steps,
+            epochs=epochs, batch_size=batch_size, seed=seed,
+        ).validate()  # fmt: skip
+        configs.append(config)
+    from ganzoo.training.build import resolve_loss_name
+
+    names = []
+    for config in configs:  # check every name before training anything
+        config.loss = resolve_loss_name(config.model, config.loss, TrainConfig.DEFAULT_LOSS)
+        names.append(f"{config.model}-{config.loss}")
+    if len(set(names)) < len(names):
+        raise UsageError(f"--models names a configuration twice: {', '.join(names)}")
+    paths = []
+    for config, name in zip(configs, names, strict=True):
+        config.out = str(runs_dir / name)
+        paths.append(train(config).run_dir)
+    return paths
+
+
+def _print_table(comparison) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from ganzoo.compare import format_number, format_pm
+
+    table = Table(
+        title=f"{comparison.dataset}: {comparison.extractor}, {comparison.samples} samples",
+        title_justify="left",
+    )
+    for col in ("run", "model", "loss", "IS ↑", "FID ↓", "KID ↓", "steps", "time (s)", "params"):
+        table.add_column(col, justify="right" if col not in ("run", "model", "loss") else "left")
+    for r in comparison.rows:
+        m = r.metrics
+        table.add_row(
+            r.name, r.model, r.loss, format_pm(m, "inception_score"), format_number(m.get("fid")),
+            format_pm(m, "kid"), str(r.steps), f"{r.seconds:.1f}", f"{r.parameters:,}",
+        )  # fmt: skip
+    import sys
+
+    Console(width=None if sys.stdout.isatty() else 160).print(table)

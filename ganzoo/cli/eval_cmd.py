@@ -1,0 +1,150 @@
+"""``ganzoo eval``: IS, FID and KID of a run, saved in the run folder (torch loads lazily)."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from ganzoo.metrics.names import DEFAULT_EXTRACTOR, EXTRACTORS, SPLITS
+
+DEFAULT_SAMPLES = 1000  # the same as ganzoo.metrics.fidelity.DEFAULT_SAMPLES (which imports torch)
+DEFAULT_BATCH_SIZE = 64
+
+
+@click.command("eval")
+@click.argument("run_dir", metavar="RUN_DIR")
+@click.option(
+    "--samples",
+    "-n",
+    type=int,
+    default=DEFAULT_SAMPLES,
+    show_default=True,
+    help="Generated images; the real side is a fixed subset of at most as many.",
+)
+@click.option(
+    "--feature-extractor",
+    "-f",
+    default=DEFAULT_EXTRACTOR,
+    show_default=True,
+    help=f"One of {', '.join(EXTRACTORS)}: a classifier trained on the dataset (offline), or "
+    "torch-fidelity's inception-v3-compat (as in papers; slow on CPU).",
+)
+@click.option(
+    "--inception-weights",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Local InceptionV3 weights for --feature-extractor inception (also "
+    "$GANZOO_INCEPTION_WEIGHTS) [default: torch-fidelity's download].",
+)
+@click.option(
+    "--split",
+    type=click.Choice(SPLITS),
+    default="test",
+    show_default=True,
+    help="The real images to compare with.",
+)
+@click.option("--batch-size", "-b", type=int, default=DEFAULT_BATCH_SIZE, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the samples.")
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Where the dataset is [default: the run's --data-dir].",
+)
+@click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda, mps or cuda:N.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON for scripts.")
+def eval_command(
+    run_dir: str,
+    samples: int,
+    feature_extractor: str,
+    inception_weights: str | None,
+    split: str,
+    batch_size: int,
+    seed: int,
+    data_dir: str | None,
+    device: str,
+    as_json: bool,
+) -> None:
+    """Measure IS, FID and KID of RUN_DIR's newest checkpoint against real images.
+
+    The result is saved in RUN_DIR/eval/ (one JSON per evaluation). Every number is shown
+    with the feature extractor that produced it: numbers from different extractors are not
+    comparable.
+
+    \b
+    Examples:
+      ganzoo eval runs/dcgan-nonsat-mnist
+      ganzoo eval runs/dcgan-nonsat-mnist --feature-extractor inception --samples 500 \\
+          --inception-weights ../shared/data/inception/pt_inception-2015-12-05-fid-only.pth
+    """
+    from ganzoo.cli import report_problems
+    from ganzoo.metrics.names import check_extractor_name, check_samples
+    from ganzoo.rundir import RunDir
+
+    report_problems()
+    RunDir.open(run_dir)
+    check_samples(samples)
+    check_extractor_name(feature_extractor)
+
+    from rich.console import Console
+
+    from ganzoo.metrics.fidelity import evaluate_run
+    from ganzoo.metrics.results import result_path
+
+    err = Console(stderr=True)
+    result = evaluate_run(
+        run_dir,
+        samples=samples,
+        feature_extractor=feature_extractor,
+        split=split,
+        inception_weights=inception_weights,
+        batch_size=batch_size,
+        seed=seed,
+        data_dir=data_dir,
+        device=device,
+        log=lambda message: err.print(message, markup=False, highlight=False),
+    )
+    if as_json:
+        click.echo(json.dumps(result, indent=2, sort_keys=True))
+        return
+    Console().print(result_table(result))
+    err.print(f"saved: {result_path(run_dir, result)}", markup=False, highlight=False)
+
+
+def result_table(result: dict) -> object:
+    """A rich table of one result, with the extractor's name beside every number."""
+    from rich.table import Table
+
+    from ganzoo.metrics.results import format_value
+
+    title = f"{result.get('run', '')}  step {result['step']}"
+    if result.get("model"):
+        title += f"  {result['model']}+{result.get('loss')}"
+    notes = []
+    if result.get("extractor_test_accuracy") is not None:
+        notes.append(
+            f"{result['extractor']}: domain classifier with held-out test accuracy "
+            f"{result['extractor_test_accuracy']:.4f}."
+        )
+    if result.get("inception_score_note"):
+        notes.append(f"{result['inception_score_note']}.")
+    notes.append(
+        f"{result['samples']} generated vs {result['real_samples']} real "
+        f"{result['dataset']}/{result['split']} images, seed {result['seed']}, "
+        f"{result['seconds']:.1f}s. Numbers from different extractors are not comparable."
+    )
+    table = Table(
+        title=title.strip(), title_justify="left", caption=" ".join(notes), caption_justify="left"
+    )
+    table.add_column("metric", style="bold")
+    table.add_column("value", justify="right")
+    table.add_column("extractor", style="cyan", no_wrap=True)
+    rows = (
+        ("IS", format_value(result["inception_score_mean"], result["inception_score_std"], 3)),
+        ("FID", format_value(result["fid"], digits=3)),
+        ("KID", format_value(result["kid_mean"], result["kid_std"])),
+    )
+    for metric, value in rows:
+        table.add_row(metric, value, result["extractor"])
+    return table

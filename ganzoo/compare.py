@@ -1,0 +1,254 @@
+"""Compare finished runs fairly: same data, same extractor, same sample count.
+
+    table = compare_runs(["runs/a", "runs/b"], samples=1000, feature_extractor="domain")
+    write_report(table, "runs/compare")
+
+Every run is measured with the same metric settings (evaluating where a result is missing);
+runs on different datasets, or stored numbers from different extractors or sample counts,
+are refused rather than shown side by side.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from ganzoo.errors import UsageError
+from ganzoo.rundir import RunDir, atomic_write_json, atomic_write_text
+
+METRIC_KEYS = ("inception_score_mean", "fid", "kid_mean")
+
+
+@dataclass
+class RunRow:
+    """One run in a comparison: what it is, what it cost, and how it scored."""
+
+    name: str
+    path: Path
+    model: str
+    loss: str
+    dataset: str
+    seed: int
+    steps: int
+    seconds: float
+    parameters: int
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-friendly form."""
+        d = dict(vars(self))
+        d["path"] = str(self.path)
+        return d
+
+
+@dataclass
+class Comparison:
+    """Rows that were measured alike, and the settings they share."""
+
+    rows: list[RunRow]
+    dataset: str
+    extractor: str
+    samples: int
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-friendly form (the report's ``comparison.json``)."""
+        return {
+            "dataset": self.dataset,
+            "extractor": self.extractor,
+            "samples": self.samples,
+            "runs": [r.as_dict() for r in self.rows],
+        }
+
+
+def describe_run(path: str | Path) -> RunRow:
+    """A finished run's identity and cost, from its ``config.json`` and ``summary.json``."""
+    run = RunDir.open(path)
+    stored = run.read_config()
+    summary = run.read_summary()
+    if not summary:
+        raise UsageError(f"run {run.path} has not finished (no summary.json); nothing to compare")
+    config = stored["config"]
+    dataset = _dataset_identity(config)
+    return RunRow(
+        name=run.path.name,
+        path=run.path,
+        model=config["model"],
+        loss=config["loss"],
+        dataset=dataset,
+        seed=config["seed"],
+        steps=summary["steps"],
+        seconds=summary["seconds"],
+        parameters=sum(stored.get("resolved", {}).get("parameters", {}).values()),
+    )
+
+
+def _dataset_identity(config: dict[str, Any]) -> str:
+    options = config.get("dataset_options") or {}
+    if not options:
+        return config["dataset"]
+    return config["dataset"] + "(" + ", ".join(f"{k}={v}" for k, v in sorted(options.items())) + ")"
+
+
+def check_same_dataset(rows: list[RunRow]) -> str:
+    """The dataset every row was trained on, or a :class:`UsageError` naming the mismatch."""
+    datasets = {r.dataset for r in rows}
+    if len(datasets) > 1:
+        listing = ", ".join(f"{r.name} ({r.dataset})" for r in rows)
+        raise UsageError(f"cannot compare runs trained on different datasets: {listing}")
+    return datasets.pop()
+
+
+def compare_runs(
+    paths: list[str | Path],
+    *,
+    samples: int,
+    feature_extractor: str,
+    inception_weights: str | None = None,
+    evaluate_missing: bool = True,
+    seed: int = 0,
+) -> Comparison:
+    """Measure every run with one extractor and sample count; refuse what is not comparable."""
+    if len(paths) < 2:
+        raise UsageError("compare needs at least two runs")
+    if len({Path(p).resolve() for p in paths}) < len(paths):
+        raise UsageError("the same run is named twice")
+    rows = [describe_run(p) for p in paths]
+    dataset = check_same_dataset(rows)
+
+    from ganzoo import metrics
+
+    extractor_names: set[str] = set()
+    for row in rows:
+        result = _stored_result(metrics.load_results(row.path), feature_extractor, samples)
+        if result is None:
+            if not evaluate_missing:
+                stored = metrics.load_results(row.path)
+                have = ", ".join(sorted({f"{r['extractor']}×{r['samples']}" for r in stored}))
+                raise UsageError(
+                    f"run {row.name} has no {feature_extractor} result on {samples} samples "
+                    f"(it has: {have or 'none'}); numbers from different extractors or sample "
+                    "counts are not comparable: drop --no-eval to measure it"
+                )
+            result = metrics.evaluate_run(
+                row.path,
+                samples=samples,
+                feature_extractor=feature_extractor,
+                inception_weights=inception_weights,
+                seed=seed,
+            )
+        row.metrics = result
+        extractor_names.add(result["extractor"])
+    if len(extractor_names) > 1:
+        raise UsageError(
+            "runs were measured by different extractors ("
+            + ", ".join(sorted(extractor_names))
+            + "); their numbers are not comparable"
+        )
+    return Comparison(rows, dataset, extractor_names.pop(), samples)
+
+
+def _stored_result(
+    results: list[dict[str, Any]], extractor: str, samples: int
+) -> dict[str, Any] | None:
+    """The newest stored result of ``extractor`` (name or its prefix) on ``samples`` samples."""
+    matching = [
+        r
+        for r in results
+        if r["samples"] == samples
+        and (r["extractor"] == extractor or r["extractor"].startswith(extractor + "-"))
+    ]
+    return matching[-1] if matching else None
+
+
+def default_report_dir(root: Path = Path("runs")) -> Path:
+    """``runs/compare-<timestamp>``, never an existing folder."""
+    base = root / f"compare-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
+    path, n = base, 1
+    while path.exists():
+        n += 1
+        path = base.with_name(f"{base.name}-{n}")
+    return path
+
+
+def write_report(comparison: Comparison, out: str | Path) -> Path:
+    """A report folder: ``report.md``, ``comparison.json`` and the figures it shows.
+
+    ``out`` may exist (``compare --models`` keeps its runs inside it) but must not hold a
+    report already: nothing is overwritten.
+    """
+    from ganzoo.report import plot_loss_curves_side_by_side, plot_metric_bars, plot_sample_grids
+
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} is a file, not a folder")
+    if (out / "comparison.json").exists() or (out / "report.md").exists():
+        raise UsageError(f"--out {out} holds a report already; choose a new folder")
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write_json(out / "comparison.json", comparison.as_dict())
+    plot_sample_grids(comparison.rows, out / "samples.png")
+    plot_loss_curves_side_by_side(comparison.rows, out / "loss_curves.png")
+    plot_metric_bars(comparison, out / "metrics.png")
+    atomic_write_text(out / "report.md", render_markdown(comparison))
+    return out
+
+
+def render_markdown(comparison: Comparison) -> str:
+    """The report's text: settings, the table, and the figures."""
+    lines = [
+        f"# Comparison on `{comparison.dataset}`",
+        "",
+        f"All numbers: feature extractor **{comparison.extractor}**, "
+        f"**{comparison.samples}** generated samples per run. Numbers from another extractor "
+        "or sample count are not comparable with these.",
+        "",
+        "| run | model | loss | IS ↑ | FID ↓ | KID ↓ | steps | train time (s) | parameters |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in comparison.rows:
+        m = r.metrics
+        lines.append(
+            f"| {r.name} | {r.model} | {r.loss} | {format_pm(m, 'inception_score')} | "
+            f"{format_number(m.get('fid'))} | {format_pm(m, 'kid')} | {r.steps} | "
+            f"{r.seconds:.1f} | {r.parameters:,} |"
+        )
+    lines += [
+        "",
+        "## Samples",
+        "",
+        "![samples](samples.png)",
+        "",
+        "## Training curves",
+        "",
+        "![loss curves](loss_curves.png)",
+        "",
+        "## Metrics",
+        "",
+        "![metrics](metrics.png)",
+        "",
+        "Raw figures: [comparison.json](comparison.json).",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def format_number(value: float | None, digits: int = 3) -> str:
+    """A metric for a table; ``n/a`` when unavailable (e.g. IS without a classifier layer)."""
+    if value is None:
+        return "n/a"
+    return f"{value:.{digits}g}" if abs(value) < 1e-3 else f"{value:.{digits}f}"
+
+
+def format_pm(metrics: dict[str, Any], key: str) -> str:
+    """``mean ± std`` of ``key`` (e.g. ``kid``) from ``key_mean`` and ``key_std``."""
+    mean, std = metrics.get(f"{key}_mean"), metrics.get(f"{key}_std")
+    if mean is None:
+        return "n/a"
+    return format_number(mean) + (f" ± {format_number(std)}" if std is not None else "")
+
+
+def load_comparison(path: str | Path) -> dict[str, Any]:
+    """A report's ``comparison.json``."""
+    return json.loads((Path(path) / "comparison.json").read_text())

@@ -1,0 +1,328 @@
+"""The bridge to ``torch_fidelity.calculate_metrics``: a sampler in, IS, FID and KID out.
+
+The generated side is a ``GenerativeModelBase`` that draws from the model with its own
+seeded generator; the real side is a fixed, seeded subset of a dataset split as uint8
+``3×H×W`` images, whose features and statistics torch-fidelity caches under
+``<cache dir>/fidelity``. The cache name holds the dataset, split, size, a hash of the real
+images and the extractor's full name (itself holding a hash of its weights): a second
+evaluation costs only the generated side, and changed data or weights never reuse stale
+statistics.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch_fidelity
+from torch_fidelity.generative_model_base import GenerativeModelBase
+
+import ganzoo
+from ganzoo.errors import UsageError
+from ganzoo.metrics.extractors import Extractor, resolve_extractor
+from ganzoo.metrics.images import UInt8Images, real_images, tensor_sha256, to_uint8_rgb
+from ganzoo.metrics.names import (
+    DEFAULT_EXTRACTOR,
+    check_extractor_name,
+    check_samples,
+    check_split,
+)
+from ganzoo.metrics.results import save_result
+from ganzoo.paths import cache_dir
+from ganzoo.plugins import get_registry
+
+DEFAULT_SAMPLES = 1000
+DEFAULT_BATCH_SIZE = 64
+ISC_SPLITS = 10  # as in Salimans et al. 2016 and torch-fidelity
+KID_SUBSETS = 100  # torch-fidelity's defaults
+KID_SUBSET_SIZE = 1000
+
+
+class SampledImages(GenerativeModelBase):
+    """A ganzoo model as torch-fidelity's generator: noise in (only its count is used), uint8 out.
+
+    ganzoo models draw their own latent codes (``sample(n, generator)``), so GANs and VAEs
+    are evaluated alike; the generator is seeded, so an evaluation is reproducible.
+    """
+
+    def __init__(self, model: Any, shape: tuple[int, ...], seed: int) -> None:
+        super().__init__()
+        self.model = model
+        self.shape = tuple(shape)
+        self.generator = torch.Generator().manual_seed(seed)
+
+    @property
+    def z_size(self) -> int:
+        return 1
+
+    @property
+    def z_type(self) -> str:
+        return "normal"
+
+    @property
+    def num_classes(self) -> int:
+        return 0
+
+    @torch.no_grad()
+    def forward(self, noise: torch.Tensor) -> torch.Tensor:
+        x = self.model.sample(noise.shape[0], generator=self.generator)
+        if tuple(x.shape[1:]) != self.shape:
+            raise UsageError(
+                f"the model samples images of shape {tuple(x.shape[1:])}, but the real "
+                f"images have shape {self.shape}"
+            )
+        return to_uint8_rgb(x).to(noise.device)
+
+
+class Evaluator:
+    """Real images and a feature extractor prepared once; call it on a model per evaluation.
+
+    The training loop keeps one for ``--eval-every``; :func:`evaluate` builds one per call.
+    """
+
+    def __init__(
+        self,
+        dataset: str,
+        *,
+        samples: int,
+        data_dir: str | Path | None = None,
+        split: str = "test",
+        feature_extractor: str = DEFAULT_EXTRACTOR,
+        inception_weights: str | Path | None = None,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        seed: int = 0,
+        dataset_options: dict[str, Any] | None = None,
+        log: Callable[[str], None] | None = None,
+    ) -> None:
+        from ganzoo.training.build import build_dataset
+
+        check_extractor_name(feature_extractor)
+        self.samples = check_samples(samples)
+        self.split = check_split(split)
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise UsageError(f"--batch-size must be an integer >= 1, got {batch_size!r}")
+        self.dataset, self.batch_size, self.seed = dataset, batch_size, seed
+        kind = get_registry().get("dataset", dataset).meta.get("kind")
+        if kind not in (None, "image"):
+            raise UsageError(_not_images(dataset, kind))
+        source = build_dataset(dataset, data_dir, split=split, options=dataset_options)
+        if source.info.kind != "image" or len(source.info.shape) != 3:
+            raise UsageError(_not_images(dataset, source.info.kind))
+        self.shape = tuple(source.info.shape)
+        self.real = real_images(source, min(samples, len(source)))
+        self.extractor: Extractor = resolve_extractor(
+            feature_extractor,
+            dataset=dataset,
+            data_dir=data_dir,
+            dataset_options=dataset_options,
+            inception_weights=inception_weights,
+            log=log,
+        )
+        self.cache_name = real_cache_name(
+            dataset, split, len(self.real), tensor_sha256(self.real), self.extractor.weights_sha256
+        )
+
+    def __call__(self, model: Any, step: int | None = None) -> dict[str, Any]:
+        """IS, FID and KID of ``samples`` images drawn from ``model`` (see :func:`evaluate`)."""
+        info = getattr(model, "data_info", None)
+        if info is not None and tuple(info.shape) != self.shape:
+            raise UsageError(
+                f"the model was built for data of shape {tuple(info.shape)}, but {self.dataset!r} "
+                f"has images of shape {self.shape}"
+            )
+        device = _device_of(model)
+        n_real = len(self.real)
+        kid_subset = min(KID_SUBSET_SIZE, max(2, min(self.samples, n_real) // 2))
+        isc_splits = ISC_SPLITS if self.samples >= 10 * ISC_SPLITS else max(1, self.samples // 10)
+        start = time.perf_counter()
+        was_training = model.training
+        # Evaluation never changes the caller's random state (DataLoaders draw from it).
+        with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+            model.eval()
+            try:
+                metrics = torch_fidelity.calculate_metrics(
+                    input1=SampledImages(model, self.shape, self.seed),
+                    input1_model_num_samples=self.samples,
+                    input2=UInt8Images(self.real),
+                    input2_cache_name=self.cache_name,
+                    cache_root=str(cache_dir() / "fidelity"),
+                    cache=True,
+                    cuda=device.type == "cuda",
+                    batch_size=self.batch_size,
+                    isc=self.extractor.inception_score,
+                    fid=True,
+                    kid=True,
+                    isc_splits=isc_splits,
+                    kid_subsets=KID_SUBSETS,
+                    kid_subset_size=kid_subset,
+                    rng_seed=self.seed,
+                    save_cpu_ram=True,  # no DataLoader worker processes: the images are in memory
+                    verbose=False,
+                    **self.extractor.fidelity_kwargs(),
+                )
+            finally:
+                model.train(was_training)
+        isc = self.extractor.inception_score
+        return {
+            "extractor": self.extractor.name,
+            "extractor_kind": self.extractor.kind,
+            "extractor_test_accuracy": self.extractor.test_accuracy,
+            "dataset": self.dataset,
+            "split": self.split,
+            "samples": self.samples,
+            "real_samples": n_real,
+            "step": step,
+            "seed": self.seed,
+            "batch_size": self.batch_size,
+            "inception_score_mean": _float(metrics.get(torch_fidelity.KEY_METRIC_ISC_MEAN)),
+            "inception_score_std": _float(metrics.get(torch_fidelity.KEY_METRIC_ISC_STD)),
+            "inception_score_note": self.extractor.note,
+            "isc_splits": isc_splits if isc else None,
+            "fid": _float(metrics[torch_fidelity.KEY_METRIC_FID]),
+            "kid_mean": _float(metrics[torch_fidelity.KEY_METRIC_KID_MEAN]),
+            "kid_std": _float(metrics[torch_fidelity.KEY_METRIC_KID_STD]),
+            "kid_subsets": KID_SUBSETS,
+            "kid_subset_size": kid_subset,
+            "seconds": round(time.perf_counter() - start, 3),
+            "created": datetime.now().isoformat(timespec="seconds"),
+            "versions": {
+                "ganzoo": ganzoo.__version__,
+                "torch_fidelity": torch_fidelity.__version__,
+                "torch": torch.__version__,
+            },
+        }
+
+
+def evaluate(
+    model: Any,
+    *,
+    dataset: str,
+    samples: int,
+    data_dir: str | Path | None = None,
+    split: str = "test",
+    feature_extractor: str = DEFAULT_EXTRACTOR,
+    inception_weights: str | Path | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    seed: int = 0,
+    step: int | None = None,
+    dataset_options: dict[str, Any] | None = None,
+    log: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """IS, FID and KID of ``samples`` images from ``model`` against ``dataset``'s ``split``.
+
+    ``model`` is anything with ``sample(n, generator=None)`` returning images in ``[-1, 1]``
+    (GANs and VAEs alike). The real side is a fixed random subset of at most ``samples``
+    images of the split. ``feature_extractor`` is ``"domain"`` (offline) or ``"inception"``.
+    The result holds the keys of :data:`ganzoo.metrics.results.REQUIRED_KEYS` and more;
+    ``inception_score_mean`` is ``None`` when the extractor cannot give a meaningful IS.
+    The same seed gives the same numbers; the caller's random state is left untouched.
+    """
+    evaluator = Evaluator(
+        dataset,
+        samples=samples,
+        data_dir=data_dir,
+        split=split,
+        feature_extractor=feature_extractor,
+        inception_weights=inception_weights,
+        batch_size=batch_size,
+        seed=seed,
+        dataset_options=dataset_options,
+        log=log,
+    )
+    return evaluator(model, step=step)
+
+
+def evaluate_run(
+    run_dir: str | Path,
+    *,
+    samples: int = DEFAULT_SAMPLES,
+    feature_extractor: str = DEFAULT_EXTRACTOR,
+    split: str = "test",
+    inception_weights: str | Path | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    seed: int = 0,
+    data_dir: str | Path | None = None,
+    device: str = "auto",
+    checkpoint: Path | None = None,
+    log: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Evaluate a run's newest (or given) checkpoint and save the result under ``RUN/eval/``.
+
+    The dataset, its options and (unless ``data_dir`` is given) its folder come from the
+    run's config. Only ``RUN/eval/`` is written; training files are never touched.
+    """
+    from ganzoo.rundir import RunDir
+    from ganzoo.training.build import load_run_model
+    from ganzoo.training.device import resolve_device
+
+    run = RunDir.open(run_dir)
+    check_extractor_name(feature_extractor)
+    check_samples(samples)
+    check_split(split)
+    config = run.read_config()["config"]
+    checkpoint = checkpoint or run.latest_checkpoint()
+    if checkpoint is None:
+        raise UsageError(f"{run.path} has no checkpoint to evaluate (did the run start?)")
+    model = load_run_model(run.path, device=str(resolve_device(device)), checkpoint=checkpoint)
+    result = evaluate(
+        model,
+        dataset=config["dataset"],
+        samples=samples,
+        data_dir=data_dir or config.get("data_dir"),
+        split=split,
+        feature_extractor=feature_extractor,
+        inception_weights=inception_weights,
+        batch_size=batch_size,
+        seed=seed,
+        step=_checkpoint_step(run, checkpoint),
+        dataset_options=config.get("dataset_options"),
+        log=log,
+    )
+    result.update(
+        run=str(run.path),
+        model=config.get("model"),
+        loss=config.get("loss"),
+        checkpoint=checkpoint.name,
+    )
+    save_result(run.path, result)
+    return result
+
+
+def real_cache_name(
+    dataset: str, split: str, n: int, images_sha256: str, weights_sha256: str
+) -> str:
+    """The cache name of a real side: dataset, split, size, hashes of the images and weights.
+
+    torch-fidelity appends the extractor's name and the layer to it.
+    """
+    return f"ganzoo-{dataset}-{split}-n{n}-data-{images_sha256[:12]}-weights-{weights_sha256[:12]}"
+
+
+def _checkpoint_step(run: Any, checkpoint: Path) -> int:
+    match = re.fullmatch(r"step_(\d+)\.pt", checkpoint.name)
+    if match:
+        return int(match.group(1))
+    return int(run.load_checkpoint(checkpoint)["step"])
+
+
+def _device_of(model: Any) -> torch.device:
+    try:
+        return next(model.parameters()).device
+    except (AttributeError, StopIteration):
+        return torch.device("cpu")
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _not_images(dataset: str, kind: str | None) -> str:
+    return (
+        f"IS, FID and KID are defined for images, but dataset {dataset!r} holds {kind} data; "
+        "judge vector data by its figures (samples/) or a density-based measure instead"
+    )

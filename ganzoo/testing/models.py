@@ -1,0 +1,237 @@
+"""``check_model``: a registered model against the model contract."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ganzoo.data import DataSource
+from ganzoo.errors import GanzooError, IncompatibleDataError
+from ganzoo.testing._common import (
+    ConformanceError,
+    Report,
+    available_devices,
+    built,
+    check_tensor,
+    component,
+    expect,
+    finite_parameters,
+    same_state,
+    snapshot,
+    unavailable_devices,
+    who,
+)
+from ganzoo.training.build import build_dataset, build_loss, build_model, resolve_loss_name
+from ganzoo.training.config import TrainConfig
+from ganzoo.training.device import seed_everything
+
+
+def check_model(
+    name: str,
+    dataset: str | DataSource = "digits",
+    *,
+    loss: str | None = None,
+    data_dir: str | Path | None = None,
+    options: dict[str, Any] | None = None,
+    loss_options: dict[str, Any] | None = None,
+    steps: int = 3,
+    batch_size: int = 16,
+    seed: int = 0,
+    devices: Iterable[str] | None = None,
+) -> Report:
+    """Check model ``name``, built for ``dataset``, against the contract; return a report.
+
+    Verifies that the model builds as ``ganzoo train`` builds it and keeps its family's
+    contract; honours ``latent_dim``; ``sample(n)`` returns float32 ``(n, *shape)`` tensors
+    on the model's device, finite, images in ``[-1, 1]``, reproducible from a
+    ``torch.Generator``; (adversarial) ``discriminate`` returns one finite logit per sample;
+    ``steps`` training steps with ``loss`` (default: the family's own) keep every statistic
+    and parameter finite and change the parameters; the same ``seed`` gives bit-identical
+    weights and another seed does not; a ``state_dict`` survives ``torch.save`` and
+    ``torch.load(weights_only=True)``; and it trains and samples on every device in
+    ``devices`` (default: the CPU, and CUDA or MPS where present).
+
+    :raises ConformanceError: naming the model, its distribution and the broken promise.
+    :raises IncompatibleDataError: the model declares it cannot model ``dataset``'s shape.
+    """
+    c = component("model", name)
+    data = dataset if isinstance(dataset, DataSource) else build_dataset(dataset, data_dir)
+    info = data.info
+    report = Report(f"{who(c)} on {info.name} {tuple(info.shape)}")
+    options = dict(options or {})
+
+    def build(latent_dim: int | None = None) -> Any:
+        try:
+            return build_model(name, info, latent_dim, options)
+        except IncompatibleDataError:
+            raise
+        except GanzooError as exc:
+            raise ConformanceError(f"{who(c)} could not be built: {exc}") from exc
+
+    seed_everything(seed + 1)
+    other_init = snapshot(build())
+    seed_everything(seed)
+    model = build()
+    report.ok(f"builds and keeps the {c.family} contract")
+    expect(
+        not same_state(snapshot(model), other_init),
+        c,
+        f"seeds {seed} and {seed + 1} built identical weights: does the factory seed its own "
+        "RNG? ganzoo seeds torch before it builds (--seed)",
+    )
+    _check_latent_dim(c, model, build, report)
+    _check_sampling(c, model, info, report)
+    if c.family == "adversarial":
+        real = next(data.epoch(min(batch_size, len(data)), torch.Generator().manual_seed(seed)))
+        logits = model.discriminate(real.to(model.device))
+        check_tensor(c, "discriminate(x)", logits, (real.shape[0],), dtype=None)
+        report.ok("discriminate(x) gives one finite logit per sample")
+
+    objective = loss or TrainConfig.DEFAULT_LOSS.get(c.family or "")
+    expect(objective is not None, c, f"no default objective for family {c.family!r}")
+    objective = built(c, lambda: resolve_loss_name(name, objective, TrainConfig.DEFAULT_LOSS))
+    trainer = _Trainer(c, build, data, objective, loss_options, steps, batch_size)
+    trained = trainer.run(seed, torch.device("cpu"))
+    report.ok(f"{steps} training steps with {objective!r}: statistics and weights finite")
+    again = trainer.run(seed, torch.device("cpu"))
+    expect(
+        same_state(snapshot(trained), snapshot(again)),
+        c,
+        f"two runs with seed {seed} gave different weights: use only torch's global RNG "
+        "(ganzoo seeds it) or a generator seeded from it",
+    )
+    other = trainer.run(seed + 1, torch.device("cpu"))
+    expect(
+        not same_state(snapshot(trained), snapshot(other)),
+        c,
+        f"seeds {seed} and {seed + 1} trained to identical weights",
+    )
+    report.ok("same seed, same weights; another seed, other weights")
+    _check_checkpoint(c, trained, build, report)
+
+    found = available_devices(devices)
+    for device in found:
+        if device.type == "cpu":
+            continue
+        moved = trainer.run(seed, device)
+        x = moved.eval().sample(4, generator=torch.Generator().manual_seed(seed))
+        check_tensor(c, f"sample(4) on {device}", x, (4, *info.shape), device=device)
+        report.ok(f"trains and samples on {device}")
+    for kind in unavailable_devices(found) if devices is None else []:
+        report.skip(f"{kind}: not available here")
+    return report
+
+
+def _check_latent_dim(c: Any, model: Any, build: Any, report: Report) -> None:
+    latent = getattr(model, "latent_dim", None)
+    if not isinstance(latent, int):
+        report.skip("latent_dim: the model has no latent_dim attribute")
+        return
+    other = build(latent + 3).latent_dim
+    expect(other == latent + 3, c, f"built with latent_dim={latent + 3}, has {other}")
+    report.ok("honours latent_dim")
+
+
+def _check_sampling(c: Any, model: Any, info: Any, report: Report) -> None:
+    model.eval()
+    for n in (1, 5):
+        x = model.sample(n, generator=torch.Generator().manual_seed(0))
+        x = check_tensor(c, f"sample({n})", x, (n, *info.shape), device=model.device)
+        if info.kind == "image":
+            expect(
+                bool(x.min() >= -1 - 1e-6 and x.max() <= 1 + 1e-6),
+                c,
+                f"sample({n}) has values in [{x.min():.3g}, {x.max():.3g}]; images are in [-1, 1]",
+            )
+    first = model.sample(5, generator=torch.Generator().manual_seed(1))
+    second = model.sample(5, generator=torch.Generator().manual_seed(1))
+    other = model.sample(5, generator=torch.Generator().manual_seed(2))
+    expect(torch.equal(first, second), c, "sample(n, generator) differs for equal generators")
+    expect(not torch.equal(first, other), c, "sample(n, generator) ignores the generator")
+    model.train()
+    check_tensor(c, "sample(5) in train mode", model.sample(5), (5, *info.shape))
+    report.ok("sample(n): float32 (n, *shape), finite, in range, reproducible from a generator")
+
+
+def _check_checkpoint(c: Any, model: Any, build: Any, report: Report) -> None:
+    buffer = io.BytesIO()
+    torch.save(model.state_dict(), buffer)
+    buffer.seek(0)
+    try:
+        state = torch.load(buffer, weights_only=True)
+    except Exception as exc:
+        raise ConformanceError(
+            f"{who(c)}: its state_dict does not load with weights_only=True: {exc}"
+        ) from exc
+    fresh = build()
+    try:
+        fresh.load_state_dict(state)
+    except RuntimeError as exc:
+        raise ConformanceError(
+            f"{who(c)}: its state_dict does not load into a new build: {exc}"
+        ) from exc
+    model.eval()
+    fresh.eval()
+    a = model.sample(4, generator=torch.Generator().manual_seed(3))
+    b = fresh.sample(4, generator=torch.Generator().manual_seed(3))
+    expect(torch.equal(a, b), c, "a new build loaded with its state_dict samples differently")
+    report.ok("state_dict round-trips through torch.save / torch.load(weights_only=True)")
+
+
+class _Trainer:
+    """A few steps of the family's real trainer, as ``ganzoo train`` runs them."""
+
+    def __init__(
+        self,
+        c: Any,
+        build: Any,
+        data: DataSource,
+        objective: str,
+        loss_options: dict[str, Any] | None,
+        steps: int,
+        batch_size: int,
+    ) -> None:
+        self.c, self.build, self.data, self.steps = c, build, data, steps
+        self.objective, self.loss_options = objective, dict(loss_options or {})
+        self.config = TrainConfig(
+            model=c.name,
+            loss=objective,
+            lr=float(c.meta.get("lr", TrainConfig.DEFAULT_LR)),
+            batch_size=min(batch_size, len(data)),
+        )
+
+    def run(self, seed: int, device: torch.device) -> torch.nn.Module:
+        """Build under ``seed``, train ``steps`` steps on ``device``; return the model."""
+        from ganzoo.training.distributed import DistEnv
+        from ganzoo.training.loop import make_trainer
+
+        c = self.c
+        seed_everything(seed)
+        model = self.build().to(device)
+        loss = built(c, lambda: build_loss(self.objective, self.loss_options))
+        trainer = built(c, lambda: make_trainer(model, loss, self.config, DistEnv(), device))
+        before = snapshot(model)
+        batches = _endless(self.data.to(device), self.config.batch_size, seed)
+        for step in range(1, self.steps + 1):
+            stats = trainer.step(lambda: next(batches))
+            expect(isinstance(stats, dict) and bool(stats), c, "a training step logged nothing")
+            for key, value in stats.items():
+                check_tensor(c, f"statistic {key!r} at step {step} on {device}", value, (), None)
+        finite_parameters(c, model, f"after {self.steps} steps on {device}")
+        expect(
+            not same_state(before, snapshot(model)),
+            c,
+            f"{self.steps} training steps left every weight unchanged",
+        )
+        return model
+
+
+def _endless(data: DataSource, batch_size: int, seed: int) -> Iterator[torch.Tensor]:
+    """Shuffled batches, epoch after epoch, in an order fixed by ``seed``."""
+    generator = torch.Generator().manual_seed(seed)
+    while True:
+        yield from data.epoch(batch_size, generator)

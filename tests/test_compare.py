@@ -1,0 +1,128 @@
+"""``ganzoo compare``: GANs and a VAE on the same data, metric, extractor and sample count."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ganzoo.rundir import RunDir
+
+SAMPLES = "100"
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory) -> Path:
+    """One cache for the module: the digits classifier is trained once, not per test."""
+    return tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture(autouse=True)
+def _shared_cache(cache, monkeypatch):
+    monkeypatch.setenv("GANZOO_CACHE_DIR", str(cache))
+
+
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory, cache) -> list[Path]:
+    from ganzoo.training.config import TrainConfig
+    from ganzoo.training.loop import train
+
+    root = tmp_path_factory.mktemp("runs")
+    runs = []
+    for model in ("vanilla", "vae"):
+        config = TrainConfig(model=model, steps=20, batch_size=32, out=str(root / model))
+        runs.append(train(config, progress=False).run_dir)
+    return runs
+
+
+def training_files(run: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(run)): p.read_bytes()
+        for p in run.rglob("*")
+        if p.is_file() and "eval" not in p.relative_to(run).parts
+    }
+
+
+def test_compare_writes_table_and_report(two_runs, run_cli, tmp_path, monkeypatch):
+    before = [training_files(r) for r in two_runs]
+    report = tmp_path / "report"
+    result = run_cli("compare", *two_runs, "--samples", SAMPLES, "--out", report)
+    assert result.exit_code == 0, result.err
+    for word in ("vanilla", "vae", "nonsat", "elbo", "IS", "FID", "KID", "domain-digits"):
+        assert word in result.out
+    assert {p.name for p in report.iterdir()} == {
+        "report.md", "comparison.json", "samples.png", "loss_curves.png", "metrics.png",
+    }  # fmt: skip
+    data = json.loads((report / "comparison.json").read_text())
+    assert data["dataset"] == "digits" and data["samples"] == 100
+    assert data["extractor"].startswith("domain-digits-")
+    for row in data["runs"]:
+        m = row["metrics"]
+        assert m["extractor"] == data["extractor"] and m["samples"] == 100
+        assert m["fid"] > 0 and 1 <= m["inception_score_mean"] <= 10
+        assert row["parameters"] > 0 and row["seconds"] > 0
+    text = (report / "report.md").read_text()
+    assert "![samples](samples.png)" in text and "| vanilla | vanilla | nonsat |" in text
+    assert [training_files(r) for r in two_runs] == before  # compare never alters training files
+
+    again = run_cli("compare", *two_runs, "--samples", SAMPLES, "--out", report)
+    assert again.exit_code == 2 and "is not empty; choose a new folder" in again.err
+
+
+def test_json_output_reuses_stored_results(two_runs, run_cli, tmp_path):
+    first = run_cli("compare", *two_runs, "--samples", SAMPLES, "--out", tmp_path / "a", "--json")
+    second = run_cli(
+        "compare", *two_runs, "--samples", SAMPLES, "--out", tmp_path / "b", "--json", "--no-eval"
+    )
+    assert first.exit_code == 0 and second.exit_code == 0, second.err
+    a, b = json.loads(first.out), json.loads(second.out)
+    assert [r["metrics"]["fid"] for r in a["runs"]] == [r["metrics"]["fid"] for r in b["runs"]]
+
+
+def test_compare_refuses_mismatched_runs(two_runs, run_cli, tmp_path):
+    from ganzoo.training.config import TrainConfig
+    from ganzoo.training.loop import train
+
+    other = train(
+        TrainConfig(dataset="gaussian1d", steps=3, out=str(tmp_path / "g")), progress=False
+    ).run_dir
+    result = run_cli("compare", two_runs[0], other, "--out", tmp_path / "r")
+    assert result.exit_code == 2
+    assert "cannot compare runs trained on different datasets" in result.err
+    assert "(digits)" in result.err and "(gaussian1d)" in result.err
+
+    # numbers on another sample count are not comparable: refused, not shown side by side
+    result = run_cli("compare", *two_runs, "--samples", "120", "--no-eval", "--out", tmp_path / "r")
+    assert result.exit_code == 2
+    assert "has no domain result on 120 samples" in result.err and "not comparable" in result.err
+
+    unfinished = tmp_path / "unfinished"
+    train(TrainConfig(steps=2, out=str(unfinished)), progress=False)
+    (unfinished / "summary.json").unlink()
+    result = run_cli("compare", two_runs[0], unfinished, "--out", tmp_path / "r")
+    assert result.exit_code == 2 and "has not finished" in result.err
+
+    result = run_cli("compare", two_runs[0], "--out", tmp_path / "r")
+    assert result.exit_code == 2 and "at least two runs" in result.err
+    result = run_cli("compare", two_runs[0], tmp_path, "--out", tmp_path / "r")
+    assert result.exit_code == 2 and "is not a ganzoo run" in result.err
+    assert not (tmp_path / "r").exists()
+
+
+def test_compare_trains_several_configurations_with_one_budget(run_cli, tmp_path):
+    out = tmp_path / "cmp"
+    result = run_cli(
+        "compare", "--models", "vanilla:nonsat,dcgan:minimax", "--models", "vae",
+        "--steps", "3", "--samples", SAMPLES, "--seed", "5", "--out", out,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.err
+    runs = sorted(p.name for p in (out / "runs").iterdir())
+    assert runs == ["dcgan-minimax", "vae-elbo", "vanilla-nonsat"]
+    for name in runs:
+        config = RunDir(out / "runs" / name).read_config()["config"]
+        assert config["steps"] == 3 and config["seed"] == 5 and config["dataset"] == "digits"
+    assert (out / "report.md").exists()
+    bad = run_cli("compare", "--models", "vanilla:elbo", "--steps", "3", "--out", tmp_path / "x")
+    assert bad.exit_code == 2 and "cannot train model 'vanilla'" in bad.err
+    assert not (tmp_path / "x").exists()
