@@ -49,6 +49,12 @@ def parse_model_specs(specs: tuple[str, ...]) -> list[tuple[str, str | None]]:
 @click.option(
     "--epochs", type=int, default=None, help="With --models: passes over the data per run."
 )
+@click.option(
+    "--time-budget",
+    type=float,
+    default=None,
+    help="With --models: seconds of training per run (equal CPU time, not equal steps).",
+)
 @click.option("--batch-size", type=int, default=64, show_default=True, help="With --models.")
 @click.option(
     "--seed",
@@ -100,6 +106,7 @@ def compare_command(
     data_dir: str | None,
     steps: int | None,
     epochs: int | None,
+    time_budget: float | None,
     batch_size: int,
     seed: int,
     runs_dir: str | None,
@@ -134,16 +141,9 @@ def compare_command(
     RunDir.check_new(report_dir)  # refuse before any training starts
     paths = [Path(r) for r in runs]
     if pairs:
-        paths = _train_all(
-            pairs,
-            dataset,
-            data_dir,
-            steps,
-            epochs,
-            batch_size,
-            seed,
-            Path(runs_dir) if runs_dir else report_dir / "runs",
-        )
+        budget = {"steps": steps, "epochs": epochs, "time_budget": time_budget}
+        runs_root = Path(runs_dir) if runs_dir else report_dir / "runs"
+        paths = _train_all(pairs, dataset, data_dir, budget, batch_size, seed, runs_root)
 
     from ganzoo.compare import compare_runs, write_report
 
@@ -166,16 +166,23 @@ def compare_command(
 
 
 def _train_all(
-    pairs, dataset, data_dir, steps, epochs, batch_size, seed, runs_dir: Path
+    pairs: list[tuple[str, str | None]],
+    dataset: str,
+    data_dir: str | None,
+    budget: dict[str, float | None],
+    batch_size: int,
+    seed: int,
+    runs_dir: Path,
 ) -> list[Path]:
+    """Train each MODEL:LOSS with one dataset, seed and budget; every name checked first."""
     from ganzoo.training.config import TrainConfig
     from ganzoo.training.loop import train
 
     configs = []
     for model, loss in pairs:
         config = TrainConfig(
-            model=model, loss=loss, dataset=dataset, data_dir=data_dir, steps=steps,
-            epochs=epochs, batch_size=batch_size, seed=seed,
+            model=model, loss=loss, dataset=dataset, data_dir=data_dir, batch_size=batch_size,
+            seed=seed, **budget,
         ).validate()  # fmt: skip
         configs.append(config)
     from ganzoo.training.build import resolve_loss_name
