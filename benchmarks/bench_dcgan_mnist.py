@@ -48,16 +48,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 class RealImages:
     """Real training images as a 'model' (for the reference floor): a seeded random subset."""
 
-    training = False
-
     def __init__(self, images: Any) -> None:
         self.images, self.cursor = images, 0
-
-    def eval(self) -> RealImages:
-        return self
-
-    def train(self, mode: bool = True) -> RealImages:
-        return self
 
     def sample(self, n: int, generator: Any = None) -> Any:
         import torch

@@ -58,18 +58,13 @@ def fresh_stats_cache(_shared_cache, tmp_path, monkeypatch):
 
 
 class ImageSampler:
-    """Stored images in [-1, 1] as a 'model': each call takes the next ones in a seeded order."""
+    """Stored images in [-1, 1] as a 'model': each call takes the next ones in a seeded order.
 
-    training = False
+    Only ``sample`` is needed: anything that samples images is evaluated alike.
+    """
 
     def __init__(self, images: torch.Tensor) -> None:
         self.images, self.order, self.cursor = images, None, 0
-
-    def eval(self):
-        return self
-
-    def train(self, mode: bool = True):
-        return self
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         if self.order is None:

@@ -51,14 +51,6 @@ def shared_weights(shared_data):
 
 
 class Noise:
-    training = False
-
-    def eval(self):
-        return self
-
-    def train(self, mode=True):
-        return self
-
     def sample(self, n, generator=None):
         return torch.rand(n, 1, 8, 8, generator=generator) * 2 - 1
 

@@ -4,9 +4,9 @@ The generated side is a ``GenerativeModelBase`` that draws from the model with i
 seeded generator; the real side is a fixed, seeded subset of a dataset split as uint8
 ``3×H×W`` images, whose features and statistics torch-fidelity caches under
 ``<cache dir>/fidelity``. The cache name holds the dataset, split, size, a hash of the real
-images and the extractor's full name (itself holding a hash of its weights): a second
-evaluation costs only the generated side, and changed data or weights never reuse stale
-statistics.
+images and a hash of the extractor's weights (torch-fidelity appends the extractor's name):
+a second evaluation costs only the generated side, and changed data or weights never reuse
+stale statistics.
 """
 
 from __future__ import annotations
@@ -38,9 +38,10 @@ from ganzoo.plugins import get_registry
 
 DEFAULT_SAMPLES = 1000
 DEFAULT_BATCH_SIZE = 64
-ISC_SPLITS = 10  # as in Salimans et al. 2016 and torch-fidelity
-KID_SUBSETS = 100  # torch-fidelity's defaults
-KID_SUBSET_SIZE = 1000
+ISC_SPLITS = 10  # as in Salimans et al. 2016 and torch-fidelity (fewer below 100 samples)
+KID_SUBSETS = 100  # torch-fidelity's defaults ...
+KID_SUBSET_SIZE = 1000  # ... capped at half the smaller side: subsets holding every sample
+# would all be the same set, and KID's standard deviation would be a meaningless 0.
 
 
 class SampledImages(GenerativeModelBase):
@@ -140,10 +141,11 @@ class Evaluator:
         kid_subset = min(KID_SUBSET_SIZE, max(2, min(self.samples, n_real) // 2))
         isc_splits = ISC_SPLITS if self.samples >= 10 * ISC_SPLITS else max(1, self.samples // 10)
         start = time.perf_counter()
-        was_training = model.training
+        was_training = getattr(model, "training", False)  # a bare sampler has no modes
         # Evaluation never changes the caller's random state (DataLoaders draw from it).
         with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
-            model.eval()
+            if hasattr(model, "eval"):
+                model.eval()
             try:
                 metrics = torch_fidelity.calculate_metrics(
                     input1=SampledImages(model, self.shape, self.seed),
@@ -166,7 +168,8 @@ class Evaluator:
                     **self.extractor.fidelity_kwargs(),
                 )
             finally:
-                model.train(was_training)
+                if hasattr(model, "train"):
+                    model.train(was_training)
         isc = self.extractor.inception_score
         return {
             "extractor": self.extractor.name,
