@@ -19,9 +19,10 @@ STEPS = 120
 
 
 def torchrun(*args: object, nproc: int = 2) -> list[str]:
+    """``torchrun --standalone``: a local rendezvous on a free port, never a clash."""
     return [
-        sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", str(nproc),
-        "--master-port", str(29500 + os.getpid() % 1000), "-m", "ganzoo", *map(str, args),
+        sys.executable, "-m", "torch.distributed.run", "--standalone",
+        "--nproc-per-node", str(nproc), "-m", "ganzoo", *map(str, args),
     ]  # fmt: skip
 
 

@@ -2,15 +2,17 @@
 
 The objective is any :class:`ganzoo.losses.AdversarialLoss`; this module never knows which.
 Statistics stay on the device as tensors (no host sync per step); the loop reads them
-only when it logs. Under DDP, G's update runs inside D's ``no_sync``: the generator loss
-back-propagates through D, but only G's gradients are averaged across ranks (D's are
-discarded before D's next update anyway).
+only when it logs.
+
+During G's update D's weights are frozen: the generator loss back-propagates through D to
+G, and no gradient is computed for D's weights (it would be thrown away). Under DDP the
+update also runs inside D's ``no_sync``, so only G's gradients are averaged across ranks.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import torch
@@ -44,7 +46,8 @@ class AdversarialTrainer:
         self.d_steps = d_steps
         self.precision = precision or Precision("none", model.device)
         self.g_net, self.d_net = networks or (model.generator, model.discriminator)
-        self.opt_d = torch.optim.Adam(model.discriminator.parameters(), lr=lr, betas=betas)
+        self.d_params = [p for p in model.discriminator.parameters() if p.requires_grad]
+        self.opt_d = torch.optim.Adam(self.d_params, lr=lr, betas=betas)
         self.opt_g = torch.optim.Adam(model.generator.parameters(), lr=lr, betas=betas)
 
     @property
@@ -74,7 +77,7 @@ class AdversarialTrainer:
             amp.step(self.opt_d)
 
         no_sync = getattr(self.d_net, "no_sync", contextlib.nullcontext)
-        with no_sync():
+        with no_sync(), _frozen(self.d_params):
             with amp.autocast():
                 fake_logits_g = self._d(self.g_net(model.sample_latent(real.shape[0])))
                 g_loss = objective.generator_loss(fake_logits_g)
@@ -102,3 +105,15 @@ class AdversarialTrainer:
         self.opt_d.load_state_dict(state["opt_d"])
         self.opt_g.load_state_dict(state["opt_g"])
         self.precision.load_state_dict(state.get("scaler", {}))
+
+
+@contextlib.contextmanager
+def _frozen(params: list[nn.Parameter]) -> Iterator[None]:
+    """D's weights need no gradient while G learns: skipping it saves a third of D's backward."""
+    for p in params:
+        p.requires_grad_(False)
+    try:
+        yield
+    finally:
+        for p in params:
+            p.requires_grad_(True)
