@@ -47,8 +47,9 @@ NOT_RUN = {"plugins.md"}
 #: Pages that take more than a few seconds (MNIST and InceptionV3; a pip install).
 SLOW = {"tutorials/dcgan-mnist.md", "tutorials/plugin.md"}
 #: Pages that may show ``sh`` blocks: installing ganzoo, running these tests and the build
-#: (.ci/run runs those commands).
-SHOWN_ONLY = {"installation.md", "docs-tests.md"}
+#: (.ci/run runs those commands), and torchrun across machines (tests/test_distributed.py
+#: runs the one-machine form).
+SHOWN_ONLY = {"installation.md", "docs-tests.md", "distributed.md"}
 
 
 def _scaled(n: str) -> str:

@@ -254,8 +254,10 @@ def _launch_torchrun(nproc: int) -> None:
         raise UsageError(f"--nproc must be an integer >= 1, got {nproc}")
     if "WORLD_SIZE" in os.environ:
         raise UsageError("--nproc cannot be used inside torchrun; drop it")
+    from ganzoo.cli import invocation
+
     args, skip = [], False
-    for arg in sys.argv[1:]:  # this command line without --nproc
+    for arg in invocation:  # this command line without --nproc
         if skip:
             skip = False
         elif arg == "--nproc":
