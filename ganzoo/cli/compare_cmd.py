@@ -124,10 +124,8 @@ def compare_command(
       ganzoo compare runs/a runs/b
       ganzoo compare --models vanilla:nonsat,dcgan:nonsat,dcgan:minimax,vae --steps 500
     """
-    from ganzoo.cli import report_problems
     from ganzoo.compare import default_report_dir
 
-    report_problems()
     if samples < 2:
         raise UsageError(f"--samples must be an integer >= 2, got {samples}")
     pairs = parse_model_specs(model_specs)

@@ -78,11 +78,9 @@ def eval_command(
       ganzoo eval runs/dcgan-nonsat-mnist --feature-extractor inception --samples 500 \\
           --inception-weights ../shared/data/inception/pt_inception-2015-12-05-fid-only.pth
     """
-    from ganzoo.cli import report_problems
     from ganzoo.metrics.names import check_extractor_name, check_samples
     from ganzoo.rundir import RunDir
 
-    report_problems()
     RunDir.open(run_dir)
     check_samples(samples)
     check_extractor_name(feature_extractor)

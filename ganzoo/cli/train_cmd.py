@@ -194,12 +194,10 @@ def train_command(
       ganzoo train --model vanilla --dataset mnist --data-dir ../shared/data --epochs 5
       ganzoo train --resume runs/vanilla-nonsat-digits-20260101-120000
     """
-    from ganzoo.cli import report_problems
     from ganzoo.errors import UsageError
 
     if nproc is not None:
         _launch_torchrun(nproc)
-    report_problems()
     if resume is not None:
         source = click.core.ParameterSource.COMMANDLINE
         extra = [
