@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from ganzoo.errors import UsageError
-from ganzoo.rundir import RunDir, atomic_write_json, atomic_write_text
+from ganzoo.rundir import RunDir, atomic_write_json, atomic_write_text, timestamped_folder
 
 METRIC_KEYS = ("inception_score_mean", "fid", "kid_mean")
 
@@ -165,12 +164,7 @@ def _stored_result(
 
 def default_report_dir(root: Path = Path("runs")) -> Path:
     """``runs/compare-<timestamp>``, never an existing folder."""
-    base = root / f"compare-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
-    path, n = base, 1
-    while path.exists():
-        n += 1
-        path = base.with_name(f"{base.name}-{n}")
-    return path
+    return timestamped_folder(root, "compare")
 
 
 def write_report(comparison: Comparison, out: str | Path) -> Path:

@@ -54,6 +54,18 @@ def atomic_path(path: Path) -> Iterator[Path]:
             os.unlink(tmp)
 
 
+def timestamped_folder(root: Path, prefix: str) -> Path:
+    """``root/<prefix>-<YYYYmmdd-HHMMSS>`` (``-2``, ``-3``... appended): never an existing one."""
+    from datetime import datetime
+
+    base = Path(root) / f"{prefix}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
+    path, n = base, 1
+    while path.exists():
+        n += 1
+        path = base.with_name(f"{base.name}-{n}")
+    return path
+
+
 def atomic_write_text(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` atomically."""
     with atomic_path(path) as tmp:

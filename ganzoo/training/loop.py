@@ -27,7 +27,7 @@ import ganzoo
 from ganzoo.data import DataSource
 from ganzoo.errors import GanzooError, UsageError
 from ganzoo.plugins import get_registry
-from ganzoo.rundir import DYNAMICS, METRICS, RunDir
+from ganzoo.rundir import DYNAMICS, METRICS, RunDir, timestamped_folder
 from ganzoo.training import distributed
 from ganzoo.training.build import build_dataset, build_loss, build_model, resolve_loss_name
 from ganzoo.training.config import TrainConfig
@@ -74,13 +74,7 @@ class TrainResult:
 
 def default_run_dir(config: TrainConfig, root: Path = Path("runs")) -> Path:
     """``runs/<model>-<loss>-<dataset>-<timestamp>``, never an existing folder."""
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    base = root / f"{config.model}-{config.loss}-{config.dataset}-{stamp}"
-    path, n = base, 1
-    while path.exists():
-        n += 1
-        path = base.with_name(f"{base.name}-{n}")
-    return path
+    return timestamped_folder(root, f"{config.model}-{config.loss}-{config.dataset}")
 
 
 def make_trainer(
