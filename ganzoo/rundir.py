@@ -200,9 +200,23 @@ class RunDir:
         with atomic_path(path) as tmp:
             torch.save(state, tmp)
         atomic_write_text(self.path / CHECKPOINTS / LATEST, path.name + "\n")
+        self.prune_checkpoints(keep)
+        return path
+
+    def remove_torn_files(self) -> None:
+        """Delete temporary files a killed writer left (call only while holding the lock)."""
+        for folder in (self.path, self.path / CHECKPOINTS, self.path / "samples"):
+            for tmp in folder.glob(".*.tmp"):
+                tmp.unlink(missing_ok=True)
+
+    def prune_checkpoints(self, keep: int) -> None:
+        """Delete all but the newest ``keep`` checkpoints.
+
+        The new checkpoint is complete before an old one goes, so a kill in between leaves
+        ``keep + 1`` files; the next save or resume prunes them.
+        """
         for old in self.checkpoints()[:-keep]:
             old.unlink(missing_ok=True)
-        return path
 
     def checkpoints(self) -> list[Path]:
         """Checkpoint files, oldest first."""

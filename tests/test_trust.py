@@ -110,7 +110,7 @@ def test_every_checkpoint_left_by_a_kill_loads(tmp_path):
             ganzoo_cmd("train", "--resume", out, "-q") if has_checkpoint else fresh, out, rng
         )
         found = RunDir(out).checkpoints()
-        assert 0 < len(found) <= 4
+        assert 0 < len(found) <= 4 + 1  # a kill between save and prune leaves one extra
         for path in found:
             assert RunDir(out).load_checkpoint(path)["step"] > 0
         assert not list((out / "checkpoints").glob(".*.tmp"))[1:]  # at most the torn one in flight

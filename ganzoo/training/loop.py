@@ -288,6 +288,8 @@ def resume(
             )
         if env.is_main:
             run.truncate_jsonl(METRICS, session.step)
+            run.prune_checkpoints(config.keep_checkpoints)  # what a kill left over
+            run.remove_torn_files()
             run.truncate_jsonl(DYNAMICS, session.step)
             if steps is not None or epochs is not None or device is not None:
                 run.write_config(_config_record(session))
