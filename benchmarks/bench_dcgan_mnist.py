@@ -67,8 +67,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
     from ganzoo.metrics import evaluate, evaluate_run
     from ganzoo.rundir import RunDir
-    from ganzoo.training.config import TrainConfig
-    from ganzoo.training.loop import default_run_dir, train
+    from ganzoo.training.config import TrainConfig, default_run_dir
+    from ganzoo.training.loop import train
 
     config = TrainConfig(
         model=args.model,
@@ -81,9 +81,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         seed=args.seed,
         log_every=50,
     )
-    config.out = args.out or str(default_run_dir(config, ROOT / "runs"))
+    config.out = args.out or str(
+        default_run_dir(args.model, args.loss or "nonsat", "mnist", ROOT / "runs")
+    )
     say(f"training {args.model}+{args.loss} on MNIST for {args.budget:.0f}s -> {config.out}")
-    result = train(config, progress=sys.stderr.isatty())
+    result = train(config, _progress())
     summary = RunDir(result.run_dir).read_summary()
     figures: dict[str, Any] = {
         "model": args.model,
@@ -113,9 +115,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         )
         figures[kind] = _metrics(scores, time.perf_counter() - start)
         if args.reference:
-            from ganzoo.training.build import build_dataset
+            from ganzoo.build import load_dataset
 
-            train_images = build_dataset("mnist", args.data_dir, split="train").samples
+            train_images = load_dataset("mnist", args.data_dir, split="train").samples
             floor = evaluate(
                 RealImages(train_images),
                 dataset="mnist",
@@ -174,3 +176,14 @@ def print_table(f: dict[str, Any]) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def _progress():
+    """A progress bar where stderr is a terminal; quiet otherwise."""
+    if not sys.stderr.isatty():
+        return None
+    from rich.console import Console
+
+    from ganzoo.cli.progress import RichProgress
+
+    return RichProgress(Console(stderr=True))

@@ -22,7 +22,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from ganzoo.training.build import build_dataset, build_model
+from ganzoo.build import create_model, load_dataset
 from ganzoo.training.config import TrainConfig
 from ganzoo.training.loop import train
 from ganzoo.training.state import BatchStream
@@ -34,7 +34,7 @@ LR = {"vanilla": 1e-3, "dcgan": 2e-4}
 def plain_loop(model_name: str, data, batch_size: int, steps: int, seed: int) -> float:
     """The loop a researcher writes by hand: seconds for ``steps`` D+G updates."""
     torch.manual_seed(seed)
-    model = build_model(model_name, data.info, None, {})
+    model = create_model(model_name, data.info, None, {})
     G, D = model.generator, model.discriminator
     opt_d = torch.optim.Adam(D.parameters(), lr=LR[model_name], betas=(0.5, 0.999))
     opt_g = torch.optim.Adam(G.parameters(), lr=LR[model_name], betas=(0.5, 0.999))
@@ -69,7 +69,7 @@ def ganzoo_loop(
             model=model, loss="nonsat", dataset=dataset, data_dir=data_dir, steps=steps,
             batch_size=batch_size, seed=seed, device="cpu", out=f"{tmp}/run", log_every=100,
         )  # fmt: skip
-        return train(config, progress=False).seconds
+        return train(config).seconds
 
 
 def data_wait_share(data, batch_size: int, steps: int, step_seconds: float) -> float:
@@ -93,7 +93,7 @@ def step_gflop(model_name: str, data, batch_size: int) -> float:
     """FLOPs of one D+G step, counted by torch's FlopCounterMode (forward and backward)."""
     from torch.utils.flop_counter import FlopCounterMode
 
-    model = build_model(model_name, data.info, None, {})
+    model = create_model(model_name, data.info, None, {})
     G, D = model.generator, model.discriminator
     real = data.samples[:batch_size]
     with FlopCounterMode(display=False) as counter:
@@ -128,10 +128,10 @@ def main() -> None:
         args.steps, args.repeats = 30, 1
     dataset = "mnist"
     try:
-        data = build_dataset("mnist", args.data_dir)
+        data = load_dataset("mnist", args.data_dir)
     except Exception as exc:  # no MNIST here: say so and use the bundled digits
         print(f"MNIST unavailable ({exc}); using digits", file=sys.stderr)
-        dataset, data = "digits", build_dataset("digits", None)
+        dataset, data = "digits", load_dataset("digits", None)
 
     say(f"torch {torch.__version__}, {torch.get_num_threads()} threads, dataset {dataset}")
     header = ("model", "batch", "ganzoo img/s", "plain img/s", "ratio", "data wait")

@@ -1,6 +1,6 @@
 """Compare finished runs fairly: same data, same extractor, same sample count.
 
-    table = compare_runs(["runs/a", "runs/b"], samples=1000, feature_extractor="domain")
+    table = compare_runs(["runs/a", "runs/b"], EvalSpec(samples=1000, feature_extractor="domain"))
     write_report(table, "runs/compare")
 
 Every run is measured with the same metric settings (evaluating where a result is missing);
@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from ganzoo.errors import UsageError
+from ganzoo.metrics.spec import EvalSpec
+from ganzoo.plotting import is_number, pyplot, save_figure
 from ganzoo.rundir import RunDir, atomic_write_json, atomic_write_text, timestamped_folder
 
 METRIC_KEYS = ("inception_score_mean", "fid", "kid_mean")
@@ -102,14 +104,17 @@ def check_same_dataset(rows: list[RunRow]) -> str:
 
 def compare_runs(
     paths: list[str | Path],
+    spec: EvalSpec | None = None,
     *,
-    samples: int,
-    feature_extractor: str,
-    inception_weights: str | None = None,
     evaluate_missing: bool = True,
-    seed: int = 0,
 ) -> Comparison:
-    """Measure every run with one extractor and sample count; refuse what is not comparable."""
+    """Measure every run with one extractor and sample count; refuse what is not comparable.
+
+    ``spec.dataset`` is left unset: each run is measured on its own dataset (which must be
+    the same for all).
+    """
+    spec = (spec or EvalSpec()).validate()
+    samples, feature_extractor = spec.samples, spec.feature_extractor
     if len(paths) < 2:
         raise UsageError("compare needs at least two runs")
     if len({Path(p).resolve() for p in paths}) < len(paths):
@@ -131,13 +136,7 @@ def compare_runs(
                     f"(it has: {have or 'none'}); numbers from different extractors or sample "
                     "counts are not comparable: drop --no-eval to measure it"
                 )
-            result = metrics.evaluate_run(
-                row.path,
-                samples=samples,
-                feature_extractor=feature_extractor,
-                inception_weights=inception_weights,
-                seed=seed,
-            )
+            result = metrics.evaluate_run(row.path, spec)
         row.metrics = result
         extractor_names.add(result["extractor"])
     if len(extractor_names) > 1:
@@ -173,7 +172,6 @@ def write_report(comparison: Comparison, out: str | Path) -> Path:
     ``out`` may exist (``compare --models`` keeps its runs inside it) but must not hold a
     report already: nothing is overwritten.
     """
-    from ganzoo.report import plot_loss_curves_side_by_side, plot_metric_bars, plot_sample_grids
 
     out = Path(out)
     if out.exists() and not out.is_dir():
@@ -246,3 +244,63 @@ def format_pm(metrics: dict[str, Any], key: str) -> str:
 def load_comparison(path: str | Path) -> dict[str, Any]:
     """A report's ``comparison.json``."""
     return json.loads((Path(path) / "comparison.json").read_text())
+
+
+# Figures of the report: sample grids side by side, loss curves, metric bars.
+
+
+def plot_sample_grids(rows: list[RunRow], path: Path) -> None:
+    """Each run's last sample figure, side by side under its name."""
+    plt = pyplot()
+    fig, axes = plt.subplots(1, len(rows), figsize=(3.2 * len(rows), 3.6), squeeze=False)
+    for ax, row in zip(axes[0], rows, strict=True):
+        grids = sorted((row.path / "samples").glob("epoch_*.png"))
+        if grids:
+            ax.imshow(plt.imread(grids[-1]), cmap="gray")
+        ax.set_title(f"{row.name}\n{row.model} + {row.loss}", fontsize=9)
+        ax.axis("off")
+    save_figure(fig, path)
+
+
+def plot_loss_curves_side_by_side(rows: list[RunRow], path: Path) -> None:
+    """One panel per run with its logged losses against the step."""
+    plt = pyplot()
+    fig, axes = plt.subplots(1, len(rows), figsize=(3.6 * len(rows), 3.0), squeeze=False)
+    for ax, row in zip(axes[0], rows, strict=True):
+        records = RunDir(row.path).read_metrics()
+        keys = sorted({k for r in records for k in r if k.endswith("loss")})
+        for key in keys:
+            pts = [(r["step"], r[key]) for r in records if is_number(r.get(key))]
+            ax.plot([p[0] for p in pts], [p[1] for p in pts], label=key)
+        ax.set_title(row.name, fontsize=9)
+        ax.set_xlabel("step")
+        ax.legend(fontsize=7)
+    save_figure(fig, path)
+
+
+def plot_metric_bars(comparison: Comparison, path: Path) -> None:
+    """IS, FID and KID as bar charts, one bar per run (error bars where there is a std)."""
+    plt = pyplot()
+    panels = [
+        ("inception_score", "IS ↑"),
+        ("fid", "FID ↓"),
+        ("kid", "KID ↓"),
+    ]
+    fig, axes = plt.subplots(1, 3, figsize=(12, 3.4))
+    names = [r.name for r in comparison.rows]
+    for ax, (key, title) in zip(axes, panels, strict=True):
+        means, errors = [], []
+        for r in comparison.rows:
+            m = r.metrics
+            mean = m.get(key) if key == "fid" else m.get(f"{key}_mean")
+            means.append(mean if mean is not None else 0.0)
+            errors.append(m.get(f"{key}_std") or 0.0)
+        ax.bar(range(len(names)), means, yerr=errors, color="tab:blue", capsize=3)
+        ax.set_xticks(range(len(names)), names, rotation=30, ha="right", fontsize=8)
+        available = any(
+            (r.metrics.get(key) if key == "fid" else r.metrics.get(f"{key}_mean")) is not None
+            for r in comparison.rows
+        )
+        ax.set_title(title if available else f"{title} (unavailable)")
+    fig.suptitle(f"{comparison.extractor}, {comparison.samples} samples", fontsize=9)
+    save_figure(fig, path)

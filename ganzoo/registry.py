@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ganzoo.errors import PluginError, UnknownNameError
+from ganzoo.families import family_names
 
 KINDS: tuple[str, ...] = ("model", "loss", "dataset")
 PLURAL: dict[str, str] = {"model": "models", "loss": "losses", "dataset": "datasets"}
-FAMILIES: tuple[str, ...] = ("adversarial", "likelihood")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
 
@@ -131,10 +131,10 @@ class Registry:
                 f"{component.kind} {component.name!r}: factory must be a callable or a "
                 f"'module:attribute' string, got {component.target!r}"
             )
-        if component.kind in ("model", "loss") and component.family not in FAMILIES:
+        if component.kind in ("model", "loss") and component.family not in family_names():
             raise PluginError(
                 f"{component.kind} {component.name!r}: family must be one of "
-                f"{', '.join(FAMILIES)}, got {component.family!r}"
+                f"{', '.join(family_names())}, got {component.family!r}"
             )
         existing = self._components[component.kind].get(component.name)
         if existing is not None:

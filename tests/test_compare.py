@@ -32,7 +32,7 @@ def two_runs(tmp_path_factory, cache) -> list[Path]:
     runs = []
     for model in ("vanilla", "vae"):
         config = TrainConfig(model=model, steps=20, batch_size=32, out=str(root / model))
-        runs.append(train(config, progress=False).run_dir)
+        runs.append(train(config).run_dir)
     return runs
 
 
@@ -84,9 +84,7 @@ def test_compare_refuses_mismatched_runs(two_runs, run_cli, tmp_path):
     from ganzoo.training.config import TrainConfig
     from ganzoo.training.loop import train
 
-    other = train(
-        TrainConfig(dataset="gaussian1d", steps=3, out=str(tmp_path / "g")), progress=False
-    ).run_dir
+    other = train(TrainConfig(dataset="gaussian1d", steps=3, out=str(tmp_path / "g"))).run_dir
     result = run_cli("compare", two_runs[0], other, "--out", tmp_path / "r")
     assert result.exit_code == 2
     assert "cannot compare runs trained on different datasets" in result.err
@@ -98,7 +96,7 @@ def test_compare_refuses_mismatched_runs(two_runs, run_cli, tmp_path):
     assert "has no domain result on 120 samples" in result.err and "not comparable" in result.err
 
     unfinished = tmp_path / "unfinished"
-    train(TrainConfig(steps=2, out=str(unfinished)), progress=False)
+    train(TrainConfig(steps=2, out=str(unfinished)))
     (unfinished / "summary.json").unlink()
     result = run_cli("compare", two_runs[0], unfinished, "--out", tmp_path / "r")
     assert result.exit_code == 2 and "has not finished" in result.err

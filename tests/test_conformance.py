@@ -11,9 +11,9 @@ import pytest
 from PIL import Image
 
 import ganzoo
+from ganzoo.build import create_model, load_dataset
 from ganzoo.errors import DataError, IncompatibleDataError
 from ganzoo.testing import check_dataset, check_loss, check_model
-from ganzoo.training.build import build_dataset, build_model
 from tests.conftest import SHARED_DATA
 
 REGISTRY = ganzoo.get_registry()
@@ -44,7 +44,7 @@ def test_model_models_some_offline_dataset(model):
     fits = []
     for dataset in OFFLINE:
         try:
-            build_model(model, build_dataset(dataset, None).info, None, {})
+            create_model(model, load_dataset(dataset, None).info, None, {})
             fits.append(dataset)
         except IncompatibleDataError:
             continue
@@ -53,7 +53,7 @@ def test_model_models_some_offline_dataset(model):
 
 @pytest.mark.parametrize("model", MODELS)
 def test_model_conforms_on_mnist(model, shared_data):
-    data = build_dataset("mnist", shared_data, split="test")
+    data = load_dataset("mnist", shared_data, split="test")
     try:
         check_model(model, data, steps=1)
     except IncompatibleDataError as exc:

@@ -6,12 +6,12 @@ import pytest
 import torch
 from PIL import Image
 
+from ganzoo.build import load_dataset
 from ganzoo.errors import DataError, UsageError
-from ganzoo.training.build import build_dataset
 
 
 def test_digits_are_real_8x8_images_in_model_range():
-    train, test = build_dataset("digits", None), build_dataset("digits", None, split="test")
+    train, test = load_dataset("digits", None), load_dataset("digits", None, split="test")
     assert len(train) + len(test) == 1797 and len(test) == 359
     assert train.samples.shape[1:] == (1, 8, 8)
     assert train.samples.min() == -1 and train.samples.max() == 1
@@ -19,7 +19,7 @@ def test_digits_are_real_8x8_images_in_model_range():
 
 
 def test_gaussian1d_matches_its_density():
-    source = build_dataset("gaussian1d", None)
+    source = load_dataset("gaussian1d", None)
     x = source.samples
     assert abs(x.mean().item() - 2.0) < 0.02 and abs(x.std().item() - 0.5) < 0.02
     grid = torch.linspace(-2, 6, 4001).unsqueeze(1)
@@ -28,7 +28,7 @@ def test_gaussian1d_matches_its_density():
 
 
 def test_ring2d_has_eight_tight_modes():
-    source = build_dataset("ring2d", None)
+    source = load_dataset("ring2d", None)
     assert source.info.num_classes == 8
     dist = torch.cdist(source.samples, source.centers).min(dim=1).values
     assert dist.max() < 0.15
@@ -36,14 +36,14 @@ def test_ring2d_has_eight_tight_modes():
 
 
 def test_dataset_options_reach_the_factory():
-    source = build_dataset("gaussian1d", None, options={"mean": -3.0, "std": 0.1})
+    source = load_dataset("gaussian1d", None, options={"mean": -3.0, "std": 0.1})
     assert abs(source.samples.mean().item() + 3.0) < 0.01
     with pytest.raises(UsageError, match="std must be > 0"):
-        build_dataset("gaussian1d", None, options={"std": 0.0})
+        load_dataset("gaussian1d", None, options={"std": 0.0})
 
 
 def test_mnist_from_shared_data(shared_data):
-    source = build_dataset("mnist", shared_data, split="test")
+    source = load_dataset("mnist", shared_data, split="test")
     assert source.samples.shape == (10_000, 1, 28, 28)
     assert source.samples.min() == -1 and source.samples.max() == 1
 
@@ -56,7 +56,7 @@ def test_download_offline_fails_with_clear_message(tmp_path, monkeypatch):
 
     monkeypatch.setattr(urllib.request, "urlopen", no_network)
     with pytest.raises(DataError, match="could not download mnist into"):
-        build_dataset("mnist", tmp_path, download=True)
+        load_dataset("mnist", tmp_path, download=True)
 
 
 def _write_images(folder, n, size=(20, 12)):
@@ -68,7 +68,7 @@ def _write_images(folder, n, size=(20, 12)):
 def test_image_folder_streams_resized_images(tmp_path):
     _write_images(tmp_path / "a", 5)
     _write_images(tmp_path / "a" / "nested", 3)
-    source = build_dataset("folder", tmp_path / "a", options={"image_size": 16})
+    source = load_dataset("folder", tmp_path / "a", options={"image_size": 16})
     assert len(source) == 8 and source.info.shape == (3, 16, 16)
     batch = next(source.epoch(4, torch.Generator().manual_seed(0)))
     assert batch.shape == (4, 3, 16, 16) and batch.min() >= -1 and batch.max() <= 1
@@ -77,8 +77,8 @@ def test_image_folder_streams_resized_images(tmp_path):
 def test_empty_and_corrupt_image_folders_are_refused(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(DataError, match="no images in"):
-        build_dataset("folder", tmp_path / "empty")
+        load_dataset("folder", tmp_path / "empty")
     _write_images(tmp_path / "bad", 2)
     (tmp_path / "bad" / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n garbage")
     with pytest.raises(DataError, match=r"cannot read image .*broken\.png"):
-        build_dataset("folder", tmp_path / "bad")
+        load_dataset("folder", tmp_path / "bad")

@@ -10,10 +10,10 @@ from __future__ import annotations
 import pytest
 import torch
 
+from ganzoo.device import resolve_device
 from ganzoo.errors import UsageError
 from ganzoo.rundir import RunDir
 from ganzoo.training.config import TrainConfig
-from ganzoo.training.device import resolve_device
 from ganzoo.training.loop import train
 
 needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device here")
@@ -48,7 +48,7 @@ def test_mixed_precision_trains_on_cpu_and_checkpoints_the_scaler(tmp_path, mode
     cfg = TrainConfig(
         model=model, steps=3, batch_size=16, amp=amp, device="cpu", out=str(tmp_path / "r")
     )
-    result = train(cfg, progress=False)
+    result = train(cfg)
     assert all(torch.isfinite(torch.tensor(v)) for v in result.final.values())
     scaler = RunDir(result.run_dir).load_checkpoint()["trainer"]["scaler"]
     assert ("scale" in scaler) == (amp == "fp16")  # fp16 alone needs loss scaling
@@ -63,7 +63,7 @@ def test_unknown_amp_mode_is_refused(run_cli, tmp_path):
 @pytest.mark.parametrize("amp", ["none", "bf16", "fp16"])
 def test_cuda_training_with_amp(tmp_path, amp):
     cfg = TrainConfig(model="dcgan", steps=5, amp=amp, device="cuda", out=str(tmp_path / "r"))
-    result = train(cfg, progress=False)
+    result = train(cfg)
     assert RunDir(result.run_dir).read_config()["resolved"]["device"].startswith("cuda")
     assert all(torch.isfinite(torch.tensor(v)) for v in result.final.values())
 
@@ -72,7 +72,7 @@ def test_cuda_training_with_amp(tmp_path, amp):
 def test_cuda_training_with_compile_matches_eager_closely(tmp_path):
     def final(name, compile_):
         cfg = TrainConfig(steps=5, device="cuda", compile=compile_, out=str(tmp_path / name))
-        return RunDir(train(cfg, progress=False).run_dir).load_checkpoint()["model"]
+        return RunDir(train(cfg).run_dir).load_checkpoint()["model"]
 
     eager, compiled = final("eager", False), final("compiled", True)
     assert all(torch.allclose(eager[k], compiled[k], atol=1e-3) for k in eager)

@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from ganzoo.training.build import build_loss
+from ganzoo.build import create_loss
 
 LOGITS = torch.tensor([-6.0, -2.0, -0.5, 0.0, 0.7, 3.0])
 
@@ -18,7 +18,7 @@ def d(logit: torch.Tensor) -> torch.Tensor:
 
 @pytest.mark.parametrize("name", ["minimax", "nonsat"])
 def test_discriminator_loss_is_negated_value_function(name):
-    loss = build_loss(name, {})
+    loss = create_loss(name, {})
     real, fake = LOGITS, LOGITS.flip(0)
     expected = -(torch.log(d(real)).mean() + torch.log(1 - d(fake)).mean())
     got = loss.discriminator_loss(real, fake)
@@ -26,28 +26,28 @@ def test_discriminator_loss_is_negated_value_function(name):
 
 
 def test_minimax_generator_loss_is_log_one_minus_d():
-    got = build_loss("minimax", {}).generator_loss(LOGITS)
+    got = create_loss("minimax", {}).generator_loss(LOGITS)
     assert got.item() == pytest.approx(torch.log(1 - d(LOGITS)).mean().item(), rel=1e-5)
 
 
 def test_nonsat_generator_loss_is_minus_log_d():
-    got = build_loss("nonsat", {}).generator_loss(LOGITS)
+    got = create_loss("nonsat", {}).generator_loss(LOGITS)
     assert got.item() == pytest.approx((-torch.log(d(LOGITS))).mean().item(), rel=1e-5)
 
 
 def test_losses_are_stable_for_extreme_logits():
     extreme = torch.tensor([-200.0, 200.0])
     for name in ("minimax", "nonsat"):
-        loss = build_loss(name, {})
+        loss = create_loss(name, {})
         assert torch.isfinite(loss.generator_loss(extreme))
         assert torch.isfinite(loss.discriminator_loss(extreme, extreme))
     # -log D at logit -200 is 200, exactly, not inf
-    assert build_loss("nonsat", {}).generator_loss(torch.tensor([-200.0])).item() == 200.0
+    assert create_loss("nonsat", {}).generator_loss(torch.tensor([-200.0])).item() == 200.0
 
 
 def _generator_grad(name: str, logit: float) -> float:
     x = torch.tensor([logit], requires_grad=True)
-    build_loss(name, {}).generator_loss(x).backward()
+    create_loss(name, {}).generator_loss(x).backward()
     return x.grad.item()
 
 

@@ -9,8 +9,8 @@ import torch
 from torch import nn
 
 import ganzoo
+from ganzoo.build import create_loss
 from ganzoo.errors import UsageError
-from ganzoo.training.build import build_loss
 from ganzoo.training.config import TrainConfig
 from ganzoo.training.loop import train
 
@@ -40,7 +40,7 @@ def test_the_zoo_is_registered_by_the_first_party_loss_plugin():
 
 
 def test_wasserstein_losses_are_the_critic_score_differences():
-    loss = build_loss("wgan-gp", {})
+    loss = create_loss("wgan-gp", {})
     assert loss.discriminator_loss(REAL, FAKE).item() == pytest.approx(mean(FAKE) - mean(REAL))
     assert loss.generator_loss(FAKE).item() == pytest.approx(-mean(FAKE))
 
@@ -63,7 +63,7 @@ def test_gradient_penalty_of_a_linear_critic_is_lambda_times_norm_minus_one_squa
 ):
     torch.manual_seed(0)
     real, fake = torch.randn(7, 2), torch.randn(7, 2)
-    loss = build_loss("wgan-gp", {"gp_weight": gp_weight})
+    loss = create_loss("wgan-gp", {"gp_weight": gp_weight})
     penalty = loss.penalty(Linear([3.0, 4.0]), real, fake)
     assert penalty.item() == pytest.approx(expected, rel=1e-6)  # λ (5 - 1)²
 
@@ -71,14 +71,14 @@ def test_gradient_penalty_of_a_linear_critic_is_lambda_times_norm_minus_one_squa
 def test_gradient_penalty_vanishes_for_a_unit_norm_critic():
     torch.manual_seed(0)
     real, fake = torch.randn(7, 2), torch.randn(7, 2)
-    penalty = build_loss("wgan-gp", {}).penalty(Linear([0.6, 0.8]), real, fake)
+    penalty = create_loss("wgan-gp", {}).penalty(Linear([0.6, 0.8]), real, fake)
     assert penalty.item() == pytest.approx(0.0, abs=1e-10)
 
 
 def test_gradient_penalty_trains_the_critic_with_the_closed_form_gradient():
     critic = Linear([3.0, 4.0])
     real, fake = torch.randn(5, 2), torch.randn(5, 2)
-    build_loss("wgan-gp", {}).penalty(critic, real, fake).backward()
+    create_loss("wgan-gp", {}).penalty(critic, real, fake).backward()
     # d/dw λ(‖w‖ - 1)² = 2λ(‖w‖ - 1) w/‖w‖ = 2·10·4·(0.6, 0.8)
     assert critic.w.grad.tolist() == pytest.approx([48.0, 64.0], rel=1e-5)
     assert critic.b.grad is None  # the bias does not move the gradient
@@ -88,7 +88,7 @@ def test_gradient_penalty_at_the_data_for_a_quadratic_critic():
     """f(x) = ½‖x‖², ∇f = x; with real = fake every x̂ is the sample itself."""
     x = torch.tensor([[3.0, 4.0], [0.0, 0.5], [1.0, 0.0]])
     quadratic = _Quadratic()
-    penalty = build_loss("wgan-gp", {"gp_weight": 1.0}).penalty(quadratic, x, x.clone())
+    penalty = create_loss("wgan-gp", {"gp_weight": 1.0}).penalty(quadratic, x, x.clone())
     assert penalty.item() == pytest.approx(mean([(5 - 1) ** 2, (0.5 - 1) ** 2, 0.0]), rel=1e-6)
 
 
@@ -105,27 +105,27 @@ def test_gradient_penalty_interpolates_per_sample_for_images():
     """For image batches ε has shape (n, 1, 1, 1): each x̂ lies between its own real and fake."""
     critic = Linear([0.0] * 15 + [2.0])  # only the last pixel counts: ‖∇f‖ = 2
     real, fake = torch.randn(4, 1, 4, 4), torch.randn(4, 1, 4, 4)
-    assert build_loss("wgan-gp", {}).penalty(critic, real, fake).item() == pytest.approx(10.0)
+    assert create_loss("wgan-gp", {}).penalty(critic, real, fake).item() == pytest.approx(10.0)
 
 
 def test_gradient_penalty_is_off_at_zero_weight_and_refuses_a_negative_one():
-    assert build_loss("wgan-gp", {"gp_weight": 0}).penalty(Linear([3.0, 4.0]), REAL, FAKE) is None
+    assert create_loss("wgan-gp", {"gp_weight": 0}).penalty(Linear([3.0, 4.0]), REAL, FAKE) is None
     with pytest.raises(UsageError, match=r"gp_weight \(λ\) must be >= 0, got -1"):
-        build_loss("wgan-gp", {"gp_weight": -1})
+        create_loss("wgan-gp", {"gp_weight": -1})
 
 
 # --- hinge ------------------------------------------------------------------------------
 
 
 def test_hinge_losses_match_their_formulas():
-    loss = build_loss("hinge", {})
+    loss = create_loss("hinge", {})
     expected_d = mean(max(0, 1 - r) for r in REAL) + mean(max(0, 1 + f) for f in FAKE)
     assert loss.discriminator_loss(REAL, FAKE).item() == pytest.approx(expected_d)
     assert loss.generator_loss(FAKE).item() == pytest.approx(-mean(FAKE))
 
 
 def test_hinge_discriminator_is_satisfied_past_the_margin():
-    loss = build_loss("hinge", {})
+    loss = create_loss("hinge", {})
     real = torch.tensor([1.0, 2.0, 7.0], requires_grad=True)
     fake = torch.tensor([-1.0, -3.0, -9.0], requires_grad=True)
     value = loss.discriminator_loss(real, fake)
@@ -140,7 +140,7 @@ def test_hinge_discriminator_is_satisfied_past_the_margin():
 @pytest.mark.parametrize(("a", "b", "c"), [(0.0, 1.0, 1.0), (-1.0, 1.0, 0.0)])
 def test_least_squares_losses_match_their_formulas(a, b, c):
     options = {} if (a, b, c) == (0.0, 1.0, 1.0) else {"a": a, "b": b, "c": c}
-    loss = build_loss("lsgan", options)
+    loss = create_loss("lsgan", options)
     expected_d = 0.5 * mean((r - b) ** 2 for r in REAL) + 0.5 * mean((f - a) ** 2 for f in FAKE)
     expected_g = 0.5 * mean((f - c) ** 2 for f in FAKE)
     assert loss.discriminator_loss(REAL, FAKE).item() == pytest.approx(expected_d)
@@ -152,7 +152,7 @@ def test_least_squares_generator_keeps_its_gradient_where_minimax_saturates():
 
     def grad(name: str) -> float:
         x = torch.tensor([-8.0], requires_grad=True)
-        build_loss(name, {}).generator_loss(x).backward()
+        create_loss(name, {}).generator_loss(x).backward()
         return x.grad.item()
 
     assert grad("lsgan") == pytest.approx(-9.0)  # d/dl ½(l - 1)² = l - 1
@@ -161,9 +161,9 @@ def test_least_squares_generator_keeps_its_gradient_where_minimax_saturates():
 
 def test_least_squares_labels_are_validated():
     with pytest.raises(UsageError, match="the real label b must exceed the fake label a"):
-        build_loss("lsgan", {"a": 1.0, "b": 0.0})
+        create_loss("lsgan", {"a": 1.0, "b": 0.0})
     with pytest.raises(UsageError, match="G's target c must exceed the fake label a"):
-        build_loss("lsgan", {"a": 0.0, "c": 0.0})
+        create_loss("lsgan", {"a": 0.0, "c": 0.0})
 
 
 # --- every zoo loss trains every adversarial model ----------------------------------------
@@ -179,7 +179,7 @@ def test_each_zoo_loss_trains_each_adversarial_model_on_digits(tmp_path, model, 
     config = TrainConfig(
         model=model, loss=loss, steps=3, batch_size=32, d_steps=2, out=str(tmp_path / "run")
     )
-    result = train(config, progress=False)
+    result = train(config)
     assert result.steps == 3
     assert set(result.final) == {"d_loss", "g_loss", "d_real", "d_fake"}
     assert all(math.isfinite(v) for v in result.final.values())

@@ -19,8 +19,9 @@ import torch_fidelity
 from PIL import Image
 
 import ganzoo
+from ganzoo.build import load_dataset
 from ganzoo.errors import UsageError
-from ganzoo.metrics import evaluate, load_results, save_result
+from ganzoo.metrics import EvalSpec, evaluate, load_results, save_result
 from ganzoo.metrics.classifier import (
     FEATURE_MEAN_SQUARE,
     MIN_TEST_ACCURACY,
@@ -33,7 +34,6 @@ from ganzoo.metrics.extractors import DomainFeatureExtractor, resolve_extractor
 from ganzoo.metrics.fidelity import Evaluator, SampledImages, real_cache_name
 from ganzoo.metrics.images import to_uint8_rgb
 from ganzoo.metrics.results import REQUIRED_KEYS, result_path
-from ganzoo.training.build import build_dataset
 
 
 @pytest.fixture(autouse=True)
@@ -86,7 +86,7 @@ class UniformNoise(ImageSampler):
 
 def _sources(name: str, shared_data_dir):
     data_dir = shared_data_dir if name == "mnist" else None
-    return data_dir, build_dataset(name, data_dir, split="train")
+    return data_dir, load_dataset(name, data_dir, split="train")
 
 
 @pytest.fixture(params=["mnist", "digits"])
@@ -98,11 +98,11 @@ def dataset(request):
 
 
 def _trained_vanilla(tmp_path, steps: int = 40):
-    from ganzoo.training.build import load_run_model
+    from ganzoo.build import load_run_model
     from ganzoo.training.config import TrainConfig
     from ganzoo.training.loop import train
 
-    run = train(TrainConfig(steps=steps, batch_size=64, out=str(tmp_path / "run")), progress=False)
+    run = train(TrainConfig(steps=steps, batch_size=64, out=str(tmp_path / "run")))
     return load_run_model(run.run_dir)
 
 
@@ -118,7 +118,7 @@ def _save_pngs(images: torch.Tensor, folder) -> None:
 def test_fid_kid_and_is_equal_torch_fidelity_on_exported_pngs(tmp_path):
     model = _trained_vanilla(tmp_path)
     samples, seed, batch = 300, 3, 64
-    evaluator = Evaluator("digits", samples=samples, seed=seed, batch_size=batch)
+    evaluator = Evaluator(EvalSpec("digits", samples=samples, seed=seed, batch_size=batch))
     ours = evaluator(model)
 
     # The very images ganzoo's generator wrapper produced, batch by batch, and the real side.
@@ -172,7 +172,7 @@ def test_uint8_images_are_the_pixels_torchvision_saves(tmp_path):
 
 def test_real_vs_real_fid_and_kid_are_near_the_floor_and_far_below_noise(dataset):
     name, data_dir = dataset
-    train = build_dataset(name, data_dir, split="train")
+    train = load_dataset(name, data_dir, split="train")
     samples = 1000 if name == "mnist" else 359  # digits' test split has 359 images
     common = dict(dataset=name, data_dir=data_dir, samples=samples, seed=0)
     real = evaluate(ImageSampler(train.samples), **common)  # train split vs test split
@@ -188,7 +188,7 @@ def test_real_vs_real_fid_and_kid_are_near_the_floor_and_far_below_noise(dataset
 
 def test_domain_is_of_real_images_is_near_the_class_count_and_of_noise_near_one(dataset):
     name, data_dir = dataset
-    test = build_dataset(name, data_dir, split="test")
+    test = load_dataset(name, data_dir, split="test")
     samples = 2000 if name == "mnist" else 359
     real = evaluate(ImageSampler(test.samples), dataset=name, data_dir=data_dir, samples=samples)
     noise = evaluate(
@@ -210,7 +210,7 @@ def test_domain_features_have_inception_like_scale():
         ["features", "logits"],
         feature_extractor_weights_path=str(trained.path),
     )
-    x = to_uint8_rgb(build_dataset("digits", None, split="train").samples)
+    x = to_uint8_rgb(load_dataset("digits", None, split="train").samples)
     features, logits = extractor(x)
     assert features.shape == (len(x), 128) and logits.shape == (len(x), 10)
     assert features.pow(2).mean().item() == pytest.approx(FEATURE_MEAN_SQUARE, rel=0.05)

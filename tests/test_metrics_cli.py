@@ -33,7 +33,7 @@ def _shared_cache(tmp_path_factory, monkeypatch):
 def gan_run(tmp_path_factory):
     """A vanilla GAN trained briefly on the embedded digits."""
     out = tmp_path_factory.mktemp("runs") / "gan"
-    train(TrainConfig(steps=30, batch_size=64, out=str(out)), progress=False)
+    train(TrainConfig(steps=30, batch_size=64, out=str(out)))
     return out
 
 

@@ -18,7 +18,7 @@ from PIL import Image
 
 import ganzoo.metrics.inception as inception
 from ganzoo.errors import UsageError
-from ganzoo.metrics import evaluate
+from ganzoo.metrics import EvalSpec, evaluate
 from ganzoo.metrics.fidelity import Evaluator, SampledImages
 from ganzoo.metrics.inception import (
     ENV,
@@ -78,11 +78,13 @@ def test_shared_weights_give_fid_and_kid_equal_to_torch_fidelity_and_no_is(
 ):
     samples, seed = 40, 1
     evaluator = Evaluator(
-        "digits",
-        samples=samples,
-        feature_extractor="inception",
-        inception_weights=shared_weights,
-        seed=seed,
+        EvalSpec(
+            "digits",
+            samples=samples,
+            feature_extractor="inception",
+            inception_weights=shared_weights,
+            seed=seed,
+        )
     )
     ours = evaluator(Noise())
     assert ours["extractor"] == "inception-v3-compat-b85c311d6546"  # the file's sha256 prefix

@@ -6,9 +6,9 @@ import pytest
 import torch
 from torch import nn
 
+from ganzoo.build import create_loss, create_model, load_dataset
 from ganzoo.data import DataInfo
 from ganzoo.errors import IncompatibleDataError
-from ganzoo.training.build import build_dataset, build_loss, build_model
 
 
 @pytest.mark.parametrize(
@@ -17,7 +17,7 @@ from ganzoo.training.build import build_dataset, build_loss, build_model
 )
 def test_dcgan_generates_and_judges_every_supported_shape(shape):
     torch.manual_seed(0)
-    model = build_model("dcgan", DataInfo("x", shape, "image"), None, {})
+    model = create_model("dcgan", DataInfo("x", shape, "image"), None, {})
     fake = model.sample(4)
     assert fake.shape == (4, *shape) and fake.min() >= -1 and fake.max() <= 1
     assert model.discriminate(fake).shape == (4,)
@@ -26,7 +26,7 @@ def test_dcgan_generates_and_judges_every_supported_shape(shape):
 
 def test_dcgan_uses_the_papers_initialisation():
     torch.manual_seed(0)
-    model = build_model("dcgan", DataInfo("x", (3, 64, 64), "image"), None, {})
+    model = create_model("dcgan", DataInfo("x", (3, 64, 64), "image"), None, {})
     convs = [m for m in model.modules() if isinstance(m, nn.Conv2d | nn.ConvTranspose2d)]
     weights = torch.cat([m.weight.flatten() for m in convs])
     assert weights.mean().abs() < 1e-3 and weights.std().item() == pytest.approx(0.02, rel=0.02)
@@ -49,7 +49,7 @@ def test_dcgan_uses_the_papers_initialisation():
 )
 def test_dcgan_refuses_data_it_cannot_model(shape, kind, why):
     with pytest.raises(IncompatibleDataError, match=why.replace("^", r"\^")):
-        build_model("dcgan", DataInfo("x", shape, kind), None, {})
+        create_model("dcgan", DataInfo("x", shape, kind), None, {})
 
 
 def test_kl_term_matches_closed_form_and_torch_distributions():
@@ -65,11 +65,11 @@ def test_kl_term_matches_closed_form_and_torch_distributions():
 
 def test_elbo_is_reconstruction_plus_beta_kl():
     torch.manual_seed(0)
-    data = build_dataset("digits", None)
-    model = build_model("vae", data.info, None, {})
+    data = load_dataset("digits", None)
+    model = create_model("vae", data.info, None, {})
     x = data.samples[:16]
     torch.manual_seed(1)
-    terms = build_loss("elbo", {"beta": 0.5})(model, x)
+    terms = create_loss("elbo", {"beta": 0.5})(model, x)
     assert terms["loss"].item() == pytest.approx(
         (terms["recon"] + 0.5 * terms["kl"]).item(), rel=1e-6
     )
@@ -81,10 +81,10 @@ def test_vae_reconstruction_error_falls_over_a_few_steps(dataset, arch):
     from ganzoo.training.likelihood import LikelihoodTrainer
 
     torch.manual_seed(0)
-    data = build_dataset(dataset, None)
-    model = build_model("vae", data.info, None, {})
+    data = load_dataset(dataset, None)
+    model = create_model("vae", data.info, None, {})
     assert isinstance(model.encoder[1], arch)
-    trainer = LikelihoodTrainer(model, build_loss("elbo", {}), lr=1e-3, betas=(0.9, 0.999))
+    trainer = LikelihoodTrainer(model, create_loss("elbo", {}), lr=1e-3, betas=(0.9, 0.999))
     batch = data.samples[:256]
     before = (model.reconstruct(batch) - batch).pow(2).mean().item()
     gen = torch.Generator().manual_seed(0)
@@ -97,7 +97,7 @@ def test_vae_reconstruction_error_falls_over_a_few_steps(dataset, arch):
 
 def test_vae_is_convolutional_for_mnist_sized_images_and_samples_like_any_model():
     torch.manual_seed(0)
-    model = build_model("vae", DataInfo("x", (1, 28, 28), "image"), None, {})
+    model = create_model("vae", DataInfo("x", (1, 28, 28), "image"), None, {})
     assert isinstance(model.encoder[0], nn.Conv2d)
     x = model.sample(3, generator=torch.Generator().manual_seed(0))
     assert x.shape == (3, 1, 28, 28) and x.min() >= -1 and x.max() <= 1

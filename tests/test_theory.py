@@ -11,6 +11,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ganzoo.build import create_loss, create_model, load_dataset
 from ganzoo.models import GAN
 from ganzoo.theory import (
     discriminator_curve,
@@ -19,7 +20,6 @@ from ganzoo.theory import (
     train_discriminator,
     wasserstein1,
 )
-from ganzoo.training.build import build_dataset, build_loss, build_model
 from ganzoo.training.config import TrainConfig
 from ganzoo.training.loop import train
 
@@ -44,15 +44,15 @@ def test_kde_recovers_a_known_density():
 def test_discriminator_trained_against_fixed_generator_approaches_d_star():
     """Proposition 1: for fixed G, D converges to p_data / (p_data + p_g)."""
     torch.manual_seed(0)
-    data = build_dataset("gaussian1d", None)  # N(2, 0.5²)
-    model = build_model("vanilla", data.info, 1, {})
+    data = load_dataset("gaussian1d", None)  # N(2, 0.5²)
+    model = create_model("vanilla", data.info, 1, {})
     generator = nn.Linear(1, 1)  # fixed G(z) = 0.8 z + 1.5, so p_g = N(1.5, 0.8²) exactly
     with torch.no_grad():
         generator.weight.fill_(0.8)
         generator.bias.fill_(1.5)
     fixed = GAN(generator.requires_grad_(False), model.discriminator, 1, data.info)
     train_discriminator(
-        fixed, build_loss("minimax", {}), _real_batches(data, 512), 1500, 512, lr=2e-3
+        fixed, create_loss("minimax", {}), _real_batches(data, 512), 1500, 512, lr=2e-3
     )
 
     xs = torch.linspace(0.5, 3.5, 61)  # where both densities carry mass
@@ -68,14 +68,14 @@ def test_after_training_p_g_matches_p_data_and_d_flattens_to_one_half(tmp_path):
         model="vanilla", loss="nonsat", dataset="gaussian1d", steps=2000, batch_size=256,
         lr=5e-4, seed=0, out=str(tmp_path / "run"), log_every=200, sample_every=10,
     )  # fmt: skip
-    result = train(config, progress=False)
-    from ganzoo.training.build import load_run_model
+    result = train(config)
+    from ganzoo.build import load_run_model
 
     model = load_run_model(result.run_dir)
-    data = build_dataset("gaussian1d", None, split="test")
+    data = load_dataset("gaussian1d", None, split="test")
     fake = model.sample(5000, generator=torch.Generator().manual_seed(1))
     assert wasserstein1(fake, data.samples) < 0.1
-    untrained = build_model("vanilla", data.info, None, {})
+    untrained = create_model("vanilla", data.info, None, {})
     assert wasserstein1(untrained.sample(5000), data.samples) > 1.0
     support = torch.linspace(1.0, 3.0, 41)  # mean ± 2 std
     d = discriminator_curve(model, support)

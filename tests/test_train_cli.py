@@ -55,7 +55,7 @@ def _weights(run_dir):
 def test_same_seed_gives_identical_weights_and_another_seed_does_not(tmp_path):
     def run(name, seed):
         cfg = TrainConfig(steps=15, batch_size=32, seed=seed, out=str(tmp_path / name))
-        return train(cfg, progress=False).run_dir
+        return train(cfg).run_dir
 
     a, b, c = _weights(run("a", 7)), _weights(run("b", 7)), _weights(run("c", 8))
     assert a.keys() == b.keys()
@@ -65,7 +65,7 @@ def test_same_seed_gives_identical_weights_and_another_seed_does_not(tmp_path):
 
 def test_train_on_1d_gaussian_draws_the_distribution_figure(tmp_path):
     cfg = TrainConfig(dataset="gaussian1d", steps=30, batch_size=128, out=str(tmp_path / "g"))
-    result = train(cfg, progress=False)
+    result = train(cfg)
     figure = result.run_dir / "samples" / "epoch_0001.png"
     assert figure.exists()
     assert torch.isfinite(torch.tensor(list(result.final.values()))).all()
@@ -82,9 +82,9 @@ def test_d_steps_consume_k_batches_per_generator_step(run_cli, tmp_path):
 
 
 def test_load_run_model_restores_the_trained_generator(tmp_path):
-    from ganzoo.training.build import load_run_model
+    from ganzoo.build import load_run_model
 
-    result = train(TrainConfig(steps=5, batch_size=32, out=str(tmp_path / "r")), progress=False)
+    result = train(TrainConfig(steps=5, batch_size=32, out=str(tmp_path / "r")))
     model = load_run_model(result.run_dir)
     saved = RunDir(result.run_dir).load_checkpoint()["model"]
     assert all(torch.equal(v, saved[k]) for k, v in model.state_dict().items())

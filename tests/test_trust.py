@@ -285,7 +285,7 @@ def test_time_budget_stops_training_and_records_why(tmp_path):
     from ganzoo.training.config import TrainConfig
     from ganzoo.training.loop import train
 
-    result = train(TrainConfig(time_budget=1.0, out=str(tmp_path / "t")), progress=False)
+    result = train(TrainConfig(time_budget=1.0, out=str(tmp_path / "t")))
     summary = RunDir(result.run_dir).read_summary()
     assert summary["stopped_by"] == "time budget" and summary["seconds"] >= 1.0
     assert RunDir(result.run_dir).load_checkpoint()["step"] == summary["steps"] > 0

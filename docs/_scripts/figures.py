@@ -80,13 +80,13 @@ def generator_losses_figure(path: Path) -> None:
     """The two generator losses and their gradients against D(G(z)), from the loss plugins."""
     import torch
 
-    from ganzoo.training.build import build_loss
-    from ganzoo.training.figures import pyplot, save_figure
+    from ganzoo.build import create_loss
+    from ganzoo.plotting import pyplot, save_figure
 
     d = torch.linspace(0.002, 0.998, 400, dtype=torch.float64)
     curves = {}
     for name in ("minimax", "nonsat"):
-        loss = build_loss(name, {})
+        loss = create_loss(name, {})
         values, grad_d, grad_logit = [], [], []
         for p in d:
             p = p.clone().requires_grad_(True)
@@ -129,14 +129,14 @@ def optimal_discriminator_figure(path: Path) -> dict[str, float]:
     import torch
     from torch import nn
 
+    from ganzoo.build import create_loss, create_model, load_dataset
     from ganzoo.models import GAN
+    from ganzoo.plotting import pyplot, save_figure
     from ganzoo.theory import discriminator_curve, optimal_discriminator, train_discriminator
-    from ganzoo.training.build import build_dataset, build_loss, build_model
-    from ganzoo.training.figures import pyplot, save_figure
 
     torch.manual_seed(0)
-    data = build_dataset("gaussian1d", None)
-    model = build_model("vanilla", data.info, 1, {})
+    data = load_dataset("gaussian1d", None)
+    model = create_model("vanilla", data.info, 1, {})
     generator = nn.Linear(1, 1)  # G(z) = 0.8 z + 1.5: p_g = N(1.5, 0.8²) exactly
     with torch.no_grad():
         generator.weight.fill_(0.8)
@@ -147,7 +147,7 @@ def optimal_discriminator_figure(path: Path) -> dict[str, float]:
     def real_batch() -> torch.Tensor:
         return data.samples[torch.randint(len(data), (512,), generator=g)]
 
-    train_discriminator(fixed, build_loss("minimax", {}), real_batch, 1500, 512, lr=2e-3)
+    train_discriminator(fixed, create_loss("minimax", {}), real_batch, 1500, 512, lr=2e-3)
     xs = torch.linspace(-1.0, 5.0, 241)
     p_data = data.density(xs.unsqueeze(1)).reshape(-1)
     p_g = torch.exp(-0.5 * ((xs - 1.5) / 0.8) ** 2) / (0.8 * (2 * torch.pi) ** 0.5)
@@ -176,13 +176,13 @@ def trained_generator_checks(run_dir: Path) -> dict[str, float]:
     """The numbers ``tests/test_theory.py`` asserts, measured on the docs' own 1-D run."""
     import torch
 
+    from ganzoo.build import create_model, load_dataset, load_run_model
     from ganzoo.theory import discriminator_curve, wasserstein1
-    from ganzoo.training.build import build_dataset, build_model, load_run_model
 
     model = load_run_model(run_dir)
-    data = build_dataset("gaussian1d", None, split="test")
+    data = load_dataset("gaussian1d", None, split="test")
     fake = model.sample(5000, generator=torch.Generator().manual_seed(1))
-    untrained = build_model("vanilla", data.info, None, {})
+    untrained = create_model("vanilla", data.info, None, {})
     torch.manual_seed(0)
     d = discriminator_curve(model, torch.linspace(1.0, 3.0, 41))
     return {

@@ -95,14 +95,11 @@ def _one_line(message: str) -> str:
     return " ".join(message.split())
 
 
-#: The arguments of the running ``ganzoo`` invocation (``--nproc`` relaunches them).
-invocation: list[str] = []
-
-
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``ganzoo`` script: run the CLI, turn errors into one line."""
-    global invocation
-    invocation = list(sys.argv[1:] if argv is None else argv)
+    from ganzoo.cli import options
+
+    invocation = options.invocation[:] = list(sys.argv[1:] if argv is None else argv)
     disabled = _disabled_in(invocation)
     if disabled:  # before any plugin is imported: a disabled plugin never runs
         from ganzoo.plugins import disable_plugins

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from ganzoo.errors import UsageError
+from ganzoo.metrics.spec import DEFAULT_EXTRACTOR, DEFAULT_SAMPLES, EXTRACTORS, EvalSpec
 
 
 def parse_model_specs(specs: tuple[str, ...]) -> list[tuple[str, str | None]]:
@@ -72,15 +73,15 @@ def parse_model_specs(specs: tuple[str, ...]) -> list[tuple[str, str | None]]:
 @click.option(
     "--samples",
     type=int,
-    default=1000,
+    default=DEFAULT_SAMPLES,
     show_default=True,
     help="Generated samples per run for the metrics.",
 )
 @click.option(
     "--feature-extractor",
-    default="domain",
+    default=DEFAULT_EXTRACTOR,
     show_default=True,
-    help="domain (offline) or inception.",
+    help=f"One of {', '.join(EXTRACTORS)}: domain works offline.",
 )
 @click.option(
     "--inception-weights",
@@ -126,8 +127,12 @@ def compare_command(
     """
     from ganzoo.compare import default_report_dir
 
-    if samples < 2:
-        raise UsageError(f"--samples must be an integer >= 2, got {samples}")
+    spec = EvalSpec(
+        samples=samples,
+        feature_extractor=feature_extractor,
+        inception_weights=inception_weights,
+        seed=seed,
+    ).validate()
     pairs = parse_model_specs(model_specs)
     if pairs and runs:
         raise UsageError("give either RUNS or --models, not both")
@@ -145,14 +150,7 @@ def compare_command(
 
     from ganzoo.compare import compare_runs, write_report
 
-    comparison = compare_runs(
-        paths,
-        samples=samples,
-        feature_extractor=feature_extractor,
-        inception_weights=inception_weights,
-        evaluate_missing=not no_eval,
-        seed=seed,
-    )
+    comparison = compare_runs(paths, spec, evaluate_missing=not no_eval)
     written = write_report(comparison, report_dir)
     if as_json:
         import json
@@ -173,6 +171,9 @@ def _train_all(
     runs_dir: Path,
 ) -> list[Path]:
     """Train each MODEL:LOSS with one dataset, seed and budget; every name checked first."""
+    from rich.console import Console
+
+    from ganzoo.cli.progress import RichProgress
     from ganzoo.training.config import TrainConfig
     from ganzoo.training.loop import train
 
@@ -183,18 +184,18 @@ def _train_all(
             seed=seed, **budget,
         ).validate()  # fmt: skip
         configs.append(config)
-    from ganzoo.training.build import resolve_loss_name
+    from ganzoo.build import choose_loss
 
     names = []
     for config in configs:  # check every name before training anything
-        config.loss = resolve_loss_name(config.model, config.loss, TrainConfig.DEFAULT_LOSS)
+        config.loss = choose_loss(config.model, config.loss)
         names.append(f"{config.model}-{config.loss}")
     if len(set(names)) < len(names):
         raise UsageError(f"--models names a configuration twice: {', '.join(names)}")
     paths = []
     for config, name in zip(configs, names, strict=True):
         config.out = str(runs_dir / name)
-        paths.append(train(config).run_dir)
+        paths.append(train(config, RichProgress(Console(stderr=True))).run_dir)
     return paths
 
 

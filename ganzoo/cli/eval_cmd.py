@@ -6,10 +6,13 @@ import json
 
 import click
 
-from ganzoo.metrics.names import DEFAULT_EXTRACTOR, EXTRACTORS, SPLITS
-
-DEFAULT_SAMPLES = 1000  # the same as ganzoo.metrics.fidelity.DEFAULT_SAMPLES (which imports torch)
-DEFAULT_BATCH_SIZE = 64
+from ganzoo.metrics.spec import (
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_EXTRACTOR,
+    DEFAULT_SAMPLES,
+    EXTRACTORS,
+    SPLITS,
+)
 
 
 @click.command("eval")
@@ -78,12 +81,19 @@ def eval_command(
       ganzoo eval runs/dcgan-nonsat-mnist --feature-extractor inception --samples 500 \\
           --inception-weights ../shared/data/inception/pt_inception-2015-12-05-fid-only.pth
     """
-    from ganzoo.metrics.names import check_extractor_name, check_samples
+    from ganzoo.metrics.spec import EvalSpec
     from ganzoo.rundir import RunDir
 
     RunDir.open(run_dir)
-    check_samples(samples)
-    check_extractor_name(feature_extractor)
+    spec = EvalSpec(
+        samples=samples,
+        feature_extractor=feature_extractor,
+        split=split,
+        data_dir=data_dir,
+        inception_weights=inception_weights,
+        batch_size=batch_size,
+        seed=seed,
+    ).validate()
 
     from rich.console import Console
 
@@ -93,13 +103,7 @@ def eval_command(
     err = Console(stderr=True)
     result = evaluate_run(
         run_dir,
-        samples=samples,
-        feature_extractor=feature_extractor,
-        split=split,
-        inception_weights=inception_weights,
-        batch_size=batch_size,
-        seed=seed,
-        data_dir=data_dir,
+        spec,
         device=device,
         log=lambda message: err.print(message, markup=False, highlight=False),
     )

@@ -7,6 +7,9 @@ from typing import Any
 
 import click
 
+#: The arguments of the running ``ganzoo`` invocation (``--nproc`` relaunches them).
+invocation: list[str] = []
+
 
 def parse_key_values(option: str, items: tuple[str, ...]) -> dict[str, Any]:
     """``("hidden_dim=512", "dropout=0.3")`` -> ``{"hidden_dim": 512, "dropout": 0.3}``.

@@ -212,13 +212,14 @@ def train_command(
             )
         from rich.console import Console
 
+        from ganzoo.cli.progress import RichProgress
         from ganzoo.training.loop import resume as resume_run
 
         console = Console(stderr=True)
         _done(console, resume_run(
             resume, steps=values["steps"], epochs=values["epochs"],
             device=values["device"] if ctx.get_parameter_source("device") == source else None,
-            console=console, progress=not quiet,
+            progress=RichProgress(console, bar=not quiet),
         ))  # fmt: skip
         return
     config = TrainConfig(
@@ -234,10 +235,11 @@ def train_command(
 
     from rich.console import Console
 
+    from ganzoo.cli.progress import RichProgress
     from ganzoo.training.loop import train
 
     console = Console(stderr=True)
-    _done(console, train(config, console=console, progress=not quiet))
+    _done(console, train(config, RichProgress(console, bar=not quiet)))
 
 
 def _launch_torchrun(nproc: int) -> None:
@@ -252,7 +254,7 @@ def _launch_torchrun(nproc: int) -> None:
         raise UsageError(f"--nproc must be an integer >= 1, got {nproc}")
     if "WORLD_SIZE" in os.environ:
         raise UsageError("--nproc cannot be used inside torchrun; drop it")
-    from ganzoo.cli import invocation
+    from ganzoo.cli.options import invocation
 
     args, skip = [], False
     for arg in invocation:  # this command line without --nproc

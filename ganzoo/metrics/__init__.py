@@ -1,7 +1,7 @@
 """Sample quality (IS, FID, KID) through torch-fidelity, online or offline.
 
     from ganzoo.metrics import evaluate_run, load_results
-    result = evaluate_run("runs/dcgan-nonsat-mnist", samples=1000, feature_extractor="domain")
+    result = evaluate_run("runs/dcgan-nonsat-mnist", EvalSpec(samples=1000))
     result["fid"], result["extractor"]   # every number travels with its extractor's name
 
 Importing this package is cheap (no torch): the functions below load their modules on
@@ -13,13 +13,22 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from ganzoo.metrics.names import DEFAULT_EXTRACTOR, EXTRACTORS, MIN_SAMPLES, SPLITS
+from ganzoo.metrics.spec import (
+    DEFAULT_EXTRACTOR,
+    DEFAULT_SAMPLES,
+    EXTRACTORS,
+    MIN_SAMPLES,
+    SPLITS,
+    EvalSpec,
+)
 
 __all__ = [
     "DEFAULT_EXTRACTOR",
+    "DEFAULT_SAMPLES",
     "EXTRACTORS",
     "MIN_SAMPLES",
     "SPLITS",
+    "EvalSpec",
     "Evaluator",
     "evaluate",
     "evaluate_run",

@@ -151,9 +151,9 @@ def classifier_for(
     Raises :class:`UsageError` if the dataset has no labels or the classifier's held-out
     test accuracy is below :data:`MIN_TEST_ACCURACY`.
     """
-    from ganzoo.training.build import build_dataset
+    from ganzoo.build import load_dataset
 
-    train = build_dataset(dataset, data_dir, split="train", options=dataset_options)
+    train = load_dataset(dataset, data_dir, split="train", options=dataset_options)
     labels = getattr(train, "labels", None)
     samples = getattr(train, "samples", None)
     if train.info.kind != "image" or train.info.num_classes is None or labels is None:
@@ -166,7 +166,7 @@ def classifier_for(
     ).hexdigest()
     path = cache_dir() / "classifiers" / f"{dataset}-{data_hash[:16]}-{RECIPE}.pt"
     if not path.exists():
-        test = build_dataset(dataset, data_dir, split="test", options=dataset_options)
+        test = load_dataset(dataset, data_dir, split="test", options=dataset_options)
         _train_and_save(train, test, path, data_hash, log)
     model, record = load_classifier(path)
     minimum = MIN_TEST_ACCURACY.get(dataset, DEFAULT_MIN_TEST_ACCURACY)

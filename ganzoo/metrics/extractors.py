@@ -23,7 +23,7 @@ from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY, register_featur
 from ganzoo.data import uint8_to_model_range
 from ganzoo.metrics.classifier import classifier_for, load_classifier, weights_sha256
 from ganzoo.metrics.inception import FIDELITY_NAME, resolve_inception_weights
-from ganzoo.metrics.names import check_extractor_name
+from ganzoo.metrics.spec import check_extractor_name
 
 HASH_CHARS = 12  # of the weights' sha256 in an extractor's name
 

@@ -26,18 +26,11 @@ import ganzoo
 from ganzoo.errors import UsageError
 from ganzoo.metrics.extractors import Extractor, resolve_extractor
 from ganzoo.metrics.images import UInt8Images, real_images, tensor_sha256, to_uint8_rgb
-from ganzoo.metrics.names import (
-    DEFAULT_EXTRACTOR,
-    check_extractor_name,
-    check_samples,
-    check_split,
-)
 from ganzoo.metrics.results import save_result
+from ganzoo.metrics.spec import EvalSpec
 from ganzoo.paths import cache_dir
 from ganzoo.plugins import get_registry
 
-DEFAULT_SAMPLES = 1000
-DEFAULT_BATCH_SIZE = 64
 ISC_SPLITS = 10  # as in Salimans et al. 2016 and torch-fidelity (fewer below 100 samples)
 KID_SUBSETS = 100  # torch-fidelity's defaults ...
 KID_SUBSET_SIZE = 1000  # ... capped at half the smaller side: subsets holding every sample
@@ -86,46 +79,39 @@ class Evaluator:
     The training loop keeps one for ``--eval-every``; :func:`evaluate` builds one per call.
     """
 
-    def __init__(
-        self,
-        dataset: str,
-        *,
-        samples: int,
-        data_dir: str | Path | None = None,
-        split: str = "test",
-        feature_extractor: str = DEFAULT_EXTRACTOR,
-        inception_weights: str | Path | None = None,
-        batch_size: int = DEFAULT_BATCH_SIZE,
-        seed: int = 0,
-        dataset_options: dict[str, Any] | None = None,
-        log: Callable[[str], None] | None = None,
-    ) -> None:
-        from ganzoo.training.build import build_dataset
+    def __init__(self, spec: EvalSpec, log: Callable[[str], None] | None = None) -> None:
+        from ganzoo.build import load_dataset
 
-        check_extractor_name(feature_extractor)
-        self.samples = check_samples(samples)
-        self.split = check_split(split)
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-            raise UsageError(f"--batch-size must be an integer >= 1, got {batch_size!r}")
-        self.dataset, self.batch_size, self.seed = dataset, batch_size, seed
-        kind = get_registry().get("dataset", dataset).meta.get("kind")
+        spec.validate()
+        if spec.dataset is None:
+            raise UsageError("an evaluation needs a dataset (EvalSpec.dataset)")
+        self.spec = spec
+        self.dataset, self.samples, self.split = spec.dataset, spec.samples, spec.split
+        self.batch_size, self.seed = spec.batch_size, spec.seed
+        kind = get_registry().get("dataset", spec.dataset).meta.get("kind")
         if kind not in (None, "image"):
-            raise UsageError(_not_images(dataset, kind))
-        source = build_dataset(dataset, data_dir, split=split, options=dataset_options)
+            raise UsageError(_not_images(spec.dataset, kind))
+        source = load_dataset(
+            spec.dataset, spec.data_dir, split=spec.split, options=dict(spec.dataset_options)
+        )
         if source.info.kind != "image" or len(source.info.shape) != 3:
-            raise UsageError(_not_images(dataset, source.info.kind))
+            raise UsageError(_not_images(spec.dataset, source.info.kind))
         self.shape = tuple(source.info.shape)
-        self.real = real_images(source, min(samples, len(source)))
+        self.real = real_images(source, min(spec.samples, len(source)))
         self.extractor: Extractor = resolve_extractor(
-            feature_extractor,
-            dataset=dataset,
-            data_dir=data_dir,
-            dataset_options=dataset_options,
-            inception_weights=inception_weights,
+            spec.feature_extractor,
+            dataset=spec.dataset,
+            data_dir=spec.data_dir,
+            dataset_options=dict(spec.dataset_options),
+            inception_weights=spec.inception_weights,
             log=log,
         )
         self.cache_name = real_cache_name(
-            dataset, split, len(self.real), tensor_sha256(self.real), self.extractor.weights_sha256
+            spec.dataset,
+            spec.split,
+            len(self.real),
+            tensor_sha256(self.real),
+            self.extractor.weights_sha256,
         )
 
     def __call__(self, model: Any, step: int | None = None) -> dict[str, Any]:
@@ -203,89 +189,58 @@ class Evaluator:
 
 def evaluate(
     model: Any,
+    spec: EvalSpec | None = None,
     *,
-    dataset: str,
-    samples: int,
-    data_dir: str | Path | None = None,
-    split: str = "test",
-    feature_extractor: str = DEFAULT_EXTRACTOR,
-    inception_weights: str | Path | None = None,
-    batch_size: int = DEFAULT_BATCH_SIZE,
-    seed: int = 0,
     step: int | None = None,
-    dataset_options: dict[str, Any] | None = None,
     log: Callable[[str], None] | None = None,
+    **fields: Any,
 ) -> dict[str, Any]:
-    """IS, FID and KID of ``samples`` images from ``model`` against ``dataset``'s ``split``.
+    """IS, FID and KID of ``spec.samples`` images from ``model`` against the spec's real images.
 
     ``model`` is anything with ``sample(n, generator=None)`` returning images in ``[-1, 1]``
     (GANs and VAEs alike). The real side is a fixed random subset of at most ``samples``
-    images of the split. ``feature_extractor`` is ``"domain"`` (offline) or ``"inception"``.
-    The result holds the keys of :data:`ganzoo.metrics.results.REQUIRED_KEYS` and more;
-    ``inception_score_mean`` is ``None`` when the extractor cannot give a meaningful IS.
-    The same seed gives the same numbers; the caller's random state is left untouched.
+    images of the split. Give an :class:`EvalSpec`, or its fields as keywords
+    (``evaluate(model, dataset="digits", samples=100)``). The result holds the keys of
+    :data:`ganzoo.metrics.results.REQUIRED_KEYS` and more; ``inception_score_mean`` is
+    ``None`` when the extractor cannot give a meaningful IS. The same seed gives the same
+    numbers; the caller's random state is left untouched.
     """
-    evaluator = Evaluator(
-        dataset,
-        samples=samples,
-        data_dir=data_dir,
-        split=split,
-        feature_extractor=feature_extractor,
-        inception_weights=inception_weights,
-        batch_size=batch_size,
-        seed=seed,
-        dataset_options=dataset_options,
-        log=log,
-    )
-    return evaluator(model, step=step)
+    spec = (spec or EvalSpec()).replace(**fields) if fields else spec or EvalSpec()
+    return Evaluator(spec, log=log)(model, step=step)
 
 
 def evaluate_run(
     run_dir: str | Path,
+    spec: EvalSpec | None = None,
     *,
-    samples: int = DEFAULT_SAMPLES,
-    feature_extractor: str = DEFAULT_EXTRACTOR,
-    split: str = "test",
-    inception_weights: str | Path | None = None,
-    batch_size: int = DEFAULT_BATCH_SIZE,
-    seed: int = 0,
-    data_dir: str | Path | None = None,
     device: str = "auto",
     checkpoint: Path | None = None,
     log: Callable[[str], None] | None = None,
+    **fields: Any,
 ) -> dict[str, Any]:
     """Evaluate a run's newest (or given) checkpoint and save the result under ``RUN/eval/``.
 
-    The dataset, its options and (unless ``data_dir`` is given) its folder come from the
-    run's config. Only ``RUN/eval/`` is written; training files are never touched.
+    The dataset, its options and (unless ``spec.data_dir`` is given) its folder come from
+    the run's config. Only ``RUN/eval/`` is written; training files are never touched.
     """
+    from ganzoo.build import load_run_model
+    from ganzoo.device import resolve_device
     from ganzoo.rundir import RunDir
-    from ganzoo.training.build import load_run_model
-    from ganzoo.training.device import resolve_device
 
+    spec = (spec or EvalSpec()).replace(**fields)
     run = RunDir.open(run_dir)
-    check_extractor_name(feature_extractor)
-    check_samples(samples)
-    check_split(split)
+    spec.validate()
     config = run.read_config()["config"]
+    spec = spec.replace(
+        dataset=config["dataset"],
+        data_dir=spec.data_dir or config.get("data_dir"),
+        dataset_options=config.get("dataset_options") or {},
+    )
     checkpoint = checkpoint or run.latest_checkpoint()
     if checkpoint is None:
         raise UsageError(f"{run.path} has no checkpoint to evaluate (did the run start?)")
     model = load_run_model(run.path, device=str(resolve_device(device)), checkpoint=checkpoint)
-    result = evaluate(
-        model,
-        dataset=config["dataset"],
-        samples=samples,
-        data_dir=data_dir or config.get("data_dir"),
-        split=split,
-        feature_extractor=feature_extractor,
-        inception_weights=inception_weights,
-        batch_size=batch_size,
-        seed=seed,
-        step=_checkpoint_step(run, checkpoint),
-        dataset_options=config.get("dataset_options"),
-        log=log,
-    )
+    result = evaluate(model, spec, step=_checkpoint_step(run, checkpoint), log=log)
     result.update(
         run=str(run.path),
         model=config.get("model"),

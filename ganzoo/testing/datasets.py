@@ -8,6 +8,7 @@ from typing import Any
 
 import torch
 
+from ganzoo.build import load_dataset
 from ganzoo.data import SPLITS, DataInfo
 from ganzoo.errors import DataError
 from ganzoo.registry import Component
@@ -21,7 +22,6 @@ from ganzoo.testing._common import (
     unavailable_devices,
     who,
 )
-from ganzoo.training.build import build_dataset
 
 KINDS = ("image", "vector")
 MAX_COUNTED_BATCHES = 5000  # count a whole epoch's batches only up to this many
@@ -58,7 +58,7 @@ def check_dataset(
 
     def load(split: str) -> Any:  # missing files are the machine's fault: DataError passes
         return built(
-            c, lambda: build_dataset(name, root, split=split, options=options), (DataError,)
+            c, lambda: load_dataset(name, root, split=split, options=options), (DataError,)
         )
 
     for split in splits:

@@ -17,7 +17,9 @@ from typing import Any
 import torch
 from torch import nn
 
+from ganzoo.build import create_loss
 from ganzoo.data import DataInfo
+from ganzoo.device import seed_everything
 from ganzoo.models import GAN
 from ganzoo.plugins import get_registry
 from ganzoo.registry import Component
@@ -34,8 +36,6 @@ from ganzoo.testing._common import (
     unavailable_devices,
     who,
 )
-from ganzoo.training.build import build_loss
-from ganzoo.training.device import seed_everything
 
 RIGHT = (torch.linspace(0.5, 3.0, 8), torch.linspace(-3.0, -0.5, 8))  # real high, fake low
 WRONG = (RIGHT[1], RIGHT[0])  # D calls the real batch fake and the fake batch real
@@ -65,7 +65,7 @@ def check_loss(
     :raises ConformanceError: naming the loss, its distribution and the broken promise.
     """
     c = component("loss", name)
-    loss = built(c, lambda: build_loss(name, dict(options or {})))
+    loss = built(c, lambda: create_loss(name, dict(options or {})))
     report = Report(who(c))
     report.ok(f"builds and keeps the {c.family} contract")
     found = available_devices(devices)

@@ -9,7 +9,9 @@ from typing import Any
 
 import torch
 
+from ganzoo.build import choose_loss, create_loss, create_model, load_dataset
 from ganzoo.data import DataSource
+from ganzoo.device import seed_everything
 from ganzoo.errors import GanzooError, IncompatibleDataError
 from ganzoo.testing._common import (
     ConformanceError,
@@ -25,9 +27,7 @@ from ganzoo.testing._common import (
     unavailable_devices,
     who,
 )
-from ganzoo.training.build import build_dataset, build_loss, build_model, resolve_loss_name
 from ganzoo.training.config import TrainConfig
-from ganzoo.training.device import seed_everything
 
 
 def check_model(
@@ -59,14 +59,14 @@ def check_model(
     :raises IncompatibleDataError: the model declares it cannot model ``dataset``'s shape.
     """
     c = component("model", name)
-    data = dataset if isinstance(dataset, DataSource) else build_dataset(dataset, data_dir)
+    data = dataset if isinstance(dataset, DataSource) else load_dataset(dataset, data_dir)
     info = data.info
     report = Report(f"{who(c)} on {info.name} {tuple(info.shape)}")
     options = dict(options or {})
 
     def build(latent_dim: int | None = None) -> Any:
         try:
-            return build_model(name, info, latent_dim, options)
+            return create_model(name, info, latent_dim, options)
         except IncompatibleDataError:
             raise
         except GanzooError as exc:
@@ -91,9 +91,7 @@ def check_model(
         check_tensor(c, "discriminate(x)", logits, (real.shape[0],), dtype=None)
         report.ok("discriminate(x) gives one finite logit per sample")
 
-    objective = loss or TrainConfig.DEFAULT_LOSS.get(c.family or "")
-    expect(objective is not None, c, f"no default objective for family {c.family!r}")
-    objective = built(c, lambda: resolve_loss_name(name, objective, TrainConfig.DEFAULT_LOSS))
+    objective = built(c, lambda: choose_loss(name, loss))
     trainer = _Trainer(c, build, data, objective, loss_options, steps, batch_size)
     trained = trainer.run(seed, torch.device("cpu"))
     report.ok(f"{steps} training steps with {objective!r}: statistics and weights finite")
@@ -197,25 +195,22 @@ class _Trainer:
     ) -> None:
         self.c, self.build, self.data, self.steps = c, build, data, steps
         self.objective, self.loss_options = objective, dict(loss_options or {})
-        self.config = TrainConfig(
-            model=c.name,
-            loss=objective,
-            lr=float(c.meta.get("lr", TrainConfig.DEFAULT_LR)),
-            batch_size=min(batch_size, len(data)),
-        )
+        self.lr = float(c.meta.get("lr", TrainConfig.DEFAULT_LR))
+        self.betas = TrainConfig.betas
+        self.batch_size = min(batch_size, len(data))
 
     def run(self, seed: int, device: torch.device) -> torch.nn.Module:
         """Build under ``seed``, train ``steps`` steps on ``device``; return the model."""
-        from ganzoo.training.distributed import DistEnv
-        from ganzoo.training.loop import make_trainer
+        from ganzoo.training.trainer import OptimSettings, make_trainer
 
         c = self.c
         seed_everything(seed)
         model = self.build().to(device)
-        loss = built(c, lambda: build_loss(self.objective, self.loss_options))
-        trainer = built(c, lambda: make_trainer(model, loss, self.config, DistEnv(), device))
+        loss = built(c, lambda: create_loss(self.objective, self.loss_options))
+        settings = OptimSettings(self.lr, self.betas)
+        trainer = built(c, lambda: make_trainer(model, loss, settings, device=device))
         before = snapshot(model)
-        batches = _endless(self.data.to(device), self.config.batch_size, seed)
+        batches = _endless(self.data.to(device), self.batch_size, seed)
         for step in range(1, self.steps + 1):
             stats = trainer.step(lambda: next(batches))
             expect(isinstance(stats, dict) and bool(stats), c, "a training step logged nothing")

@@ -21,6 +21,7 @@ from torch import nn
 from ganzoo.losses import AdversarialLoss
 from ganzoo.models import GAN
 from ganzoo.training.precision import Precision
+from ganzoo.training.trainer import OptimSettings
 
 STATS = ("d_loss", "g_loss", "d_real", "d_fake")
 
@@ -117,3 +118,17 @@ def _frozen(params: list[nn.Parameter]) -> Iterator[None]:
     finally:
         for p in params:
             p.requires_grad_(True)
+
+
+def make_trainer(
+    model: GAN,
+    objective: AdversarialLoss,
+    settings: OptimSettings,
+    precision: Precision,
+    wrap: Callable[[nn.Module], nn.Module],
+) -> AdversarialTrainer:
+    """The adversarial family's :class:`ganzoo.training.trainer.TrainerFactory`."""
+    networks = (wrap(model.generator), wrap(model.discriminator))
+    return AdversarialTrainer(
+        model, objective, settings.lr, settings.betas, settings.d_steps, precision, networks
+    )

@@ -1,6 +1,10 @@
-"""The resolved configuration of a training run (torch-free), with validation.
+"""The configuration of a training run (torch-free): what the user asked, and what it means.
 
-Every value a run depends on is here, so ``config.json`` in the run folder is enough to
+:class:`TrainConfig` is what the user asked for, with ``None`` for "the default".
+:func:`resolve` looks every name up once and fixes every default (loss, learning rate,
+epochs, total steps, checkpoint interval, run folder, family) into a :class:`ResolvedRun`,
+a new object: the caller's config is never changed, and the defaults live here alone.
+Every value a run depends on is recorded, so ``config.json`` in the run folder is enough to
 reproduce it. Validation messages name the CLI option and the valid range.
 """
 
@@ -8,10 +12,18 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ganzoo.errors import UsageError
-from ganzoo.metrics.names import check_extractor_name, check_samples
+from ganzoo.families import Family, get_family
+from ganzoo.metrics.spec import (
+    DEFAULT_EXTRACTOR,
+    DEFAULT_SAMPLES,
+    EvalSpec,
+    check_extractor_name,
+    check_samples,
+)
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
 AMP_MODES = ("none", "bf16", "fp16")
@@ -45,16 +57,15 @@ class TrainConfig:
     checkpoint_every: int | None = None  # steps; None: once per epoch
     keep_checkpoints: int = 3
     eval_every: int | None = None  # steps between IS/FID/KID evaluations; None: none
-    eval_samples: int = 1000  # generated images per evaluation
-    feature_extractor: str = "domain"  # see ganzoo.metrics.names.EXTRACTORS
+    eval_samples: int = DEFAULT_SAMPLES  # generated images per evaluation
+    feature_extractor: str = DEFAULT_EXTRACTOR  # see ganzoo.metrics.spec.EXTRACTORS
     inception_weights: str | None = None  # local weights for the inception extractor
     model_options: dict[str, Any] = field(default_factory=dict)
     loss_options: dict[str, Any] = field(default_factory=dict)
     dataset_options: dict[str, Any] = field(default_factory=dict)
 
     DEFAULT_EPOCHS = 30
-    DEFAULT_LR = 2e-4
-    DEFAULT_LOSS = {"adversarial": "nonsat", "likelihood": "elbo"}  # noqa: RUF012
+    DEFAULT_LR = 2e-4  # where the model registers no "lr" of its own
 
     def validate(self) -> TrainConfig:
         """Raise :class:`UsageError` naming the first bad option and its valid range."""
@@ -115,6 +126,80 @@ class TrainConfig:
         if "betas" in data:
             data["betas"] = tuple(data["betas"])
         return cls(**data)
+
+    def eval_spec(self) -> EvalSpec:
+        """The evaluation of ``--eval-every``: this run's data, extractor and sample count."""
+        return EvalSpec(
+            dataset=self.dataset,
+            samples=self.eval_samples,
+            feature_extractor=self.feature_extractor,
+            data_dir=self.data_dir,
+            inception_weights=self.inception_weights,
+            dataset_options=dict(self.dataset_options),
+            seed=self.seed,
+        )
+
+
+@dataclass(frozen=True)
+class ResolvedRun:
+    """A :class:`TrainConfig` with every default fixed: what the run actually does."""
+
+    config: TrainConfig  # loss, lr and out filled in: the record in config.json
+    family: Family
+    steps_per_epoch: int
+    epochs: int | None  # None: until the time budget is spent
+    total_steps: int | None  # generator updates; None: until the time budget is spent
+    checkpoint_every: int  # steps
+
+    @property
+    def out(self) -> Path:
+        """The run folder."""
+        return Path(str(self.config.out))
+
+    @property
+    def title(self) -> str:
+        """``model+loss on dataset``, as the progress line shows it."""
+        c = self.config
+        return f"{c.model}+{c.loss} on {c.dataset}"
+
+
+def check(config: TrainConfig) -> None:
+    """Validate ``config``'s values and look up its names, before anything heavy loads."""
+    from ganzoo.build import choose_loss
+    from ganzoo.plugins import get_registry
+
+    config.validate()
+    choose_loss(config.model, config.loss)
+    get_registry().get("dataset", config.dataset)
+
+
+def resolve(config: TrainConfig, steps_per_epoch: int) -> ResolvedRun:
+    """Fix every default of ``config`` for data of ``steps_per_epoch`` steps per epoch."""
+    from ganzoo.build import choose_loss
+    from ganzoo.plugins import get_registry
+
+    check(config)
+    model = get_registry().get("model", config.model)
+    loss = choose_loss(config.model, config.loss)
+    lr = config.lr if config.lr is not None else float(model.meta.get("lr", config.DEFAULT_LR))
+    epochs = config.epochs or (None if config.time_budget else config.DEFAULT_EPOCHS)
+    total = config.steps or (epochs * steps_per_epoch if epochs else None)
+    out = config.out or str(default_run_dir(config.model, loss, config.dataset))
+    return ResolvedRun(
+        config=dataclasses.replace(config, loss=loss, lr=lr, out=out),
+        family=get_family(model.family),
+        steps_per_epoch=steps_per_epoch,
+        epochs=epochs,
+        total_steps=total,
+        checkpoint_every=config.checkpoint_every or steps_per_epoch,
+    )
+
+
+def default_run_dir(model: str, loss: str, dataset: str, root: Path = Path("runs")) -> Path:
+    """``runs/<model>-<loss>-<dataset>-<timestamp>``, never an existing folder."""
+    from ganzoo.rundir import timestamped_folder
+
+    return timestamped_folder(root, f"{model}-{loss}-{dataset}")
 
 
 def _positive_int(option: str, value: object) -> None:

@@ -13,20 +13,11 @@ import torch
 
 from ganzoo.data import DataSource, images_to_unit_range
 from ganzoo.models import GenerativeModel
+from ganzoo.plotting import is_number, pyplot, save_figure
 from ganzoo.rundir import atomic_path
 
 SAMPLE_SEED_OFFSET = 1_000_003  # sample figures draw from their own generator
 MIN_PIXELS = 32  # sample grids show images at least this wide
-
-
-def pyplot():
-    """matplotlib's pyplot on the headless Agg backend."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
 
 
 @torch.no_grad()
@@ -150,21 +141,6 @@ def data_samples(data: DataSource, limit: int = 20_000) -> torch.Tensor:
     if samples is None:
         raise TypeError("this figure needs an in-memory data source")
     return samples[:limit].float().cpu()
-
-
-def is_number(v: object) -> bool:
-    """A finite int or float (not a bool): something a curve can plot."""
-    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
-
-
-def save_figure(fig: Any, path: Path, layout: bool = True) -> None:
-    """Save a matplotlib figure as PNG atomically and close it (``tight_layout`` first)."""
-    plt = pyplot()
-    if layout:
-        fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=110)
-    plt.close(fig)
 
 
 def plot_dynamics(snapshots: list[dict[str, Any]], path: Path, panels: int = 4) -> None:

@@ -11,6 +11,7 @@ from torch import nn
 from ganzoo.losses import LikelihoodLoss
 from ganzoo.models import GenerativeModel
 from ganzoo.training.precision import Precision
+from ganzoo.training.trainer import OptimSettings
 
 
 class LikelihoodTrainer:
@@ -67,3 +68,14 @@ class _Running:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._model, name)
+
+
+def make_trainer(
+    model: GenerativeModel,
+    objective: LikelihoodLoss,
+    settings: OptimSettings,
+    precision: Precision,
+    wrap: Callable[[nn.Module], nn.Module],
+) -> LikelihoodTrainer:
+    """The likelihood family's :class:`ganzoo.training.trainer.TrainerFactory`."""
+    return LikelihoodTrainer(model, objective, settings.lr, settings.betas, precision, wrap(model))

@@ -1,0 +1,221 @@
+"""One run in progress: its built components, the counters that move, and its records.
+
+:func:`prepare` turns a :class:`~ganzoo.training.config.TrainConfig` into a
+:class:`Session` (data, model, objective, trainer, batch stream, evaluator), raising every
+user error before the run folder exists. A session's :meth:`Session.state_dict` is a
+checkpoint; :func:`config_record` is what ``config.json`` says of it.
+"""
+
+from __future__ import annotations
+
+import platform
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import torch
+
+import ganzoo
+from ganzoo.build import create_loss, create_model, load_dataset
+from ganzoo.data import DataSource
+from ganzoo.device import seed_everything
+from ganzoo.errors import UsageError
+from ganzoo.rundir import RunDir
+from ganzoo.training import distributed
+from ganzoo.training.config import ResolvedRun, TrainConfig, check, resolve
+from ganzoo.training.distributed import DistEnv
+from ganzoo.training.state import BatchStream, rng_state, set_rng_state
+from ganzoo.training.trainer import OptimSettings, Trainer, make_trainer
+
+UNBOUNDED = sys.maxsize  # total steps of a run that stops only when its time budget is spent
+
+
+@dataclass
+class Session:
+    """One training run in progress: built components and the counters that move."""
+
+    plan: ResolvedRun
+    run: RunDir
+    model: Any
+    trainer: Trainer
+    data: DataSource
+    stream: BatchStream
+    device: torch.device
+    env: DistEnv = field(default_factory=DistEnv)
+    total_steps: int = UNBOUNDED  # lowered to the current step when the time budget runs out
+    step: int = 0
+    seconds: float = 0.0  # training time of earlier sessions of this run
+    keys: list[str] = field(default_factory=list)  # names of the logged statistics
+    window: torch.Tensor | None = None  # their sum since the last log line
+    since_log: int = 0
+    final: dict[str, float] = field(default_factory=dict)
+    evaluator: Any = None  # ganzoo.metrics.Evaluator of --eval-every, if set
+
+    @property
+    def config(self) -> TrainConfig:
+        """The resolved configuration."""
+        return self.plan.config
+
+    @property
+    def steps_per_epoch(self) -> int:
+        return self.plan.steps_per_epoch
+
+    @property
+    def batches_per_step(self) -> int:
+        return getattr(self.trainer, "batches_per_step", 1)
+
+    @property
+    def images(self) -> int:
+        """Real images seen so far, by all processes together."""
+        return self.step * self.config.batch_size * self.batches_per_step * self.env.world_size
+
+    def epoch_of(self, step: int) -> int:
+        """The (1-based) epoch that ``step`` falls in."""
+        return (step - 1) // self.steps_per_epoch + 1
+
+    def state_dict(self) -> dict[str, Any]:
+        """A checkpoint: weights, optimizers, counters, data position, random states."""
+        return {
+            "model": self.model.state_dict(),
+            "trainer": self.trainer.state_dict(),
+            "step": self.step,
+            "seconds": self.seconds,
+            "stream": self.stream.state_dict(),
+            "rng": rng_state(),
+            "rng_per_rank": distributed.gather_objects(rng_state(), self.env),
+            "world_size": self.env.world_size,
+            "window": {"keys": self.keys, "sum": self.window, "count": self.since_log},
+            "config": self.config.to_dict(),
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Continue from :meth:`state_dict`."""
+        self.model.load_state_dict(state["model"])
+        self.trainer.load_state_dict(state["trainer"])
+        self.step = int(state["step"])
+        self.seconds = float(state["seconds"])
+        self.stream.load_state_dict(state["stream"])
+        world = int(state.get("world_size", 1))
+        if world != self.env.world_size:
+            raise UsageError(
+                f"this run was trained by {world} process(es); resume it with the same number "
+                f"(now {self.env.world_size})"
+            )
+        set_rng_state(state["rng_per_rank"][self.env.rank])
+        window = state["window"]
+        self.keys = list(window["keys"])
+        self.window = None if window["sum"] is None else window["sum"].to(self.device)
+        self.since_log = int(window["count"])
+
+
+def prepare(
+    config: TrainConfig, env: DistEnv, device: torch.device, run: RunDir | None = None
+) -> Session:
+    """Build data, model, objective, trainer and evaluator for ``config``.
+
+    Every user error (a name, an option, the data, the evaluation settings) is raised here,
+    before anything is written. The run folder is ``run`` (a resumed run), else
+    ``config.out`` or, if unset, a new default name agreed on by every process.
+    """
+    check(config)
+    seed_everything(config.seed)
+    data = load_dataset(
+        config.dataset, config.data_dir, config.download, "train", config.dataset_options
+    )
+    per_step = config.batch_size * env.world_size
+    steps_per_epoch = data.batches_per_epoch(per_step) // config.d_steps
+    if steps_per_epoch < 1:
+        raise UsageError(
+            f"--batch-size {config.batch_size} × --d-steps {config.d_steps}"
+            + (f" × {env.world_size} processes" if env.enabled else "")
+            + f" needs more samples than dataset {config.dataset!r} has ({len(data)}); "
+            "use a smaller batch"
+        )
+    plan = resolve(config, steps_per_epoch)
+    if run is None:
+        out = distributed.broadcast_object(str(plan.out), env)  # one folder, named by rank 0
+        if out != str(plan.out):
+            plan = _with_out(plan, out)
+        run = RunDir(plan.out)
+    c = plan.config
+    model = create_model(c.model, data.info, c.latent_dim, c.model_options)
+    objective = create_loss(c.loss, c.loss_options)  # type: ignore[arg-type]
+    model.to(device)
+    data = data.to(device)
+    if env.enabled:  # same initial weights everywhere (DDP also checks), different noise
+        seed_everything(c.seed + env.rank)
+    trainer = make_trainer(
+        model,
+        objective,
+        OptimSettings(float(c.lr), tuple(c.betas), c.d_steps),  # type: ignore[arg-type]
+        device=device,
+        amp=c.amp,
+        compile=c.compile,
+        sync_bn=c.sync_bn,
+        env=env,
+    )
+    stream = BatchStream(data, c.batch_size, c.seed, env.rank, env.world_size)
+    session = Session(
+        plan, run, model, trainer, data, stream, device, env,
+        total_steps=plan.total_steps or UNBOUNDED,
+    )  # fmt: skip
+    session.evaluator = make_evaluator(c) if env.is_main else None
+    return session
+
+
+def _with_out(plan: ResolvedRun, out: str) -> ResolvedRun:
+    import dataclasses
+
+    return dataclasses.replace(plan, config=dataclasses.replace(plan.config, out=out))
+
+
+def make_evaluator(config: TrainConfig) -> Any:
+    """The evaluator of ``--eval-every``, built (and its errors raised) before training."""
+    if config.eval_every is None:
+        return None
+    from ganzoo.metrics.fidelity import Evaluator
+
+    with torch.random.fork_rng(devices=[]):  # training draws the same numbers with or without
+        return Evaluator(config.eval_spec(), log=lambda message: print(message, file=sys.stderr))
+
+
+def evaluate_now(s: Session) -> tuple[dict[str, Any], float]:
+    """IS/FID/KID of the model now, saved under ``RUN/eval/``; returns it and its seconds."""
+    from ganzoo.metrics.results import save_result
+
+    start = time.perf_counter()
+    result = s.evaluator(s.model, step=s.step)
+    result.update(run=str(s.run.path), model=s.config.model, loss=s.config.loss)
+    save_result(s.run.path, result)
+    return result, time.perf_counter() - start
+
+
+def count_parameters(module: torch.nn.Module) -> int:
+    """Number of trainable parameters."""
+    return sum(p.numel() for p in module.parameters() if p.requires_grad)
+
+
+def config_record(s: Session) -> dict[str, Any]:
+    """What ``config.json`` records: the resolved config, the data, the machine."""
+    return {
+        "config": s.config.to_dict(),
+        "data": s.data.info.as_dict(),
+        "resolved": {
+            "device": str(s.device),
+            "processes": s.env.world_size,
+            "latent_dim": getattr(s.model, "latent_dim", None),
+            "steps": s.total_steps if s.total_steps < UNBOUNDED else None,
+            "steps_per_epoch": s.steps_per_epoch,
+            "family": s.plan.family.name,
+            "parameters": {n: count_parameters(m) for n, m in s.model.named_children()},
+        },
+        "environment": {
+            "ganzoo": ganzoo.__version__,
+            "torch": torch.__version__,
+            "python": sys.version.split()[0],
+            "platform": platform.platform(),
+            "started": datetime.now().isoformat(timespec="seconds"),
+        },
+    }

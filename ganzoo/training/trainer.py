@@ -1,0 +1,95 @@
+"""The seam between the loop and a model family: the :class:`Trainer` protocol.
+
+The loop calls ``trainer.step(next_batch)`` once per generator update and saves
+``trainer.state_dict()`` in checkpoints; it never knows what one step does. Each family
+(:mod:`ganzoo.families`) names a :class:`TrainerFactory` that builds its trainer from the
+model, the objective, the optimiser settings, the precision and the networks as they run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import torch
+from torch import nn
+
+from ganzoo.families import get_family
+from ganzoo.training import distributed
+from ganzoo.training.distributed import DistEnv
+from ganzoo.training.precision import Precision
+
+NextBatch = Callable[[], torch.Tensor]
+
+
+class Trainer(Protocol):
+    """One family's step logic, with its optimisers."""
+
+    @property
+    def batches_per_step(self) -> int:
+        """Real batches one step consumes (k for a GAN with ``--d-steps k``)."""
+        ...
+
+    def step(self, next_batch: NextBatch) -> dict[str, torch.Tensor]:
+        """One update; returns detached scalar statistics, kept on the device."""
+        ...
+
+    def state_dict(self) -> dict[str, Any]:
+        """Optimiser and loss-scaler states (the loop saves the model's weights)."""
+        ...
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore :meth:`state_dict`."""
+        ...
+
+
+@dataclass(frozen=True)
+class OptimSettings:
+    """What every trainer's optimiser needs from the run's configuration."""
+
+    lr: float
+    betas: tuple[float, float] = (0.5, 0.999)
+    d_steps: int = 1  # discriminator updates per generator update (adversarial only)
+
+
+class TrainerFactory(Protocol):
+    """``factory(model, objective, settings, precision, wrap) -> Trainer``.
+
+    ``wrap(module)`` returns the network as it will run (SyncBatchNorm, DDP, compiled);
+    the factory wraps the networks its step calls and keeps the model for everything else.
+    """
+
+    def __call__(
+        self,
+        model: Any,
+        objective: Any,
+        settings: OptimSettings,
+        precision: Precision,
+        wrap: Callable[[nn.Module], nn.Module],
+    ) -> Trainer: ...
+
+
+def make_trainer(
+    model: Any,
+    objective: Any,
+    settings: OptimSettings,
+    *,
+    device: torch.device,
+    amp: str = "none",
+    compile: bool = False,
+    sync_bn: bool = False,
+    env: DistEnv | None = None,
+) -> Trainer:
+    """The trainer of ``model``'s family, with its networks as they will run."""
+    env = env or DistEnv()
+    precision = Precision(amp, device)
+
+    def wrap(module: nn.Module) -> nn.Module:
+        if env.enabled and sync_bn:  # converts children in place: checkpoints keep their keys
+            module = nn.SyncBatchNorm.convert_sync_batchnorm(module)
+        module = distributed.wrap(module, env, device)
+        return torch.compile(module) if compile else module
+
+    factory: TrainerFactory = get_family(model.family).trainer_factory()
+    return factory(model, objective, settings, precision, wrap)
