@@ -11,6 +11,7 @@ are refused rather than shown side by side.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -73,6 +74,14 @@ def describe_run(path: str | Path) -> RunRow:
         raise UsageError(f"run {run.path} has not finished (no summary.json); nothing to compare")
     config = stored["config"]
     dataset = _dataset_identity(config)
+    latest = run.latest_checkpoint()
+    step = _step_of(latest) if latest is not None else summary["steps"]
+    if step != summary["steps"]:
+        raise UsageError(
+            f"run {run.path} has a checkpoint at step {step} but finished at step "
+            f"{summary['steps']}: it was resumed and not finished; finish it with "
+            f"ganzoo train --resume {run.path}"
+        )
     return RunRow(
         name=run.path.name,
         path=run.path,
@@ -84,6 +93,11 @@ def describe_run(path: str | Path) -> RunRow:
         seconds=summary["seconds"],
         parameters=sum(stored.get("resolved", {}).get("parameters", {}).values()),
     )
+
+
+def _step_of(checkpoint: Path) -> int | None:
+    match = re.fullmatch(r"step_(\d+)\.pt", checkpoint.name)
+    return int(match.group(1)) if match else None
 
 
 def _dataset_identity(config: dict[str, Any]) -> str:
@@ -114,7 +128,7 @@ def compare_runs(
     the same for all).
     """
     spec = (spec or EvalSpec()).validate()
-    samples, feature_extractor = spec.samples, spec.feature_extractor
+    samples = spec.samples
     if len(paths) < 2:
         raise UsageError("compare needs at least two runs")
     if len({Path(p).resolve() for p in paths}) < len(paths):
@@ -124,17 +138,34 @@ def compare_runs(
 
     from ganzoo import metrics
 
+    current_extractor: list[str] = []  # the extractor's full name (with its weights hash)
+
+    def extractor_name() -> str:
+        if not current_extractor:
+            from ganzoo.metrics.extractors import resolve_extractor
+
+            config = RunDir.open(rows[0].path).read_config()["config"]
+            current_extractor.append(
+                resolve_extractor(
+                    spec.feature_extractor,
+                    dataset=config["dataset"],
+                    data_dir=spec.data_dir or config.get("data_dir"),
+                    dataset_options=config.get("dataset_options") or {},
+                    inception_weights=spec.inception_weights,
+                ).name
+            )
+        return current_extractor[0]
+
     extractor_names: set[str] = set()
     for row in rows:
-        result = _stored_result(metrics.load_results(row.path), feature_extractor, samples)
+        stored = metrics.load_results(row.path)
+        result, differs = _stored_result(stored, _wanted(row, spec), extractor_name)
         if result is None:
             if not evaluate_missing:
-                stored = metrics.load_results(row.path)
-                have = ", ".join(sorted({f"{r['extractor']}×{r['samples']}" for r in stored}))
                 raise UsageError(
-                    f"run {row.name} has no {feature_extractor} result on {samples} samples "
-                    f"(it has: {have or 'none'}); numbers from different extractors or sample "
-                    "counts are not comparable: drop --no-eval to measure it"
+                    f"run {row.name} has no {spec.feature_extractor} result on {spec.samples} "
+                    f"samples measured like this comparison ({differs}); numbers measured "
+                    "differently are not comparable: drop --no-eval to measure it"
                 )
             result = metrics.evaluate_run(row.path, spec)
         row.metrics = result
@@ -148,17 +179,53 @@ def compare_runs(
     return Comparison(rows, dataset, extractor_names.pop(), samples)
 
 
+#: what a stored result must share with a comparison to be reused, beside the extractor
+MATCHED_FIELDS = ("step", "split", "seed", "samples", "dataset", "dataset_options")
+
+
+def _wanted(row: RunRow, spec: EvalSpec) -> dict[str, Any]:
+    config = RunDir.open(row.path).read_config()["config"]
+    return {
+        "step": row.steps,
+        "split": spec.split,
+        "seed": spec.seed,
+        "samples": spec.samples,
+        "dataset": config["dataset"],
+        "dataset_options": config.get("dataset_options") or {},
+    }
+
+
 def _stored_result(
-    results: list[dict[str, Any]], extractor: str, samples: int
-) -> dict[str, Any] | None:
-    """The newest stored result of ``extractor`` (name or its prefix) on ``samples`` samples."""
-    matching = [
-        r
-        for r in results
-        if r["samples"] == samples
-        and (r["extractor"] == extractor or r["extractor"].startswith(extractor + "-"))
-    ]
-    return matching[-1] if matching else None
+    results: list[dict[str, Any]], wanted: dict[str, Any], extractor: Any
+) -> tuple[dict[str, Any] | None, str]:
+    """The newest stored result measured exactly as ``wanted``, or why none is.
+
+    A result is reused only when the checkpoint step, split, seed, sample count, dataset
+    and its options all match, and the extractor is the same one (name and weights hash,
+    so a retrained classifier or another weights file never reuses old numbers).
+    ``extractor()`` gives the current extractor's full name; it is asked only when a
+    stored result matches on everything else. Results stored before a field existed
+    count as not matching it, except ``dataset_options``: every result in a run folder was
+    measured on the run's own dataset options.
+    """
+    if not results:
+        return None, "it has no stored results"
+    nearest: tuple[int, str] = (len(MATCHED_FIELDS) + 2, "")
+    for result in reversed(results):
+        stored = {k: result.get(k) for k in MATCHED_FIELDS}
+        stored["dataset_options"] = result.get("dataset_options", wanted["dataset_options"])
+        different = [k for k in MATCHED_FIELDS if stored[k] != wanted[k]]
+        if not different and result.get("extractor") != extractor():
+            different = ["extractor"]
+        if not different:
+            return result, ""
+        if len(different) < nearest[0]:
+            field_name = different[0]
+            have = result.get(field_name) if field_name != "extractor" else result.get("extractor")
+            want = wanted.get(field_name) if field_name != "extractor" else extractor()
+            nearest = (len(different), f"its newest near match differs in {field_name}: "
+                       f"{have!r} stored, {want!r} wanted")  # fmt: skip
+    return None, nearest[1]
 
 
 def default_report_dir(root: Path = Path("runs")) -> Path:

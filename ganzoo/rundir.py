@@ -21,6 +21,7 @@ import contextlib
 import fcntl
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -92,6 +93,28 @@ class RunDir:
         if path.is_dir() and any(path.iterdir()):
             raise UsageError(f"--out {path} is not empty; choose a new folder")
         return cls(path)
+
+    @classmethod
+    def check_replaceable(cls, path: Path | str) -> RunDir:
+        """What ``--overwrite`` may replace: nothing, an empty folder, or a run not in use.
+
+        A folder that is not a ganzoo run, or one a live run holds, is refused.
+        """
+        path = Path(path)
+        if not path.exists() or (path.is_dir() and not any(path.iterdir())):
+            return cls(path)
+        run = cls.open(path)
+        with run.lock():
+            pass
+        return run
+
+    def remove(self) -> None:
+        """Delete this run folder (``--overwrite``); refuses a foreign folder or a live run."""
+        if not self.path.exists() or (self.path.is_dir() and not any(self.path.iterdir())):
+            return
+        RunDir.open(self.path)
+        with self.lock():
+            shutil.rmtree(self.path)
 
     @classmethod
     def open(cls, path: Path | str) -> RunDir:

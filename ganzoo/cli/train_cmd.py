@@ -20,7 +20,11 @@ RESUMABLE = {"resume", "steps", "epochs", "device", "quiet", "overwrite", "nproc
     default=None,
     help="Continue this run from its newest good checkpoint (--steps/--epochs/--device may vary).",
 )
-@click.option("--overwrite", is_flag=True, help="Replace the run in --out (it is deleted first).")
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="Replace the run in --out (deleted only once the new run is checked and built).",
+)
 @click.option(
     "--time-budget",
     type=float,
@@ -230,16 +234,13 @@ def train_command(
         dataset_options=parse_key_values("--dataset-option", dataset_options),
     ).validate()
 
-    if overwrite and config.out:
-        _clear_run_folder(config.out)
-
     from rich.console import Console
 
     from ganzoo.cli.progress import RichProgress
     from ganzoo.training.loop import train
 
     console = Console(stderr=True)
-    _done(console, train(config, RichProgress(console, bar=not quiet)))
+    _done(console, train(config, RichProgress(console, bar=not quiet), overwrite=overwrite))
 
 
 def _launch_torchrun(nproc: int) -> None:
@@ -267,21 +268,6 @@ def _launch_torchrun(nproc: int) -> None:
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone"]
     cmd += ["--nproc-per-node", str(nproc), "-m", "ganzoo", *args]
     raise SystemExit(subprocess.call(cmd))
-
-
-def _clear_run_folder(path: str) -> None:
-    """``--overwrite``: delete a previous run (never a folder that is not a run, or in use)."""
-    import shutil
-    from pathlib import Path
-
-    from ganzoo.rundir import RunDir
-
-    folder = Path(path)
-    if not folder.exists() or (folder.is_dir() and not any(folder.iterdir())):
-        return
-    run = RunDir.open(folder)  # refuses a folder that is not a ganzoo run
-    with run.lock():  # refuses a folder a live run holds
-        shutil.rmtree(folder)
 
 
 def _done(console, result) -> None:

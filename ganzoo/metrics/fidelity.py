@@ -162,6 +162,7 @@ class Evaluator:
             "extractor_kind": self.extractor.kind,
             "extractor_test_accuracy": self.extractor.test_accuracy,
             "dataset": self.dataset,
+            "dataset_options": dict(self.spec.dataset_options),
             "split": self.split,
             "samples": self.samples,
             "real_samples": n_real,

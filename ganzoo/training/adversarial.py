@@ -76,6 +76,7 @@ class AdversarialTrainer:
             self.opt_d.zero_grad(set_to_none=True)
             amp.backward(d_loss)
             amp.step(self.opt_d)
+            amp.update()  # fp16: a scaler steps each optimizer once between updates
 
         no_sync = getattr(self.d_net, "no_sync", contextlib.nullcontext)
         with no_sync(), _frozen(self.d_params):

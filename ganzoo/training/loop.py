@@ -109,10 +109,14 @@ def due(step: int, every: int | None, last: bool = False) -> bool:
     return last or (every is not None and step % every == 0)
 
 
-def train(config: TrainConfig, progress: Progress | None = None) -> TrainResult:
+def train(
+    config: TrainConfig, progress: Progress | None = None, *, overwrite: bool = False
+) -> TrainResult:
     """Train ``config.model`` with ``config.loss`` on ``config.dataset`` (see TrainConfig).
 
     ``config`` is not changed: the resolved values are in the run's ``config.json``.
+    ``overwrite`` replaces an earlier run in ``config.out``, only once everything else has
+    been checked and built: a refused command never deletes anything.
     """
     from ganzoo.training.config import check
 
@@ -121,15 +125,29 @@ def train(config: TrainConfig, progress: Progress | None = None) -> TrainResult:
     env = distributed.from_environment()
     device = distributed.init(env, resolve_device(config.device))
     try:
+        _check_device_options(config, env, device)
         if config.out:
-            distributed.on_main(lambda: RunDir.check_new(Path(str(config.out))), env)
+            out = Path(str(config.out))
+            check = RunDir.check_replaceable if overwrite else RunDir.check_new
+            distributed.on_main(lambda: check(out), env)
         session = prepare(config, env, device)  # user errors surface before the folder exists
+        if overwrite and env.is_main:
+            session.run.remove()  # the old run goes only now, with nothing left to refuse
         with _main_only_lock(session.run, env, create=True):
             if env.is_main:
                 session.run.write_config(config_record(session))
             return _run(session, progress)
     finally:
         distributed.shutdown(env)
+
+
+def _check_device_options(config: TrainConfig, env: DistEnv, device: torch.device) -> None:
+    """Options that only some devices support, refused before anything is built."""
+    if config.sync_bn and device.type != "cuda":
+        raise UsageError(
+            f"--sync-bn needs CUDA devices (SyncBatchNorm runs on GPUs only), but this run "
+            f"is on {device.type}; drop --sync-bn"
+        )
 
 
 def resume(
@@ -220,12 +238,15 @@ def _run(s: Session, progress: Progress) -> TrainResult:
                 elapsed = s.seconds + time.perf_counter() - start
                 out_of_time = config.time_budget is not None and elapsed >= config.time_budget
                 if s.env.enabled:  # every rank must stop at the same step
-                    flags = torch.tensor([caught.get("signal", 0), int(out_of_time)])
+                    flags = torch.tensor(
+                        [caught.get("signal", 0), int(out_of_time)], device=s.device
+                    )  # collectives run on the training device (NCCL takes CUDA tensors only)
                     flags = distributed.max_across_ranks(flags, s.env).tolist()
                     if flags[0]:
                         caught.setdefault("signal", int(flags[0]))
                     out_of_time = bool(flags[1])
                 last = s.step == s.total_steps or out_of_time
+                stop = "signal" in caught  # the same on every rank, after the flags above
 
                 # --- logging ---
                 if due(s.step, config.log_every, last):
@@ -237,23 +258,30 @@ def _run(s: Session, progress: Progress) -> TrainResult:
                 # --- figures: once per --sample-every epochs, and at the end ---
                 end_of_epoch = due(s.step, s.steps_per_epoch, last)
                 epoch = s.epoch_of(s.step)
-                if main and end_of_epoch and due(epoch, config.sample_every, last):
-                    _figures(s, epoch, grid)
+                if end_of_epoch and due(epoch, config.sample_every, last):
+                    _stop_if_diverged(s, guard)  # never a sample grid of a NaN model
+                    if main:
+                        _figures(s, epoch, grid)
 
                 # --- checkpoints ---
-                if due(s.step, s.plan.checkpoint_every, last or bool(caught)):
-                    _stop_if_diverged(s, guard)
-                    s.seconds, start = elapsed, time.perf_counter()
-                    state = s.state_dict()  # every rank takes part (random states are gathered)
-                    if main:
-                        run.save_checkpoint(state, s.step, config.keep_checkpoints)
+                saved = due(s.step, s.plan.checkpoint_every, last)
+                if saved:
+                    _checkpoint(s, guard, elapsed)
+                    start = time.perf_counter()
 
-                # --- evaluations of --eval-every ---
-                if s.evaluator is not None and not caught and due(s.step, config.eval_every, last):
-                    last_eval, seconds = _evaluate(s, progress)
-                    start += seconds  # evaluation time is not training time
+                # --- evaluations of --eval-every (a signal cuts one short) ---
+                if config.eval_every and not stop and due(s.step, config.eval_every, last):
+                    _stop_if_diverged(s, guard)  # every rank: it is a collective
+                    if s.evaluator is not None:
+                        with _interruptible(caught):
+                            last_eval, seconds = _evaluate(s, progress)
+                            start += seconds  # evaluation time is not training time
+                    # one process stops now; several learn of it at the next step's flags
+                    stop = stop or (not s.env.enabled and "signal" in caught)
 
-                if caught:
+                if stop:
+                    if not saved:
+                        _checkpoint(s, guard, s.seconds + time.perf_counter() - start)
                     sig = caught["signal"]
                     raise Interrupted(
                         f"{signal.Signals(sig).name} at step {s.step}; checkpoint saved; resume "
@@ -266,6 +294,15 @@ def _run(s: Session, progress: Progress) -> TrainResult:
         if main:
             progress.stop()
     return _finish(s, last_eval)
+
+
+def _checkpoint(s: Session, guard: DivergenceGuard, elapsed: float) -> None:
+    """Save a checkpoint of the current step, never of a diverged model."""
+    _stop_if_diverged(s, guard)
+    s.seconds = elapsed
+    state = s.state_dict()  # every rank takes part (random states are gathered)
+    if s.env.is_main:
+        s.run.save_checkpoint(state, s.step, s.config.keep_checkpoints)
 
 
 def _finish(s: Session, last_eval: dict[str, Any] | None) -> TrainResult:
@@ -365,6 +402,22 @@ def _stop_if_diverged(s: Session, guard: DivergenceGuard) -> None:
     raise Diverged(f"training diverged: {what} ({network}); {kept}; try a lower --lr")
 
 
+class _Stop(BaseException):
+    """Raised by the signal handler inside :func:`_interruptible` to cut an evaluation short."""
+
+
+@contextlib.contextmanager
+def _interruptible(caught: dict[str, int]) -> Iterator[None]:
+    """A signal during this block stops it at once (the evaluation is dropped, not saved)."""
+    caught["interruptible"] = 1
+    try:
+        yield
+    except _Stop:
+        pass
+    finally:
+        caught.pop("interruptible", None)
+
+
 @contextlib.contextmanager
 def _signals_caught() -> Iterator[dict[str, int]]:
     """SIGINT/SIGTERM set a flag instead of killing: the loop ends its step, then saves."""
@@ -378,6 +431,8 @@ def _signals_caught() -> Iterator[dict[str, int]]:
 
     def handler(signum: int, frame: Any) -> None:
         caught.setdefault("signal", signum)
+        if caught.pop("interruptible", None):
+            raise _Stop
 
     for sig in SIGNAL_EXIT:
         previous[sig] = signal.signal(sig, handler)
