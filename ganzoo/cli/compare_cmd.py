@@ -138,20 +138,32 @@ def compare_command(
         raise UsageError("give either RUNS or --models, not both")
     if not pairs and not runs:
         raise UsageError("give at least two RUNS, or --models to train and compare")
+    if pairs and no_eval:
+        raise UsageError("--no-eval needs RUNS with stored results; runs --models trains have none")
     report_dir = Path(out) if out else default_report_dir()
     from ganzoo.rundir import RunDir
 
     RunDir.check_new(report_dir)  # refuse before any training starts
-    paths = [Path(r) for r in runs]
     if pairs:
-        budget = {"steps": steps, "epochs": epochs, "time_budget": time_budget}
-        runs_root = Path(runs_dir) if runs_dir else report_dir / "runs"
-        paths = _train_all(pairs, dataset, data_dir, budget, batch_size, seed, runs_root)
+        _check_evaluation(spec, dataset)  # before any training, not after it
+    created = not report_dir.exists()
+    try:
+        paths = [Path(r) for r in runs]
+        if pairs:
+            budget = {"steps": steps, "epochs": epochs, "time_budget": time_budget}
+            runs_root = Path(runs_dir) if runs_dir else report_dir / "runs"
+            paths = _train_all(pairs, dataset, data_dir, budget, batch_size, seed, runs_root)
 
-    from ganzoo.compare import compare_runs, write_report
+        from ganzoo.compare import compare_runs, write_report
 
-    comparison = compare_runs(paths, spec, evaluate_missing=not no_eval)
-    written = write_report(comparison, report_dir)
+        comparison = compare_runs(paths, spec, evaluate_missing=not no_eval)
+        written = write_report(comparison, report_dir)
+    except BaseException:
+        if created and report_dir.exists():  # a half-made report must not block a rerun
+            import shutil
+
+            shutil.rmtree(report_dir)
+        raise
     if as_json:
         import json
 
@@ -159,6 +171,21 @@ def compare_command(
         return
     _print_table(comparison)
     click.echo(f"report: {written / 'report.md'}")
+
+
+def _check_evaluation(spec: EvalSpec, dataset: str) -> None:
+    """What the evaluation after training needs: image data and, for Inception, weights."""
+    from ganzoo.plugins import get_registry
+
+    kind = get_registry().get("dataset", dataset).meta.get("kind")
+    if kind not in (None, "image"):
+        raise UsageError(
+            f"IS, FID and KID are defined for images, but dataset {dataset!r} holds {kind} data"
+        )
+    if spec.feature_extractor == "inception":
+        from ganzoo.metrics.inception import resolve_inception_weights
+
+        resolve_inception_weights(spec.inception_weights)
 
 
 def _train_all(
