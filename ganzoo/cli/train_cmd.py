@@ -90,6 +90,13 @@ RESUMABLE = {"resume", "steps", "epochs", "device", "quiet", "overwrite", "nproc
     show_default=True,
     help=f"Mixed precision: {', '.join(AMP_MODES)} (fp16 adds a gradient scaler).",
 )
+@click.option(
+    "--threads",
+    type=int,
+    default=None,
+    help="CPU intra-op threads [default: 1 for models under 500k parameters, else this "
+    "process's share of the cores].",
+)
 @click.option("--compile", "compile_", is_flag=True, help="torch.compile the networks.")
 @click.option("--sync-bn", is_flag=True, help="Under torchrun: synchronise batch-norm statistics.")
 @click.option(

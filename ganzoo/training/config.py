@@ -51,6 +51,7 @@ class TrainConfig:
     amp: str = "none"  # mixed precision: none, bf16 or fp16
     compile: bool = False  # torch.compile the networks
     sync_bn: bool = False  # SyncBatchNorm across processes (torchrun)
+    threads: int | None = None  # CPU intra-op threads; None: by model size and core share
     out: str | None = None
     log_every: int = 25
     sample_every: int = 1  # epochs between sample grids
@@ -79,6 +80,7 @@ class TrainConfig:
         check_samples(self.eval_samples, "--eval-samples")
         check_extractor_name(self.feature_extractor)
         for name, value in (
+            ("--threads", self.threads),
             ("--epochs", self.epochs),
             ("--steps", self.steps),
             ("--latent-dim", self.latent_dim),

@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 import torch
 
-from ganzoo.device import resolve_device
+from ganzoo.device import intra_op_threads, resolve_device
 from ganzoo.errors import GanzooError, UsageError
 from ganzoo.rundir import DYNAMICS, METRICS, RunDir
 from ganzoo.training import distributed
@@ -212,6 +212,13 @@ def _main_only_lock(run: RunDir, env: DistEnv, create: bool = False) -> Iterator
 
 
 def _run(s: Session, progress: Progress) -> TrainResult:
+    if s.device.type != "cpu":
+        return _train_steps(s, progress)
+    with intra_op_threads(s.threads):
+        return _train_steps(s, progress)
+
+
+def _train_steps(s: Session, progress: Progress) -> TrainResult:
     config, run, main = s.config, s.run, s.env.is_main
     grid = dynamics_grid(s.data)
     guard = DivergenceGuard(s.device)

@@ -20,7 +20,7 @@ import torch
 import ganzoo
 from ganzoo.build import create_loss, create_model, load_dataset
 from ganzoo.data import DataSource
-from ganzoo.device import seed_everything
+from ganzoo.device import choose_threads, seed_everything
 from ganzoo.errors import UsageError
 from ganzoo.rundir import RunDir
 from ganzoo.training import distributed
@@ -65,6 +65,13 @@ class Session:
     @property
     def batches_per_step(self) -> int:
         return getattr(self.trainer, "batches_per_step", 1)
+
+    @property
+    def threads(self) -> int:
+        """CPU intra-op threads of this run (see :func:`ganzoo.device.choose_threads`)."""
+        return choose_threads(
+            self.config.threads, count_parameters(self.model), self.env.world_size
+        )
 
     @property
     def images(self) -> int:
@@ -205,6 +212,7 @@ def config_record(s: Session) -> dict[str, Any]:
         "resolved": {
             "device": str(s.device),
             "processes": s.env.world_size,
+            "threads": s.threads if s.device.type == "cpu" else None,
             "latent_dim": getattr(s.model, "latent_dim", None),
             "steps": s.total_steps if s.total_steps < UNBOUNDED else None,
             "steps_per_epoch": s.steps_per_epoch,
