@@ -145,3 +145,25 @@ def images_to_unit_range(x: torch.Tensor) -> torch.Tensor:
 def uint8_to_model_range(x: torch.Tensor) -> torch.Tensor:
     """Map uint8 pixels ``0..255`` to float32 in ``[-1, 1]``."""
     return x.float().div(127.5).sub(1.0)
+
+
+def resize_images(images: torch.Tensor, size: int | None, chunk: int = 4096) -> torch.Tensor:
+    """``images`` (N×C×H×W in [-1, 1]) resized to ``size``×``size``; ``None`` keeps them.
+
+    Antialiased bilinear resampling (torchvision's ``Resize`` on tensors), in chunks so a
+    60,000-image set never needs a second full copy at float64. Dataset plugins use it for
+    their ``image_size`` option (``-D image_size=32``).
+    """
+    if size is None or tuple(images.shape[-2:]) == (size, size):
+        return images
+    if isinstance(size, bool) or not isinstance(size, int) or size < 4:
+        raise ValueError(f"image_size must be an integer >= 4, got {size!r}")
+    import torch.nn.functional as F
+
+    out = torch.empty((*images.shape[:-2], size, size), dtype=torch.float32)
+    for start in range(0, len(images), chunk):
+        part = images[start : start + chunk].float()
+        out[start : start + chunk] = F.interpolate(
+            part, size=(size, size), mode="bilinear", align_corners=False, antialias=True
+        ).clamp_(-1.0, 1.0)
+    return out

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import torch
 
-from ganzoo.data import DataInfo, TensorSource, uint8_to_model_range
+from ganzoo.data import DataInfo, TensorSource, resize_images, uint8_to_model_range
 from ganzoo.errors import DataError
 from ganzoo.paths import default_data_dir
 
@@ -22,8 +22,11 @@ def _load(
     root: Path | None,
     download: bool,
     split: str,
+    image_size: int | None,
 ) -> TensorSource:
     import torchvision.datasets
+
+    resize_images(torch.zeros(1, 1, 8, 8), image_size)  # a bad size fails before any loading
 
     root = Path(root) if root is not None else default_data_dir()
     cls = getattr(torchvision.datasets, cls_name)
@@ -44,22 +47,38 @@ def _load(
     data = torch.as_tensor(ds.data)
     data = data.unsqueeze(1) if data.ndim == 3 else data.permute(0, 3, 1, 2)
     labels = torch.as_tensor(ds.targets).long()
-    info = DataInfo(name, tuple(data.shape[1:]), "image", 10)
-    return TensorSource(info, uint8_to_model_range(data), labels)
+    images = resize_images(uint8_to_model_range(data), image_size)
+    info = DataInfo(name, tuple(images.shape[1:]), "image", 10)
+    return TensorSource(info, images, labels)
 
 
-def mnist(root: Path | None = None, download: bool = False, split: str = "train") -> TensorSource:
-    """MNIST (60,000 train / 10,000 test), expected in ``root/MNIST/raw``."""
-    return _load("MNIST", "mnist", "MNIST/raw", root, download, split)
+def mnist(
+    root: Path | None = None,
+    download: bool = False,
+    split: str = "train",
+    image_size: int | None = None,
+) -> TensorSource:
+    """MNIST (60,000 train / 10,000 test, 28 px; ``image_size`` resizes), in ``root/MNIST/raw``."""
+    return _load("MNIST", "mnist", "MNIST/raw", root, download, split, image_size)
 
 
 def fashion_mnist(
-    root: Path | None = None, download: bool = False, split: str = "train"
+    root: Path | None = None,
+    download: bool = False,
+    split: str = "train",
+    image_size: int | None = None,
 ) -> TensorSource:
-    """Fashion-MNIST (60,000 / 10,000), expected in ``root/FashionMNIST/raw``."""
-    return _load("FashionMNIST", "fashion-mnist", "FashionMNIST/raw", root, download, split)
+    """Fashion-MNIST (60,000 / 10,000, 28 px), expected in ``root/FashionMNIST/raw``."""
+    return _load(
+        "FashionMNIST", "fashion-mnist", "FashionMNIST/raw", root, download, split, image_size
+    )
 
 
-def cifar10(root: Path | None = None, download: bool = False, split: str = "train") -> TensorSource:
-    """CIFAR-10 (50,000 / 10,000), expected in ``root/cifar-10-batches-py``."""
-    return _load("CIFAR10", "cifar10", "cifar-10-batches-py", root, download, split)
+def cifar10(
+    root: Path | None = None,
+    download: bool = False,
+    split: str = "train",
+    image_size: int | None = None,
+) -> TensorSource:
+    """CIFAR-10 (50,000 / 10,000, 32 px), expected in ``root/cifar-10-batches-py``."""
+    return _load("CIFAR10", "cifar10", "cifar-10-batches-py", root, download, split, image_size)
