@@ -118,11 +118,17 @@ def call_factory(
         ) from exc
 
 
-def load_run_model(run_dir: str | Path, device: str = "cpu", checkpoint: Path | None = None) -> Any:
+def load_run_model(
+    run_dir: str | Path,
+    device: str = "cpu",
+    checkpoint: Path | None = None,
+    ema: bool = True,
+) -> Any:
     """Rebuild a run's model from its ``config.json`` and load its newest checkpoint.
 
     The model is returned in eval mode on ``device``; the data is not loaded (the model is
-    sized from the stored data info).
+    sized from the stored data info). With ``ema`` (the default) a run trained with
+    ``--ema`` samples with its generator's moving average; ``ema=False`` gives the raw one.
     """
     import torch
 
@@ -137,10 +143,14 @@ def load_run_model(run_dir: str | Path, device: str = "cpu", checkpoint: Path | 
     state = run.load_checkpoint(checkpoint)
     try:
         model.load_state_dict(state["model"])
-    except (KeyError, RuntimeError) as exc:
+        average = state.get("ema")
+        if ema and average is not None:
+            getattr(model, average["network"]).load_state_dict(average["weights"])
+    except (KeyError, RuntimeError, AttributeError) as exc:
         raise GanzooError(
             f"checkpoint of {run.path} does not fit model {config['model']!r}: {exc}"
         ) from exc
+    model.uses_ema = bool(ema and state.get("ema") is not None)
     return model.to(torch.device(device)).eval()
 
 

@@ -180,7 +180,7 @@ def compare_runs(
 
 
 #: what a stored result must share with a comparison to be reused, beside the extractor
-MATCHED_FIELDS = ("step", "split", "seed", "samples", "dataset", "dataset_options")
+MATCHED_FIELDS = ("step", "split", "seed", "samples", "dataset", "dataset_options", "ema")
 
 
 def _wanted(row: RunRow, spec: EvalSpec) -> dict[str, Any]:
@@ -192,6 +192,7 @@ def _wanted(row: RunRow, spec: EvalSpec) -> dict[str, Any]:
         "samples": spec.samples,
         "dataset": config["dataset"],
         "dataset_options": config.get("dataset_options") or {},
+        "ema": bool(config.get("ema")),  # a run trained with --ema is measured with it
     }
 
 
@@ -214,6 +215,7 @@ def _stored_result(
     for result in reversed(results):
         stored = {k: result.get(k) for k in MATCHED_FIELDS}
         stored["dataset_options"] = result.get("dataset_options", wanted["dataset_options"])
+        stored["ema"] = bool(result.get("ema", False))
         different = [k for k in MATCHED_FIELDS if stored[k] != wanted[k]]
         if not different and result.get("extractor") != extractor():
             different = ["extractor"]

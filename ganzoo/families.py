@@ -31,6 +31,7 @@ class Family:
     model_networks: tuple[str, ...] = ()  # attributes of a model that must be nn.Modules
     loss_methods: tuple[str, ...] = ()  # what the trainer calls on a loss
     stat_networks: tuple[tuple[str, str], ...] = ()  # logged statistic -> network it belongs to
+    sampling_network: str | None = None  # the network ``--ema`` averages (None: no EMA)
 
     def trainer_factory(self) -> Any:
         """Import the family's trainer factory (only when training starts: it imports torch)."""
@@ -51,6 +52,7 @@ ADVERSARIAL = Family(
     model_networks=("generator", "discriminator"),
     loss_methods=("discriminator_loss", "generator_loss", "penalty"),
     stat_networks=(("d_loss", "discriminator"), ("g_loss", "generator")),
+    sampling_network="generator",
 )
 LIKELIHOOD = Family(
     name="likelihood",

@@ -56,6 +56,9 @@ from ganzoo.metrics.spec import (
     help="Where the dataset is [default: the run's --data-dir].",
 )
 @click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda, mps or cuda:N.")
+@click.option(
+    "--no-ema", is_flag=True, help="Measure the raw generator of a run trained with --ema."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON for scripts.")
 def eval_command(
     run_dir: str,
@@ -67,6 +70,7 @@ def eval_command(
     seed: int,
     data_dir: str | None,
     device: str,
+    no_ema: bool,
     as_json: bool,
 ) -> None:
     """Measure IS, FID and KID of RUN_DIR's newest checkpoint against real images.
@@ -105,6 +109,7 @@ def eval_command(
         run_dir,
         spec,
         device=device,
+        ema=not no_ema,
         log=lambda message: err.print(message, markup=False, highlight=False),
     )
     if as_json:

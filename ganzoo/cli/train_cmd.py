@@ -97,6 +97,14 @@ RESUMABLE = {"resume", "steps", "epochs", "device", "quiet", "overwrite", "nproc
     help="CPU intra-op threads [default: 1 for models under 500k parameters, else this "
     "process's share of the cores].",
 )
+@click.option(
+    "--ema",
+    type=float,
+    default=D.ema,
+    show_default=True,
+    help="Decay of the generator's moving average used for samples and metrics, e.g. "
+    "0.999 (0: none).",
+)
 @click.option("--compile", "compile_", is_flag=True, help="torch.compile the networks.")
 @click.option("--sync-bn", is_flag=True, help="Under torchrun: synchronise batch-norm statistics.")
 @click.option(

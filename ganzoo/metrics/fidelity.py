@@ -216,13 +216,16 @@ def evaluate_run(
     *,
     device: str = "auto",
     checkpoint: Path | None = None,
+    ema: bool = True,
     log: Callable[[str], None] | None = None,
     **fields: Any,
 ) -> dict[str, Any]:
     """Evaluate a run's newest (or given) checkpoint and save the result under ``RUN/eval/``.
 
     The dataset, its options and (unless ``spec.data_dir`` is given) its folder come from
-    the run's config. Only ``RUN/eval/`` is written; training files are never touched.
+    the run's config. A run trained with ``--ema`` is measured with its generator's moving
+    average unless ``ema=False``. Only ``RUN/eval/`` is written; training files are never
+    touched.
     """
     from ganzoo.build import load_run_model
     from ganzoo.device import resolve_device
@@ -240,13 +243,16 @@ def evaluate_run(
     checkpoint = checkpoint or run.latest_checkpoint()
     if checkpoint is None:
         raise UsageError(f"{run.path} has no checkpoint to evaluate (did the run start?)")
-    model = load_run_model(run.path, device=str(resolve_device(device)), checkpoint=checkpoint)
+    model = load_run_model(
+        run.path, device=str(resolve_device(device)), checkpoint=checkpoint, ema=ema
+    )
     result = evaluate(model, spec, step=_checkpoint_step(run, checkpoint), log=log)
     result.update(
         run=str(run.path),
         model=config.get("model"),
         loss=config.get("loss"),
         checkpoint=checkpoint.name,
+        ema=model.uses_ema,
     )
     save_result(run.path, result)
     return result

@@ -52,6 +52,7 @@ class TrainConfig:
     compile: bool = False  # torch.compile the networks
     sync_bn: bool = False  # SyncBatchNorm across processes (torchrun)
     threads: int | None = None  # CPU intra-op threads; None: by model size and core share
+    ema: float = 0.0  # decay of the generator's moving average; 0: none (see training.ema)
     out: str | None = None
     log_every: int = 25
     sample_every: int = 1  # epochs between sample grids
@@ -100,6 +101,10 @@ class TrainConfig:
             raise UsageError(f"--lr must be a number > 0, got {self.lr}")
         if len(self.betas) != 2 or not all(0 <= b < 1 for b in self.betas):
             raise UsageError(f"--betas must be two numbers in [0, 1), got {tuple(self.betas)}")
+        if isinstance(self.ema, bool) or not (
+            isinstance(self.ema, int | float) and 0 <= self.ema < 1
+        ):
+            raise UsageError(f"--ema must be a decay in [0, 1) (0: off), got {self.ema!r}")
         if not isinstance(self.seed, int) or not 0 <= self.seed < 2**63:
             raise UsageError(f"--seed must be an integer in [0, 2**63), got {self.seed}")
         if self.amp not in AMP_MODES:

@@ -235,6 +235,8 @@ def _train_steps(s: Session, progress: Progress) -> TrainResult:
                 # --- one step: k D updates and one G update (or the family's own) ---
                 s.step += 1
                 stats = s.trainer.step(s.stream)
+                if s.ema is not None:
+                    s.ema.update()
                 values = torch.stack(list(stats.values()))
                 s.keys = list(stats)
                 guard.observe(s.step, s.keys, values)
@@ -372,7 +374,9 @@ def dynamics_grid(data: Any, points: int = 200) -> torch.Tensor | None:
 
 
 def _figures(s: Session, epoch: int, grid: torch.Tensor | None) -> None:
-    save_samples(s.model, s.data, s.run.path / "samples" / f"epoch_{epoch:04d}.png", s.config.seed)
+    with s.sampling():
+        path = s.run.path / "samples" / f"epoch_{epoch:04d}.png"
+        save_samples(s.model, s.data, path, s.config.seed)
     if grid is not None:
         _snapshot(s, epoch, grid)
 
@@ -381,7 +385,8 @@ def _snapshot(s: Session, epoch: int, grid: torch.Tensor) -> None:
     """Record p_data, p_g and D(x) on the grid: a panel of the seed's distribution figure."""
     from ganzoo.theory import snapshot_1d
 
-    snapshot = snapshot_1d(s.model, s.data, grid, seed=s.config.seed)
+    with s.sampling():
+        snapshot = snapshot_1d(s.model, s.data, grid, seed=s.config.seed)
     s.run.append_jsonl(DYNAMICS, {"step": s.step, "epoch": epoch, **snapshot})
 
 

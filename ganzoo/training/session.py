@@ -8,6 +8,7 @@ checkpoint; :func:`config_record` is what ``config.json`` says of it.
 
 from __future__ import annotations
 
+import contextlib
 import platform
 import sys
 import time
@@ -26,6 +27,7 @@ from ganzoo.rundir import RunDir
 from ganzoo.training import distributed
 from ganzoo.training.config import ResolvedRun, TrainConfig, check, resolve
 from ganzoo.training.distributed import DistEnv
+from ganzoo.training.ema import EMA
 from ganzoo.training.state import BatchStream, rng_state, set_rng_state
 from ganzoo.training.trainer import OptimSettings, Trainer, make_trainer
 
@@ -52,6 +54,11 @@ class Session:
     since_log: int = 0
     final: dict[str, float] = field(default_factory=dict)
     evaluator: Any = None  # ganzoo.metrics.Evaluator of --eval-every, if set
+    ema: EMA | None = None  # the generator's moving average of --ema, if set
+
+    def sampling(self) -> contextlib.AbstractContextManager[Any]:
+        """The block in which the model samples as grids and evaluations see it (EMA's G)."""
+        return self.ema.applied() if self.ema is not None else contextlib.nullcontext()
 
     @property
     def config(self) -> TrainConfig:
@@ -95,6 +102,7 @@ class Session:
             "world_size": self.env.world_size,
             "window": {"keys": self.keys, "sum": self.window, "count": self.since_log},
             "config": self.config.to_dict(),
+            "ema": self.ema.state_dict() if self.ema is not None else None,
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -115,6 +123,8 @@ class Session:
         self.keys = list(window["keys"])
         self.window = None if window["sum"] is None else window["sum"].to(self.device)
         self.since_log = int(window["count"])
+        if self.ema is not None and state.get("ema") is not None:
+            self.ema.load_state_dict(state["ema"])
 
 
 def prepare(
@@ -163,11 +173,19 @@ def prepare(
         sync_bn=c.sync_bn,
         env=env,
     )
+    ema = None
+    if c.ema:
+        if plan.family.sampling_network is None:
+            raise UsageError(
+                f"--ema averages a GAN's generator; model {c.model!r} ({plan.family.name}) has none"
+            )
+        ema = EMA(model, plan.family.sampling_network, c.ema)
     stream = BatchStream(data, c.batch_size, c.seed, env.rank, env.world_size)
     session = Session(
         plan, run, model, trainer, data, stream, device, env,
         total_steps=plan.total_steps or UNBOUNDED,
     )  # fmt: skip
+    session.ema = ema
     session.evaluator = make_evaluator(c) if env.is_main else None
     return session
 
@@ -193,8 +211,11 @@ def evaluate_now(s: Session) -> tuple[dict[str, Any], float]:
     from ganzoo.metrics.results import save_result
 
     start = time.perf_counter()
-    result = s.evaluator(s.model, step=s.step)
-    result.update(run=str(s.run.path), model=s.config.model, loss=s.config.loss)
+    with s.sampling():
+        result = s.evaluator(s.model, step=s.step)
+    result.update(
+        run=str(s.run.path), model=s.config.model, loss=s.config.loss, ema=s.ema is not None
+    )
     save_result(s.run.path, result)
     return result, time.perf_counter() - start
 

@@ -1,0 +1,77 @@
+"""The generator's moving average (issue 15, item 3): kept, saved, resumed, used to sample."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from ganzoo.build import load_run_model
+from ganzoo.rundir import RunDir
+
+TRAIN = ["--model", "vanilla", "--dataset", "digits", "--batch-size", "32", "-q"]
+
+
+def _weights(module: torch.nn.Module) -> dict[str, torch.Tensor]:
+    return {k: v.clone() for k, v in module.state_dict().items()}
+
+
+def test_ema_is_the_moving_average_of_the_generator(tmp_path, run_cli):
+    out = tmp_path / "run"
+    result = run_cli("train", *TRAIN, "--steps", "8", "--ema", "0.5", "--out", out)
+    assert result.exit_code == 0, result.err
+    state = RunDir(out).load_checkpoint()
+    average, live = state["ema"]["weights"], state["model"]
+    assert int(state["ema"]["n_averaged"]) == 8
+    key = next(k for k in average if k.endswith("weight"))
+    assert not torch.equal(average[key], live[f"generator.{key}"])  # it lags the live G
+    ema_model = load_run_model(out)
+    raw_model = load_run_model(out, ema=False)
+    assert ema_model.uses_ema and not raw_model.uses_ema
+    assert torch.equal(ema_model.generator.state_dict()[key], average[key])
+    assert torch.equal(raw_model.generator.state_dict()[key], live[f"generator.{key}"])
+
+
+def test_ema_replays_by_hand(tmp_path, run_cli):
+    """Two steps of decay 0.5 by hand: copy at step 1, then avg = 0.5 avg + 0.5 live."""
+    out1, out2 = tmp_path / "one", tmp_path / "two"
+    for out, steps in ((out1, "1"), (out2, "2")):
+        cmd = ["train", *TRAIN, "--steps", steps, "--ema", "0.5", "--checkpoint-every", "1"]
+        assert run_cli(*cmd, "--out", out).exit_code == 0
+    one, two = RunDir(out1).load_checkpoint(), RunDir(out2).load_checkpoint()
+    for key, avg in two["ema"]["weights"].items():
+        if avg.is_floating_point() and "running" not in key:
+            want = 0.5 * one["ema"]["weights"][key] + 0.5 * two["model"][f"generator.{key}"]
+            assert torch.allclose(avg, want, atol=1e-6), key
+
+
+def test_a_killed_and_resumed_ema_run_equals_an_uninterrupted_one(tmp_path, run_cli):
+    whole, parts = tmp_path / "whole", tmp_path / "parts"
+    common = [*TRAIN, "--ema", "0.9", "--checkpoint-every", "3"]
+    assert run_cli("train", *common, "--steps", "9", "--out", whole).exit_code == 0
+    assert run_cli("train", *common, "--steps", "6", "--out", parts).exit_code == 0
+    assert run_cli("train", "--resume", parts, "--steps", "9", "-q").exit_code == 0
+    a, b = RunDir(whole).load_checkpoint(), RunDir(parts).load_checkpoint()
+    for key in a["ema"]["weights"]:
+        assert torch.equal(a["ema"]["weights"][key], b["ema"]["weights"][key]), key
+
+
+def test_eval_uses_the_average_and_no_ema_the_raw_generator(tmp_path, run_cli):
+    out = tmp_path / "run"
+    assert run_cli("train", *TRAIN, "--steps", "6", "--ema", "0.5", "--out", out).exit_code == 0
+    with_ema = json.loads(run_cli("eval", out, "--samples", "20", "--json").out)
+    raw = json.loads(run_cli("eval", out, "--samples", "20", "--json", "--no-ema").out)
+    assert with_ema["ema"] is True and raw["ema"] is False
+    assert with_ema["fid"] != raw["fid"]
+
+
+@pytest.mark.parametrize("bad", ["1", "-0.1", "1.5"])
+def test_a_bad_decay_is_refused(tmp_path, run_cli, bad):
+    result = run_cli("train", *TRAIN, "--steps", "2", "--ema", bad, "--out", tmp_path / "r")
+    assert result.exit_code == 2 and "--ema must be a decay in [0, 1)" in result.err
+
+
+def test_ema_of_a_vae_is_refused(tmp_path, run_cli):
+    result = run_cli("train", "--model", "vae", "--steps", "2", "--ema", "0.9", "--out", tmp_path)
+    assert result.exit_code == 2 and "--ema averages a GAN's generator" in result.err
