@@ -47,3 +47,25 @@ def test_dcgan_trains_and_is_evaluated_on_resized_digits(tmp_path, run_cli):
     measured = run_cli("eval", out, "--samples", "20", "--json")
     assert measured.exit_code == 0, measured.err
     assert json.loads(measured.out)["dataset_options"] == {"image_size": 32}
+
+
+def test_dcgan_trains_mnist_at_32_pixels_unless_told_otherwise(tmp_path, run_cli, shared_data):
+    common = ["train", "--model", "dcgan", "--dataset", "mnist", "--data-dir", shared_data]
+    common += ["--steps", "2", "--batch-size", "16", "-q"]
+    default, explicit = tmp_path / "default", tmp_path / "explicit"
+    assert run_cli(*common, "--out", default).exit_code == 0
+    assert run_cli(*common, "-D", "image_size=28", "--out", explicit).exit_code == 0
+    stored = json.loads((default / "config.json").read_text())
+    assert stored["config"]["dataset_options"] == {"image_size": 32}
+    assert stored["data"]["shape"] == [1, 32, 32]
+    assert json.loads((explicit / "config.json").read_text())["data"]["shape"] == [1, 28, 28]
+    # a resumed run keeps the options it was trained with
+    assert run_cli("train", "--resume", explicit, "--steps", "3", "-q").exit_code == 0
+    assert json.loads((explicit / "config.json").read_text())["data"]["shape"] == [1, 28, 28]
+
+
+def test_vanilla_keeps_mnist_at_its_own_size(tmp_path, run_cli, shared_data):
+    out = tmp_path / "run"
+    cmd = ["train", "--dataset", "mnist", "--data-dir", shared_data, "--steps", "2", "-q"]
+    assert run_cli(*cmd, "--out", out).exit_code == 0
+    assert json.loads((out / "config.json").read_text())["data"]["shape"] == [1, 28, 28]

@@ -170,6 +170,18 @@ class ResolvedRun:
         return f"{c.model}+{c.loss} on {c.dataset}"
 
 
+def dataset_options(config: TrainConfig) -> dict[str, Any]:
+    """The dataset options of the run: the model's defaults for this dataset, then the user's.
+
+    A model may register the data options the field trains it with on a dataset
+    (``dataset_options={"mnist": {"image_size": 32}}``); an explicit ``-D`` always wins.
+    """
+    from ganzoo.plugins import get_registry
+
+    meta = get_registry().get("model", config.model).meta.get("dataset_options") or {}
+    return {**dict(meta.get(config.dataset, {})), **config.dataset_options}
+
+
 def check(config: TrainConfig) -> None:
     """Validate ``config``'s values and look up its names, before anything heavy loads."""
     from ganzoo.build import choose_loss
@@ -180,8 +192,12 @@ def check(config: TrainConfig) -> None:
     get_registry().get("dataset", config.dataset)
 
 
-def resolve(config: TrainConfig, steps_per_epoch: int) -> ResolvedRun:
-    """Fix every default of ``config`` for data of ``steps_per_epoch`` steps per epoch."""
+def resolve(config: TrainConfig, steps_per_epoch: int, model_defaults: bool = True) -> ResolvedRun:
+    """Fix every default of ``config`` for data of ``steps_per_epoch`` steps per epoch.
+
+    ``model_defaults=False`` keeps ``config.dataset_options`` as they are: a resumed run's
+    stored config is resolved already, and a model's defaults may have changed since.
+    """
     from ganzoo.build import choose_loss
     from ganzoo.plugins import get_registry
 
@@ -193,7 +209,13 @@ def resolve(config: TrainConfig, steps_per_epoch: int) -> ResolvedRun:
     total = config.steps or (epochs * steps_per_epoch if epochs else None)
     out = config.out or str(default_run_dir(config.model, loss, config.dataset))
     return ResolvedRun(
-        config=dataclasses.replace(config, loss=loss, lr=lr, out=out),
+        config=dataclasses.replace(
+            config,
+            loss=loss,
+            lr=lr,
+            out=out,
+            dataset_options=dataset_options(config) if model_defaults else config.dataset_options,
+        ),
         family=get_family(model.family),
         steps_per_epoch=steps_per_epoch,
         epochs=epochs,

@@ -25,7 +25,7 @@ from ganzoo.device import choose_threads, seed_everything
 from ganzoo.errors import UsageError
 from ganzoo.rundir import RunDir
 from ganzoo.training import distributed
-from ganzoo.training.config import ResolvedRun, TrainConfig, check, resolve
+from ganzoo.training.config import ResolvedRun, TrainConfig, check, dataset_options, resolve
 from ganzoo.training.distributed import DistEnv
 from ganzoo.training.ema import EMA
 from ganzoo.training.state import BatchStream, rng_state, set_rng_state
@@ -138,9 +138,9 @@ def prepare(
     """
     check(config)
     seed_everything(config.seed)
-    data = load_dataset(
-        config.dataset, config.data_dir, config.download, "train", config.dataset_options
-    )
+    resumed = run is not None  # a stored config is resolved: no model defaults on top
+    options = config.dataset_options if resumed else dataset_options(config)
+    data = load_dataset(config.dataset, config.data_dir, config.download, "train", options)
     per_step = config.batch_size * env.world_size
     steps_per_epoch = data.batches_per_epoch(per_step) // config.d_steps
     if steps_per_epoch < 1:
@@ -150,7 +150,7 @@ def prepare(
             + f" needs more samples than dataset {config.dataset!r} has ({len(data)}); "
             "use a smaller batch"
         )
-    plan = resolve(config, steps_per_epoch)
+    plan = resolve(config, steps_per_epoch, model_defaults=not resumed)
     if run is None:
         out = distributed.broadcast_object(str(plan.out), env)  # one folder, named by rank 0
         if out != str(plan.out):

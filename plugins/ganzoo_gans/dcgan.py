@@ -8,6 +8,13 @@ N(0, 0.02) and batch-norm scales from N(1, 0.02), as in the paper.
 The side S must be ``b · 2^n`` with a base 4 <= b <= 8: 64 = 4·2^4, 32 = 4·2^3, 28 = 7·2^2.
 On the 8×8 ``digits`` this leaves a single stage (4 -> 8): a DCGAN in miniature, one hidden
 layer per network, kept so that every loss can be tried on the offline data.
+
+Per dataset, the model registers the data options the field trains it with
+(``dataset_options`` in its registration): MNIST and Fashion-MNIST are resized to 32 px,
+as in the PyTorch examples' DCGAN and most CPU-scale work, giving the usual three stages
+(4 -> 8 -> 16 -> 32, widths 256, 128, 64) instead of the two that 28 px allows
+(7 -> 14 -> 28). The paper itself resized to 64 px: ``-D image_size=64`` gives four stages.
+An explicit ``-D image_size=N`` always wins.
 """
 
 from __future__ import annotations
