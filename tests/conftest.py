@@ -1,15 +1,21 @@
-"""Shared fixtures: run the CLI in-process, locate ../shared/data, isolate the cache."""
+"""Shared fixtures: run the CLI in-process, locate ../shared/data, isolate the cache and the
+plugins, install fake distributions, build layered virtual environments."""
 
 from __future__ import annotations
 
 import hashlib
+import subprocess
+import sys
+import sysconfig
+import textwrap
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-import ganzoo.plugins
-from ganzoo.cli import main
+from ganzoo.cli import cli, main
+from ganzoo.plugins import PluginHost, use_host
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -38,14 +44,88 @@ def run_cli(capsys):
     return run
 
 
+@pytest.fixture
+def plugin_host() -> Iterator[PluginHost]:
+    """A fresh :class:`PluginHost`, the default one for the test: nothing leaks between tests."""
+    with use_host(PluginHost()) as host:
+        yield host
+
+
 @pytest.fixture(autouse=True)
-def _isolated(tmp_path_factory, monkeypatch):
-    """Caches in a temp dir; plugins disabled by a test do not leak into the next one."""
+def _isolated(tmp_path_factory, monkeypatch, plugin_host):
+    """Caches in a temp dir; plugins (disabled, installed, problems) in a fresh host."""
     monkeypatch.setenv("GANZOO_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
     monkeypatch.delenv("GANZOO_DISABLE_PLUGINS", raising=False)
-    yield
-    ganzoo.plugins._disabled = frozenset()
-    ganzoo.plugins._registry = None
+
+
+@pytest.fixture(scope="session")
+def _shared_cache_dir(tmp_path_factory) -> Path:
+    path = tmp_path_factory.getbasetemp() / "ganzoo-metrics-cache"
+    path.mkdir(exist_ok=True)
+    return path
+
+
+@pytest.fixture
+def shared_cache(_isolated, _shared_cache_dir, monkeypatch) -> Path:
+    """One cache for the whole session, so each domain classifier is trained once."""
+    monkeypatch.setenv("GANZOO_CACHE_DIR", str(_shared_cache_dir))
+    return _shared_cache_dir
+
+
+def write_distribution(
+    site: Path, dist: str, source: str, entry: str | None = None, version: str = "1.0"
+) -> tuple[str, str]:
+    """Write package ``dist`` (``ganzoo-x`` -> ``ganzoo_x``) and its ``.dist-info`` with a
+    ``ganzoo`` entry point (``x`` unless told) into ``site``; returns (entry, module)."""
+    entry = entry or dist.removeprefix("ganzoo-")
+    module = dist.replace("-", "_")
+    (site / module).mkdir(parents=True)
+    (site / module / "__init__.py").write_text(textwrap.dedent(source))
+    info = site / f"{module}-{version}.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n")
+    (info / "entry_points.txt").write_text(f"[ganzoo]\n{entry} = {module}\n")
+    return entry, module
+
+
+@pytest.fixture
+def install_dist(tmp_path, monkeypatch, plugin_host) -> Iterator[Callable[..., None]]:
+    """``install_dist(dist, source, entry=..., version=...)`` installs a fake distribution.
+
+    A real package and ``.dist-info`` in a temporary folder on ``sys.path``: real entry points
+    and distribution names, no pip, no network. The test's fresh plugin host sees it; the
+    commands a plugin adds to the CLI are gone after the test.
+    """
+    site = tmp_path / "site"
+    site.mkdir()
+    monkeypatch.syspath_prepend(str(site))
+    commands = dict(cli.commands)
+    modules: list[str] = []
+
+    def install(dist: str, source: str, entry: str | None = None, version: str = "1.0") -> None:
+        modules.append(write_distribution(site, dist, source, entry, version)[1])
+        plugin_host.rescan()
+
+    yield install
+    for module in modules:
+        sys.modules.pop(module, None)
+    cli.commands.clear()
+    cli.commands.update(commands)
+
+
+def layered_venv(path: Path) -> Path:
+    """A virtual environment that also sees this one's packages; returns its python."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(path)], check=True)
+    python = path / "bin" / "python"
+    site = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    here = sysconfig.get_paths()["purelib"]
+    (Path(site) / "_ganzoo_test_parent.pth").write_text(f"import site; site.addsitedir({here!r})\n")
+    return python
 
 
 @pytest.fixture

@@ -12,19 +12,11 @@ from ganzoo.rundir import RunDir
 SAMPLES = "100"
 
 
-@pytest.fixture(scope="module")
-def cache(tmp_path_factory) -> Path:
-    """One cache for the module: the digits classifier is trained once, not per test."""
-    return tmp_path_factory.mktemp("cache")
-
-
-@pytest.fixture(autouse=True)
-def _shared_cache(cache, monkeypatch):
-    monkeypatch.setenv("GANZOO_CACHE_DIR", str(cache))
+pytestmark = pytest.mark.usefixtures("shared_cache")  # the digits classifier trains once
 
 
 @pytest.fixture(scope="module")
-def two_runs(tmp_path_factory, cache) -> list[Path]:
+def two_runs(tmp_path_factory) -> list[Path]:
     from ganzoo.training.config import TrainConfig
     from ganzoo.training.loop import train
 

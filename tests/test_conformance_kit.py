@@ -104,7 +104,7 @@ class BrokenModels:
         register("good", small_gan, description="t")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def broken_models():
     name = ganzoo.register_plugin(BrokenModels(), name="broken-models")
     yield
@@ -211,7 +211,7 @@ class BrokenLosses:
             register(name, cls, description="t", family="adversarial")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def broken_losses():
     name = ganzoo.register_plugin(BrokenLosses(), name="broken-losses")
     yield
@@ -282,7 +282,7 @@ class BrokenDatasets:
         register("a-tensor", lambda root=None, download=False, split="train": torch.zeros(3))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def broken_datasets():
     name = ganzoo.register_plugin(BrokenDatasets(), name="broken-datasets")
     yield

@@ -30,12 +30,13 @@ import re
 import shlex
 import subprocess
 import sys
-import sysconfig
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import layered_venv
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -200,17 +201,7 @@ class Page:
         """A virtual environment that sees this one's packages, for ``pip install``."""
         if importlib.util.find_spec("hatchling") is None:
             pytest.skip(f"docs/{self.name} installs a package: needs hatchling in this venv")
-        venv = self.folder.parent / f"{self.folder.name}-venv"
-        subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv], check=True)
-        python = str(venv / "bin" / "python")
-        site = subprocess.run(
-            [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        here = sysconfig.get_paths()["purelib"]
-        Path(site, "_docs_test_parent.pth").write_text(f"import site; site.addsitedir({here!r})\n")
+        python = str(layered_venv(self.folder.parent / f"{self.folder.name}-venv"))
         self.isolated = True
         self.make_shims(python)
 
@@ -302,11 +293,8 @@ def run_ganzoo(args: list[str]) -> None:
 
 
 @pytest.fixture
-def docs_env(tmp_path_factory, monkeypatch) -> dict[str, str]:
+def docs_env(shared_cache) -> dict[str, str]:
     """One cache for the session (the same as tests/test_metrics.py): classifiers train once."""
-    cache = tmp_path_factory.getbasetemp() / "ganzoo-metrics-cache"
-    cache.mkdir(exist_ok=True)
-    monkeypatch.setenv("GANZOO_CACHE_DIR", str(cache))
     env = {k: v for k, v in os.environ.items() if k != "GANZOO_DISABLE_PLUGINS"}
     env["OMP_NUM_THREADS"] = "1"
     return env

@@ -35,24 +35,17 @@ from ganzoo.metrics.fidelity import Evaluator, SampledImages, real_cache_name
 from ganzoo.metrics.images import to_uint8_rgb
 from ganzoo.metrics.results import REQUIRED_KEYS, result_path
 
-
-@pytest.fixture(autouse=True)
-def _shared_cache(tmp_path_factory, monkeypatch):
-    """One cache for the whole session: each domain classifier is trained once."""
-    path = tmp_path_factory.getbasetemp() / "ganzoo-metrics-cache"
-    path.mkdir(exist_ok=True)
-    monkeypatch.setenv("GANZOO_CACHE_DIR", str(path))
-    return path
+pytestmark = pytest.mark.usefixtures("shared_cache")  # each classifier is trained once
 
 
 @pytest.fixture
-def fresh_stats_cache(_shared_cache, tmp_path, monkeypatch):
+def fresh_stats_cache(shared_cache, tmp_path, monkeypatch):
     """An empty statistics cache that shares the trained classifiers (copied, not linked)."""
     import shutil
 
     classifier_for("digits")  # trained once into the shared cache
     cache = tmp_path / "cache"
-    shutil.copytree(_shared_cache / "classifiers", cache / "classifiers")
+    shutil.copytree(shared_cache / "classifiers", cache / "classifiers")
     monkeypatch.setenv("GANZOO_CACHE_DIR", str(cache))
     return cache
 

@@ -20,13 +20,7 @@ from ganzoo.training.config import TrainConfig
 from ganzoo.training.loop import train
 from tests.conftest import tree_hash
 
-
-@pytest.fixture(autouse=True)
-def _shared_cache(tmp_path_factory, monkeypatch):
-    """One cache for the whole session: each domain classifier is trained once."""
-    path = tmp_path_factory.getbasetemp() / "ganzoo-metrics-cache"
-    path.mkdir(exist_ok=True)
-    monkeypatch.setenv("GANZOO_CACHE_DIR", str(path))
+pytestmark = pytest.mark.usefixtures("shared_cache")  # each classifier is trained once
 
 
 @pytest.fixture(scope="module")

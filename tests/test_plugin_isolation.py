@@ -7,7 +7,6 @@ distribution names, no pip, no network.
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import subprocess
@@ -17,8 +16,7 @@ import textwrap
 import pytest
 
 import ganzoo
-import ganzoo.plugins as plugins
-from ganzoo.cli import cli
+from tests.conftest import write_distribution
 
 BROKEN_IMPORT = "raise ImportError('no module named torch_magic')"
 HOOK_RAISES = """
@@ -36,43 +34,9 @@ def plugin(hooks: str) -> str:
 
 
 @pytest.fixture
-def install(tmp_path, monkeypatch):
+def install(install_dist):
     """``install(dist, source, entry=..., version=...)`` adds a fake distribution."""
-    site = tmp_path / "site"
-    site.mkdir()
-    monkeypatch.syspath_prepend(str(site))
-    monkeypatch.setattr(plugins, "_load_problems", [])
-    monkeypatch.setattr(plugins, "_command_problems", [])
-    monkeypatch.setattr(plugins, "_command_owners", {})
-    commands = dict(cli.commands)
-    installed: list[tuple[str, str, str]] = []
-
-    def add(dist: str, source: str, entry: str | None = None, version: str = "1.0") -> None:
-        entry = entry or dist.removeprefix("ganzoo-")
-        module = dist.replace("-", "_")
-        (site / module).mkdir()
-        (site / module / "__init__.py").write_text(textwrap.dedent(source))
-        info = site / f"{module}-{version}.dist-info"
-        info.mkdir()
-        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n")
-        (info / "entry_points.txt").write_text(f"[ganzoo]\n{entry} = {module}\n")
-        installed.append((entry, module, dist))
-        importlib.invalidate_caches()
-        plugins._loaded_entrypoints = False
-        plugins._registry = None
-
-    yield add
-    for entry, module, dist in installed:
-        provider = plugins._providers.get(entry)
-        if provider is not None and provider.distribution == dist:
-            if plugins.pm.has_plugin(entry):
-                plugins.pm.unregister(name=entry)
-            del plugins._providers[entry]
-        sys.modules.pop(module, None)
-    cli.commands.clear()
-    cli.commands.update(commands)
-    plugins._loaded_entrypoints = False
-    plugins._registry = None
+    return install_dist
 
 
 def flat(text: str) -> str:
@@ -256,17 +220,11 @@ def test_an_entry_point_name_two_distributions_use_is_reported(install):
 def test_ganzoo_keeps_its_own_names_whatever_the_path_order(tmp_path):
     """In a fresh process, with the intruder's folder first on sys.path."""
     site = tmp_path / "site"
-    (site / "ganzoo_intruder").mkdir(parents=True)
-    (site / "ganzoo_intruder" / "__init__.py").write_text(
-        plugin(
-            "@ganzoo.hookimpl\ndef register_models(register):\n"
-            "    register('vanilla', 'torch.nn:Linear', description='not the real one')"
-        )
+    intruder = plugin(
+        "@ganzoo.hookimpl\ndef register_models(register):\n"
+        "    register('vanilla', 'torch.nn:Linear', description='not the real one')"
     )
-    info = site / "ganzoo_intruder-6.6.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: ganzoo-intruder\nVersion: 6.6\n")
-    (info / "entry_points.txt").write_text("[ganzoo]\naaa = ganzoo_intruder\n")
+    write_distribution(site, "ganzoo-intruder", intruder, entry="aaa", version="6.6")
     env = {**os.environ, "PYTHONPATH": str(site)}
     env.pop("GANZOO_DISABLE_PLUGINS", None)
     proc = subprocess.run(

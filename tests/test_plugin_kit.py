@@ -13,14 +13,12 @@ import json
 import os
 import subprocess
 import sys
-import sysconfig
 import tomllib
-from pathlib import Path
 
 import pytest
 
 from ganzoo.scaffold import KINDS
-from tests.conftest import tree_hash
+from tests.conftest import layered_venv, tree_hash
 
 # --- `ganzoo plugin new` ----------------------------------------------------------------
 
@@ -131,21 +129,6 @@ def test_plugin_commands_do_not_import_torch(tmp_path, args):
 
 
 # --- the life of a package, end to end ----------------------------------------------------
-
-
-def layered_venv(path: Path) -> Path:
-    """A virtual environment that also sees this one's packages; returns its python."""
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(path)], check=True)
-    python = path / "bin" / "python"
-    site = subprocess.run(
-        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    here = sysconfig.get_paths()["purelib"]
-    (Path(site) / "_ganzoo_test_parent.pth").write_text(f"import site; site.addsitedir({here!r})\n")
-    return python
 
 
 def run(*args, cwd=None, timeout=300) -> subprocess.CompletedProcess:

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-import textwrap
-
 import pytest
 
 import ganzoo
-import ganzoo.plugins
 from ganzoo.errors import UnknownNameError
 
 
@@ -70,27 +66,13 @@ def test_plugin_registered_at_run_time_is_found():
 
 
 @pytest.fixture
-def install_plugin(tmp_path, monkeypatch):
+def install_plugin(install_dist):
     """Install a real distribution ``ganzoo-fake`` whose entry point ``fake`` is ``source``."""
 
     def install(source: str) -> None:
-        site = tmp_path / "site"
-        (site / "ganzoo_fake").mkdir(parents=True)
-        (site / "ganzoo_fake" / "__init__.py").write_text(textwrap.dedent(source))
-        info = site / "ganzoo_fake-1.2.3.dist-info"
-        info.mkdir()
-        (info / "METADATA").write_text("Metadata-Version: 2.1\nName: ganzoo-fake\nVersion: 1.2.3\n")
-        (info / "entry_points.txt").write_text("[ganzoo]\nfake = ganzoo_fake\n")
-        monkeypatch.syspath_prepend(str(site))
-        monkeypatch.setattr(ganzoo.plugins, "_loaded_entrypoints", False)
-        monkeypatch.setattr(ganzoo.plugins, "_load_problems", [])
+        install_dist("ganzoo-fake", source, version="1.2.3")
 
-    yield install
-    if ganzoo.plugins.pm.has_plugin("fake"):
-        ganzoo.plugins.pm.unregister(name="fake")
-    ganzoo.plugins._providers.pop("fake", None)
-    sys.modules.pop("ganzoo_fake", None)
-    ganzoo.plugins._registry = None
+    return install
 
 
 GOOD_PLUGIN = """
@@ -149,9 +131,9 @@ def test_broken_plugin_is_reported_and_skipped(install_plugin, run_cli, source, 
     assert result.err.count("ganzoo-fake") <= 1  # reported once at most
 
 
-def test_disabled_plugin_is_not_loaded(run_cli, monkeypatch):
+def test_disabled_plugin_is_not_loaded(run_cli, monkeypatch, plugin_host):
     monkeypatch.setenv("GANZOO_DISABLE_PLUGINS", "losses")
-    ganzoo.plugins._registry = None
+    plugin_host.invalidate()
     assert not {"minimax", "nonsat"} & set(ganzoo.list_losses())  # vae's elbo remains
     result = run_cli("train", "--loss", "nonsat", "--steps", "1")
     assert result.exit_code == 2
