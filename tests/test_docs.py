@@ -352,7 +352,8 @@ def test_every_command_behind_a_figure_is_shown_on_a_page():
         if b.lang == "bash"
         for c in commands(b.text)
     }
-    missing = [c for c in figures_module().COMMANDS if c not in shown]
+    module = figures_module()
+    missing = [c for c in (*module.COMMANDS, *module.MNIST_COMMANDS) if c not in shown]
     assert not missing, f"figures come from commands no page shows: {missing}"
 
 

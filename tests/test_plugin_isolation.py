@@ -204,7 +204,7 @@ def test_a_name_two_distributions_register_goes_to_the_first_by_name(install, ru
     ]
     result = run_cli("list", "losses")
     assert result.exit_code == 0
-    assert flat(result.out).count("already registered") == 1
+    assert flat(result.err).count("already registered") == 1
 
 
 def test_an_entry_point_name_two_distributions_use_is_reported(install):
@@ -282,7 +282,7 @@ def test_a_plugin_turned_back_on_loads(install, monkeypatch):
 def test_disabling_an_unknown_plugin_says_so(run_cli):
     result = run_cli("--disable-plugin", "gnas", "list", "models")
     assert result.exit_code == 0
-    out = flat(result.out)
+    out = flat(result.err)
     assert "plugin 'gnas': cannot disable: no plugin or distribution has this name" in out
     assert "known plugins: datasets, gans, losses" in out
 
@@ -324,7 +324,7 @@ def test_a_command_hook_that_raises_adds_nothing(install, run_cli):
     assert result.exit_code == 2 and "No such command 'hello'" in result.err
     listed = run_cli("list", "models")
     assert listed.exit_code == 0
-    assert flat(listed.out).count("register_commands raised ZeroDivisionError") == 1
+    assert flat(listed.err).count("register_commands raised ZeroDivisionError") == 1
 
 
 # --- `ganzoo plugin list` -----------------------------------------------------------------

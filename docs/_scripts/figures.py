@@ -10,14 +10,22 @@ Every figure comes from a ``ganzoo`` command in :data:`COMMANDS` (the same comma
 pages show; ``tests/test_docs.py`` checks they appear verbatim) or from ganzoo's own Python
 API (the loss plugins, :mod:`ganzoo.theory`). Nothing is pasted in by hand.
 
+The DCGAN tutorial's commands (:data:`MNIST_COMMANDS`) need real MNIST in
+``../shared/data`` and run with a tenth of their budget (:data:`MNIST_SCALE`), in a second
+process alongside the others. Where MNIST is absent the tutorial's outputs are replaced by a
+note saying so, and the build goes on.
+
 Results are cached in ``.cache/docs/<key>/`` at the repository root, where ``key`` hashes
-the source of ``ganzoo/``, ``plugins/`` and this file: a build after a code change makes
-them again (about a minute on two busy CPU cores), an unchanged build reuses them.
+the source of ``ganzoo/``, ``plugins/`` and this file, and whether MNIST is there: a build
+after a code change makes them again (a minute or two on two busy CPU cores), an unchanged
+build reuses them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import json
 import logging
 import os
@@ -27,6 +35,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 CACHE = ROOT / ".cache" / "docs"
@@ -39,8 +48,29 @@ COMMANDS: tuple[str, ...] = (
     "ganzoo compare runs/first-gan runs/first-vae --samples 500 --out runs/gan-vs-vae",
     "ganzoo train --model vanilla --dataset gaussian1d --batch-size 1000 --lr 1e-4 --steps 400"
     " --out runs/fig1",
-    "ganzoo plot-dynamics runs/fig1 --panels 5",
+    "ganzoo plot-dynamics runs/fig1 --panels 6",
 )
+
+#: The shared data folder of ganzoo's CI, as the pages write it and where it is
+#: (``GANZOO_DOCS_SHARED_DATA`` to point elsewhere, or at nothing to try the fallback).
+SHARED_DATA_IN_DOCS = "../shared/data"
+SHARED_DATA = Path(os.environ.get("GANZOO_DOCS_SHARED_DATA", ROOT.parent / "shared" / "data"))
+
+#: The DCGAN tutorial's commands (docs/tutorials/dcgan-mnist.md), verbatim, in order.
+MNIST_COMMANDS: tuple[str, ...] = (
+    "ganzoo train --model dcgan --loss nonsat --dataset mnist --data-dir ../shared/data"
+    " --steps 2000 --eval-every 500 --eval-samples 1000 --out runs/dcgan-mnist",
+    "ganzoo eval runs/dcgan-mnist --samples 1000",
+)
+#: The build runs :data:`MNIST_COMMANDS` with these options divided by 10: the same
+#: schedule, a tenth of the compute (a DCGAN step takes most of a second on a busy CPU).
+MNIST_SCALE: dict[str, int] = {"--steps": 10, "--eval-every": 10}
+
+#: Figure name in the site -> file in the MNIST working folder (made only where MNIST is).
+MNIST_COPIED: dict[str, str] = {
+    "dcgan_mnist_samples.png": "runs/dcgan-mnist/samples/{last}",
+    "dcgan_mnist_loss_curves.png": "runs/dcgan-mnist/loss_curves.png",
+}
 
 #: Figure name in the site (``figures/NAME``) -> file in the working folder.
 COPIED: dict[str, str] = {
@@ -63,17 +93,35 @@ log = logging.getLogger("mkdocs.hooks.ganzoo_figures")
 # --- generation (runs in its own process: torch stays out of MkDocs) ----------------------
 
 
-def run_command(line: str) -> None:
-    """Run one ``ganzoo ...`` command line in-process; raise if it fails."""
+def run_command(line: str) -> str:
+    """Run one ``ganzoo ...`` command line in-process; return its stdout, raise if it fails."""
     from ganzoo.cli import main
 
     args = shlex.split(line)
     assert args[0] == "ganzoo", line
+    out = io.StringIO()
     try:
-        main(args[1:])
+        with contextlib.redirect_stdout(out):
+            main(args[1:])
     except SystemExit as exc:
         if exc.code not in (0, None):
-            raise RuntimeError(f"{line!r} exited with {exc.code}") from None
+            raise RuntimeError(f"{line!r} exited with {exc.code}\n{out.getvalue()}") from None
+    sys.stdout.write(out.getvalue())
+    return out.getvalue()
+
+
+def scaled(line: str, scale: dict[str, int]) -> str:
+    """``line`` with each option of ``scale`` divided by its factor (at least 1)."""
+    args = shlex.split(line)
+    for i, arg in enumerate(args[:-1]):
+        if arg in scale:
+            args[i + 1] = str(max(1, int(args[i + 1]) // scale[arg]))
+    return shlex.join(args)
+
+
+def mnist_available() -> bool:
+    """Whether real MNIST is in ``../shared/data`` (the test suite's rule too)."""
+    return (SHARED_DATA / "MNIST" / "raw").is_dir()
 
 
 def generator_losses_figure(path: Path) -> None:
@@ -193,6 +241,95 @@ def trained_generator_checks(run_dir: Path) -> dict[str, float]:
     }
 
 
+def dynamics_panels(run_dir: Path, panels: int) -> list[dict[str, float]]:
+    """What each panel of ``plot-dynamics --panels N`` shows, measured on its snapshot.
+
+    The snapshots are picked as ``ganzoo plot-dynamics`` picks them: evenly spaced from the
+    first to the last. For each: p_g's mean and standard deviation (from its density on the
+    grid) and D(x) at x = 1 and x = 3, and its range on [1, 3], the data's central 95%.
+    """
+    snapshots = [json.loads(line) for line in (run_dir / "dynamics.jsonl").open()]
+    count = min(panels, len(snapshots))
+    picks = [snapshots[round(i * (len(snapshots) - 1) / max(count - 1, 1))] for i in range(count)]
+    rows = []
+    for snap in picks:
+        x, p_g, d = snap["x"], snap["p_g"], snap["d"]
+        mass = sum(p_g)
+        mean = sum(a * b for a, b in zip(x, p_g, strict=True)) / mass
+        var = sum((a - mean) ** 2 * b for a, b in zip(x, p_g, strict=True)) / mass
+        inside = [v for a, v in zip(x, d, strict=True) if 1 <= a <= 3]
+
+        def d_at(target: float, x=x, d=d) -> float:
+            return d[min(range(len(x)), key=lambda i: abs(x[i] - target))]
+
+        rows.append(
+            {
+                "step": snap["step"],
+                "mean": mean,
+                "std": var**0.5,
+                "d1": d_at(1.0),
+                "d3": d_at(3.0),
+                "d_min": min(inside),
+                "d_max": max(inside),
+            }
+        )
+    return rows
+
+
+#: What the text of docs/concepts/distributions.md says of each panel of Fig. 1 (p_data is
+#: N(2, 0.5²)). The build fails if the figure it just made no longer shows it.
+FIG1_CLAIMS: dict[str, Any] = {
+    "six panels": lambda rows: len(rows) == 6,
+    "(a): p_g a narrow lump near 0, D(x) flat near ½": lambda rows: (
+        abs(rows[0]["mean"]) < 0.5
+        and rows[0]["std"] < 0.25
+        and abs(rows[0]["d_max"] - 0.5) < 0.1
+        and abs(rows[0]["d_min"] - 0.5) < 0.1
+    ),
+    "(b): p_g left of the data, D(x) rising from left to right": lambda rows: (
+        rows[1]["mean"] < 1.8 and rows[1]["d3"] - rows[1]["d1"] > 0.2
+    ),
+    "(c): p_g overshoots to the right and is too wide, D(x) below ½ on the data": lambda rows: (
+        rows[2]["mean"] > 2.3 and rows[2]["std"] > 0.65 and rows[2]["d_max"] < 0.5
+    ),
+    "(d): p_g back on the data with a heavier right tail, D(x) lower on the right": lambda rows: (
+        abs(rows[3]["mean"] - 2) < 0.15 and rows[3]["std"] > 0.55 and rows[3]["d1"] > rows[3]["d3"]
+    ),
+    "(e), (f): p_g on p_data, D(x) within 0.05 of ½ on [1, 3]": lambda rows: all(
+        abs(r["mean"] - 2) < 0.15
+        and abs(r["std"] - 0.5) < 0.06
+        and abs(r["d_min"] - 0.5) < 0.05
+        and abs(r["d_max"] - 0.5) < 0.05
+        for r in rows[4:]
+    ),
+}
+
+
+def check_fig1_claims(rows: list[dict[str, float]]) -> None:
+    """Fail loudly where the page's text no longer describes the figure."""
+    broken = [claim for claim, holds in FIG1_CLAIMS.items() if not holds(rows)]
+    if broken:
+        raise RuntimeError(
+            "docs/concepts/distributions.md describes Fig. 1 in words that no longer match "
+            f"the figure just made; rewrite them ({'; '.join(broken)}). Per panel: {rows}"
+        )
+
+
+def fig1_panels_table(rows: list[dict[str, float]]) -> str:
+    lines = [
+        "| panel | step | p_g mean (data: 2) | p_g std (data: 0.5) | D(1) | D(3) "
+        "| D(x) for x in [1, 3] |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for label, r in zip("abcdefghijkl", rows, strict=False):
+        lines.append(
+            f"| ({label}) | {r['step']} | {fmt(r['mean'], 2)} | {fmt(r['std'], 2)} "
+            f"| {fmt(r['d1'], 2)} | {fmt(r['d3'], 2)} "
+            f"| {fmt(r['d_min'], 2)} to {fmt(r['d_max'], 2)} |"
+        )
+    return "\n".join(lines)
+
+
 def run_tree(run_dir: Path) -> str:
     """The files a run left, as an indented listing (samples and checkpoints abridged)."""
     lines = [f"{run_dir.name}/"]
@@ -262,6 +399,9 @@ def generate(out: Path) -> None:
     table = [line for line in report if line.startswith("|")]
     note = next(line for line in report if line.startswith("All numbers"))
     fig1 = json.loads((work / "runs/fig1/summary.json").read_text())
+    panels = int(shlex.split(COMMANDS[4])[-1])
+    fig1_rows = dynamics_panels(work / "runs/fig1", panels)
+    check_fig1_claims(fig1_rows)
     metrics = (work / "runs/first-gan/metrics.jsonl").read_text().splitlines()
     texts = {
         "zoo-table": zoo_table(),
@@ -289,6 +429,7 @@ def generate(out: Path) -> None:
             f"the D loss ended at {fmt(fig1['final']['d_loss'], 4)} against "
             f"log 4 = {fmt(1.3862944, 4)} at the game's optimum."
         ),
+        "fig1-panels": fig1_panels_table(fig1_rows),
         "d-star-summary": (
             "Largest gap between the trained D and D* where both densities carry mass "
             f"(x in [0.5, 3.5]): {fmt(theory['d_star_max_error'])}."
@@ -299,6 +440,111 @@ def generate(out: Path) -> None:
     }
     (out / "texts.json").write_text(json.dumps(texts, indent=2, sort_keys=True) + "\n")
     shutil.rmtree(work / "runs/first-gan/checkpoints", ignore_errors=True)  # keep the cache small
+
+
+def eval_table(run_dir: Path) -> str:
+    """The evaluations a run made while training, one row each, from its ``eval/`` files."""
+    from ganzoo.metrics import load_results
+
+    results = sorted(load_results(run_dir), key=lambda r: r["step"])
+    extractors = sorted({r["extractor"] for r in results})
+    lines = [
+        f"Extractor `{', '.join(extractors)}`, {results[-1]['samples']} generated against "
+        f"{results[-1]['real_samples']} real test images:",
+        "",
+        "| step | IS ↑ | FID ↓ | KID ↓ |",
+        "|---|---|---|---|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r['step']} | {fmt(r['inception_score_mean'], 2)} ± "
+            f"{fmt(r['inception_score_std'], 2)} | {fmt(r['fid'], 2)} | "
+            f"{fmt(r['kid_mean'], 4)} ± {fmt(r['kid_std'], 4)} |"
+        )
+    return "\n".join(lines)
+
+
+def mnist_texts_absent() -> dict[str, str]:
+    """The DCGAN tutorial's texts where MNIST was not there to make them."""
+    note = (
+        '!!! warning "Outputs not shown: no MNIST when these pages were built"\n'
+        f"    The build found no MNIST in `{SHARED_DATA_IN_DOCS}` (`MNIST/raw/`), so it could "
+        "not run this\n    page's commands; the figures and numbers that go here are "
+        "missing. Build the site\n    where MNIST is, and they appear."
+    )
+    absent = "*(Not shown: no MNIST when these pages were built; see the note above.)*"
+    return {
+        "dcgan-mnist-run": note,
+        "dcgan-mnist-evals": absent,
+        "dcgan-mnist-figures": absent,
+        "dcgan-mnist-eval-output": absent,
+        "dcgan-mnist-results-line": absent,
+        "docs-build-timings-mnist": "",
+    }
+
+
+def generate_mnist(out: Path) -> None:
+    """Run :data:`MNIST_COMMANDS`, scaled, in ``out/work``; figures and texts into ``out``."""
+    work, figures = out / "work", out / "figures"
+    work.mkdir(parents=True)
+    figures.mkdir()
+    if not mnist_available():
+        texts = mnist_texts_absent()
+        (out / "texts.json").write_text(json.dumps(texts, indent=2, sort_keys=True) + "\n")
+        return
+    os.chdir(work)
+    timings, printed = {}, {}
+    lines = [scaled(line, MNIST_SCALE) for line in MNIST_COMMANDS]
+    for line in lines:
+        start = time.perf_counter()
+        printed[line] = run_command(line.replace(SHARED_DATA_IN_DOCS, str(SHARED_DATA)))
+        timings[line] = round(time.perf_counter() - start, 1)
+    run_dir = work / "runs/dcgan-mnist"
+    last = sorted(p.name for p in (run_dir / "samples").glob("epoch_*.png"))[-1]
+    for name, source in MNIST_COPIED.items():
+        shutil.copyfile(work / source.format(last=last), figures / name)
+    summary = json.loads((run_dir / "summary.json").read_text())
+    final, result = summary["final"], summary["eval"]
+    eval_output = "\n".join(line.rstrip() for line in printed[lines[1]].strip().splitlines())
+    texts = {
+        "dcgan-mnist-run": (
+            '!!! note "The outputs on this page are real, from a tenth of the budget"\n'
+            "    The figures and numbers below were made while these pages were built, by "
+            "this page's\n    commands with a tenth of their budget, to keep the build "
+            "short:\n\n    ```text\n" + "".join(f"    {line}\n" for line in lines) + "    ```\n\n"
+            f"    Training took {summary['seconds']:.0f} s "
+            f"({summary['images_per_second']:.0f} images/s, {summary['epochs']:.2f} epochs) "
+            "on the\n    build machine's CPU. The full budget trains ten times longer: expect "
+            "better numbers\n    from it than these."
+        ),
+        "dcgan-mnist-evals": eval_table(run_dir),
+        "dcgan-mnist-figures": (
+            f"After {summary['steps']} steps, the sample grid (the same 64 noise vectors "
+            "every time) and the loss curves; its last log line: "
+            f"D(x) = {fmt(final['d_real'])}, D(G(z)) = {fmt(final['d_fake'])}, "
+            f"D loss = {fmt(final['d_loss'])}, G loss = {fmt(final['g_loss'])}.\n\n"
+            "[![DCGAN samples on MNIST after "
+            f'{summary["steps"]} steps](../figures/dcgan_mnist_samples.png){{ width="300" }}]'
+            "(../figures/dcgan_mnist_samples.png)\n"
+            "[![loss curves of the DCGAN run](../figures/dcgan_mnist_loss_curves.png)]"
+            "(../figures/dcgan_mnist_loss_curves.png)"
+        ),
+        "dcgan-mnist-eval-output": (
+            "When these pages were built, on the run above, it printed:\n\n"
+            f"```text\n$ {lines[1]}\n{eval_output}\n```"
+        ),
+        "dcgan-mnist-results-line": (
+            "On the run these pages were built with, the last line reads: "
+            f"`FID {result['fid']:.2f} with {result['extractor']} on "
+            f"{result['samples']} samples`."
+        ),
+        "docs-build-timings-mnist": "\n".join(
+            f"| `{line}` (MNIST; alongside the others) | {seconds:.1f} |"
+            for line, seconds in timings.items()
+        ),
+    }
+    (out / "texts.json").write_text(json.dumps(texts, indent=2, sort_keys=True) + "\n")
+    shutil.rmtree(run_dir / "checkpoints", ignore_errors=True)  # keep the cache small
 
 
 # --- cache ---------------------------------------------------------------------------------
@@ -315,6 +561,7 @@ def source_key() -> str:
             continue
         h.update(str(path.relative_to(ROOT)).encode())
         h.update(path.read_bytes())
+    h.update(f"mnist={mnist_available()}".encode())  # MNIST arriving: the tutorial's outputs
     return h.hexdigest()[:16]
 
 
@@ -329,18 +576,37 @@ def ensure_generated() -> Path:
     env = dict(os.environ)
     env.setdefault("OMP_NUM_THREADS", "1")  # tiny models: one thread is faster, and polite
     env["GANZOO_CACHE_DIR"] = str(CACHE / "ganzoo-cache")  # the domain classifier, trained once
-    log.info("ganzoo figures: generating into %s (about a minute)", target)
+    env.setdefault("COLUMNS", "88")  # the width of a command's printed output on the pages
+    log.info("ganzoo figures: generating into %s (a minute or two)", target)
+    if not mnist_available():
+        log.info(
+            "ganzoo figures: no MNIST in %s; the DCGAN tutorial will say its outputs are missing",
+            SHARED_DATA,
+        )
     start = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, __file__, "generate", str(tmp)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    if proc.returncode != 0:
+    # Two processes, one thread each: the DCGAN run alongside everything else.
+    procs = {
+        what: subprocess.Popen(
+            [sys.executable, __file__, what, str(folder)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for what, folder in (("generate", tmp), ("generate-mnist", tmp / "mnist"))
+    }
+    outputs = {what: proc.communicate() for what, proc in procs.items()}
+    failed = [what for what, proc in procs.items() if proc.returncode != 0]
+    if failed:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise RuntimeError(f"generating the docs' figures failed:\n{proc.stdout}\n{proc.stderr}")
+        report = "\n".join(f"{what}:\n{outputs[what][0]}\n{outputs[what][1]}" for what in failed)
+        raise RuntimeError(f"generating the docs' figures failed:\n{report}")
+    texts = json.loads((tmp / "texts.json").read_text())
+    texts.update(json.loads((tmp / "mnist" / "texts.json").read_text()))
+    (tmp / "texts.json").write_text(json.dumps(texts, indent=2, sort_keys=True) + "\n")
+    for path in (tmp / "mnist" / "figures").glob("*.png"):
+        os.replace(path, tmp / "figures" / path.name)
     shutil.rmtree(target, ignore_errors=True)
     os.replace(tmp, target)
     for old in CACHE.iterdir():  # only the newest generation is kept
@@ -351,6 +617,6 @@ def ensure_generated() -> Path:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3 or sys.argv[1] != "generate":
-        sys.exit("usage: python docs/_scripts/figures.py generate OUT")
-    generate(Path(sys.argv[2]).resolve())
+    if len(sys.argv) != 3 or sys.argv[1] not in ("generate", "generate-mnist"):
+        sys.exit("usage: python docs/_scripts/figures.py generate|generate-mnist OUT")
+    (generate if sys.argv[1] == "generate" else generate_mnist)(Path(sys.argv[2]).resolve())

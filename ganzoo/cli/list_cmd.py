@@ -53,8 +53,9 @@ def list_command(kind: str | None, pattern: tuple[str, ...], as_json: bool) -> N
             extra = c.family if k != "dataset" else _shape(c.meta.get("shape"))
             table.add_row(c.name, c.description, extra or "", str(c.provider))
         console.print(table)
+    err = Console(stderr=True)  # warnings never mix with the table a script may parse
     for problem in registry.problems:
-        console.print(f"[yellow]Warning:[/] {problem}", highlight=False)
+        err.print(f"[yellow]Warning:[/] {problem}", highlight=False)
 
 
 def _shape(shape: object) -> str:

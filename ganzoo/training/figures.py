@@ -147,29 +147,47 @@ def plot_dynamics(snapshots: list[dict[str, Any]], path: Path, panels: int = 4) 
     """The seed's figure (Goodfellow et al. 2014, Fig. 1) from recorded 1-D snapshots.
 
     ``panels`` snapshots evenly spaced from first to last, each with p_data (black, dotted),
-    p_g (green) and, for a GAN, D(x) (blue, dashed) with the ½ line.
+    p_g (green) and, for a GAN, D(x) (blue, dashed, on the right axis) with the ½ line. Two
+    or three panels a row; each panel has its own density scale.
     """
     plt = pyplot()
     count = min(panels, len(snapshots))
     picks = [snapshots[round(i * (len(snapshots) - 1) / max(count - 1, 1))] for i in range(count)]
-    fig, axes = plt.subplots(1, count, figsize=(3.4 * count, 3.0), squeeze=False, sharey=True)
-    top = max(max(s["p_data"]) for s in picks) * 1.15
-    for ax, snap, label in zip(axes[0], picks, "abcdefghijklmnop", strict=False):
+    # Two or three panels a row, so that each stays legible at page width: up to three in one
+    # row, four to six in rows of two, more in rows of three.
+    ncols = count if count <= 3 else 2 if count <= 6 else 3
+    nrows = math.ceil(count / ncols)
+    width, height = 3.7, 2.8  # inches a panel
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(width * ncols, height * nrows + 0.45), squeeze=False
+    )
+    flat = [ax for row in axes for ax in row]
+    for ax in flat[count:]:
+        ax.set_visible(False)
+    for i, (ax, snap, label) in enumerate(zip(flat, picks, "abcdefghijklmnop", strict=False)):
         ax.plot(snap["x"], snap["p_data"], "k:", lw=2, label="p_data")
         ax.plot(snap["x"], snap["p_g"], "g-", lw=1.5, label="p_g")
-        ax.set_ylim(0, top)
-        ax.set_title(f"({label}) step {snap['step']}", fontsize=9)
+        # Each panel's own density scale: an untrained G's narrow lump stays whole.
+        ax.set_ylim(0, max(max(snap["p_data"]), max(snap["p_g"])) * 1.12)
+        ax.set_title(f"({label}) step {snap['step']}", fontsize=11)
+        ax.tick_params(labelsize=9)
         ax.set_xlabel("x")
+        if i % ncols == 0:
+            ax.set_ylabel("density")
         if "d" in snap:
             twin = ax.twinx()
             twin.plot(snap["x"], snap["d"], "b--", lw=1.5, label="D(x)")
-            twin.axhline(0.5, color="b", lw=0.5, alpha=0.4)
+            twin.axhline(0.5, color="b", lw=0.6, alpha=0.4)
             twin.set_ylim(0, 1)
-            twin.set_yticks([0, 0.5, 1] if ax is axes[0][-1] else [])
-    handles, labels = axes[0][0].get_legend_handles_labels()
+            twin.set_yticks([0, 0.5, 1])
+            twin.tick_params(axis="y", colors="b", labelsize=9)
+            if i % ncols == ncols - 1 or i == count - 1:
+                twin.set_ylabel("D(x)", color="b")
+    handles, labels = flat[0].get_legend_handles_labels()
     if "d" in picks[0]:
         handles.append(plt.Line2D([], [], color="b", ls="--"))
-        labels.append("D(x)")
-    fig.legend(handles, labels, loc="upper center", ncol=3, fontsize=8, frameon=False)
-    fig.tight_layout(rect=(0, 0, 1, 0.9))  # leave the top tenth to the legend
+        labels.append("D(x), right axis; thin line: ½")
+    fig.legend(handles, labels, loc="upper center", ncol=3, fontsize=10, frameon=False)
+    top = 1 - 0.45 / (height * nrows + 0.45)  # the top 0.45 inch to the legend
+    fig.tight_layout(rect=(0, 0, 1, top))
     save_figure(fig, path, layout=False)
