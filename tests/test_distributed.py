@@ -14,6 +14,8 @@ import torch
 
 from ganzoo.rundir import RunDir
 
+pytestmark = pytest.mark.slow  # torchrun starts processes that each import torch
+
 TRAIN = ["--model", "dcgan", "--dataset", "digits", "--batch-size", "16", "--log-every", "40"]
 STEPS = 120
 

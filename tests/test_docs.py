@@ -45,8 +45,14 @@ SHARED_DATA_IN_DOCS = "../shared/data"
 
 #: Pages whose blocks are not run: the contract page's examples are excerpts of a plugin.
 NOT_RUN = {"plugins.md"}
-#: Pages that take more than a few seconds (MNIST and InceptionV3; a pip install).
-SLOW = {"tutorials/dcgan-mnist.md", "tutorials/plugin.md"}
+#: Pages that take more than about 10 s (MNIST and InceptionV3; a pip install; torchrun;
+#: training and evaluating several models).
+SLOW = {
+    "distributed.md",
+    "tutorials/dcgan-mnist.md",
+    "tutorials/gan-vs-vae.md",
+    "tutorials/plugin.md",
+}
 #: Pages that may show ``sh`` blocks: installing ganzoo, running these tests and the build
 #: (.ci/run runs those commands), and torchrun across machines (tests/test_distributed.py
 #: runs the one-machine form).

@@ -147,6 +147,7 @@ def test_readme_and_pages_never_write_a_run_folder_another_one_made():
     assert {"runs/first-gan", "runs/quickstart"} <= set(owner)  # the parsing found them
 
 
+@pytest.mark.slow  # trains the digits classifier for the README's eval
 def test_readme_then_the_first_tutorial_run_in_one_folder(tmp_path, monkeypatch, run_cli):
     """For real, with tiny budgets: the README's commands, then the first tutorial's."""
     monkeypatch.chdir(tmp_path)

@@ -82,7 +82,7 @@ def _sources(name: str, shared_data_dir):
     return data_dir, load_dataset(name, data_dir, split="train")
 
 
-@pytest.fixture(params=["mnist", "digits"])
+@pytest.fixture(params=[pytest.param("mnist", marks=pytest.mark.slow), "digits"])
 def dataset(request):
     """MNIST from ../shared/data (skipped with a reason where absent), and the embedded digits."""
     if request.param == "mnist":
@@ -108,6 +108,7 @@ def _save_pngs(images: torch.Tensor, folder) -> None:
 # --- (a) the bridge gives torch-fidelity's own numbers ----------------------------------------
 
 
+@pytest.mark.slow
 def test_fid_kid_and_is_equal_torch_fidelity_on_exported_pngs(tmp_path):
     model = _trained_vanilla(tmp_path)
     samples, seed, batch = 300, 3, 64
@@ -265,6 +266,7 @@ def test_retrained_classifier_never_reuses_stale_statistics(monkeypatch, fresh_s
     )
 
 
+@pytest.mark.slow
 def test_classifier_is_trained_once_with_its_test_accuracy_and_loads_safely(monkeypatch, tmp_path):
     monkeypatch.setenv("GANZOO_CACHE_DIR", str(tmp_path / "cache"))
     messages: list[str] = []
@@ -293,6 +295,7 @@ def test_classifier_architecture_fits_each_image_size(shape):
     assert features.shape == (2, 128) and logits.shape == (2, 10)
 
 
+@pytest.mark.slow
 def test_domain_extractor_works_end_to_end_on_32px_colour_images(tmp_path):
     """A labelled 3×32×32 dataset registered at run time: the classifier trains and evaluates."""
     from ganzoo.data import DataInfo, TensorSource

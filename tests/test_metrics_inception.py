@@ -73,6 +73,7 @@ class Payload:
         return (open, (self.marker, "w"))
 
 
+@pytest.mark.slow
 def test_shared_weights_give_fid_and_kid_equal_to_torch_fidelity_and_no_is(
     shared_weights, tmp_path
 ):

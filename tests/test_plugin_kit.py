@@ -140,6 +140,7 @@ def run(*args, cwd=None, timeout=300) -> subprocess.CompletedProcess:
     return proc
 
 
+@pytest.mark.slow
 def test_scaffolded_packages_install_list_train_pass_their_tests_and_uninstall(run_cli, tmp_path):
     for kind in KINDS:
         assert run_cli("plugin", "new", f"kit-{kind}", "--kind", kind, "--dir", tmp_path).out

@@ -8,6 +8,7 @@ by eye, and the optimal discriminator on the support stays within about ±0.1 of
 
 from __future__ import annotations
 
+import pytest
 import torch
 from torch import nn
 
@@ -63,6 +64,7 @@ def test_discriminator_trained_against_fixed_generator_approaches_d_star():
     assert d_star.min() < 0.1 and d_star.max() > 0.6  # a non-trivial target
 
 
+@pytest.mark.slow
 def test_after_training_p_g_matches_p_data_and_d_flattens_to_one_half(tmp_path):
     config = TrainConfig(
         model="vanilla", loss="nonsat", dataset="gaussian1d", steps=2000, batch_size=256,

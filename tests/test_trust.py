@@ -75,6 +75,7 @@ def reference_run(tmp_path_factory) -> Path:
     return out
 
 
+@pytest.mark.slow
 def test_killed_run_resumes_bit_exact(tmp_path, reference_run):
     """SIGKILL at random moments, resume each time: same weights and log as one clean run."""
     out = tmp_path / "run"
@@ -97,6 +98,7 @@ def test_killed_run_resumes_bit_exact(tmp_path, reference_run):
     assert_same_run(out, reference_run)
 
 
+@pytest.mark.slow
 def test_every_checkpoint_left_by_a_kill_loads(tmp_path):
     out = tmp_path / "run"
     rng = random.Random(1)
@@ -231,6 +233,7 @@ def wait_for_log(out: Path, proc: subprocess.Popen) -> None:
         time.sleep(0.05)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_signal_saves_a_checkpoint_and_says_how_to_resume(tmp_path, sig, code):
     out = tmp_path / "run"
