@@ -47,12 +47,20 @@ def atomic_path(path: Path) -> Iterator[Path]:
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, plain_file_mode())  # what a plain open() gives, not mkstemp's 0600
         with open(tmp, "rb") as f:
             os.fsync(f.fileno())
         os.replace(tmp, path)
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+
+
+def plain_file_mode() -> int:
+    """The mode a plain ``open()`` gives a new file: ``0o666`` less the process's umask."""
+    mask = os.umask(0o022)  # reading the umask means setting it; put it back at once
+    os.umask(mask)
+    return 0o666 & ~mask
 
 
 def timestamped_folder(root: Path, prefix: str) -> Path:

@@ -11,6 +11,7 @@ stale statistics.
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from collections.abc import Callable
@@ -132,6 +133,7 @@ class Evaluator:
         with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
             if hasattr(model, "eval"):
                 model.eval()
+            check_cache_files(cache_dir() / "fidelity", self.cache_name)
             try:
                 metrics = torch_fidelity.calculate_metrics(
                     input1=SampledImages(model, self.shape, self.seed),
@@ -156,6 +158,7 @@ class Evaluator:
             finally:
                 if hasattr(model, "train"):
                     model.train(was_training)
+                plain_modes(cache_dir() / "fidelity", self.cache_name)
         isc = self.extractor.inception_score
         return {
             "extractor": self.extractor.name,
@@ -256,6 +259,50 @@ def evaluate_run(
     )
     save_result(run.path, result)
     return result
+
+
+#: What torch-fidelity's cached statistics and features may hold: tensors and numpy arrays.
+SAFE_CACHE_GLOBALS = (
+    "numpy.core.multiarray._reconstruct",
+    "numpy._core.multiarray._reconstruct",
+    "numpy.ndarray",
+    "numpy.dtype",
+    "numpy.dtypes.",
+    "numpy.core.multiarray.scalar",
+    "numpy._core.multiarray.scalar",
+)
+
+
+def check_cache_files(cache_root: Path, prefix: str) -> None:
+    """Refuse a cache file torch-fidelity would unpickle that could run code.
+
+    torch-fidelity loads its cache with ``torch.load(..., weights_only=False)``, which runs
+    whatever a doctored file asks. Each file it would read for ``prefix`` is scanned first
+    (``get_unsafe_globals_in_checkpoint`` reads the pickle without running it): only
+    tensors and numpy arrays may be in it.
+    """
+    for path in sorted(Path(cache_root).glob(f"{prefix}*.pt")):
+        try:
+            names = torch.serialization.get_unsafe_globals_in_checkpoint(str(path))
+        except Exception as exc:
+            raise UsageError(
+                f"statistics cache file {path} is not a torch checkpoint ({type(exc).__name__}); "
+                "delete it and ganzoo recomputes it"
+            ) from exc
+        unsafe = [n for n in names if not n.startswith(SAFE_CACHE_GLOBALS)]
+        if unsafe:
+            raise UsageError(
+                f"statistics cache file {path} asks to run {unsafe[0]} when loaded, which "
+                "could execute code; delete it and ganzoo recomputes it"
+            )
+
+
+def plain_modes(cache_root: Path, prefix: str) -> None:
+    """Give torch-fidelity's cache files (``mkstemp``'s 0600) a plain ``open()``'s mode."""
+    from ganzoo.rundir import plain_file_mode
+
+    for path in Path(cache_root).glob(f"{prefix}*.pt"):
+        os.chmod(path, plain_file_mode())
 
 
 def real_cache_name(

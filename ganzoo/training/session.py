@@ -225,6 +225,31 @@ def count_parameters(module: torch.nn.Module) -> int:
     return sum(p.numel() for p in module.parameters() if p.requires_grad)
 
 
+def components_record(config: TrainConfig) -> list[dict[str, Any]]:
+    """Who provided each component of the run: plugin, distribution and its version.
+
+    A component registered at run time (``ganzoo.register_plugin``) has no distribution;
+    its entry says so, so a run that cannot be reproduced from installed packages shows it.
+    """
+    from ganzoo.plugins import get_registry
+
+    registry = get_registry()
+    record = []
+    for kind, name in (("model", config.model), ("loss", config.loss), ("dataset", config.dataset)):
+        provider = registry.get(kind, str(name)).provider
+        record.append(
+            {
+                "kind": kind,
+                "name": name,
+                "plugin": provider.plugin,
+                "distribution": provider.distribution,
+                "version": provider.version,
+                "installed": provider.distribution is not None,
+            }
+        )
+    return record
+
+
 def config_record(s: Session) -> dict[str, Any]:
     """What ``config.json`` records: the resolved config, the data, the machine."""
     return {
@@ -240,6 +265,7 @@ def config_record(s: Session) -> dict[str, Any]:
             "family": s.plan.family.name,
             "parameters": {n: count_parameters(m) for n, m in s.model.named_children()},
         },
+        "components": components_record(s.config),
         "environment": {
             "ganzoo": ganzoo.__version__,
             "torch": torch.__version__,
