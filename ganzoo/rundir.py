@@ -172,8 +172,16 @@ class RunDir:
         atomic_write_json(self.path / CONFIG, config)
 
     def read_config(self) -> dict[str, Any]:
-        """The stored configuration."""
-        return _read_json(self.path / CONFIG)
+        """The stored configuration; a file without its ``config`` and ``data`` is refused."""
+        path = self.path / CONFIG
+        stored = _read_json(path)
+        for key in ("config", "data"):
+            if not isinstance(stored, dict) or not isinstance(stored.get(key), dict):
+                raise UsageError(
+                    f"{path} is not a ganzoo run config: it has no {key!r} object "
+                    "(was it edited by hand?)"
+                )
+        return stored
 
     def append_metrics(self, record: dict[str, Any]) -> None:
         """Append one line to the metrics log."""

@@ -227,3 +227,13 @@ def test_evaluation_checks_divergence_first(tmp_path, run_cli):
         ganzoo.unregister_plugin(name)
     assert result.exit_code == 3, result.err
     assert not (out / "eval").exists() or not any((out / "eval").iterdir())
+
+
+@pytest.mark.parametrize("command", [["train", "--resume"], ["eval"], ["plot-dynamics"]])
+def test_a_config_json_without_its_config_is_one_clear_line(old_run, run_cli, command):
+    (old_run / "config.json").write_text('{"something": "else"}')
+    before = tree_hash(old_run)
+    result = run_cli(*command, old_run)
+    assert result.exit_code == 2, result.err
+    assert "is not a ganzoo run config: it has no 'config' object" in result.err
+    assert "Traceback" not in result.err and tree_hash(old_run) == before
