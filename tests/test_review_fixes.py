@@ -11,6 +11,7 @@ import pytest
 import ganzoo
 from ganzoo.rundir import RunDir
 from tests.conftest import tree_hash
+from tests.test_trust import NaNLoss
 
 TRAIN = ["--model", "vanilla", "--dataset", "digits", "--batch-size", "32", "-q"]
 
@@ -190,12 +191,6 @@ def test_ctrl_c_during_an_evaluation_stops_it_and_saves_that_step(tmp_path, monk
     assert stop.value.exit_code == 130 and seen["step"] == 7
     assert RunDir(out).load_checkpoint()["step"] == 7
     assert not (out / "eval").exists() or not any((out / "eval").iterdir())
-
-
-class NaNLoss:
-    @ganzoo.hookimpl
-    def register_losses(self, register):
-        register("nan-at-5", "tests.test_trust:nan_loss", description="NaN", family="adversarial")
 
 
 def test_divergence_is_caught_before_any_sample_grid_is_drawn(tmp_path, run_cli):
