@@ -234,13 +234,11 @@ class RunDir:
 
     def load_checkpoint(self, path: Path | None = None) -> dict[str, Any]:
         """Load a checkpoint with ``weights_only=True``: no code runs while unpickling."""
-        import torch
-
         path = path or self.latest_checkpoint()
         if path is None:
             raise UsageError(f"{self.path} has no checkpoint")
         try:
-            state = torch.load(path, map_location="cpu", weights_only=True)
+            state = safe_torch_load(path)
         except Exception as exc:
             raise GanzooError(f"cannot load checkpoint {path}: {_load_failure(exc)}") from exc
         if not isinstance(state, dict) or "model" not in state:
@@ -264,6 +262,22 @@ class RunDir:
             except GanzooError as exc:
                 warn(f"skipping {exc}")
         raise GanzooError(f"no checkpoint in {self.path / CHECKPOINTS} loads; cannot resume")
+
+
+def safe_torch_load(path: Path) -> Any:
+    """``torch.load(path, weights_only=True)`` on the CPU: tensors and plain containers only.
+
+    A pickle that holds code or arbitrary objects raises instead of running. torch's warning
+    about the pickle protocol of a (refused or foreign) file is silenced: ganzoo reports
+    such a file in one line of its own.
+    """
+    import warnings
+
+    import torch
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Detected pickle protocol", category=UserWarning)
+        return torch.load(path, map_location="cpu", weights_only=True)
 
 
 def _load_failure(exc: Exception) -> str:

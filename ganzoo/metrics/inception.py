@@ -20,6 +20,7 @@ from pathlib import Path
 import torch
 
 from ganzoo.errors import UsageError
+from ganzoo.rundir import safe_torch_load
 
 ENV = "GANZOO_INCEPTION_WEIGHTS"
 FIDELITY_NAME = "inception-v3-compat"
@@ -86,7 +87,7 @@ def check_weights_file(path: Path, origin: str) -> InceptionWeights:
     if not path.is_file():
         raise UsageError(f"Inception weights file {path} (from {origin}) does not exist")
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        state = safe_torch_load(path)
     except Exception as exc:
         reason = " ".join(str(exc).split()[:30]) or type(exc).__name__
         raise UsageError(
