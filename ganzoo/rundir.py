@@ -35,15 +35,23 @@ SUMMARY = "summary.json"
 CHECKPOINTS = "checkpoints"
 LATEST = "LATEST"
 LOCK = ".lock"
+FILE_MODE = 0o666  # what open() asks for; the umask takes its share
 
 
 @contextlib.contextmanager
 def atomic_path(path: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; on success move it onto ``path``."""
+    """Yield a temporary path beside ``path``; on success move it onto ``path``.
+
+    The file gets the permissions a plain ``open()`` would give it (``0o666`` less the
+    umask), not ``mkstemp``'s private ``0o600``.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    try:
+        os.fchmod(fd, FILE_MODE & ~current_umask())
+    finally:
+        os.close(fd)
     try:
         yield Path(tmp)
         with open(tmp, "rb") as f:
@@ -52,6 +60,20 @@ def atomic_path(path: Path) -> Iterator[Path]:
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+
+
+def current_umask() -> int:
+    """The process's umask, read without changing it where the OS allows."""
+    with (
+        contextlib.suppress(OSError, ValueError),
+        open("/proc/self/status", encoding="ascii") as f,
+    ):
+        for line in f:
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    mask = os.umask(0o022)  # no /proc: set and restore (not atomic, but brief)
+    os.umask(mask)
+    return mask
 
 
 def timestamped_folder(root: Path, prefix: str) -> Path:
@@ -111,7 +133,7 @@ class RunDir:
         folder locked.
         """
         path = self.path / LOCK
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
         try:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import pickle
 import shutil
 import stat
@@ -29,6 +30,7 @@ from ganzoo.errors import GanzooError, UsageError
 from ganzoo.metrics import EvalSpec, realstats
 from ganzoo.metrics.fidelity import KID_SUBSETS, Evaluator, _private_weights_copy
 from ganzoo.metrics.images import UInt8Images
+from ganzoo.rundir import current_umask
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = "50"
@@ -326,3 +328,43 @@ def test_nothing_in_ganzoo_unpickles_with_code_execution():
                 if _keyword(call, "allow_pickle") not in (None, False):
                     problems.append(f"{where}:{call.lineno}: np.load with allow_pickle")
     assert problems == []
+
+
+# --- item 7: files follow the umask -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o002], ids=["022", "002"])
+def test_run_eval_report_and_cache_files_get_the_permissions_open_would_give(
+    run_cli, tmp_path, monkeypatch, umask
+):
+    cache = tmp_path / "cache"  # fresh: the classifier is trained (and saved) under the umask
+    monkeypatch.setenv("GANZOO_CACHE_DIR", str(cache))
+    runs, report = tmp_path / "runs", tmp_path / "report"
+    previous = os.umask(umask)
+    try:
+        assert current_umask() == umask
+        for name in ("a", "b"):
+            result = run_cli("train", "--steps", "6", "--out", runs / name, "-q")
+            assert result.exit_code == 0, result.err
+        result = run_cli("eval", runs / "a", "--samples", SAMPLES)
+        assert result.exit_code == 0, result.err
+        result = run_cli("compare", runs / "a", runs / "b", "--samples", SAMPLES, "--out", report)
+        assert result.exit_code == 0, result.err
+        result = run_cli("plugin", "new", "permcheck", "--dir", tmp_path / "plugins")
+        assert result.exit_code == 0, result.err
+    finally:
+        os.umask(previous)
+    expected = {"file": 0o666 & ~umask, "folder": 0o777 & ~umask}
+    wrong, seen = [], set()
+    for root in (runs, report, cache, tmp_path / "plugins" / "ganzoo-permcheck"):
+        for path in [root, *root.rglob("*")]:
+            kind = "folder" if path.is_dir() else "file"
+            seen.add(path.relative_to(tmp_path).parts[0] + ":" + path.suffix)
+            mode = stat.S_IMODE(path.stat().st_mode)
+            if mode != expected[kind]:
+                wrong.append(f"{path.relative_to(tmp_path)}: {oct(mode)}")
+    assert wrong == []
+    # what was checked: checkpoints, logs, figures, evaluations, the report, the cache
+    for what in ("runs:.pt", "runs:.json", "runs:.jsonl", "runs:.png", "report:.md"):
+        assert what in seen, what
+    assert "cache:.npz" in seen and "cache:.pt" in seen

@@ -20,7 +20,7 @@ from pathlib import Path
 import torch
 
 from ganzoo.errors import UsageError
-from ganzoo.rundir import safe_torch_load
+from ganzoo.rundir import current_umask, safe_torch_load
 
 ENV = "GANZOO_INCEPTION_WEIGHTS"
 FIDELITY_NAME = "inception-v3-compat"
@@ -79,6 +79,8 @@ def download(url: str, destination: Path) -> None:
         torch.hub.download_url_to_file(url, str(destination), progress=False)
     finally:
         socket.setdefaulttimeout(previous)
+    # torch hub writes through a NamedTemporaryFile (0o600): give it what open() would.
+    destination.chmod(0o666 & ~current_umask())
 
 
 def check_weights_file(path: Path, origin: str) -> InceptionWeights:
