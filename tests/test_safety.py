@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import ast
+import importlib
 import json
 import os
 import pickle
@@ -18,6 +19,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -25,12 +27,15 @@ import pytest
 import torch
 import torch_fidelity
 
-from ganzoo.cli import main
+import ganzoo
+import ganzoo.plugins as plugins
+from ganzoo.cli import cli, main
 from ganzoo.errors import GanzooError, UsageError
 from ganzoo.metrics import EvalSpec, realstats
 from ganzoo.metrics.fidelity import KID_SUBSETS, Evaluator, _private_weights_copy
 from ganzoo.metrics.images import UInt8Images
-from ganzoo.rundir import current_umask
+from ganzoo.plugins import CORE_DISTRIBUTION
+from ganzoo.rundir import RunDir, current_umask
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = "50"
@@ -368,3 +373,138 @@ def test_run_eval_report_and_cache_files_get_the_permissions_open_would_give(
     for what in ("runs:.pt", "runs:.json", "runs:.jsonl", "runs:.png", "report:.md"):
         assert what in seen, what
     assert "cache:.npz" in seen and "cache:.pt" in seen
+
+
+# --- item 8: config.json names each component's distribution and version --------------------
+
+THIRD_PARTY = """
+import ganzoo
+
+@ganzoo.hookimpl
+def register_models(register):
+    register("thirdgan", "ganzoo_gans.vanilla:build", family="adversarial")
+
+@ganzoo.hookimpl
+def register_losses(register):
+    register("thirdloss", "ganzoo_losses.gan:NonSaturatingLoss", family="adversarial")
+"""
+
+
+@pytest.fixture
+def install(tmp_path, monkeypatch):
+    """``install(dist, source, version=...)``: a fake installed distribution with an entry point.
+
+    (As in ``tests/test_plugin_isolation.py``: a package and its ``.dist-info`` on sys.path.)
+    """
+    site = tmp_path / "site"
+    site.mkdir()
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.setattr(plugins, "_load_problems", [])
+    monkeypatch.setattr(plugins, "_command_problems", [])
+    monkeypatch.setattr(plugins, "_command_owners", {})
+    commands = dict(cli.commands)
+    installed: list[tuple[str, str, str]] = []
+
+    def add(dist: str, source: str, version: str = "1.0") -> str:
+        entry, module = dist.removeprefix("ganzoo-"), dist.replace("-", "_")
+        (site / module).mkdir()
+        (site / module / "__init__.py").write_text(textwrap.dedent(source))
+        info = site / f"{module}-{version}.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n")
+        (info / "entry_points.txt").write_text(f"[ganzoo]\n{entry} = {module}\n")
+        installed.append((entry, module, dist))
+        importlib.invalidate_caches()
+        plugins._loaded_entrypoints = False
+        plugins._registry = None
+        return entry
+
+    yield add
+    for entry, module, dist in installed:
+        provider = plugins._providers.get(entry)
+        if provider is not None and provider.distribution == dist:
+            if plugins.pm.has_plugin(entry):
+                plugins.pm.unregister(name=entry)
+            del plugins._providers[entry]
+        sys.modules.pop(module, None)
+    cli.commands.clear()
+    cli.commands.update(commands)
+    plugins._loaded_entrypoints = False
+    plugins._registry = None
+
+
+def _core(name: str, plugin: str) -> dict:
+    return {
+        "name": name,
+        "plugin": plugin,
+        "distribution": CORE_DISTRIBUTION,
+        "version": ganzoo.__version__,
+        "registered_at_run_time": False,
+        "provider": f"{CORE_DISTRIBUTION} {ganzoo.__version__}",
+    }
+
+
+def test_config_json_names_a_third_party_distribution_and_its_version(install, run_cli, tmp_path):
+    entry = install("ganzoo-thirdparty", THIRD_PARTY, version="3.1.4")
+    out = tmp_path / "run"
+    result = run_cli(
+        "train", "--model", "thirdgan", "--loss", "thirdloss", "--steps", "2", "--out", out, "-q"
+    )
+    assert result.exit_code == 0, result.err
+    stored = json.loads((out / "config.json").read_text())
+    third = {
+        "plugin": entry,
+        "distribution": "ganzoo-thirdparty",
+        "version": "3.1.4",
+        "registered_at_run_time": False,
+        "provider": "ganzoo-thirdparty 3.1.4",
+    }
+    assert stored["components"] == {
+        "model": {"name": "thirdgan", **third},
+        "loss": {"name": "thirdloss", **third},
+        "dataset": _core("digits", "datasets"),
+    }
+    assert stored["distributions"] == {
+        CORE_DISTRIBUTION: ganzoo.__version__,
+        "ganzoo-thirdparty": "3.1.4",
+    }
+    assert RunDir(out).read_config()["components"] == stored["components"]
+
+
+def test_config_json_of_first_party_components(run_cli, tmp_path):
+    out = tmp_path / "run"
+    result = run_cli("train", "--steps", "2", "--out", out, "-q")
+    assert result.exit_code == 0, result.err
+    stored = json.loads((out / "config.json").read_text())
+    assert stored["components"] == {
+        "model": _core("vanilla", "gans"),
+        "loss": _core("nonsat", "losses"),
+        "dataset": _core("digits", "datasets"),
+    }
+    assert stored["distributions"] == {CORE_DISTRIBUTION: ganzoo.__version__}
+
+
+class RuntimeLoss:
+    @ganzoo.hookimpl
+    def register_losses(self, register):
+        register("runtime-loss", "ganzoo_losses.gan:NonSaturatingLoss", family="adversarial")
+
+
+def test_config_json_says_a_component_was_registered_at_run_time(run_cli, tmp_path):
+    name = ganzoo.register_plugin(RuntimeLoss(), name="runtime-test")
+    out = tmp_path / "run"
+    try:
+        result = run_cli("train", "--loss", "runtime-loss", "--steps", "2", "--out", out, "-q")
+    finally:
+        ganzoo.unregister_plugin(name)
+    assert result.exit_code == 0, result.err
+    stored = json.loads((out / "config.json").read_text())
+    assert stored["components"]["loss"] == {
+        "name": "runtime-loss",
+        "plugin": "runtime-test",
+        "distribution": None,
+        "version": None,
+        "registered_at_run_time": True,
+        "provider": "runtime-test (registered at run time)",
+    }
+    assert stored["distributions"] == {CORE_DISTRIBUTION: ganzoo.__version__}
