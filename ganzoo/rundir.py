@@ -163,8 +163,27 @@ class RunDir:
         atomic_write_json(self.path / CONFIG, config)
 
     def read_config(self) -> dict[str, Any]:
-        """The stored configuration."""
-        return _read_json(self.path / CONFIG)
+        """The stored configuration; :class:`GanzooError` (one line) if it is malformed.
+
+        ``config.json`` must be a JSON object with a ``config`` object (the resolved
+        configuration, naming at least the model, the loss and the dataset) and a ``data``
+        object (the data's description, which rebuilds the model).
+        """
+        path = self.path / CONFIG
+        stored = _read_json(path)
+        if not isinstance(stored, dict):
+            raise GanzooError(f"{path} is malformed: expected a JSON object, got {_kind(stored)}")
+        for key in ("config", "data"):
+            if key not in stored:
+                raise GanzooError(f"{path} is malformed: it has no {key!r} key")
+            if not isinstance(stored[key], dict):
+                raise GanzooError(
+                    f"{path} is malformed: {key!r} must be an object, got {_kind(stored[key])}"
+                )
+        for key in ("model", "loss", "dataset"):
+            if not isinstance(stored["config"].get(key), str):
+                raise GanzooError(f"{path} is malformed: 'config' has no {key!r} name")
+        return stored
 
     def append_metrics(self, record: dict[str, Any]) -> None:
         """Append one line to the metrics log."""
@@ -270,7 +289,10 @@ class RunDir:
     def load_good_checkpoint(
         self, warn: Callable[[str], None] = lambda message: None
     ) -> tuple[dict[str, Any], Path]:
-        """The newest checkpoint that loads, newest first; each one skipped is reported."""
+        """The newest checkpoint that loads, newest first; each one skipped is reported.
+
+        If none loads, the error names the newest and why it failed (one line, no warnings).
+        """
         candidates = self.checkpoints()[::-1]
         latest = self.latest_checkpoint()
         if latest in candidates:  # the marker wins over file names
@@ -278,12 +300,21 @@ class RunDir:
             candidates.insert(0, latest)
         if not candidates:
             raise UsageError(f"{self.path} has no checkpoint to resume from")
+        skipped: list[GanzooError] = []
         for path in candidates:
             try:
-                return self.load_checkpoint(path), path
+                state = self.load_checkpoint(path)
             except GanzooError as exc:
+                skipped.append(exc)
+                continue
+            for exc in skipped:  # reported only when an older checkpoint takes over
                 warn(f"skipping {exc}")
-        raise GanzooError(f"no checkpoint in {self.path / CHECKPOINTS} loads; cannot resume")
+            return state, path
+        others = f" (and {len(skipped) - 1} older one(s))" if len(skipped) > 1 else ""
+        raise GanzooError(
+            f"no checkpoint in {self.path / CHECKPOINTS} loads, so the run cannot resume: "
+            f"{skipped[0]}{others}"
+        )
 
 
 def safe_torch_load(path: Path) -> Any:
@@ -311,7 +342,11 @@ def _load_failure(exc: Exception) -> str:
     return f"the file is truncated or corrupt ({first})"
 
 
-def _read_json(path: Path) -> dict[str, Any]:
+def _kind(value: Any) -> str:
+    return {dict: "an object", list: "a list", str: "a string"}.get(type(value), repr(value))
+
+
+def _read_json(path: Path) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:

@@ -508,3 +508,25 @@ def test_config_json_says_a_component_was_registered_at_run_time(run_cli, tmp_pa
         "provider": "runtime-test (registered at run time)",
     }
     assert stored["distributions"] == {CORE_DISTRIBUTION: ganzoo.__version__}
+
+
+# --- read_config: a malformed config.json is one line naming the file and the key -----------
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ({"data": {}}, "it has no 'config' key"),
+        ({"config": {"model": "vanilla", "loss": "nonsat", "dataset": "digits"}}, "no 'data'"),
+        ({"config": [], "data": {}}, "'config' must be an object, got a list"),
+        ({"config": {"loss": "nonsat", "dataset": "digits"}, "data": {}}, "no 'model' name"),
+        ([1, 2], "expected a JSON object, got a list"),
+    ],
+)
+def test_malformed_config_json_is_one_line_naming_file_and_key(tmp_path, content, message):
+    (tmp_path / "config.json").write_text(json.dumps(content))
+    with pytest.raises(GanzooError) as info:
+        RunDir.open(tmp_path).read_config()
+    text = str(info.value)
+    assert text.startswith(f"{tmp_path / 'config.json'} is malformed: ") and message in text
+    assert "\n" not in text
