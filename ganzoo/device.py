@@ -21,7 +21,12 @@ def resolve_device(name: str) -> torch.device:
         if torch.backends.mps.is_available():
             return torch.device("mps")
         return torch.device("cpu")
-    device = torch.device(name)
+    try:
+        device = torch.device(name)
+    except (RuntimeError, ValueError, TypeError):
+        raise UsageError(
+            f"--device must be one of auto, cpu, cuda, mps (or cuda:N), got {name!r}"
+        ) from None
     if device.type == "cuda":
         if not torch.cuda.is_available():
             raise UsageError("--device cuda: CUDA is not available here; valid here: auto, cpu")

@@ -36,18 +36,25 @@ SUMMARY = "summary.json"
 CHECKPOINTS = "checkpoints"
 LATEST = "LATEST"
 LOCK = ".lock"
+FILE_MODE = 0o666  # what open() asks for; the umask takes its share
 
 
 @contextlib.contextmanager
 def atomic_path(path: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; on success move it onto ``path``."""
+    """Yield a temporary path beside ``path``; on success move it onto ``path``.
+
+    The file gets the permissions a plain ``open()`` would give it (``0o666`` less the
+    umask), not ``mkstemp``'s private ``0o600``.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    try:
+        os.fchmod(fd, FILE_MODE & ~current_umask())
+    finally:
+        os.close(fd)
     try:
         yield Path(tmp)
-        os.chmod(tmp, plain_file_mode())  # what a plain open() gives, not mkstemp's 0600
         with open(tmp, "rb") as f:
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -56,11 +63,18 @@ def atomic_path(path: Path) -> Iterator[Path]:
             os.unlink(tmp)
 
 
-def plain_file_mode() -> int:
-    """The mode a plain ``open()`` gives a new file: ``0o666`` less the process's umask."""
-    mask = os.umask(0o022)  # reading the umask means setting it; put it back at once
+def current_umask() -> int:
+    """The process's umask, read without changing it where the OS allows."""
+    with (
+        contextlib.suppress(OSError, ValueError),
+        open("/proc/self/status", encoding="ascii") as f,
+    ):
+        for line in f:
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    mask = os.umask(0o022)  # no /proc: set and restore (not atomic, but brief)
     os.umask(mask)
-    return 0o666 & ~mask
+    return mask
 
 
 def timestamped_folder(root: Path, prefix: str) -> Path:
@@ -142,7 +156,7 @@ class RunDir:
         folder locked.
         """
         path = self.path / LOCK
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
         try:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -172,15 +186,26 @@ class RunDir:
         atomic_write_json(self.path / CONFIG, config)
 
     def read_config(self) -> dict[str, Any]:
-        """The stored configuration; a file without its ``config`` and ``data`` is refused."""
+        """The stored configuration; :class:`GanzooError` (one line) if it is malformed.
+
+        ``config.json`` must be a JSON object with a ``config`` object (the resolved
+        configuration, naming at least the model, the loss and the dataset) and a ``data``
+        object (the data's description, which rebuilds the model).
+        """
         path = self.path / CONFIG
         stored = _read_json(path)
+        if not isinstance(stored, dict):
+            raise GanzooError(f"{path} is malformed: expected a JSON object, got {_kind(stored)}")
         for key in ("config", "data"):
-            if not isinstance(stored, dict) or not isinstance(stored.get(key), dict):
-                raise UsageError(
-                    f"{path} is not a ganzoo run config: it has no {key!r} object "
-                    "(was it edited by hand?)"
+            if key not in stored:
+                raise GanzooError(f"{path} is malformed: it has no {key!r} key")
+            if not isinstance(stored[key], dict):
+                raise GanzooError(
+                    f"{path} is malformed: {key!r} must be an object, got {_kind(stored[key])}"
                 )
+        for key in ("model", "loss", "dataset"):
+            if not isinstance(stored["config"].get(key), str):
+                raise GanzooError(f"{path} is malformed: 'config' has no {key!r} name")
         return stored
 
     def append_metrics(self, record: dict[str, Any]) -> None:
@@ -273,13 +298,11 @@ class RunDir:
 
     def load_checkpoint(self, path: Path | None = None) -> dict[str, Any]:
         """Load a checkpoint with ``weights_only=True``: no code runs while unpickling."""
-        import torch
-
         path = path or self.latest_checkpoint()
         if path is None:
             raise UsageError(f"{self.path} has no checkpoint")
         try:
-            state = torch.load(path, map_location="cpu", weights_only=True)
+            state = safe_torch_load(path)
         except Exception as exc:
             raise GanzooError(f"cannot load checkpoint {path}: {_load_failure(exc)}") from exc
         if not isinstance(state, dict) or "model" not in state:
@@ -289,7 +312,10 @@ class RunDir:
     def load_good_checkpoint(
         self, warn: Callable[[str], None] = lambda message: None
     ) -> tuple[dict[str, Any], Path]:
-        """The newest checkpoint that loads, newest first; each one skipped is reported."""
+        """The newest checkpoint that loads, newest first; each one skipped is reported.
+
+        If none loads, the error names the newest and why it failed (one line, no warnings).
+        """
         candidates = self.checkpoints()[::-1]
         latest = self.latest_checkpoint()
         if latest in candidates:  # the marker wins over file names
@@ -297,12 +323,37 @@ class RunDir:
             candidates.insert(0, latest)
         if not candidates:
             raise UsageError(f"{self.path} has no checkpoint to resume from")
+        skipped: list[GanzooError] = []
         for path in candidates:
             try:
-                return self.load_checkpoint(path), path
+                state = self.load_checkpoint(path)
             except GanzooError as exc:
+                skipped.append(exc)
+                continue
+            for exc in skipped:  # reported only when an older checkpoint takes over
                 warn(f"skipping {exc}")
-        raise GanzooError(f"no checkpoint in {self.path / CHECKPOINTS} loads; cannot resume")
+            return state, path
+        others = f" (and {len(skipped) - 1} older one(s))" if len(skipped) > 1 else ""
+        raise GanzooError(
+            f"no checkpoint in {self.path / CHECKPOINTS} loads, so the run cannot resume: "
+            f"{skipped[0]}{others}"
+        )
+
+
+def safe_torch_load(path: Path) -> Any:
+    """``torch.load(path, weights_only=True)`` on the CPU: tensors and plain containers only.
+
+    A pickle that holds code or arbitrary objects raises instead of running. torch's warning
+    about the pickle protocol of a (refused or foreign) file is silenced: ganzoo reports
+    such a file in one line of its own.
+    """
+    import warnings
+
+    import torch
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Detected pickle protocol", category=UserWarning)
+        return torch.load(path, map_location="cpu", weights_only=True)
 
 
 def _load_failure(exc: Exception) -> str:
@@ -314,7 +365,11 @@ def _load_failure(exc: Exception) -> str:
     return f"the file is truncated or corrupt ({first})"
 
 
-def _read_json(path: Path) -> dict[str, Any]:
+def _kind(value: Any) -> str:
+    return {dict: "an object", list: "a list", str: "a string"}.get(type(value), repr(value))
+
+
+def _read_json(path: Path) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:

@@ -1,106 +1,497 @@
-"""A doctored cache runs no code, files get the user's permissions, runs name their plugins.
+"""Safety (issue 14): no file is unpickled with code, files follow the umask, provenance.
 
-Issue 14, items 4, 7 and 8.
+- Item 4: the real-data statistics cache is plain arrays; a doctored cache file is refused
+  (and torch-fidelity's pickled cache files are never read); the numbers are exactly
+  torch-fidelity's; no ``torch.load``/``pickle``/``np.load`` in ganzoo can run code.
+- Item 7: every file a run, an evaluation, a comparison and the cache leave has the
+  permissions a plain ``open()`` gives under the umask.
+- Item 8: ``config.json`` names the plugin, distribution and version of each component.
 """
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import pickle
+import shutil
+import stat
+import subprocess
+import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
+import torch
+import torch_fidelity
 
-from ganzoo.paths import cache_dir
+import ganzoo
+from ganzoo.cli import main
+from ganzoo.errors import GanzooError, UsageError
+from ganzoo.metrics import EvalSpec, realstats
+from ganzoo.metrics.fidelity import KID_SUBSETS, Evaluator, _private_weights_copy
+from ganzoo.metrics.images import UInt8Images
+from ganzoo.plugins import CORE_DISTRIBUTION
+from ganzoo.rundir import RunDir, current_umask
 
-TRAIN = ["train", "--steps", "4", "--batch-size", "32", "-q"]
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = "50"
 
 
 class Payload:
-    """A pickle that creates a marker file when it is loaded."""
+    """Unpickling this runs code: it creates the file named by ``marker``."""
 
     def __init__(self, marker: Path) -> None:
-        self.marker = marker
+        self.marker = str(marker)
 
     def __reduce__(self):
-        return (os.system, (f"touch {self.marker}",))
+        return (open, (self.marker, "w"))
 
 
-def test_a_doctored_statistics_cache_is_refused_and_never_runs(tmp_path, run_cli):
-    run = tmp_path / "run"
-    assert run_cli(*TRAIN, "--out", run).exit_code == 0
-    assert run_cli("eval", run, "--samples", "20").exit_code == 0  # the cache now exists
-    cached = sorted((cache_dir() / "fidelity").glob("ganzoo-digits-*stat-fid*.pt"))
-    assert cached
-    marker = tmp_path / "pwned"
-    for path in cached:
-        path.write_bytes(pickle.dumps(Payload(marker)))
-    result = run_cli("eval", run, "--samples", "20")
-    assert result.exit_code == 2, result.err
-    lines = [line for line in result.err.splitlines() if line.strip()]
-    assert len(lines) == 1 and "statistics cache file" in lines[0] and "delete it" in lines[0]
+def doctor(path: Path, marker: Path) -> None:
+    """Replace ``path`` by a pickle that creates ``marker`` when unpickled."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(pickle.dumps(Payload(marker)))
+
+
+def error_lines(err: str) -> list[str]:
+    """stderr without plugin warnings."""
+    return [line for line in err.strip().splitlines() if not line.startswith("Warning: ")]
+
+
+def cli_ok(*args: object) -> None:
+    """Run ``ganzoo ARGS`` in-process (for module fixtures, where ``run_cli`` is unavailable)."""
+    try:
+        main([str(a) for a in args])
+    except SystemExit as exc:
+        assert exc.code in (0, None), f"ganzoo {' '.join(map(str, args))} exited {exc.code}"
+
+
+@pytest.fixture(scope="module")
+def classifiers(tmp_path_factory) -> Path:
+    """The digits domain classifier, trained once for the module."""
+    from ganzoo.metrics.classifier import classifier_for
+
+    cache = tmp_path_factory.mktemp("classifier-cache")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("GANZOO_CACHE_DIR", str(cache))
+        classifier_for("digits")
+    return cache / "classifiers"
+
+
+@pytest.fixture
+def cache(classifiers, tmp_path, monkeypatch) -> Path:
+    """A cache of this test's own, holding (a copy of) the trained classifier."""
+    path = tmp_path / "cache"
+    shutil.copytree(classifiers, path / "classifiers")
+    monkeypatch.setenv("GANZOO_CACHE_DIR", str(path))
+    return path
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("runs") / "run"
+    cli_ok("train", "--steps", "20", "--out", out, "-q")
+    return out
+
+
+@pytest.fixture
+def run(finished, tmp_path) -> Path:
+    """A copy of the finished run that this test may evaluate."""
+    return Path(shutil.copytree(finished, tmp_path / "run"))
+
+
+# --- item 4: a hostile statistics cache never runs ------------------------------------------
+
+
+def test_doctored_statistics_cache_is_refused_in_one_line_and_never_runs(run_cli, cache, run):
+    first = run_cli("eval", run, "--samples", SAMPLES)
+    assert first.exit_code == 0, first.err
+    files = sorted((cache / "fidelity").iterdir())
+    assert files and all(f.suffix == ".npz" for f in files)
+    marker = cache.parent / "marker"
+    for f in files:
+        doctor(f, marker)
+    results = sorted((run / "eval").iterdir())
+
+    result = run_cli("eval", run, "--samples", SAMPLES)
+    assert result.exit_code == 1
     assert "Traceback" not in result.err
+    lines = error_lines(result.err)
+    assert len(lines) == 1, result.err
+    assert lines[0].startswith(f"Error: refusing the statistics cache {files[0]}: ")
+    assert "could run code" in lines[0] and "delete the file and evaluate again" in lines[0]
+    assert not marker.exists()
+    assert sorted((run / "eval").iterdir()) == results  # nothing saved
+
+    for f in files:  # deleting it, as the message says, repairs the cache
+        f.unlink()
+    again = run_cli("eval", run, "--samples", SAMPLES, "--json")
+    assert again.exit_code == 0, again.err
     assert not marker.exists()
 
 
-def test_a_torch_file_with_code_is_refused_too(tmp_path, run_cli):
-    import torch
+def _ganzoo(*args: object) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "ganzoo", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
-    run = tmp_path / "run"
-    assert run_cli(*TRAIN, "--out", run).exit_code == 0
-    assert run_cli("eval", run, "--samples", "20").exit_code == 0
-    marker = tmp_path / "pwned"
-    for path in sorted((cache_dir() / "fidelity").glob("ganzoo-digits-*.pt")):
-        torch.save({"mu": Payload(marker)}, path)
-    result = run_cli("eval", run, "--samples", "20")
-    assert result.exit_code == 2 and "could execute code" in result.err
+
+def test_a_real_ganzoo_process_refuses_doctored_files_in_exactly_one_line(cache, run):
+    """As a user sees it: a separate process, its real stderr (Python warnings included)."""
+    marker = cache.parent / "marker"
+    assert _ganzoo("eval", run, "--samples", SAMPLES).returncode == 0
+    (stats,) = (cache / "fidelity").iterdir()
+    doctor(stats, marker)
+    refused = _ganzoo("eval", run, "--samples", SAMPLES)
+    assert refused.returncode == 1
+    assert refused.stderr.strip().splitlines() == [
+        f"Error: refusing the statistics cache {stats}: it is not a plain array file, and "
+        "unpickling it could run code; delete the file and evaluate again (ganzoo recomputes it)"
+    ]
+    for checkpoint in (run / "checkpoints").glob("step_*.pt"):
+        doctor(checkpoint, marker)
+    refused = _ganzoo("eval", run, "--samples", SAMPLES)
+    assert refused.returncode == 1
+    (line,) = refused.stderr.strip().splitlines()
+    assert line.startswith("Error: cannot load checkpoint ") and "pickled code" in line
     assert not marker.exists()
 
 
-@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o002, 0o664)])
-def test_files_get_the_permissions_of_a_plain_open(tmp_path, run_cli, umask, mode):
-    old = os.umask(umask)
+@pytest.mark.parametrize(
+    "content", [b"", b"not an archive", b"PK\x03\x04 truncated zip"], ids=["empty", "text", "zip"]
+)
+def test_corrupt_statistics_cache_is_refused(run_cli, cache, run, content):
+    assert run_cli("eval", run, "--samples", SAMPLES).exit_code == 0
+    (path,) = (cache / "fidelity").iterdir()
+    path.write_bytes(content)
+    result = run_cli("eval", run, "--samples", SAMPLES)
+    assert result.exit_code == 1 and "Traceback" not in result.err
+    lines = error_lines(result.err)
+    assert len(lines) == 1 and lines[0].startswith(f"Error: refusing the statistics cache {path}")
+
+
+def test_object_arrays_in_the_cache_are_refused(cache, tmp_path):
+    marker = tmp_path / "marker"
+    path = cache / "fidelity" / "x.npz"
+    path.parent.mkdir(parents=True)
+    np.savez(path, **{"features-f": np.array([Payload(marker)], dtype=object)})
+    with pytest.raises(GanzooError, match="could run code"):
+        realstats.load(path, "f", "f")
+    assert not marker.exists()
+
+
+def test_torch_fidelity_pickle_cache_files_are_never_read(run_cli, cache, run):
+    """Doctored files under every name torch-fidelity's own cache would use are ignored."""
+    evaluator = Evaluator(EvalSpec("digits", samples=int(SAMPLES)))
+    prefix = f"{evaluator.cache_name}-{evaluator.extractor.fidelity_name}"
+    marker = cache.parent / "marker"
+    for suffix in ("features-features", "features-logits", "stat-fid-features"):
+        doctor(cache / "fidelity" / f"{prefix}-{suffix}.pt", marker)
+    result = run_cli("eval", run, "--samples", SAMPLES)
+    assert result.exit_code == 0, result.err
+    assert not marker.exists()
+
+
+def test_cache_is_plain_arrays_and_a_second_evaluation_reuses_it(run_cli, cache, run, monkeypatch):
+    calls: list[int] = []
+    original = torch_fidelity.utils.get_featuresdict_from_dataset
+
+    def counting(input, *args, **kwargs):
+        calls.append(len(input))
+        return original(input, *args, **kwargs)
+
+    monkeypatch.setattr(torch_fidelity.utils, "get_featuresdict_from_dataset", counting)
+    first = run_cli("eval", run, "--samples", SAMPLES, "--json")
+    assert first.exit_code == 0, first.err
+    assert calls == [int(SAMPLES)]
+    (path,) = (cache / "fidelity").iterdir()
+    with np.load(path, allow_pickle=False) as data:  # no pickle needed to read it
+        assert {"features-features", "stat-fid-features-mu", "stat-fid-features-sigma"} <= set(
+            data.files
+        )
+        assert all(data[k].dtype != object for k in data.files)
+    second = run_cli("eval", run, "--samples", SAMPLES, "--json")
+    assert second.exit_code == 0, second.err
+    assert calls == [int(SAMPLES)]  # the real side came from the cache
+    a, b = json.loads(first.out), json.loads(second.out)
+    for key in ("fid", "kid_mean", "kid_std", "inception_score_mean", "inception_score_std"):
+        assert a[key] == b[key], key
+
+
+class Noise:
+    def sample(self, n, generator=None):
+        return torch.rand(n, 1, 8, 8, generator=generator) * 2 - 1
+
+
+def test_numbers_are_exactly_torch_fidelitys_calculate_metrics_with_its_own_cache(cache, tmp_path):
+    """The cache-free bridge gives bit-identical numbers to the call ganzoo used to make."""
+    from ganzoo.metrics.fidelity import SampledImages
+
+    samples, seed = 120, 5
+    evaluator = Evaluator(EvalSpec("digits", samples=samples, seed=seed, batch_size=32))
+    ours = [evaluator(Noise()), Evaluator(evaluator.spec)(Noise())]  # computed, then cached
+    kid_subset = ours[0]["kid_subset_size"]
+
+    def theirs() -> dict:
+        return torch_fidelity.calculate_metrics(
+            input1=SampledImages(Noise(), (1, 8, 8), seed),
+            input1_model_num_samples=samples,
+            input2=UInt8Images(evaluator.real),
+            input2_cache_name=evaluator.cache_name,
+            cache_root=str(tmp_path / "torch-fidelity-cache"),
+            cache=True,
+            cuda=False,
+            batch_size=32,
+            isc=True,
+            fid=True,
+            kid=True,
+            isc_splits=ours[0]["isc_splits"],
+            kid_subsets=KID_SUBSETS,
+            kid_subset_size=kid_subset,
+            rng_seed=seed,
+            save_cpu_ram=True,
+            verbose=False,
+            **evaluator.extractor.fidelity_kwargs(),
+        )
+
+    for reference in (theirs(), theirs()):  # torch-fidelity computing, then from its cache
+        for result in ours:
+            assert result["fid"] == reference[torch_fidelity.KEY_METRIC_FID]
+            assert result["kid_mean"] == reference[torch_fidelity.KEY_METRIC_KID_MEAN]
+            assert result["kid_std"] == reference[torch_fidelity.KEY_METRIC_KID_STD]
+            assert result["inception_score_mean"] == reference[torch_fidelity.KEY_METRIC_ISC_MEAN]
+            assert result["inception_score_std"] == reference[torch_fidelity.KEY_METRIC_ISC_STD]
+
+
+def test_inception_weights_reach_torch_fidelity_as_a_private_plain_copy(tmp_path):
+    weights = tmp_path / "weights.pth"
+    state = {"fc.weight": torch.arange(6.0).reshape(2, 3), "fc.bias": torch.ones(2)}
+    torch.save(state, weights)
+    with _private_weights_copy(weights) as copy:
+        assert copy != weights and copy.parent != weights.parent
+        assert stat.S_IMODE(copy.parent.stat().st_mode) == 0o700  # nobody else can swap it
+        loaded = torch.load(copy, weights_only=True)
+        assert loaded.keys() == state.keys()
+        assert all(torch.equal(loaded[k], state[k]) for k in state)
+    assert not copy.exists()
+
+    marker = tmp_path / "marker"
+    doctor(weights, marker)  # swapped after it was checked
+    with pytest.raises(UsageError, match="could run code"), _private_weights_copy(weights):
+        pass
+    assert not marker.exists()
+
+
+def _calls(tree: ast.AST, module: str, function: str) -> list[ast.Call]:
+    return [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == function
+        and isinstance(node.func.value, ast.Name)
+        and node.func.value.id in {module, {"numpy": "np"}.get(module, module)}
+    ]
+
+
+def _keyword(call: ast.Call, name: str) -> object:
+    for kw in call.keywords:
+        if kw.arg == name:
+            return kw.value.value if isinstance(kw.value, ast.Constant) else kw.value
+    return None
+
+
+def test_nothing_in_ganzoo_unpickles_with_code_execution():
+    """Every ``torch.load`` says ``weights_only=True``; no pickle, no ``allow_pickle=True``."""
+    sources = sorted((ROOT / "ganzoo").rglob("*.py")) + sorted((ROOT / "plugins").rglob("*.py"))
+    assert len(sources) > 30
+    problems = []
+    for path in sources:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        where = path.relative_to(ROOT)
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            for name in names:
+                if name.split(".")[0] in {"pickle", "dill", "joblib", "cloudpickle", "shelve"}:
+                    problems.append(f"{where}:{node.lineno}: imports {name}")
+        for call in _calls(tree, "torch", "load"):
+            if _keyword(call, "weights_only") is not True:
+                problems.append(f"{where}:{call.lineno}: torch.load without weights_only=True")
+        for function in ("load", "loads"):
+            for call in _calls(tree, "numpy", function):
+                if _keyword(call, "allow_pickle") not in (None, False):
+                    problems.append(f"{where}:{call.lineno}: np.load with allow_pickle")
+    assert problems == []
+
+
+# --- item 7: files follow the umask -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o002], ids=["022", "002"])
+def test_run_eval_report_and_cache_files_get_the_permissions_open_would_give(
+    run_cli, tmp_path, monkeypatch, umask
+):
+    cache = tmp_path / "cache"  # fresh: the classifier is trained (and saved) under the umask
+    monkeypatch.setenv("GANZOO_CACHE_DIR", str(cache))
+    runs, report = tmp_path / "runs", tmp_path / "report"
+    previous = os.umask(umask)
     try:
-        run = tmp_path / "run"
-        assert run_cli(*TRAIN, "--out", run).exit_code == 0
-        assert run_cli("eval", run, "--samples", "20").exit_code == 0
+        assert current_umask() == umask
+        for name in ("a", "b"):
+            result = run_cli("train", "--steps", "6", "--out", runs / name, "-q")
+            assert result.exit_code == 0, result.err
+        result = run_cli("eval", runs / "a", "--samples", SAMPLES)
+        assert result.exit_code == 0, result.err
+        result = run_cli("compare", runs / "a", runs / "b", "--samples", SAMPLES, "--out", report)
+        assert result.exit_code == 0, result.err
+        result = run_cli("plugin", "new", "permcheck", "--dir", tmp_path / "plugins")
+        assert result.exit_code == 0, result.err
     finally:
-        os.umask(old)
-    files = [p for p in [*run.rglob("*"), *cache_dir().rglob("*")] if p.is_file()]
-    files = [p for p in files if p.name != ".lock"]
-    assert len(files) > 5
-    wrong = {
-        str(p): oct(p.stat().st_mode & 0o777) for p in files if p.stat().st_mode & 0o777 != mode
+        os.umask(previous)
+    expected = {"file": 0o666 & ~umask, "folder": 0o777 & ~umask}
+    wrong, seen = [], set()
+    for root in (runs, report, cache, tmp_path / "plugins" / "ganzoo-permcheck"):
+        for path in [root, *root.rglob("*")]:
+            kind = "folder" if path.is_dir() else "file"
+            seen.add(path.relative_to(tmp_path).parts[0] + ":" + path.suffix)
+            mode = stat.S_IMODE(path.stat().st_mode)
+            if mode != expected[kind]:
+                wrong.append(f"{path.relative_to(tmp_path)}: {oct(mode)}")
+    assert wrong == []
+    # what was checked: checkpoints, logs, figures, evaluations, the report, the cache
+    for what in ("runs:.pt", "runs:.json", "runs:.jsonl", "runs:.png", "report:.md"):
+        assert what in seen, what
+    assert "cache:.npz" in seen and "cache:.pt" in seen
+
+
+# --- item 8: config.json names each component's distribution and version --------------------
+
+THIRD_PARTY = """
+import ganzoo
+
+@ganzoo.hookimpl
+def register_models(register):
+    register("thirdgan", "ganzoo_gans.vanilla:build", family="adversarial")
+
+@ganzoo.hookimpl
+def register_losses(register):
+    register("thirdloss", "ganzoo_losses.gan:NonSaturatingLoss", family="adversarial")
+"""
+
+
+@pytest.fixture
+def install(install_dist):
+    """``install(dist, source, version=...)``: conftest's fake installed distribution."""
+
+    def add(dist: str, source: str, version: str = "1.0") -> str:
+        install_dist(dist, source, version=version)
+        return dist.removeprefix("ganzoo-")
+
+    return add
+
+
+def _core(name: str, plugin: str) -> dict:
+    return {
+        "name": name,
+        "plugin": plugin,
+        "distribution": CORE_DISTRIBUTION,
+        "version": ganzoo.__version__,
+        "registered_at_run_time": False,
+        "provider": f"{CORE_DISTRIBUTION} {ganzoo.__version__}",
     }
-    assert not wrong
 
 
-def test_config_json_names_the_distribution_of_every_component(tmp_path, run_cli):
-    run = tmp_path / "run"
-    assert run_cli(*TRAIN, "--out", run).exit_code == 0
-    components = json.loads((run / "config.json").read_text())["components"]
-    assert [c["kind"] for c in components] == ["model", "loss", "dataset"]
-    assert all(c["distribution"] == "ganzoo" and c["version"] for c in components)
-    assert {c["plugin"] for c in components} == {"gans", "losses", "datasets"}
+def test_config_json_names_a_third_party_distribution_and_its_version(install, run_cli, tmp_path):
+    entry = install("ganzoo-thirdparty", THIRD_PARTY, version="3.1.4")
+    out = tmp_path / "run"
+    result = run_cli(
+        "train", "--model", "thirdgan", "--loss", "thirdloss", "--steps", "2", "--out", out, "-q"
+    )
+    assert result.exit_code == 0, result.err
+    stored = json.loads((out / "config.json").read_text())
+    third = {
+        "plugin": entry,
+        "distribution": "ganzoo-thirdparty",
+        "version": "3.1.4",
+        "registered_at_run_time": False,
+        "provider": "ganzoo-thirdparty 3.1.4",
+    }
+    assert stored["components"] == {
+        "model": {"name": "thirdgan", **third},
+        "loss": {"name": "thirdloss", **third},
+        "dataset": _core("digits", "datasets"),
+    }
+    assert stored["distributions"] == {
+        CORE_DISTRIBUTION: ganzoo.__version__,
+        "ganzoo-thirdparty": "3.1.4",
+    }
+    assert RunDir(out).read_config()["components"] == stored["components"]
 
 
-def test_a_run_time_plugin_is_recorded_as_not_installed(tmp_path, run_cli):
-    import ganzoo
+def test_config_json_of_first_party_components(run_cli, tmp_path):
+    out = tmp_path / "run"
+    result = run_cli("train", "--steps", "2", "--out", out, "-q")
+    assert result.exit_code == 0, result.err
+    stored = json.loads((out / "config.json").read_text())
+    assert stored["components"] == {
+        "model": _core("vanilla", "gans"),
+        "loss": _core("nonsat", "losses"),
+        "dataset": _core("digits", "datasets"),
+    }
+    assert stored["distributions"] == {CORE_DISTRIBUTION: ganzoo.__version__}
 
-    class Plugin:
-        @ganzoo.hookimpl
-        def register_losses(self, register):
-            register("nonsat-copy", "ganzoo_losses.gan:NonSaturatingLoss", family="adversarial")
 
-    name = ganzoo.register_plugin(Plugin(), name="copy-plugin")
+class RuntimeLoss:
+    @ganzoo.hookimpl
+    def register_losses(self, register):
+        register("runtime-loss", "ganzoo_losses.gan:NonSaturatingLoss", family="adversarial")
+
+
+def test_config_json_says_a_component_was_registered_at_run_time(run_cli, tmp_path):
+    name = ganzoo.register_plugin(RuntimeLoss(), name="runtime-test")
+    out = tmp_path / "run"
     try:
-        run = tmp_path / "run"
-        assert run_cli(*TRAIN, "--loss", "nonsat-copy", "--out", run).exit_code == 0
+        result = run_cli("train", "--loss", "runtime-loss", "--steps", "2", "--out", out, "-q")
     finally:
         ganzoo.unregister_plugin(name)
-    loss = json.loads((run / "config.json").read_text())["components"][1]
-    assert loss == {
-        "kind": "loss", "name": "nonsat-copy", "plugin": "copy-plugin", "distribution": None,
-        "version": None, "installed": False,
-    }  # fmt: skip
+    assert result.exit_code == 0, result.err
+    stored = json.loads((out / "config.json").read_text())
+    assert stored["components"]["loss"] == {
+        "name": "runtime-loss",
+        "plugin": "runtime-test",
+        "distribution": None,
+        "version": None,
+        "registered_at_run_time": True,
+        "provider": "runtime-test (registered at run time)",
+    }
+    assert stored["distributions"] == {CORE_DISTRIBUTION: ganzoo.__version__}
+
+
+# --- read_config: a malformed config.json is one line naming the file and the key -----------
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ({"data": {}}, "it has no 'config' key"),
+        ({"config": {"model": "vanilla", "loss": "nonsat", "dataset": "digits"}}, "no 'data'"),
+        ({"config": [], "data": {}}, "'config' must be an object, got a list"),
+        ({"config": {"loss": "nonsat", "dataset": "digits"}, "data": {}}, "no 'model' name"),
+        ([1, 2], "expected a JSON object, got a list"),
+    ],
+)
+def test_malformed_config_json_is_one_line_naming_file_and_key(tmp_path, content, message):
+    (tmp_path / "config.json").write_text(json.dumps(content))
+    with pytest.raises(GanzooError) as info:
+        RunDir.open(tmp_path).read_config()
+    text = str(info.value)
+    assert text.startswith(f"{tmp_path / 'config.json'} is malformed: ") and message in text
+    assert "\n" not in text

@@ -24,7 +24,7 @@ from torch.nn import functional as F
 from ganzoo.errors import GanzooError, UsageError
 from ganzoo.metrics.images import tensor_sha256
 from ganzoo.paths import cache_dir
-from ganzoo.rundir import atomic_path
+from ganzoo.rundir import atomic_path, safe_torch_load
 
 RECIPE = "r1"  # bump when architecture or training changes: old cached classifiers are not reused
 FORMAT = 1
@@ -128,7 +128,7 @@ class TrainedClassifier:
 def load_classifier(path: Path) -> tuple[DomainClassifier, dict[str, Any]]:
     """Rebuild a classifier from its file (``weights_only=True``); return it and its record."""
     try:
-        record = torch.load(path, map_location="cpu", weights_only=True)
+        record = safe_torch_load(path)
         with torch.random.fork_rng(devices=[]):  # the throw-away initialisation draws numbers
             model = DomainClassifier(record["spec"])
         model.load_state_dict(record["state_dict"])

@@ -2,19 +2,21 @@
 
 The generated side is a ``GenerativeModelBase`` that draws from the model with its own
 seeded generator; the real side is a fixed, seeded subset of a dataset split as uint8
-``3×H×W`` images, whose features and statistics torch-fidelity caches under
-``<cache dir>/fidelity``. The cache name holds the dataset, split, size, a hash of the real
-images and a hash of the extractor's weights (torch-fidelity appends the extractor's name):
-a second evaluation costs only the generated side, and changed data or weights never reuse
-stale statistics.
+``3×H×W`` images, whose features and statistics ganzoo caches as plain arrays under
+``<cache dir>/fidelity`` (:mod:`ganzoo.metrics.realstats`; torch-fidelity's own cache would
+unpickle whatever file it finds there, so it is never used). The cache name holds the
+dataset, split, size, a hash of the real images and a hash of the extractor's weights (and
+the extractor's name): a second evaluation costs only the generated side, and changed data
+or weights never reuse stale statistics.
 """
 
 from __future__ import annotations
 
-import os
+import contextlib
 import re
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -25,12 +27,13 @@ from torch_fidelity.generative_model_base import GenerativeModelBase
 
 import ganzoo
 from ganzoo.errors import UsageError
+from ganzoo.metrics import realstats
 from ganzoo.metrics.extractors import Extractor, resolve_extractor
 from ganzoo.metrics.images import UInt8Images, real_images, tensor_sha256, to_uint8_rgb
 from ganzoo.metrics.results import save_result
 from ganzoo.metrics.spec import EvalSpec
-from ganzoo.paths import cache_dir
 from ganzoo.plugins import get_registry
+from ganzoo.rundir import safe_torch_load
 
 ISC_SPLITS = 10  # as in Salimans et al. 2016 and torch-fidelity (fewer below 100 samples)
 KID_SUBSETS = 100  # torch-fidelity's defaults ...
@@ -114,6 +117,9 @@ class Evaluator:
             tensor_sha256(self.real),
             self.extractor.weights_sha256,
         )
+        self._extractor_module: Any = None
+        self._extractor_key: tuple[Any, ...] | None = None
+        self._real_sides: dict[tuple[str, str, str], realstats.RealSide] = {}
 
     def __call__(self, model: Any, step: int | None = None) -> dict[str, Any]:
         """IS, FID and KID of ``samples`` images drawn from ``model`` (see :func:`evaluate`)."""
@@ -133,15 +139,12 @@ class Evaluator:
         with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
             if hasattr(model, "eval"):
                 model.eval()
-            check_cache_files(cache_dir() / "fidelity", self.cache_name)
             try:
-                metrics = torch_fidelity.calculate_metrics(
+                metrics = self._metrics(
                     input1=SampledImages(model, self.shape, self.seed),
                     input1_model_num_samples=self.samples,
                     input2=UInt8Images(self.real),
-                    input2_cache_name=self.cache_name,
-                    cache_root=str(cache_dir() / "fidelity"),
-                    cache=True,
+                    cache=False,  # torch-fidelity's cache unpickles; ganzoo keeps its own
                     cuda=device.type == "cuda",
                     batch_size=self.batch_size,
                     isc=self.extractor.inception_score,
@@ -158,7 +161,6 @@ class Evaluator:
             finally:
                 if hasattr(model, "train"):
                     model.train(was_training)
-                plain_modes(cache_dir() / "fidelity", self.cache_name)
         isc = self.extractor.inception_score
         return {
             "extractor": self.extractor.name,
@@ -189,6 +191,101 @@ class Evaluator:
                 "torch": torch.__version__,
             },
         }
+
+    def _metrics(self, **kwargs: Any) -> dict[str, Any]:
+        """``torch_fidelity.calculate_metrics`` for IS, FID and KID, with ganzoo's real-side cache.
+
+        The same steps and functions as torch-fidelity's ``calculate_metrics`` (so the same
+        numbers), except that the real side's features and FID statistics come from
+        :mod:`ganzoo.metrics.realstats` (plain arrays) instead of torch-fidelity's pickled
+        cache, and the feature extractor is built once per :class:`Evaluator`.
+        """
+        from torch_fidelity import utils as tfu
+        from torch_fidelity.metric_fid import (
+            fid_featuresdict_to_statistics,
+            fid_statistics_to_metric,
+        )
+        from torch_fidelity.metric_isc import isc_featuresdict_to_metric
+        from torch_fidelity.metric_kid import kid_featuresdict_to_metric
+
+        name = tfu.resolve_feature_extractor(**kwargs)
+        layer = {m: tfu.resolve_feature_layer_for_metric(m, **kwargs) for m in ("fid", "kid")}
+        if kwargs["isc"]:
+            layer["isc"] = tfu.resolve_feature_layer_for_metric("isc", **kwargs)
+        extractor = self._feature_extractor(name, sorted(set(layer.values())), kwargs)
+        # The real side first: a refused cache fails before any image is generated.
+        real = self._real_side(extractor, layer["kid"], layer["fid"], kwargs)
+        fake = tfu.extract_featuresdict_from_input_id(1, extractor, **kwargs)
+        metrics: dict[str, Any] = {}
+        if kwargs["isc"]:
+            metrics.update(isc_featuresdict_to_metric(fake, layer["isc"], **kwargs))
+        fake_stats = fid_featuresdict_to_statistics(fake, layer["fid"])
+        metrics.update(fid_statistics_to_metric(fake_stats, real.fid_stats, False))
+        metrics.update(
+            kid_featuresdict_to_metric(
+                fake, {layer["kid"]: real.kid_features}, layer["kid"], **kwargs
+            )
+        )
+        return metrics
+
+    def _feature_extractor(self, name: str, layers: list[str], kwargs: dict[str, Any]) -> Any:
+        """torch-fidelity's extractor ``name`` for ``layers`` (built once, then reused).
+
+        torch-fidelity reads a weights path with ``torch.load(..., weights_only=False)``.
+        Domain classifiers are ganzoo's own class (which loads with ``weights_only=True``);
+        Inception weights are handed over as a private copy that ganzoo has just written
+        from the tensors of a ``weights_only=True`` load, so nothing it unpickles can run code.
+        """
+        from torch_fidelity import utils as tfu
+
+        key = (name, tuple(layers), bool(kwargs["cuda"]))
+        if self._extractor_key != key:
+            if self.extractor.kind == "inception":
+                with _private_weights_copy(self.extractor.weights_path) as path:
+                    built = tfu.create_feature_extractor(
+                        name, layers, **{**kwargs, "feature_extractor_weights_path": str(path)}
+                    )
+            else:
+                built = tfu.create_feature_extractor(name, layers, **kwargs)
+            self._extractor_module, self._extractor_key = built, key
+        return self._extractor_module
+
+    def _real_side(
+        self, extractor: Any, kid_layer: str, fid_layer: str, kwargs: dict[str, Any]
+    ) -> realstats.RealSide:
+        """The real images' KID features and FID statistics: memory, the cache, or computed."""
+        from torch_fidelity import utils as tfu
+        from torch_fidelity.metric_fid import fid_featuresdict_to_statistics
+
+        key = (extractor.get_name(), kid_layer, fid_layer)
+        if key in self._real_sides:
+            return self._real_sides[key]
+        path = realstats.cache_path(self.cache_name, extractor.get_name())
+        real = realstats.load(path, kid_layer, fid_layer)
+        if real is None:
+            features = tfu.extract_featuresdict_from_input_id(2, extractor, **kwargs)
+            real = realstats.RealSide(
+                features[kid_layer], fid_featuresdict_to_statistics(features, fid_layer)
+            )
+            realstats.save(path, real, kid_layer, fid_layer)
+        self._real_sides[key] = real
+        return real
+
+
+@contextlib.contextmanager
+def _private_weights_copy(path: Path) -> Iterator[Path]:
+    """``path``'s tensors, loaded with ``weights_only=True``, saved in a private temp folder."""
+    try:
+        state = safe_torch_load(path)
+    except Exception as exc:  # checked before, but the file may have changed since
+        raise UsageError(
+            f"refusing Inception weights {path}: it no longer loads as plain tensors with "
+            "weights_only=True, so it could run code when unpickled"
+        ) from exc
+    with tempfile.TemporaryDirectory(prefix="ganzoo-weights-") as folder:  # mode 0700
+        copy = Path(folder) / path.name
+        torch.save(state, copy)
+        yield copy
 
 
 def evaluate(
@@ -261,56 +358,12 @@ def evaluate_run(
     return result
 
 
-#: What torch-fidelity's cached statistics and features may hold: tensors and numpy arrays.
-SAFE_CACHE_GLOBALS = (
-    "numpy.core.multiarray._reconstruct",
-    "numpy._core.multiarray._reconstruct",
-    "numpy.ndarray",
-    "numpy.dtype",
-    "numpy.dtypes.",
-    "numpy.core.multiarray.scalar",
-    "numpy._core.multiarray.scalar",
-)
-
-
-def check_cache_files(cache_root: Path, prefix: str) -> None:
-    """Refuse a cache file torch-fidelity would unpickle that could run code.
-
-    torch-fidelity loads its cache with ``torch.load(..., weights_only=False)``, which runs
-    whatever a doctored file asks. Each file it would read for ``prefix`` is scanned first
-    (``get_unsafe_globals_in_checkpoint`` reads the pickle without running it): only
-    tensors and numpy arrays may be in it.
-    """
-    for path in sorted(Path(cache_root).glob(f"{prefix}*.pt")):
-        try:
-            names = torch.serialization.get_unsafe_globals_in_checkpoint(str(path))
-        except Exception as exc:
-            raise UsageError(
-                f"statistics cache file {path} is not a torch checkpoint ({type(exc).__name__}); "
-                "delete it and ganzoo recomputes it"
-            ) from exc
-        unsafe = [n for n in names if not n.startswith(SAFE_CACHE_GLOBALS)]
-        if unsafe:
-            raise UsageError(
-                f"statistics cache file {path} asks to run {unsafe[0]} when loaded, which "
-                "could execute code; delete it and ganzoo recomputes it"
-            )
-
-
-def plain_modes(cache_root: Path, prefix: str) -> None:
-    """Give torch-fidelity's cache files (``mkstemp``'s 0600) a plain ``open()``'s mode."""
-    from ganzoo.rundir import plain_file_mode
-
-    for path in Path(cache_root).glob(f"{prefix}*.pt"):
-        os.chmod(path, plain_file_mode())
-
-
 def real_cache_name(
     dataset: str, split: str, n: int, images_sha256: str, weights_sha256: str
 ) -> str:
     """The cache name of a real side: dataset, split, size, hashes of the images and weights.
 
-    torch-fidelity appends the extractor's name and the layer to it.
+    The cache file appends the extractor's name to it (:func:`realstats.cache_path`).
     """
     return f"ganzoo-{dataset}-{split}-n{n}-data-{images_sha256[:12]}-weights-{weights_sha256[:12]}"
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import torch
 
 from ganzoo.errors import UsageError
+from ganzoo.rundir import current_umask, safe_torch_load
 
 ENV = "GANZOO_INCEPTION_WEIGHTS"
 FIDELITY_NAME = "inception-v3-compat"
@@ -78,6 +79,8 @@ def download(url: str, destination: Path) -> None:
         torch.hub.download_url_to_file(url, str(destination), progress=False)
     finally:
         socket.setdefaulttimeout(previous)
+    # torch hub writes through a NamedTemporaryFile (0o600): give it what open() would.
+    destination.chmod(0o666 & ~current_umask())
 
 
 def check_weights_file(path: Path, origin: str) -> InceptionWeights:
@@ -86,7 +89,7 @@ def check_weights_file(path: Path, origin: str) -> InceptionWeights:
     if not path.is_file():
         raise UsageError(f"Inception weights file {path} (from {origin}) does not exist")
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        state = safe_torch_load(path)
     except Exception as exc:
         reason = " ".join(str(exc).split()[:30]) or type(exc).__name__
         raise UsageError(

@@ -21,6 +21,7 @@ from string import Template
 from ganzoo import __version__
 from ganzoo.errors import UsageError
 from ganzoo.hookspecs import CONTRACT_VERSION
+from ganzoo.rundir import current_umask
 
 KINDS: tuple[str, ...] = ("model", "loss", "dataset")
 TEMPLATES = Path(__file__).parent / "templates"
@@ -74,8 +75,12 @@ def create_plugin(name: str, kind: str, parent: Path) -> Path:
     dest = parent / names.distribution
     if dest.is_file() or dest.is_symlink() or (dest.is_dir() and any(dest.iterdir())):
         raise UsageError(f"{dest} already exists; remove it or choose another --dir")
-    parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{names.distribution}-", dir=parent))
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{names.distribution}-", dir=parent))
+        os.chmod(tmp, 0o777 & ~current_umask())  # mkdtemp's 0o700 would make it private
+    except OSError as exc:
+        raise UsageError(f"cannot create {dest}: {exc.strerror or exc}") from exc
     try:
         for relative, text in render(names, kind).items():
             path = tmp / relative

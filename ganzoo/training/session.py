@@ -225,36 +225,14 @@ def count_parameters(module: torch.nn.Module) -> int:
     return sum(p.numel() for p in module.parameters() if p.requires_grad)
 
 
-def components_record(config: TrainConfig) -> list[dict[str, Any]]:
-    """Who provided each component of the run: plugin, distribution and its version.
-
-    A component registered at run time (``ganzoo.register_plugin``) has no distribution;
-    its entry says so, so a run that cannot be reproduced from installed packages shows it.
-    """
-    from ganzoo.plugins import get_registry
-
-    registry = get_registry()
-    record = []
-    for kind, name in (("model", config.model), ("loss", config.loss), ("dataset", config.dataset)):
-        provider = registry.get(kind, str(name)).provider
-        record.append(
-            {
-                "kind": kind,
-                "name": name,
-                "plugin": provider.plugin,
-                "distribution": provider.distribution,
-                "version": provider.version,
-                "installed": provider.distribution is not None,
-            }
-        )
-    return record
-
-
 def config_record(s: Session) -> dict[str, Any]:
     """What ``config.json`` records: the resolved config, the data, the machine."""
+    components = provenance(s.config)
     return {
         "config": s.config.to_dict(),
         "data": s.data.info.as_dict(),
+        "components": components,
+        "distributions": distributions(components),
         "resolved": {
             "device": str(s.device),
             "processes": s.env.world_size,
@@ -265,7 +243,6 @@ def config_record(s: Session) -> dict[str, Any]:
             "family": s.plan.family.name,
             "parameters": {n: count_parameters(m) for n, m in s.model.named_children()},
         },
-        "components": components_record(s.config),
         "environment": {
             "ganzoo": ganzoo.__version__,
             "torch": torch.__version__,
@@ -273,4 +250,36 @@ def config_record(s: Session) -> dict[str, Any]:
             "platform": platform.platform(),
             "started": datetime.now().isoformat(timespec="seconds"),
         },
+    }
+
+
+def provenance(config: TrainConfig) -> dict[str, dict[str, Any]]:
+    """Who provided the run's model, loss and dataset: plugin, distribution and version.
+
+    A component registered at run time (``ganzoo.register_plugin``, no installed
+    distribution) has ``distribution`` and ``version`` ``None`` and says so in ``provider``.
+    """
+    from ganzoo.plugins import get_registry
+
+    registry = get_registry()
+    record: dict[str, dict[str, Any]] = {}
+    for kind, name in (("model", config.model), ("loss", config.loss), ("dataset", config.dataset)):
+        provider = registry.get(kind, name).provider
+        record[kind] = {
+            "name": name,
+            "plugin": provider.plugin,
+            "distribution": provider.distribution,
+            "version": provider.version,
+            "registered_at_run_time": provider.distribution is None,
+            "provider": str(provider),
+        }
+    return record
+
+
+def distributions(components: dict[str, dict[str, Any]]) -> dict[str, str | None]:
+    """Each installed distribution that provided a component, with its version."""
+    return {
+        c["distribution"]: c["version"]
+        for c in sorted(components.values(), key=lambda c: str(c["distribution"]))
+        if c["distribution"] is not None
     }

@@ -1,0 +1,292 @@
+"""Bad input, one table: every command refuses a bad invocation the same way.
+
+Each row is one invocation that must exit non-zero with one line on stderr (plugin warnings
+aside), no traceback, no new folder, and a finished run that stays byte-identical. The run
+(``ganzoo train --steps 20``) is made once for the module, with doctored copies of it. The
+smaller table in ``tests/test_bad_input.py`` checks exact messages and exit code 2 of the
+first refusals; this one covers every command and the paths that reach further.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import torch
+
+from ganzoo.cli import main
+from tests.conftest import tree_hash
+
+CPU_ONLY = not torch.cuda.is_available()
+
+
+class Payload:
+    """Unpickling this runs code: it creates the file named by ``marker``."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+@dataclass(frozen=True)
+class World:
+    """The module's finished run, its doctored copies, and the paths the rows name."""
+
+    root: Path
+    run: Path
+    pristine: Path
+    run_hash: str
+    cache: Path  # a cache whose statistics file is doctored
+    marker: Path  # created if anything unpickles a payload
+
+    def fill(self, arg: str, tmp_path: Path) -> str:
+        return arg.format(
+            run=self.run,
+            new=tmp_path / "new",
+            root=self.root,
+            marker=self.marker,
+        )
+
+
+def _cli(*args: object) -> None:
+    try:
+        main([str(a) for a in args])
+    except SystemExit as exc:
+        assert exc.code in (0, None), f"ganzoo {' '.join(map(str, args))} exited {exc.code}"
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory) -> World:
+    root = tmp_path_factory.mktemp("bad-input")
+    run = root / "run"
+    marker = root / "marker"
+    with pytest.MonkeyPatch.context() as mp:
+        cache = root / "cache"
+        mp.setenv("GANZOO_CACHE_DIR", str(cache))
+        _cli("train", "--steps", "20", "--out", run, "-q")
+        # The doctored statistics cache of item 4: the file ganzoo would read, as a payload.
+        from ganzoo.metrics import EvalSpec, realstats
+        from ganzoo.metrics.fidelity import Evaluator
+
+        evaluator = Evaluator(EvalSpec("digits", samples=50))
+        path = realstats.cache_path(evaluator.cache_name, evaluator.extractor.fidelity_name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(pickle.dumps(Payload(marker)))
+    pristine = Path(shutil.copytree(run, root / "pristine"))
+
+    def copy(name: str) -> Path:
+        return Path(shutil.copytree(pristine, root / name))
+
+    # config.json: valid JSON without the "config" key
+    stored = json.loads((pristine / "config.json").read_text())
+    (copy("no-config-key") / "config.json").write_text(
+        json.dumps({k: v for k, v in stored.items() if k != "config"})
+    )
+    (copy("not-json") / "config.json").write_text("{ this is not json")
+    shutil.rmtree(copy("no-checkpoint") / "checkpoints")
+    corrupt = copy("corrupt-checkpoint")
+    for ckpt in (corrupt / "checkpoints").glob("step_*.pt"):
+        ckpt.write_bytes(ckpt.read_bytes()[:100])
+    pickled = copy("pickled-checkpoint")
+    for ckpt in (pickled / "checkpoints").glob("step_*.pt"):
+        ckpt.write_bytes(pickle.dumps(Payload(marker)))
+    (copy("unfinished") / "summary.json").unlink()
+    copy("twin")
+    (root / "not-a-run").mkdir()
+    (root / "not-a-run" / "notes.txt").write_text("not a run")
+    (root / "a-file").write_text("a file")
+    (root / "payload.pth").write_bytes(pickle.dumps(Payload(marker)))
+    return World(root, run, pristine, tree_hash(run), cache, marker)
+
+
+R = "{run}"
+NEW = "{new}"
+ROOT = "{root}"
+
+
+def row(args: str, message: str, *marks, **kw) -> object:
+    return pytest.param(args.split(), message, kw.get("cache", False), id=args, marks=marks)
+
+
+cpu_only = pytest.mark.skipif(not CPU_ONLY, reason="needs a machine without CUDA")
+
+ROWS = [
+    # --- train: names ---------------------------------------------------------------------
+    row("train --model vanila --out {new}", "unknown model 'vanila' (did you mean 'vanilla'?)"),
+    row("train --loss nonsatt --out {new}", "unknown loss 'nonsatt'"),
+    row("train --dataset mnits --out {new}", "unknown dataset 'mnits'"),
+    row("train --model vae --loss minimax --out {new}", "minimax"),
+    # --- train: numbers -------------------------------------------------------------------
+    row("train --lr -1 --out {new}", "--lr must be a number > 0, got -1.0"),
+    row("train --lr inf --out {new}", "--lr must be a number > 0"),
+    row("train --batch-size 0 --out {new}", "--batch-size must be an integer >= 1, got 0"),
+    row("train --steps 0 --out {new}", "--steps must be an integer >= 1, got 0"),
+    row("train --steps 1.5 --out {new}", "'1.5' is not a valid integer"),
+    row("train --seed -1 --out {new}", "--seed must be an integer in [0, 2**63), got -1"),
+    row("train --betas -0.1 0.9 --out {new}", "--betas must be two numbers in [0, 1)"),
+    row("train --betas 0.5 1.0 --out {new}", "--betas must be two numbers in [0, 1)"),
+    row("train --out {new} --betas 0.5", "--betas"),
+    row("train --d-steps 0 --out {new}", "--d-steps must be an integer >= 1"),
+    row("train --latent-dim 0 --out {new}", "--latent-dim must be an integer >= 1"),
+    row("train --time-budget 0 --out {new}", "--time-budget must be a number of seconds > 0"),
+    row("train --time-budget nan --out {new}", "--time-budget must be a number of seconds > 0"),
+    row("train --log-every 0 --out {new}", "--log-every must be an integer >= 1"),
+    row("train --keep-checkpoints 0 --out {new}", "--keep-checkpoints must be an integer >= 1"),
+    row("train --checkpoint-every 0 --out {new}", "--checkpoint-every must be an integer >= 1"),
+    row("train --eval-every 0 --out {new}", "--eval-every must be an integer >= 1"),
+    row("train --eval-every 5 --eval-samples 3 --out {new}", "--eval-samples must be"),
+    row("train --eval-every 5 --feature-extractor nope --out {new}", "feature extractor 'nope'"),
+    row("train --nproc 0 --out {new}", "--nproc must be an integer >= 1"),
+    # --- train: device, precision, options ------------------------------------------------
+    row("train --device tpu --out {new}", "--device must be one of auto, cpu, cuda, mps"),
+    row("train --device cuda:x --out {new}", "--device must be one of"),
+    row("train --device cuda --out {new}", "CUDA is not available here", cpu_only),
+    row("train --amp fp32 --out {new}", "--amp must be one of none, bf16, fp16, got 'fp32'"),
+    row("train --sync-bn --steps 2 --out {new}", "--sync-bn"),
+    row("train -M nope=1 --out {new}", "model 'vanilla' has no option 'nope'; valid options:"),
+    row("train -L nope=1 --out {new}", "loss 'nonsat' has no option 'nope'"),
+    row("train -D nope=1 --out {new}", "dataset 'digits' has no option 'nope'"),
+    row("train -L novalue --out {new}", "--loss-option takes KEY=VALUE"),
+    # --- train: the run folder -------------------------------------------------------------
+    row("train --steps 1 --out {run}", "is not empty; choose a new folder"),
+    row("train --steps 1 --out /proc/ganzoo-run", "cannot create run folder /proc/ganzoo-run"),
+    row("train --steps 1 --out {root}/a-file/run", "cannot create run folder"),
+    row("train --steps 1 --overwrite --out {root}/not-a-run", "is not a ganzoo run"),
+    # --overwrite with each kind of bad option: the run it would replace stays untouched
+    row("train --overwrite --model vanila --out {run}", "unknown model 'vanila'"),
+    row(
+        "train --overwrite --data-dir /nonexistent --dataset mnist --out {run}",
+        "mnist not found in /nonexistent",
+    ),
+    row("train --overwrite --lr -1 --out {run}", "--lr must be a number > 0"),
+    row(
+        "train --overwrite --device cuda --out {run}",
+        "CUDA is not available here",
+        cpu_only,
+    ),
+    row(
+        "train --overwrite --eval-every 5 --feature-extractor nope --out {run}",
+        "feature extractor 'nope'",
+    ),
+    # --- train --resume --------------------------------------------------------------------
+    row("train --resume {root}/nowhere", "is not a folder"),
+    row("train --resume {root}/not-a-run", "is not a ganzoo run (no config.json)"),
+    row("train --resume {run}", "already reached step 20 of 20"),
+    row("train --resume {run} --lr 1", "--lr cannot change"),
+    row("train --resume {run} --steps 0", "--steps must be an integer >= 1"),
+    row("train --resume {run} --steps 40 --device tpu", "--device must be one of"),
+    row("train --resume {root}/no-config-key --steps 40", "is malformed: it has no 'config' key"),
+    row("train --resume {root}/not-json --steps 40", "cannot read"),
+    row("train --resume {root}/no-checkpoint --steps 40", "has no checkpoint to resume from"),
+    row("train --resume {root}/corrupt-checkpoint --steps 40", "truncated or corrupt"),
+    row("train --resume {root}/pickled-checkpoint --steps 40", "pickled code or objects"),
+    # --- eval -------------------------------------------------------------------------------
+    row("eval {root}/nowhere", "is not a folder"),
+    row("eval {root}/not-a-run", "is not a ganzoo run (no config.json)"),
+    row("eval {root}/no-config-key", "is malformed: it has no 'config' key"),
+    row("eval {run} --feature-extractor nope", "unknown feature extractor 'nope'"),
+    row("eval {run} --samples 3", "--samples must be an integer >= 10, got 3"),
+    row("eval {run} --batch-size 0", "--batch-size must be an integer >= 1"),
+    row("eval {run} --split validation", "'validation' is not one of"),
+    row("eval {run} --device tpu", "--device must be one of"),
+    row(
+        "eval {run} --feature-extractor inception --inception-weights {root}/missing.pth",
+        "missing.pth (from --inception-weights) does not exist",
+    ),
+    row(
+        "eval {run} --feature-extractor inception --inception-weights {root}/payload.pth",
+        "refusing Inception weights",
+    ),
+    row("eval {root}/no-checkpoint", "has no checkpoint to evaluate"),
+    row("eval {root}/corrupt-checkpoint", "truncated or corrupt"),
+    row("eval {root}/pickled-checkpoint", "pickled code or objects"),
+    row("eval {run} --samples 50", "refusing the statistics cache", cache=True),
+    # --- compare ----------------------------------------------------------------------------
+    row("compare --out {new}", "give at least two RUNS"),
+    row("compare {run} --out {new}", "compare needs at least two runs"),
+    row("compare {run} {run} --out {new}", "the same run is named twice"),
+    row("compare {run} {root}/twin --feature-extractor nope --out {new}", "'nope'"),
+    row("compare {run} {root}/twin --samples 3 --out {new}", "--samples must be an integer >= 10"),
+    row("compare {run} {root}/unfinished --out {new}", "has not finished (no summary.json)"),
+    row("compare {run} {root}/no-config-key --out {new}", "is malformed: it has no 'config'"),
+    row("compare {run} {root}/twin --out {run}", "is not empty"),
+    row("compare {run} --models vanilla --out {new}", "give either RUNS or --models, not both"),
+    # --- compare --models -----------------------------------------------------------------
+    row("compare --models vanila --steps 2 --out {new}", "unknown model 'vanila'"),
+    row("compare --models vanilla:nonsatt --steps 2 --out {new}", "unknown loss 'nonsatt'"),
+    row("compare --models vanilla,vanila --steps 2 --out {new}", "unknown model 'vanila'"),
+    row("compare --models vanilla,vanilla --steps 2 --out {new}", "names a configuration twice"),
+    row("compare --models :nonsat --steps 2 --out {new}", "--models takes MODEL or MODEL:LOSS"),
+    row("compare --models vanilla --steps 0 --out {new}", "--steps must be an integer >= 1"),
+    row("compare --models vanilla --steps 2 --samples 3 --out {new}", "--samples must be"),
+    # --- plot-dynamics ----------------------------------------------------------------------
+    row("plot-dynamics {root}/nowhere", "is not a folder"),
+    row("plot-dynamics {run}", "recorded no 1-D dynamics (dataset 'digits')"),
+    row("plot-dynamics {root}/no-config-key", "is malformed: it has no 'config' key"),
+    row("plot-dynamics {run} --panels 0", "--panels"),
+    # --- list, plugin -----------------------------------------------------------------------
+    row("list modles", "'modles' is not one of"),
+    row("list models --frobnicate", "No such option '--frobnicate'"),
+    row("plugin new Bad! --dir {new}", "Bad!"),
+    row("plugin new vanilla --dir {new}", "a model named 'vanilla' is already registered"),
+    row("plugin new gans --kind loss --dir {new}", "a plugin named 'gans' is already installed"),
+    row("plugin new fine --kind gizmo --dir {new}", "'gizmo' is not one of"),
+    row("plugin new fine --dir {root}/a-file/sub", "cannot create"),
+    row("plugin new fine --dir /proc/ganzoo-plugins", "cannot create"),
+    row("plugin list --frobnicate", "No such option '--frobnicate'"),
+    row("plugin list extra", "unexpected extra argument"),
+]
+
+
+@pytest.fixture
+def restore(world):
+    """After each row: if the run changed, put the pristine one back (the row still fails)."""
+    yield
+    if tree_hash(world.run) != world.run_hash:
+        shutil.rmtree(world.run, ignore_errors=True)
+        shutil.copytree(world.pristine, world.run)
+
+
+@pytest.mark.parametrize(("args", "message", "doctored_cache"), ROWS)
+def test_bad_invocation(
+    world, restore, run_cli, tmp_path, monkeypatch, args, message, doctored_cache
+):
+    monkeypatch.chdir(tmp_path)  # a default folder (runs/...) would show up here
+    if doctored_cache:
+        monkeypatch.setenv("GANZOO_CACHE_DIR", str(world.cache))
+    result = run_cli(*(world.fill(a, tmp_path) for a in args))
+    assert result.exit_code != 0, result.err
+    assert "Traceback" not in result.err
+    lines = [line for line in result.err.strip().splitlines() if not line.startswith("Warning: ")]
+    assert len(lines) == 1, result.err
+    assert lines[0].startswith("Error: ")
+    assert message in lines[0]
+    assert tree_hash(world.run) == world.run_hash, "the finished run was changed"
+    assert not (tmp_path / "new").exists(), "a refused command created its folder"
+    assert not (tmp_path / "runs").exists(), "a refused command created a default folder"
+    assert not world.marker.exists(), "a pickle payload ran"
+
+
+def test_the_table_is_big_and_covers_every_command():
+    commands = [p.values[0][0] + (" --resume" if "--resume" in p.values[0] else "") for p in ROWS]
+    commands += ["compare --models" for p in ROWS if "--models" in p.values[0]]
+    commands += [" ".join(p.values[0][:2]) for p in ROWS if p.values[0][0] == "plugin"]
+    assert len(ROWS) >= 40
+    for command in (
+        "train",
+        "train --resume",
+        "eval",
+        "compare",
+        "compare --models",
+        "plot-dynamics",
+        "list",
+        "plugin new",
+        "plugin list",
+    ):
+        assert command in commands, command
