@@ -249,6 +249,7 @@ ROWS = [
     row("sample {run} --n 0 --out {new}/x.png", "--n must be an integer >= 1, got 0"),
     row("sample {run} --interpolate 1 --out {new}/x.png", "--interpolate must be an integer >= 2"),
     row("sample {run} --nrow 0 --out {new}/x.png", "--nrow must be an integer >= 1"),
+    row("sample {run} --interpolate 4 --nrow 2 --out {new}/x.png", "--nrow does not apply"),
     row("sample {run} --batch-size 0 --out {new}/x.png", "--batch-size must be an integer >= 1"),
     row("sample {run} --seed -1 --out {new}/x.png", "--seed must be an integer in [0, 2**63)"),
     row("sample {run} --format gif --out {new}/x.gif", "'gif' is not one of"),

@@ -59,9 +59,8 @@ def resolve_format(fmt: str | None, out: str | None, run_name: str, walk: bool) 
     "-n",
     "n",
     type=int,
-    default=64,
-    show_default=True,
-    help="Images to draw (with --interpolate: walks, one per grid row).",
+    default=None,
+    help="Images to draw [default: 64]; with --interpolate, walks, one per grid row [default: 8].",
 )
 @click.option(
     "--seed",
@@ -90,8 +89,7 @@ def resolve_format(fmt: str | None, out: str | None, run_name: str, walk: bool) 
     "--nrow",
     type=int,
     default=None,
-    help="Images per grid row [default: about square; the classes for a "
-    "conditional model; the steps of a walk].",
+    help="Images per grid row [default: about square; the classes for a conditional model].",
 )
 @click.option(
     "--class",
@@ -127,7 +125,7 @@ def resolve_format(fmt: str | None, out: str | None, run_name: str, walk: bool) 
 @click.option("--overwrite", is_flag=True, help="Replace an existing --out.")
 def sample_command(
     run_dir: str,
-    n: int,
+    n: int | None,
     seed: int,
     out: str | None,
     fmt: str | None,
@@ -154,6 +152,10 @@ def sample_command(
       ganzoo sample runs/cond-gan --class 3 --out threes.png
     """
     _check_ints(n=n, nrow=nrow, interpolate=interpolate, batch_size=batch_size, seed=seed)
+    if interpolate is not None and nrow is not None:
+        raise UsageError("--nrow does not apply to --interpolate: each walk is one grid row")
+    if n is None:
+        n = 64 if interpolate is None else 8
     from ganzoo.outputs import check_new_file, check_new_folder
     from ganzoo.rundir import RunDir
 
