@@ -121,7 +121,14 @@ def resolve_format(fmt: str | None, out: str | None, run_name: str, walk: bool) 
     show_default=True,
     help="auto, cpu, cuda, mps or cuda:N; codes are drawn on the CPU either way.",
 )
-@click.option("--batch-size", "-b", type=int, default=256, show_default=True)
+@click.option(
+    "--batch-size",
+    "-b",
+    type=int,
+    default=256,
+    show_default=True,
+    help="Codes per forward pass (the codes do not depend on it).",
+)
 @click.option("--overwrite", is_flag=True, help="Replace an existing --out.")
 def sample_command(
     run_dir: str,

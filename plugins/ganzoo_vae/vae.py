@@ -96,7 +96,7 @@ class VAE(GenerativeModel):
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         device = generator.device if generator is not None else self.device
-        z = self.sample_latent(n, generator)
+        z = torch.randn(n, self.latent_dim, generator=generator, device=device).to(self.device)
         mean = self.mean(self.decoder(z))
         if self.bernoulli:
             return mean
