@@ -152,8 +152,8 @@ def layer_spec(module: nn.Module) -> dict[str, Any]:
     for name in _LAYER_ARGS[kind]:
         value = getattr(module, name)
         args[name] = list(value) if isinstance(value, tuple) else value
-    if kind in ("Linear", "Conv2d", "ConvTranspose2d"):
-        args["bias"] = module.bias is not None
+    if kind in ("Linear", "Conv2d", "ConvTranspose2d", "LayerNorm"):
+        args["bias"] = getattr(module, "bias", None) is not None
     return {"type": kind, "args": args}
 
 
@@ -401,27 +401,17 @@ def _verify(
     """Load the written file back, run it on the check codes, compare with PyTorch's images."""
     target = folder / EXPORT_FORMATS[fmt]
     result: dict[str, Any] = {"codes": int(inputs[0].shape[0]), "seed": config["seed"]}
-    if fmt == "torchscript":
-        with _quiet():
-            got = torch.jit.load(io.BytesIO(target.read_bytes()), map_location="cpu")(*inputs)
-    elif fmt == "safetensors":
-        import ganzoo.standalone_generator as standalone
-
-        with _config_beside(folder, config):
-            net, _ = standalone.load_generator(folder)
-        with torch.no_grad():
-            got = net(*inputs)
-    else:
-        if importlib.util.find_spec("onnxruntime") is None:
-            result["checked_with"] = None
-            result["note"] = "onnxruntime is not installed: the file was not run back"
-            return result
-        import onnxruntime
-
-        session = onnxruntime.InferenceSession(str(target), providers=["CPUExecutionProvider"])
-        feed = {i.name: t.numpy() for i, t in zip(session.get_inputs(), inputs, strict=True)}
-        got = torch.from_numpy(session.run(None, feed)[0])
-        result["checked_with"] = f"onnxruntime {onnxruntime.__version__}"
+    if fmt == "onnx" and importlib.util.find_spec("onnxruntime") is None:
+        result["checked_with"] = None
+        result["note"] = "onnxruntime is not installed: the file was not run back"
+        return result
+    try:
+        got = _run_back(fmt, folder, target, config, inputs, result)
+    except Exception as exc:
+        raise GanzooError(
+            f"the {fmt} export could not be loaded back and run ({type(exc).__name__}: "
+            f"{_first_line(exc)}); nothing was written"
+        ) from exc
     diff = (got.float() - expected).abs().max().item()
     result["max_abs_diff"] = diff
     exact = fmt != "onnx"
@@ -432,6 +422,33 @@ def _verify(
         )
     result["tolerance"] = 0.0 if exact else ONNX_TOLERANCE
     return result
+
+
+def _run_back(
+    fmt: str,
+    folder: Path,
+    target: Path,
+    config: dict[str, Any],
+    inputs: tuple[torch.Tensor, ...],
+    result: dict[str, Any],
+) -> torch.Tensor:
+    """The written file's output for ``inputs``, computed the way a user would load it."""
+    if fmt == "torchscript":
+        with _quiet(), torch.no_grad():
+            return torch.jit.load(io.BytesIO(target.read_bytes()), map_location="cpu")(*inputs)
+    if fmt == "safetensors":
+        import ganzoo.standalone_generator as standalone
+
+        with _config_beside(folder, config):
+            net, _ = standalone.load_generator(folder)
+        with torch.no_grad():
+            return net(*inputs)
+    import onnxruntime
+
+    session = onnxruntime.InferenceSession(str(target), providers=["CPUExecutionProvider"])
+    feed = {i.name: t.numpy() for i, t in zip(session.get_inputs(), inputs, strict=True)}
+    result["checked_with"] = f"onnxruntime {onnxruntime.__version__}"
+    return torch.from_numpy(session.run(None, feed)[0])
 
 
 @contextlib.contextmanager

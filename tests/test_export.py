@@ -323,3 +323,37 @@ def test_exports_work_in_an_environment_without_ganzoo(runs, run_cli, tmp_path):
         timeout=300,
     )
     assert proc.returncode == 0 and "4 samples of shape (1, 8, 8)" in proc.stdout, proc.stderr
+
+
+def test_layer_specs_rebuild_standard_layers_and_refuse_the_rest():
+    from torch import nn
+
+    from ganzoo.errors import UsageError
+    from ganzoo.export import ScaleShift, layer_spec
+    from ganzoo.standalone_generator import build
+
+    torch.manual_seed(0)
+    net = nn.Sequential(
+        nn.Linear(4, 12, bias=False),
+        nn.LayerNorm(12, bias=False),
+        nn.GELU(approximate="tanh"),
+        nn.Unflatten(1, (3, 2, 2)),
+        nn.Upsample(scale_factor=2.0, mode="nearest"),
+        nn.Sequential(nn.Conv2d(3, 2, 3, padding=1, padding_mode="reflect"), nn.BatchNorm2d(2)),
+        nn.ConvTranspose2d(2, 1, 4, 2, 1, output_padding=0),
+        nn.Sigmoid(),
+        ScaleShift(2.0, -1.0),
+    ).eval()
+    spec = json.loads(json.dumps(layer_spec(net)))  # through JSON, as in config.json
+    rebuilt = build(spec).eval()
+    rebuilt.load_state_dict(net.state_dict())
+    z = torch.randn(5, 4)
+    with torch.no_grad():
+        assert torch.equal(rebuilt(z), net(z))
+
+    class MyLinear(nn.Linear):  # a subclass may compute anything: refused, not guessed
+        def forward(self, x):
+            return super().forward(x) * 2
+
+    with pytest.raises(UsageError, match="MyLinear: use --format torchscript or onnx"):
+        layer_spec(nn.Sequential(MyLinear(4, 4)))
