@@ -27,6 +27,9 @@ from ganzoo.metrics.results import save_result
 from ganzoo.sampling import Sampler, to_uint8
 from tests.test_sample import ConditionalPlugin, _cli
 
+# torch 2.14 deprecates TorchScript; the format is still what most users can load
+pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit.load` is deprecated:FutureWarning")
+
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory) -> dict[str, Path]:
