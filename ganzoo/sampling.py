@@ -107,9 +107,26 @@ def _step_of(path: Path) -> int | str:
 
 def non_finite_tensors(module: torch.nn.Module) -> list[str]:
     """Names of the parameters and buffers of ``module`` that hold a NaN or an infinity."""
+    return _non_finite(module.state_dict())
+
+
+def non_finite_in_checkpoint(state: dict[str, Any]) -> list[str]:
+    """Names of a checkpoint's weights (model and moving average) that are not finite.
+
+    Both are checked whichever one is sampled: a NaN anywhere means training diverged.
+    """
+    bad = _non_finite(state.get("model") or {})
+    average = state.get("ema")
+    if isinstance(average, dict) and isinstance(average.get("weights"), dict):
+        network = average.get("network", "ema")
+        bad += [f"{network}.{name} (moving average)" for name in _non_finite(average["weights"])]
+    return bad
+
+
+def _non_finite(tensors: dict[str, Any]) -> list[str]:
     return [
         name
-        for name, value in module.state_dict().items()
+        for name, value in tensors.items()
         if torch.is_tensor(value) and value.is_floating_point() and not torch.isfinite(value).all()
     ]
 
@@ -140,7 +157,8 @@ class Sampler:
         self.model = load_run_model(
             self.run.path, device=str(self.device), checkpoint=self.checkpoint, ema=ema
         )
-        bad = non_finite_tensors(self.model)
+        bad = non_finite_in_checkpoint(self.run.load_checkpoint(self.checkpoint))
+        bad += [name for name in non_finite_tensors(self.model) if name not in bad]
         if bad:
             raise GanzooError(
                 f"checkpoint {self.checkpoint.name} of {self.run.path} has non-finite weights "
