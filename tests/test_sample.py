@@ -335,3 +335,19 @@ def test_png_bytes_do_not_depend_on_the_batch_size(run, run_cli, tmp_path):
     one, other = (torch.load(tmp_path / f"{b}.pt", weights_only=True) for b in ("3", "256"))
     assert torch.equal(one["z"], other["z"])
     assert (one["images"].int() - other["images"].int()).abs().max() <= 1
+
+
+def test_a_png_folder_reads_back_in_torch_fidelity_as_the_same_pixels(run, run_cli, tmp_path):
+    from torch_fidelity.datasets import ImagesPathDataset
+    from torch_fidelity.utils import glob_samples_paths
+
+    out = tmp_path / "fakes"
+    assert run_cli("sample", run, "--n", "5", "--format", "png", "--out", out).exit_code == 0
+    assert run_cli("sample", run, "--n", "5", "--out", tmp_path / "s.pt").exit_code == 0
+    images = torch.load(tmp_path / "s.pt", weights_only=True)["images"]
+    # what `fidelity --input1 fakes` reads: every PNG, sorted, as uint8 RGB
+    files = glob_samples_paths(str(out), False, "png,jpg", verbose=False)
+    seen = ImagesPathDataset(files)
+    assert len(seen) == 5
+    for i in range(5):
+        assert torch.equal(seen[i], images[i].expand(3, -1, -1))
