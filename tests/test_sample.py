@@ -8,6 +8,7 @@ models, implementing the contract ``num_classes``, ``generate(z, labels)`` and
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -89,6 +90,11 @@ def test_every_format_holds_the_same_pixels_and_repeats_byte_for_byte(run, run_c
     assert [f.name for f in files] == [f"{i:06d}.png" for i in range(9)]
     for i, f in enumerate(files):
         assert np.array_equal(_png(f), images[i, 0].numpy())
+    umask = os.umask(0)
+    os.umask(umask)  # files and the folder get what a plain open() / mkdir() gives
+    assert (tmp_path / "pngs").stat().st_mode & 0o777 == 0o777 & ~umask
+    for f in (files[0], tmp_path / "one.pt", tmp_path / "one.npz", tmp_path / "grid.png"):
+        assert f.stat().st_mode & 0o777 == 0o666 & ~umask, f
     grid = _png(tmp_path / "grid.png")  # 3x3 by default
     assert np.array_equal(grid[2:10, 2:10], images[0, 0].numpy())
     assert np.array_equal(grid[12:20, 22:30], images[5, 0].numpy())
