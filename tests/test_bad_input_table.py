@@ -97,6 +97,10 @@ def world(tmp_path_factory) -> World:
     for ckpt in (pickled / "checkpoints").glob("step_*.pt"):
         ckpt.write_bytes(pickle.dumps(Payload(marker)))
     (copy("unfinished") / "summary.json").unlink()
+    for ckpt in (copy("diverged") / "checkpoints").glob("step_*.pt"):
+        state = torch.load(ckpt, weights_only=True)
+        state["model"]["generator.0.weight"].fill_(float("nan"))
+        torch.save(state, ckpt)
     copy("twin")
     (root / "not-a-run").mkdir()
     (root / "not-a-run" / "notes.txt").write_text("not a run")
@@ -230,6 +234,59 @@ ROWS = [
     row("plot-dynamics {run}", "recorded no 1-D dynamics (dataset 'digits')"),
     row("plot-dynamics {root}/no-config-key", "is malformed: it has no 'config' key"),
     row("plot-dynamics {run} --panels 0", "--panels"),
+    # --- sample -----------------------------------------------------------------------------
+    row("sample {root}/nowhere", "is not a folder"),
+    row("sample {root}/not-a-run", "is not a ganzoo run (no config.json)"),
+    row("sample {root}/no-config-key", "is malformed: it has no 'config' key"),
+    row("sample {root}/no-checkpoint --out {new}/x.png", "has no checkpoint"),
+    row("sample {root}/corrupt-checkpoint --out {new}/x.png", "truncated or corrupt"),
+    row("sample {root}/pickled-checkpoint --out {new}/x.png", "pickled code or objects"),
+    row("sample {root}/diverged --out {new}/x.png", "non-finite weights (generator.0.weight"),
+    row("sample {root}/unfinished --out {new}/x.png", "has not finished (no summary.json)"),
+    row("sample {run} --checkpoint 15 --out {new}/x.png", "--checkpoint 15: no such checkpoint"),
+    row("sample {run} --checkpoint {root}/a-file --out {new}/x.png", "cannot load checkpoint"),
+    row("sample {run} --class 3 --out {new}/x.png", "--class needs a class-conditional model"),
+    row("sample {run} --n 0 --out {new}/x.png", "--n must be an integer >= 1, got 0"),
+    row("sample {run} --interpolate 1 --out {new}/x.png", "--interpolate must be an integer >= 2"),
+    row("sample {run} --nrow 0 --out {new}/x.png", "--nrow must be an integer >= 1"),
+    row("sample {run} --interpolate 4 --nrow 2 --out {new}/x.png", "--nrow does not apply"),
+    row("sample {run} --batch-size 0 --out {new}/x.png", "--batch-size must be an integer >= 1"),
+    row("sample {run} --seed -1 --out {new}/x.png", "--seed must be an integer in [0, 2**63)"),
+    row("sample {run} --format gif --out {new}/x.gif", "'gif' is not one of"),
+    row("sample {run} --format pt --out {new}/x.png", "--format pt writes a .pt file"),
+    row("sample {run} --format png --out {new}/x.png", "--format png writes one PNG per image"),
+    row("sample {run} --out {new}/x.gif", "cannot tell the format of --out"),
+    row("sample {run} --interpolate 4 --format png --out {new}", "--interpolate writes a grid"),
+    row("sample {run} --out {root}/a-file/x.png", "a-file is a file, not a folder"),
+    row("sample {run} --format png --out {root}/a-file", "a-file is a file, not a folder"),
+    row("sample {run} --out /proc/ganzoo-samples.png", "cannot write --out /proc/ganzoo-samples"),
+    row("sample {run} --out {run}/samples/epoch_0001.png", "exists; pass --overwrite"),
+    row("sample {run} --format png --out {run} --overwrite", "is a ganzoo run"),
+    row(
+        "sample {run} --format png --out {root}/not-a-run --overwrite",
+        "holds files that are not PNG files",
+    ),
+    row("sample {run} --device tpu --out {new}/x.png", "--device must be one of"),
+    # --- export -----------------------------------------------------------------------------
+    row("export {root}/nowhere", "is not a folder"),
+    row("export {root}/not-a-run --out {new}", "is not a ganzoo run (no config.json)"),
+    row("export {root}/no-config-key --out {new}", "is malformed: it has no 'config' key"),
+    row("export {run} --format keras --out {new}", "'keras' is not one of"),
+    row("export {root}/no-checkpoint --out {new}", "has no checkpoint"),
+    row("export {root}/pickled-checkpoint --out {new}", "pickled code or objects"),
+    row("export {root}/diverged --out {new}", "non-finite weights"),
+    row("export {root}/unfinished --out {new}", "has not finished (no summary.json)"),
+    row("export {run} --checkpoint 99 --out {new}", "--checkpoint 99: no such checkpoint"),
+    row("export {run} --seed -1 --out {new}", "--seed must be an integer in [0, 2**63)"),
+    row("export {run} --out {run} --overwrite", "is a ganzoo run"),
+    row("export {run} --out {root}/not-a-run", "is not empty; pass --overwrite"),
+    row(
+        "export {run} --out {root}/not-a-run --overwrite",
+        "holds files that are not a ganzoo export",
+    ),
+    row("export {run} --out {root}/a-file", "a-file is a file, not a folder"),
+    row("export {run} --out {root}/a-file/sub", "a-file is a file, not a folder"),
+    row("export {run} --out /proc/ganzoo-export", "cannot write --out /proc/ganzoo-export"),
     # --- list, plugin -----------------------------------------------------------------------
     row("list modles", "'modles' is not one of"),
     row("list models --frobnicate", "No such option '--frobnicate'"),
@@ -285,6 +342,8 @@ def test_the_table_is_big_and_covers_every_command():
         "compare",
         "compare --models",
         "plot-dynamics",
+        "sample",
+        "export",
         "list",
         "plugin new",
         "plugin list",

@@ -52,6 +52,7 @@ SLOW = {
     "tutorials/dcgan-mnist.md",
     "tutorials/gan-vs-vae.md",
     "tutorials/plugin.md",
+    "tutorials/sample-export.md",
 }
 #: Pages that may show ``sh`` blocks: installing ganzoo, running these tests and the build
 #: (.ci/run runs those commands), and torchrun across machines (tests/test_distributed.py

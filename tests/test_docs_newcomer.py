@@ -167,7 +167,7 @@ def test_readme_then_the_first_tutorial_run_in_one_folder(tmp_path, monkeypatch,
         result = run_cli(*tiny_args(args))
         assert result.exit_code == 0, f"`{line}` failed:\n{result.out}\n{result.err}"
         ran += 1
-    assert ran == 4
+    assert ran == 5
 
 
 def test_readme_calls_the_venv_s_programs_or_says_to_activate_it():

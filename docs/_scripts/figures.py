@@ -49,6 +49,8 @@ COMMANDS: tuple[str, ...] = (
     "ganzoo train --model vanilla --dataset gaussian1d --batch-size 1000 --lr 1e-4 --steps 400"
     " --out runs/fig1",
     "ganzoo plot-dynamics runs/fig1 --panels 6",
+    "ganzoo sample runs/first-gan --n 100 --nrow 10 --out first-gan-grid.png",
+    "ganzoo sample runs/first-gan --interpolate 10 --n 6 --out first-gan-walk.png",
 )
 
 #: The shared data folder of ganzoo's CI, as the pages write it and where it is
@@ -82,6 +84,9 @@ COPIED: dict[str, str] = {
     "gan_vs_vae_loss_curves.png": "runs/gan-vs-vae/loss_curves.png",
     "dynamics.png": "runs/fig1/dynamics.png",
     "fig1_loss_curves.png": "runs/fig1/loss_curves.png",
+    "sample_grid.png": "first-gan-grid.png",
+    "sample_walk.png": "first-gan-walk.png",
+    "sample_walk.gif": "first-gan-walk.gif",
 }
 
 #: Figures computed with ganzoo's Python API rather than copied from a run.

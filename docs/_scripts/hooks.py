@@ -41,11 +41,11 @@ def _verbatim(match: re.Match[str]) -> str:
 
 
 def on_files(files: Any, config: Any) -> Any:
-    """Add the generated figures to the site as ``figures/NAME.png``."""
+    """Add the generated figures to the site as ``figures/NAME.png`` (and animations, .gif)."""
     folder = figures.ensure_generated()
     _texts.clear()
     _texts.update(json.loads((folder / "texts.json").read_text()))
-    for path in sorted((folder / "figures").glob("*.png")):
+    for path in sorted([*(folder / "figures").glob("*.png"), *(folder / "figures").glob("*.gif")]):
         files.append(File.generated(config, f"figures/{path.name}", abs_src_path=str(path)))
     return files
 

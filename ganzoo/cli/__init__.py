@@ -42,8 +42,10 @@ def _add_commands() -> None:
     from ganzoo.cli.compare_cmd import compare_command
     from ganzoo.cli.dynamics_cmd import dynamics_command
     from ganzoo.cli.eval_cmd import eval_command
+    from ganzoo.cli.export_cmd import export_command
     from ganzoo.cli.list_cmd import list_command
     from ganzoo.cli.plugin_cmd import plugin_group
+    from ganzoo.cli.sample_cmd import sample_command
     from ganzoo.cli.train_cmd import train_command
 
     cli.add_command(train_command)
@@ -52,6 +54,8 @@ def _add_commands() -> None:
     cli.add_command(plugin_group)
     cli.add_command(compare_command)
     cli.add_command(dynamics_command)
+    cli.add_command(sample_command)
+    cli.add_command(export_command)
 
 
 def _add_plugin_commands() -> None:

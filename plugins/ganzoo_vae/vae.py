@@ -70,6 +70,29 @@ class VAE(GenerativeModel):
         """The decoder's mean at z = mu(x)."""
         return self.mean(self.decoder(self.encode(x)[0]))
 
+    def sample_latent(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """z ~ p(z) = N(0, I), shape ``(n, latent_dim)``, drawn on ``generator``'s device."""
+        device = generator.device if generator is not None else self.device
+        return torch.randn(n, self.latent_dim, generator=generator, device=device).to(self.device)
+
+    @torch.no_grad()
+    def generate(self, z: torch.Tensor) -> torch.Tensor:
+        """E[x|z], the decoder's mean for codes ``z``: what ``sample`` shows for images.
+
+        ``ganzoo sample`` and exports decode explicit codes with it (latent walks, and an
+        exported decoder checked against the same codes).
+        """
+        return self.sampling_network()(z)
+
+    def sampling_network(self) -> nn.Module:
+        """z -> E[x|z] as one ``nn.Sequential`` of standard layers (what ``ganzoo export``
+        writes): the decoder, then sigmoid and ``2p - 1`` for Bernoulli pixels."""
+        if not self.bernoulli:
+            return self.decoder
+        from ganzoo.export import ScaleShift
+
+        return nn.Sequential(*self.decoder, nn.Sigmoid(), ScaleShift(2.0, -1.0))
+
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         device = generator.device if generator is not None else self.device
