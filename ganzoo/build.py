@@ -185,6 +185,21 @@ def verify_loss(component: Component, loss: Any) -> None:
             f"{type(loss).__name__} of family {family!r}"
         )
     _require_attributes(component, loss, get_family(component.family).loss_methods)
+    if family == "adversarial":
+        from ganzoo.losses import LOSS_CONTRACTS, loss_contract
+
+        contract = loss_contract(loss)
+        if contract not in LOSS_CONTRACTS:
+            raise PluginError(
+                f"{_who(component)} declares contract = {contract!r}; this ganzoo calls "
+                f"adversarial losses of contract {' or '.join(map(str, LOSS_CONTRACTS))}"
+            )
+        registered = component.meta.get("contract")
+        if registered is not None and registered != contract:
+            raise PluginError(
+                f"{_who(component)} was registered with contract={registered!r} but its "
+                f"{type(loss).__name__} keeps contract {contract}"
+            )
 
 
 def verify_data_source(component: Component, source: Any) -> None:

@@ -24,8 +24,8 @@ PROJECT = "ganzoo"
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
 
-#: Version of the hook contract; bumped only on incompatible changes.
-CONTRACT_VERSION = 1
+#: Version of the plugin contract (2: losses may read real logits and labels; 1 still works).
+CONTRACT_VERSION = 2
 
 
 class Register(Protocol):
