@@ -49,6 +49,7 @@ COMMANDS: tuple[str, ...] = (
     "ganzoo train --model vanilla --dataset gaussian1d --batch-size 1000 --lr 1e-4 --steps 400"
     " --out runs/fig1",
     "ganzoo plot-dynamics runs/fig1 --panels 6",
+    "ganzoo train --model vanilla --dataset digits --conditional --steps 3000 --out runs/cgan",
 )
 
 #: The shared data folder of ganzoo's CI, as the pages write it and where it is
@@ -82,6 +83,7 @@ COPIED: dict[str, str] = {
     "gan_vs_vae_loss_curves.png": "runs/gan-vs-vae/loss_curves.png",
     "dynamics.png": "runs/fig1/dynamics.png",
     "fig1_loss_curves.png": "runs/fig1/loss_curves.png",
+    "cgan_samples_last.png": "runs/cgan/samples/{last}",
 }
 
 #: Figures computed with ganzoo's Python API rather than copied from a run.
