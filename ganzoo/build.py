@@ -74,6 +74,10 @@ def create_model(
     ``num_classes=data_info.num_classes``.
     """
     component = get_registry().get("model", name)
+    if "num_classes" in (options or {}):
+        raise UsageError(
+            f"model {name!r}: num_classes is not an option; --conditional sets it from the data"
+        )
     fixed: dict[str, Any] = {"latent_dim": latent_dim}
     if conditional:
         check_conditional_model(name)
@@ -137,7 +141,7 @@ def call_factory(
     except (TypeError, ValueError):
         params = {}
     takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
-    reserved = {"self", "info", "data_info", "root", "num_classes", *fixed}
+    reserved = {"self", "info", "data_info", "root", *fixed}
     valid = [n for n in list(params)[len(args) :] if n not in reserved]
     if not takes_any:
         for key in options:

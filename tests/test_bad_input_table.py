@@ -177,7 +177,7 @@ ROWS = [
     ),
     row("train -M acgan=true --out {new}", "acgan=true needs labels: train with --conditional"),
     row("train --conditional -M aux_weight=-1 --out {new}", "aux_weight must be >= 0"),
-    row("train -M num_classes=3 --out {new}", "model 'vanilla' has no option 'num_classes'"),
+    row("train -M num_classes=3 --out {new}", "num_classes is not an option; --conditional sets it"),
     # --- train: the run folder -------------------------------------------------------------
     row("train --steps 1 --out {run}", "is not empty; choose a new folder"),
     row("train --steps 1 --out /proc/ganzoo-run", "cannot create run folder /proc/ganzoo-run"),
@@ -251,6 +251,11 @@ ROWS = [
     row("compare --models :nonsat --steps 2 --out {new}", "--models takes MODEL or MODEL:LOSS"),
     row("compare --models vanilla --steps 0 --out {new}", "--steps must be an integer >= 1"),
     row("compare --models vanilla --steps 2 --samples 3 --out {new}", "--samples must be"),
+    row(
+        "compare --models vanilla,vae --conditional --steps 2 --out {new}",
+        "model 'vae' cannot train with --conditional",
+    ),
+    row("compare {run} {root}/twin --conditional --out {new}", "--conditional trains --models"),
     # --- plot-dynamics ----------------------------------------------------------------------
     row("plot-dynamics {root}/nowhere", "is not a folder"),
     row("plot-dynamics {run}", "recorded no 1-D dynamics (dataset 'digits')"),

@@ -142,7 +142,7 @@ def test_acgan_puts_a_classifier_head_on_d_and_needs_labels():
 
 
 def test_num_classes_is_not_a_user_option():
-    with pytest.raises(UsageError, match="has no option 'num_classes'"):
+    with pytest.raises(UsageError, match="num_classes is not an option; --conditional sets it"):
         create_model("vanilla", DIGITS, options={"num_classes": 3})
 
 
