@@ -177,7 +177,7 @@ ROWS = [
     ),
     row("train -M acgan=true --out {new}", "acgan=true needs labels: train with --conditional"),
     row("train --conditional -M aux_weight=-1 --out {new}", "aux_weight must be >= 0"),
-    row("train -M num_classes=3 --out {new}", "num_classes is not an option; --conditional sets it"),
+    row("train -M num_classes=3 --out {new}", "num_classes is not an option"),
     # --- train: the run folder -------------------------------------------------------------
     row("train --steps 1 --out {run}", "is not empty; choose a new folder"),
     row("train --steps 1 --out /proc/ganzoo-run", "cannot create run folder /proc/ganzoo-run"),
