@@ -265,3 +265,15 @@ def test_eval_of_a_conditional_run_reports_class_accuracy(run_cli, tmp_path, sha
     assert data["conditional_samples_per_class"] == 5
     table = run_cli("eval", out, "--samples", "50")
     assert "class accuracy" in table.out
+
+
+def test_compare_trains_models_conditional_and_shows_their_class_accuracy(
+    run_cli, tmp_path, shared_cache
+):
+    out = tmp_path / "report"
+    result = run_cli("compare", "--models", "vanilla,dcgan", "--conditional", "--steps", "5",
+                     "--samples", "20", "--out", out)  # fmt: skip
+    assert result.exit_code == 0, result.err
+    assert "class acc." in result.out
+    for run in ("vanilla-nonsat", "dcgan-nonsat"):
+        assert load_run_model(out / "runs" / run).num_classes == 10
