@@ -136,8 +136,11 @@ def build(
         g_layers += [nn.ConvTranspose2d(widths[0], channels, 4, 2, 1, bias=False), nn.Tanh()]
         generator = nn.Sequential(*g_layers)
 
+    # A projection D gets a bias on its input layer: without one φ(0) = 0, so D scores a
+    # blank image 0 whatever its weights, and G can hide there (measured: grey samples).
+    projection = num_classes is not None and not acgan
     d_layers: list[nn.Module] = [
-        nn.Conv2d(channels, widths[0], 4, 2, 1, bias=False),
+        nn.Conv2d(channels, widths[0], 4, 2, 1, bias=projection),
         nn.LeakyReLU(0.2, True),
     ]
     for c_in, c_out in pairwise(widths):
@@ -149,7 +152,7 @@ def build(
     outputs = 1 + (num_classes if acgan and num_classes else 0)
     head = [nn.Conv2d(widths[-1], outputs, base, 1, 0, bias=False), nn.Flatten()]
     discriminator: nn.Module
-    if num_classes is not None and not acgan:
+    if projection:
         features = widths[-1] * base * base
         discriminator = ProjectionHead(
             nn.Sequential(*d_layers), nn.Sequential(*head), features, num_classes
