@@ -84,7 +84,7 @@ def create_model(
         if data_info.num_classes is None:
             raise UsageError(unlabelled_message(data_info.name))
         fixed["num_classes"] = data_info.num_classes
-    model = call_factory(component, (data_info,), fixed, options)
+    model = call_factory(component, (data_info,), fixed, options, internal=("num_classes",))
     verify_model(component, model)
     built = getattr(model, "num_classes", None)
     if built != fixed.get("num_classes"):
@@ -132,8 +132,13 @@ def call_factory(
     args: tuple[Any, ...],
     fixed: dict[str, Any],
     options: dict[str, Any] | None,
+    internal: tuple[str, ...] = (),
 ) -> Any:
-    """Call ``component``'s factory; unknown options and ``ValueError`` become usage errors."""
+    """Call ``component``'s factory; unknown options and ``ValueError`` become usage errors.
+
+    ``internal`` names parameters ganzoo sets itself when it sets them at all (a model's
+    ``num_classes``): never offered to the user as options.
+    """
     factory = component.load()
     options = dict(options or {})
     try:
@@ -141,7 +146,7 @@ def call_factory(
     except (TypeError, ValueError):
         params = {}
     takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
-    reserved = {"self", "info", "data_info", "root", *fixed}
+    reserved = {"self", "info", "data_info", "root", *fixed, *internal}
     valid = [n for n in list(params)[len(args) :] if n not in reserved]
     if not takes_any:
         for key in options:
