@@ -3,9 +3,13 @@
     python benchmarks/bench_throughput.py [--data-dir ../shared/data] [--steps 300]
 
 Same process, same model (built by the same factory), same loss formulas, data, batch
-size, seed and thread count. Prints images/s for each loop and their ratio, the share of
-the machine's fp32 matmul peak the MLP GAN reaches at batch 256, the share of step time
-spent waiting for data, and the wall time of the cheap commands.
+size, seed and thread count, and the plain loop is written as well as ganzoo's: fused Adam,
+D's weights frozen during G's update, batches indexed from one in-memory tensor. Prints
+images/s for each loop and their ratio, the share of the machine's fp32 matmul peak the MLP
+GAN reaches at batch 256 (FLOPs of what is computed, counted by torch's FlopCounterMode),
+the share of training time ganzoo's loop spent waiting for data (measured inside the loop,
+``data_wait_share`` in summary.json), and the wall time of the cheap commands.
+``--profile`` adds torch.profiler's table of where the MLP GAN's step spends its time.
 """
 
 from __future__ import annotations
@@ -36,8 +40,8 @@ def plain_loop(model_name: str, data, batch_size: int, steps: int, seed: int) ->
     torch.manual_seed(seed)
     model = create_model(model_name, data.info, None, {})
     G, D = model.generator, model.discriminator
-    opt_d = torch.optim.Adam(D.parameters(), lr=LR[model_name], betas=(0.5, 0.999))
-    opt_g = torch.optim.Adam(G.parameters(), lr=LR[model_name], betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(D.parameters(), lr=LR[model_name], betas=(0.5, 0.999), fused=True)
+    opt_g = torch.optim.Adam(G.parameters(), lr=LR[model_name], betas=(0.5, 0.999), fused=True)
     x, n = data.samples, len(data)
     gen = torch.Generator().manual_seed(seed)
     perm, pos = torch.randperm(n, generator=gen), 0
@@ -53,32 +57,50 @@ def plain_loop(model_name: str, data, batch_size: int, steps: int, seed: int) ->
         opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         opt_d.step()
+        D.requires_grad_(False)  # G's update needs no gradient for D's weights
         g_loss = F.softplus(-D(G(torch.randn(batch_size, model.latent_dim)))).mean()
         opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
+        D.requires_grad_(True)
         opt_g.step()
     return time.perf_counter() - start
 
 
 def ganzoo_loop(
     model: str, dataset: str, data_dir, batch_size: int, steps: int, seed: int
-) -> float:
-    """Seconds of training time for ``steps`` steps of ``ganzoo train`` (its own clock)."""
+) -> tuple[float, float]:
+    """Training seconds of ``steps`` steps of ``ganzoo train`` (its own clock), and the
+    share of them its loop spent drawing batches (both from summary.json).
+
+    The moving average is off: the plain loop keeps none, and this compares the loops."""
     with tempfile.TemporaryDirectory() as tmp:
         config = TrainConfig(
             model=model, loss="nonsat", dataset=dataset, data_dir=data_dir, steps=steps,
             batch_size=batch_size, seed=seed, device="cpu", out=f"{tmp}/run", log_every=100,
+            ema=0.0, sample_every=10**6,
         )  # fmt: skip
-        return train(config).seconds
+        seconds = train(config).seconds
+        summary = json.loads((Path(tmp) / "run" / "summary.json").read_text())
+        return seconds, summary["data_wait_share"]
 
 
-def data_wait_share(data, batch_size: int, steps: int, step_seconds: float) -> float:
-    """Time to draw ``steps`` batches from ganzoo's stream, as a share of the step time."""
+def profile_step(data, batch_size: int, steps: int = 30) -> str:
+    """torch.profiler's table of one MLP GAN step in ganzoo's trainer, by self CPU time."""
+    from torch.profiler import ProfilerActivity, profile
+
+    from ganzoo.build import create_loss
+    from ganzoo.training.adversarial import AdversarialTrainer
+
+    torch.manual_seed(0)
+    model = create_model("vanilla", data.info, None, {})
+    trainer = AdversarialTrainer(model, create_loss("nonsat", {}), LR["vanilla"], (0.5, 0.999))
     stream = BatchStream(data, batch_size, seed=0)
-    start = time.perf_counter()
-    for _ in range(steps):
-        stream()
-    return (time.perf_counter() - start) / step_seconds
+    for _ in range(5):
+        trainer.step(stream)
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        for _ in range(steps):
+            trainer.step(stream)
+    return prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=15)
 
 
 def matmul_peak_gflops(size: int = 2048, repeats: int = 10) -> float:
@@ -97,9 +119,12 @@ def step_gflop(model_name: str, data, batch_size: int) -> float:
     G, D = model.generator, model.discriminator
     real = data.samples[:batch_size]
     with FlopCounterMode(display=False) as counter:
-        fake = G(torch.randn(batch_size, model.latent_dim)).detach()
+        with torch.no_grad():
+            fake = G(torch.randn(batch_size, model.latent_dim))
         (F.softplus(-D(real)).mean() + F.softplus(D(fake)).mean()).backward()
+        D.requires_grad_(False)  # as both loops run G's update: no gradient for D's weights
         F.softplus(-D(G(torch.randn(batch_size, model.latent_dim)))).mean().backward()
+        D.requires_grad_(True)
     return counter.get_total_flops() / 1e9
 
 
@@ -123,6 +148,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=300)
     parser.add_argument("--repeats", type=int, default=2, help="best of this many runs each")
     parser.add_argument("--quick", action="store_true", help="a smoke run: 30 steps, 1 repeat")
+    parser.add_argument("--profile", action="store_true", help="profile the MLP GAN's step")
     args, _ = parser.parse_known_args()  # benchmarks/run.py passes its arguments to all
     if args.quick:
         args.steps, args.repeats = 30, 1
@@ -138,13 +164,12 @@ def main() -> None:
     say("{:8} {:>5} {:>13} {:>12} {:>6} {:>10}".format(*header))
     figures: dict = {"dataset": dataset, "threads": torch.get_num_threads(), "rows": []}
     for model, batch in ROWS:
-        ours = min(
+        ours, wait = min(
             ganzoo_loop(model, dataset, args.data_dir, batch, args.steps, 0)
             for _ in range(args.repeats)
         )
         plain = min(plain_loop(model, data, batch, args.steps, 0) for _ in range(args.repeats))
         images = batch * args.steps  # real images seen by D (as in ganzoo's summary)
-        wait = data_wait_share(data, batch, args.steps, ours)
         say(
             f"{model:8} {batch:>5} {images / ours:>13.0f} {images / plain:>12.0f} "
             f"{plain / ours:>6.2f} {wait:>9.1%}"
@@ -159,6 +184,8 @@ def main() -> None:
     say(f"fp32 matmul peak: {peak:.1f} GFLOP/s; MLP GAN at batch 256: {mlp_gflops:.1f} GFLOP/s "
         f"= {mlp_gflops / peak:.0%} of peak")  # fmt: skip
     figures.update(matmul_peak_gflops=peak, mlp_gan_gflops=mlp_gflops)
+    if args.profile:
+        say(profile_step(data, 256))
     for cmd in (["--help"], ["list"], ["train", "--help"]):
         seconds = command_seconds(cmd)
         figures[f"ganzoo {' '.join(cmd)} seconds"] = seconds

@@ -32,6 +32,7 @@ class Family:
     loss_methods: tuple[str, ...] = ()  # what the trainer calls on a loss
     stat_networks: tuple[tuple[str, str], ...] = ()  # logged statistic -> network it belongs to
     sampling_network: str | None = None  # the network ``--ema`` averages (None: no EMA)
+    default_ema: float = 0.0  # the moving average's decay when ``--ema`` is not given
 
     def trainer_factory(self) -> Any:
         """Import the family's trainer factory (only when training starts: it imports torch)."""
@@ -53,6 +54,8 @@ ADVERSARIAL = Family(
     loss_methods=("discriminator_loss", "generator_loss", "penalty"),
     stat_networks=(("d_loss", "discriminator"), ("g_loss", "generator")),
     sampling_network="generator",
+    # benchmarks/bench_quality.py: the average's samples score a lower FID than the raw G's
+    default_ema=0.999,
 )
 LIKELIHOOD = Family(
     name="likelihood",

@@ -9,6 +9,7 @@ import torch
 
 from ganzoo.build import load_run_model
 from ganzoo.rundir import RunDir
+from ganzoo.training.ema import warmed_up
 
 TRAIN = ["--model", "vanilla", "--dataset", "digits", "--batch-size", "32", "-q"]
 
@@ -33,8 +34,15 @@ def test_ema_is_the_moving_average_of_the_generator(tmp_path, run_cli):
     assert torch.equal(raw_model.generator.state_dict()[key], live[f"generator.{key}"])
 
 
+def test_the_decay_warms_up_as_tensorflow_does():
+    assert warmed_up(0.999, 0) == pytest.approx(0.1)
+    assert warmed_up(0.999, 90) == pytest.approx(0.91)
+    assert warmed_up(0.999, 10**6) == 0.999
+    assert warmed_up(0.5, 1) == pytest.approx(2 / 11)
+
+
 def test_ema_replays_by_hand(tmp_path, run_cli):
-    """Two steps of decay 0.5 by hand: copy at step 1, then avg = 0.5 avg + 0.5 live."""
+    """Two steps by hand: copy at step 1, then avg = d avg + (1 - d) live, d warmed up."""
     out1, out2 = tmp_path / "one", tmp_path / "two"
     for out, steps in ((out1, "1"), (out2, "2")):
         cmd = ["train", *TRAIN, "--steps", steps, "--ema", "0.5", "--checkpoint-every", "1"]
@@ -42,7 +50,8 @@ def test_ema_replays_by_hand(tmp_path, run_cli):
     one, two = RunDir(out1).load_checkpoint(), RunDir(out2).load_checkpoint()
     for key, avg in two["ema"]["weights"].items():
         if avg.is_floating_point() and "running" not in key:
-            want = 0.5 * one["ema"]["weights"][key] + 0.5 * two["model"][f"generator.{key}"]
+            d = warmed_up(0.5, 1)
+            want = d * one["ema"]["weights"][key] + (1 - d) * two["model"][f"generator.{key}"]
             assert torch.allclose(avg, want, atol=1e-6), key
 
 
@@ -75,3 +84,17 @@ def test_a_bad_decay_is_refused(tmp_path, run_cli, bad):
 def test_ema_of_a_vae_is_refused(tmp_path, run_cli):
     result = run_cli("train", "--model", "vae", "--steps", "2", "--ema", "0.9", "--out", tmp_path)
     assert result.exit_code == 2 and "--ema averages a GAN's generator" in result.err
+
+
+def test_gans_average_by_default_and_vaes_do_not(tmp_path, run_cli):
+    gan, off, vae = tmp_path / "gan", tmp_path / "off", tmp_path / "vae"
+    assert run_cli("train", *TRAIN, "--steps", "3", "--out", gan).exit_code == 0
+    assert run_cli("train", *TRAIN, "--steps", "3", "--ema", "0", "--out", off).exit_code == 0
+    assert run_cli("train", "--model", "vae", "--steps", "3", "-q", "--out", vae).exit_code == 0
+    stored = {
+        p.name: json.loads((p / "config.json").read_text())["config"] for p in (gan, off, vae)
+    }
+    assert stored["gan"]["ema"] == 0.999 and stored["off"]["ema"] == 0 and stored["vae"]["ema"] == 0
+    assert RunDir(gan).load_checkpoint()["ema"] is not None
+    assert RunDir(off).load_checkpoint()["ema"] is None
+    assert load_run_model(gan).uses_ema and not load_run_model(off).uses_ema

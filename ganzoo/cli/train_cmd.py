@@ -60,7 +60,8 @@ RESUMABLE = {"resume", "steps", "epochs", "device", "quiet", "overwrite", "nproc
     "--epochs",
     type=int,
     default=None,
-    help=f"Passes over the data [default: {TrainConfig.DEFAULT_EPOCHS}].",
+    help=f"Passes over the data [default: the dataset's (200 for digits), else "
+    f"{TrainConfig.DEFAULT_EPOCHS}].",
 )
 @click.option("--steps", type=int, default=None, help="Generator updates; overrides --epochs.")
 @click.option("--batch-size", "-b", type=int, default=D.batch_size, show_default=True)
@@ -107,9 +108,9 @@ RESUMABLE = {"resume", "steps", "epochs", "device", "quiet", "overwrite", "nproc
     "--ema",
     type=float,
     default=D.ema,
-    show_default=True,
-    help="Decay of the generator's moving average used for samples and metrics, e.g. "
-    "0.999 (0: none).",
+    metavar="DECAY",
+    help="Decay of the generator's moving average used for samples and metrics (0: none) "
+    "[default: 0.999 for GANs, warmed up over the first steps; none for VAEs].",
 )
 @click.option("--compile", "compile_", is_flag=True, help="torch.compile the networks.")
 @click.option("--sync-bn", is_flag=True, help="Under torchrun: synchronise batch-norm statistics.")
@@ -137,14 +138,15 @@ RESUMABLE = {"resume", "steps", "epochs", "device", "quiet", "overwrite", "nproc
     "--sample-every",
     type=int,
     default=D.sample_every,
-    show_default=True,
-    help="Epochs between sample figures.",
+    help=f"Epochs between sample figures [default: each epoch, at most about "
+    f"{TrainConfig.MAX_GRIDS} per run].",
 )
 @click.option(
     "--checkpoint-every",
     type=int,
     default=None,
-    help="Steps between checkpoints [default: once per epoch].",
+    help=f"Steps between checkpoints [default: once per epoch, at most about "
+    f"{TrainConfig.MAX_CHECKPOINTS} per run].",
 )
 @click.option("--keep-checkpoints", type=int, default=D.keep_checkpoints, show_default=True)
 @click.option(

@@ -22,7 +22,7 @@ from torch import nn
 from ganzoo.losses import AdversarialLoss, BoundLoss
 from ganzoo.models import GAN
 from ganzoo.training.precision import Precision
-from ganzoo.training.trainer import Batch, OptimSettings
+from ganzoo.training.trainer import Batch, OptimSettings, adam
 
 STATS = ("d_loss", "g_loss", "d_real", "d_fake")
 AUX_STATS = ("d_aux", "g_aux")  # ACGAN: the auxiliary classifier's cross-entropies
@@ -75,8 +75,8 @@ class AdversarialTrainer:
         self.precision = precision or Precision("none", model.device)
         self.g_net, self.d_net = networks or (model.generator, model.discriminator)
         self.d_params = [p for p in model.discriminator.parameters() if p.requires_grad]
-        self.opt_d = torch.optim.Adam(self.d_params, lr=lr, betas=betas)
-        self.opt_g = torch.optim.Adam(model.generator.parameters(), lr=lr, betas=betas)
+        self.opt_d = adam(self.d_params, lr, betas)
+        self.opt_g = adam(model.generator.parameters(), lr, betas)
         self.conditional = getattr(model, "num_classes", None) is not None
         self.aux = getattr(model, "aux_classes", None) is not None
         if self.aux:

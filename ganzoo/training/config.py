@@ -11,6 +11,7 @@ reproduce it. Validation messages name the CLI option and the valid range.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,7 +39,7 @@ class TrainConfig:
     dataset: str = "digits"
     data_dir: str | None = None
     download: bool = False
-    epochs: int | None = None  # None and steps None: DEFAULT_EPOCHS
+    epochs: int | None = None  # None and steps None: the dataset's "epochs", else DEFAULT_EPOCHS
     steps: int | None = None  # generator updates; overrides epochs
     time_budget: float | None = None  # seconds of training; stops early when spent
     batch_size: int = 64
@@ -52,12 +53,12 @@ class TrainConfig:
     compile: bool = False  # torch.compile the networks
     sync_bn: bool = False  # SyncBatchNorm across processes (torchrun)
     threads: int | None = None  # CPU intra-op threads; None: by model size and core share
-    ema: float = 0.0  # decay of the generator's moving average; 0: none (see training.ema)
+    ema: float | None = None  # decay of G's moving average; 0: none; None: the family's default
     conditional: bool = False  # class-conditional model, trained on the data's labels
     out: str | None = None
     log_every: int = 25
-    sample_every: int = 1  # epochs between sample grids
-    checkpoint_every: int | None = None  # steps; None: once per epoch
+    sample_every: int | None = None  # epochs between sample grids; None: ~MAX_GRIDS per run
+    checkpoint_every: int | None = None  # steps; None: each epoch, ~MAX_CHECKPOINTS per run
     keep_checkpoints: int = 3
     eval_every: int | None = None  # steps between IS/FID/KID evaluations; None: none
     eval_samples: int = DEFAULT_SAMPLES  # generated images per evaluation
@@ -69,13 +70,15 @@ class TrainConfig:
 
     DEFAULT_EPOCHS = 30
     DEFAULT_LR = 2e-4  # where the model registers no "lr" of its own
+    # A long run on small data has thousands of short epochs: bound the files it leaves.
+    MAX_GRIDS = 30
+    MAX_CHECKPOINTS = 30
 
     def validate(self) -> TrainConfig:
         """Raise :class:`UsageError` naming the first bad option and its valid range."""
         _positive_int("--batch-size", self.batch_size)
         _positive_int("--d-steps", self.d_steps)
         _positive_int("--log-every", self.log_every)
-        _positive_int("--sample-every", self.sample_every)
         _positive_int("--keep-checkpoints", self.keep_checkpoints)
         if self.eval_every is not None:
             _positive_int("--eval-every", self.eval_every)
@@ -87,6 +90,7 @@ class TrainConfig:
             ("--steps", self.steps),
             ("--latent-dim", self.latent_dim),
             ("--checkpoint-every", self.checkpoint_every),
+            ("--sample-every", self.sample_every),
         ):
             if value is not None:
                 _positive_int(name, value)
@@ -102,8 +106,9 @@ class TrainConfig:
             raise UsageError(f"--lr must be a number > 0, got {self.lr}")
         if len(self.betas) != 2 or not all(0 <= b < 1 for b in self.betas):
             raise UsageError(f"--betas must be two numbers in [0, 1), got {tuple(self.betas)}")
-        if isinstance(self.ema, bool) or not (
-            isinstance(self.ema, int | float) and 0 <= self.ema < 1
+        if self.ema is not None and (
+            isinstance(self.ema, bool)
+            or not (isinstance(self.ema, int | float) and 0 <= self.ema < 1)
         ):
             raise UsageError(f"--ema must be a decay in [0, 1) (0: off), got {self.ema!r}")
         if not isinstance(self.conditional, bool):
@@ -217,23 +222,38 @@ def resolve(config: TrainConfig, steps_per_epoch: int, model_defaults: bool = Tr
     model = get_registry().get("model", config.model)
     loss = choose_loss(config.model, config.loss)
     lr = config.lr if config.lr is not None else float(model.meta.get("lr", config.DEFAULT_LR))
-    epochs = config.epochs or (None if config.time_budget else config.DEFAULT_EPOCHS)
+    dataset = get_registry().get("dataset", config.dataset)
+    default_epochs = int(dataset.meta.get("epochs", config.DEFAULT_EPOCHS))
+    epochs = config.epochs or (None if config.time_budget else default_epochs)
     total = config.steps or (epochs * steps_per_epoch if epochs else None)
+    run_epochs = math.ceil(total / steps_per_epoch) if total else None
+    sample_every = config.sample_every or (
+        max(1, run_epochs // config.MAX_GRIDS) if run_epochs else 1
+    )
+    checkpoint_every = config.checkpoint_every or (
+        max(steps_per_epoch, math.ceil(total / config.MAX_CHECKPOINTS))
+        if total
+        else steps_per_epoch
+    )
     name = config.dataset + ("-cond" if config.conditional else "")
     out = config.out or str(default_run_dir(config.model, loss, name))
+    family = get_family(model.family)
+    ema = config.ema if config.ema is not None else family.default_ema
     return ResolvedRun(
         config=dataclasses.replace(
             config,
             loss=loss,
             lr=lr,
+            ema=ema,
+            sample_every=sample_every,
             out=out,
             dataset_options=dataset_options(config) if model_defaults else config.dataset_options,
         ),
-        family=get_family(model.family),
+        family=family,
         steps_per_epoch=steps_per_epoch,
         epochs=epochs,
         total_steps=total,
-        checkpoint_every=config.checkpoint_every or steps_per_epoch,
+        checkpoint_every=checkpoint_every,
     )
 
 

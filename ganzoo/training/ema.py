@@ -2,9 +2,14 @@
 
 Averaging G's weights over the last ~1/(1-decay) steps smooths the oscillation of
 adversarial training; sample grids and evaluations then use the average, as StyleGAN,
-BigGAN and most GAN codebases do. The average is kept by torch's ``AveragedModel`` with
-``get_ema_multi_avg_fn``; buffers (batch-norm statistics) are copied from the live network
-each step rather than averaged. It is saved in checkpoints and restored bit-exact on resume.
+BigGAN and most GAN codebases do. The average is kept by torch's ``AveragedModel``;
+buffers (batch-norm statistics) are copied from the live network each step rather than
+averaged. It is saved in checkpoints and restored bit-exact on resume.
+
+The decay warms up: update ``n`` (counting from 0) uses ``min(decay, (1 + n) / (10 + n))``,
+TensorFlow's ``ExponentialMovingAverage(num_updates=n)`` rule. Without it a decay of 0.999
+keeps the random initialisation in the average for thousands of steps, so a short run's
+average lags far behind the live generator (StyleGAN ramps its EMA for the same reason).
 """
 
 from __future__ import annotations
@@ -15,7 +20,12 @@ from typing import Any
 
 import torch
 from torch import nn
-from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+from torch.optim.swa_utils import AveragedModel
+
+
+def warmed_up(decay: float, updates: int) -> float:
+    """The decay of update number ``updates`` (from 0): ``min(decay, (1 + n) / (10 + n))``."""
+    return min(decay, (1 + updates) / (10 + updates))
 
 
 class EMA:
@@ -24,14 +34,20 @@ class EMA:
     def __init__(self, model: nn.Module, network: str, decay: float) -> None:
         self.model, self.network, self.decay = model, network, decay
         live = getattr(model, network)
-        self.average = AveragedModel(live, multi_avg_fn=get_ema_multi_avg_fn(decay))
+        self.average = AveragedModel(live, multi_avg_fn=self._average)
         self.average.requires_grad_(False)
+        self._updates = 0  # n_averaged as a Python int, for the warm-up
+
+    def _average(self, averaged: list[torch.Tensor], live: list[torch.Tensor], _n: object) -> None:
+        """avg <- d * avg + (1 - d) * live, with the warmed-up decay d of this update."""
+        torch._foreach_lerp_(averaged, live, 1.0 - warmed_up(self.decay, self._updates))
 
     @torch.no_grad()
     def update(self) -> None:
         """Fold the live network's weights into the average (after each optimizer step)."""
         live = getattr(self.model, self.network)
-        self.average.update_parameters(live)
+        self.average.update_parameters(live)  # the first update copies; later ones average
+        self._updates += 1
         for mine, theirs in zip(self.average.module.buffers(), live.buffers(), strict=True):
             mine.copy_(theirs)
 
@@ -58,3 +74,4 @@ class EMA:
         """Restore :meth:`state_dict`."""
         self.average.module.load_state_dict(state["weights"])
         self.average.n_averaged.copy_(state["n_averaged"])
+        self._updates = int(state["n_averaged"])

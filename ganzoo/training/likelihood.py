@@ -11,7 +11,7 @@ from torch import nn
 from ganzoo.losses import LikelihoodLoss
 from ganzoo.models import GenerativeModel
 from ganzoo.training.precision import Precision
-from ganzoo.training.trainer import OptimSettings
+from ganzoo.training.trainer import OptimSettings, adam
 
 
 class LikelihoodTrainer:
@@ -33,7 +33,7 @@ class LikelihoodTrainer:
         self.objective = objective
         self.precision = precision or Precision("none", model.device)
         self.network = network or model
-        self.opt = torch.optim.Adam(model.parameters(), lr=lr, betas=betas)
+        self.opt = adam(model.parameters(), lr, betas)
 
     def step(self, next_batch: Callable[[], torch.Tensor]) -> dict[str, torch.Tensor]:
         """One update; returns the objective's terms, detached."""

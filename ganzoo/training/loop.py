@@ -329,6 +329,8 @@ def _finish(s: Session, last_eval: dict[str, Any] | None) -> TrainResult:
             "epochs": s.step / s.steps_per_epoch,
             "seconds": round(s.seconds, 3),
             "images_per_second": round(s.images / max(s.seconds, 1e-9), 1),
+            # the share of training time the loop spent drawing batches (ganzoo's data path)
+            "data_wait_share": round(s.stream.wait_seconds / max(s.seconds, 1e-9), 4),
             "stopped_by": "time budget"
             if config.time_budget and s.seconds >= config.time_budget
             else "steps",

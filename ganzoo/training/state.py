@@ -8,6 +8,7 @@ in use (:func:`rng_state`), and the partial statistics of the current log window
 from __future__ import annotations
 
 import random
+import time
 from typing import Any
 
 import numpy as np
@@ -44,9 +45,19 @@ class BatchStream:
         self.epoch, self.taken = 0, 0
         self._epoch_start = self.generator.get_state()
         self._batches: Any = None
+        # Seconds spent drawing batches (the loop's data wait; on CUDA the time to launch
+        # the indexing). Kept across resumes, reported in summary.json.
+        self.wait_seconds = 0.0
 
     def __call__(self) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
         """The next batch (``(x, labels)`` for a labelled stream)."""
+        start = time.perf_counter()
+        try:
+            return self._next()
+        finally:
+            self.wait_seconds += time.perf_counter() - start
+
+    def _next(self) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
         while True:
             if self._batches is None:
                 self._open_epoch()
@@ -68,12 +79,18 @@ class BatchStream:
 
     def state_dict(self) -> dict[str, Any]:
         """Where the stream is: epoch, batches taken, generator state at the epoch's start."""
-        return {"epoch": self.epoch, "taken": self.taken, "epoch_start": self._epoch_start}
+        return {
+            "epoch": self.epoch,
+            "taken": self.taken,
+            "epoch_start": self._epoch_start,
+            "wait_seconds": self.wait_seconds,
+        }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Continue from a :meth:`state_dict`."""
         self.epoch, self.taken = int(state["epoch"]), int(state["taken"])
         self._epoch_start = state["epoch_start"]
+        self.wait_seconds = float(state.get("wait_seconds", 0.0))
         self.generator.set_state(self._epoch_start)
         self._batches = None
 

@@ -55,6 +55,17 @@ class OptimSettings:
     d_steps: int = 1  # discriminator updates per generator update (adversarial only)
 
 
+def adam(params: Any, lr: float, betas: tuple[float, float]) -> torch.optim.Adam:
+    """Adam with the fused kernel where torch has one for the parameters' device.
+
+    One kernel per step instead of a loop of small ones: the for-loop Adam that torch
+    uses by default on CPU took about a tenth of the MLP GAN's step (benchmarks/README.md).
+    """
+    params = list(params)
+    fused = bool(params) and params[0].device.type in ("cpu", "cuda", "mps")
+    return torch.optim.Adam(params, lr=lr, betas=betas, fused=fused or None)
+
+
 class TrainerFactory(Protocol):
     """``factory(model, objective, settings, precision, wrap) -> Trainer``.
 

@@ -3,7 +3,11 @@
 Both networks are multilayer perceptrons sized from the data: the hidden width grows with
 the number of values per sample (128 for the 1-D toy, 256 for 8×8 digits, 1024 for MNIST).
 The generator ends in tanh for images (data in [-1, 1]) and is linear for vector data.
-The discriminator uses LeakyReLU and optional dropout, and returns one logit per sample.
+The discriminator uses LeakyReLU and returns one logit per sample. On images it drops 30%
+of its hidden units during training, as the paper's MNIST discriminator did (maxout with
+dropout): on the 8×8 digits this kept every class in the samples where the plain D let the
+generator drop some (benchmarks/bench_first_run.py). Vector data (the toy sets the seed's
+figures use) keeps an exact D, without dropout.
 
 Class-conditional (``ganzoo train --conditional``): the conditional GAN of Mirza &
 Osindero 2014 (https://arxiv.org/abs/1411.1784). A learned embedding of the label
@@ -37,17 +41,20 @@ def build(
     latent_dim: int | None = None,
     num_classes: int | None = None,
     hidden_dim: int | None = None,
-    dropout: float = 0.0,
+    dropout: float | None = None,
     embed_dim: int | None = None,
     acgan: bool = False,
     aux_weight: float = 1.0,
 ) -> GAN:
-    """Build a vanilla GAN for ``info``; ``latent_dim``/``hidden_dim`` default from its shape.
+    """Build a vanilla GAN for ``info``; ``latent_dim``/``hidden_dim``/``dropout`` default
+    from its shape and kind (dropout 0.3 in D for images, none for vector data).
 
     ``num_classes`` (set by ganzoo for ``--conditional``) makes it a conditional GAN.
     """
     latent_dim = latent_dim or default_latent_dim(info)
     hidden = hidden_dim or default_hidden_dim(info.dim)
+    if dropout is None:
+        dropout = 0.3 if info.kind == "image" else 0.0
     if not 0.0 <= dropout < 1.0:
         raise ValueError(f"dropout must be in [0, 1), got {dropout}")
     check_options(num_classes, acgan, aux_weight)
