@@ -65,12 +65,58 @@ def create_model(
     data_info: DataInfo,
     latent_dim: int | None = None,
     options: dict[str, Any] | None = None,
+    conditional: bool = False,
 ) -> Any:
-    """Build model ``name`` sized for ``data_info`` (``latent_dim`` None: the model's default)."""
+    """Build model ``name`` sized for ``data_info`` (``latent_dim`` None: the model's default).
+
+    ``conditional`` builds the class-conditional variant: the model must register
+    ``conditional=True``, the data must have ``num_classes``, and the factory receives
+    ``num_classes=data_info.num_classes``.
+    """
     component = get_registry().get("model", name)
-    model = call_factory(component, (data_info,), {"latent_dim": latent_dim}, options)
+    if "num_classes" in (options or {}):
+        raise UsageError(
+            f"model {name!r}: num_classes is not an option; --conditional sets it from the data"
+        )
+    fixed: dict[str, Any] = {"latent_dim": latent_dim}
+    if conditional:
+        check_conditional_model(name)
+        if data_info.num_classes is None:
+            raise UsageError(unlabelled_message(data_info.name))
+        fixed["num_classes"] = data_info.num_classes
+    model = call_factory(component, (data_info,), fixed, options, internal=("num_classes",))
     verify_model(component, model)
+    built = getattr(model, "num_classes", None)
+    if built != fixed.get("num_classes"):
+        raise PluginError(
+            f"{_who(component)} built a model with num_classes={built!r} for "
+            f"{'a conditional' if conditional else 'an unconditional'} run (expected "
+            f"{fixed.get('num_classes')!r}): its factory must honour num_classes"
+        )
     return model
+
+
+def conditional_models() -> list[str]:
+    """Names of the models that register ``conditional=True``."""
+    return [c.name for c in get_registry().components("model") if c.meta.get("conditional")]
+
+
+def check_conditional_model(name: str) -> None:
+    """:class:`UsageError` unless model ``name`` registers ``conditional=True`` (torch-free)."""
+    if not get_registry().get("model", name).meta.get("conditional"):
+        raise UsageError(
+            f"model {name!r} cannot train with --conditional (it does not register "
+            f"conditional=True); conditional models: {', '.join(conditional_models()) or '(none)'}"
+        )
+
+
+def unlabelled_message(dataset: str) -> str:
+    """The refusal of ``--conditional`` for data without class labels."""
+    return (
+        f"--conditional needs class labels, and dataset {dataset!r} has none; use a labelled "
+        "dataset (digits, mnist, fashion-mnist, cifar10, ring2d, or a folder with one "
+        "sub-folder per class)"
+    )
 
 
 def create_loss(name: str, options: dict[str, Any] | None = None) -> Any:
@@ -86,8 +132,13 @@ def call_factory(
     args: tuple[Any, ...],
     fixed: dict[str, Any],
     options: dict[str, Any] | None,
+    internal: tuple[str, ...] = (),
 ) -> Any:
-    """Call ``component``'s factory; unknown options and ``ValueError`` become usage errors."""
+    """Call ``component``'s factory; unknown options and ``ValueError`` become usage errors.
+
+    ``internal`` names parameters ganzoo sets itself when it sets them at all (a model's
+    ``num_classes``): never offered to the user as options.
+    """
     factory = component.load()
     options = dict(options or {})
     try:
@@ -95,7 +146,7 @@ def call_factory(
     except (TypeError, ValueError):
         params = {}
     takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
-    reserved = {"self", "info", "data_info", "root", *fixed}
+    reserved = {"self", "info", "data_info", "root", *fixed, *internal}
     valid = [n for n in list(params)[len(args) :] if n not in reserved]
     if not takes_any:
         for key in options:
@@ -139,7 +190,13 @@ def load_run_model(
     config, info = stored["config"], stored["data"]
     data_info = DataInfo(info["name"], tuple(info["shape"]), info["kind"], info.get("num_classes"))
     latent_dim = stored.get("resolved", {}).get("latent_dim") or config.get("latent_dim")
-    model = create_model(config["model"], data_info, latent_dim, config.get("model_options", {}))
+    model = create_model(
+        config["model"],
+        data_info,
+        latent_dim,
+        config.get("model_options", {}),
+        conditional=bool(config.get("conditional", False)),
+    )
     state = run.load_checkpoint(checkpoint)
     try:
         model.load_state_dict(state["model"])
@@ -185,6 +242,21 @@ def verify_loss(component: Component, loss: Any) -> None:
             f"{type(loss).__name__} of family {family!r}"
         )
     _require_attributes(component, loss, get_family(component.family).loss_methods)
+    if family == "adversarial":
+        from ganzoo.losses import LOSS_CONTRACTS, loss_contract
+
+        contract = loss_contract(loss)
+        if contract not in LOSS_CONTRACTS:
+            raise PluginError(
+                f"{_who(component)} declares contract = {contract!r}; this ganzoo calls "
+                f"adversarial losses of contract {' or '.join(map(str, LOSS_CONTRACTS))}"
+            )
+        registered = component.meta.get("contract")
+        if registered is not None and registered != contract:
+            raise PluginError(
+                f"{_who(component)} was registered with contract={registered!r} but its "
+                f"{type(loss).__name__} keeps contract {contract}"
+            )
 
 
 def verify_data_source(component: Component, source: Any) -> None:

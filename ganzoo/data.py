@@ -4,6 +4,10 @@ Images live in ``[-1, 1]`` as float32 ``C×H×W``; vector data (the synthetic 1-
 sets) keeps its natural units. Data that fits in memory is decoded once into a tensor and
 batched by index (:class:`TensorSource`); an image folder streams through a ``DataLoader``
 (:class:`StreamingSource`).
+
+A source with class labels says so (``labelled``) and also yields ``(x, labels)`` batches
+(``epoch_labelled``), in the same order as ``epoch`` for the same generator: a
+conditional run draws exactly the images an unconditional one would, with their labels.
 """
 
 from __future__ import annotations
@@ -60,6 +64,17 @@ class DataSource(ABC):
         """Full batches per epoch (the last partial batch is dropped)."""
         return len(self) // batch_size
 
+    @property
+    def labelled(self) -> bool:
+        """Whether :meth:`epoch_labelled` yields class labels (``info.num_classes`` of them)."""
+        return False
+
+    def epoch_labelled(
+        self, batch_size: int, generator: torch.Generator
+    ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        """Like :meth:`epoch`, with each batch's labels: LongTensor ``(batch_size,)``."""
+        raise TypeError(f"dataset {self.info.name!r} has no class labels")
+
     def to(self, device: torch.device | str) -> DataSource:
         """A source whose batches are on ``device`` (in-memory sources move once)."""
         return self
@@ -82,17 +97,39 @@ class TensorSource(DataSource):
             raise ValueError(
                 f"samples have shape {tuple(samples.shape[1:])}, info says {info.shape}"
             )
+        if labels is not None and tuple(labels.shape) != (samples.shape[0],):
+            raise ValueError(
+                f"labels have shape {tuple(labels.shape)}, expected ({samples.shape[0]},)"
+            )
         self.info = info
         self.samples = samples.float().contiguous()
-        self.labels = labels
+        self.labels = None if labels is None else labels.long().to(self.samples.device)
 
     def __len__(self) -> int:
         return self.samples.shape[0]
 
+    @property
+    def labelled(self) -> bool:
+        return self.labels is not None and self.info.num_classes is not None
+
     def epoch(self, batch_size: int, generator: torch.Generator) -> Iterator[torch.Tensor]:
+        for index in self._order(batch_size, generator):
+            yield self.samples[index]
+
+    def epoch_labelled(
+        self, batch_size: int, generator: torch.Generator
+    ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        if not self.labelled:
+            return super().epoch_labelled(batch_size, generator)
+        labels = self.labels
+        assert labels is not None
+        return ((self.samples[i], labels[i]) for i in self._order(batch_size, generator))
+
+    def _order(self, batch_size: int, generator: torch.Generator) -> Iterator[torch.Tensor]:
+        """Index batches of one epoch: one permutation, on the data's device."""
         order = torch.randperm(len(self), generator=generator).to(self.samples.device)
         for i in range(self.batches_per_epoch(batch_size)):
-            yield self.samples[order[i * batch_size : (i + 1) * batch_size]]
+            yield order[i * batch_size : (i + 1) * batch_size]
 
     def to(self, device: torch.device | str) -> TensorSource:
         if self.samples.device == torch.device(device):
@@ -104,19 +141,50 @@ class TensorSource(DataSource):
 
 
 class StreamingSource(DataSource):
-    """A split read from disk batch by batch through a ``DataLoader`` with workers."""
+    """A split read from disk batch by batch through a ``DataLoader`` with workers.
 
-    def __init__(self, info: DataInfo, dataset: Dataset, num_workers: int | None = None) -> None:
+    With ``labels=True`` the dataset's items are ``(x, label)`` pairs and ``info`` says how
+    many classes there are; otherwise an item is ``x`` (or a tuple whose first part is).
+    """
+
+    def __init__(
+        self,
+        info: DataInfo,
+        dataset: Dataset,
+        num_workers: int | None = None,
+        labels: bool = False,
+    ) -> None:
+        if labels and info.num_classes is None:
+            raise ValueError("a labelled source needs info.num_classes")
         self.info = info
         self.dataset = dataset
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
         self.num_workers = min(cores, 2) if num_workers is None else num_workers
         self.device = torch.device("cpu")
+        self.has_labels = labels
 
     def __len__(self) -> int:
         return len(self.dataset)  # type: ignore[arg-type]
 
+    @property
+    def labelled(self) -> bool:
+        return self.has_labels
+
     def epoch(self, batch_size: int, generator: torch.Generator) -> Iterator[torch.Tensor]:
+        for batch in self._batches(batch_size, generator):
+            x = batch[0] if isinstance(batch, list | tuple) else batch
+            yield x.to(self.device, non_blocking=True)
+
+    def epoch_labelled(
+        self, batch_size: int, generator: torch.Generator
+    ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        if not self.labelled:
+            yield from super().epoch_labelled(batch_size, generator)
+            return
+        for x, y in self._batches(batch_size, generator):
+            yield x.to(self.device, non_blocking=True), y.long().to(self.device, non_blocking=True)
+
+    def _batches(self, batch_size: int, generator: torch.Generator) -> Iterator[Any]:
         seed = int(torch.randint(0, 2**62, (1,), generator=generator))
         sampler = RandomSampler(self.dataset, generator=torch.Generator().manual_seed(seed))
         loader = DataLoader(
@@ -127,12 +195,10 @@ class StreamingSource(DataSource):
             num_workers=self.num_workers,
             pin_memory=self.device.type == "cuda",
         )
-        for batch in loader:
-            x = batch[0] if isinstance(batch, list | tuple) else batch
-            yield x.to(self.device, non_blocking=True)
+        yield from loader
 
     def to(self, device: torch.device | str) -> StreamingSource:
-        moved = StreamingSource(self.info, self.dataset, self.num_workers)
+        moved = copy.copy(self)
         moved.device = torch.device(device)
         return moved
 

@@ -1,4 +1,4 @@
-"""The hooks a ganzoo plugin implements: the whole plugin contract, version 1.
+"""The hooks a ganzoo plugin implements: the whole plugin contract, version 2.
 
 A plugin is a module (or object) with functions marked ``@ganzoo.hookimpl``, exposed through
 the ``ganzoo`` entry-point group. Each ``register_*`` hook is handed a ``register``
@@ -24,8 +24,11 @@ PROJECT = "ganzoo"
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
 
-#: Version of the hook contract; bumped only on incompatible changes.
-CONTRACT_VERSION = 1
+#: The newest plugin contract this ganzoo offers (2: a loss may read D's real logits and the
+#: labels, models may be class-conditional). Plugins written for an older one still work.
+CONTRACT_VERSION = 2
+#: Every contract this ganzoo honours: check ``N in SUPPORTED_CONTRACTS``, not equality.
+SUPPORTED_CONTRACTS: tuple[int, ...] = (1, 2)
 
 
 class Register(Protocol):
@@ -44,6 +47,8 @@ def register_models(register: Register) -> None:
     :param register: ``register(name, factory, description=..., family="adversarial", **meta)``.
         ``factory(data_info, latent_dim=None, **options)`` returns a model with ``sample(n)``;
         ``family`` says which objectives it trains with (``"adversarial"``, ``"likelihood"``).
+        ``conditional=True`` promises a class-conditional build: ganzoo then also passes
+        ``num_classes`` (contract 2).
     """
 
 
@@ -53,7 +58,8 @@ def register_losses(register: Register) -> None:
 
     :param register: ``register(name, factory, description=..., family="adversarial", **meta)``.
         ``factory(**options)`` returns an objective of that family, e.g. a
-        :class:`ganzoo.losses.AdversarialLoss`.
+        :class:`ganzoo.losses.AdversarialLoss` (``contract = 2`` on it: G's loss also
+        receives D's real logits).
     """
 
 

@@ -105,8 +105,22 @@ def world(tmp_path_factory) -> World:
     (root / "not-a-run").mkdir()
     (root / "not-a-run" / "notes.txt").write_text("not a run")
     (root / "a-file").write_text("a file")
+    flat = root / "flat-images"  # images, but no class sub-folders: no labels
+    flat.mkdir()
+    for i in range(4):
+        (flat / f"img{i}.png").write_bytes(_png())
     (root / "payload.pth").write_bytes(pickle.dumps(Payload(marker)))
     return World(root, run, pristine, tree_hash(run), cache, marker)
+
+
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 10, 10)).save(buffer, format="png")
+    return buffer.getvalue()
 
 
 R = "{run}"
@@ -157,6 +171,17 @@ ROWS = [
     row("train -L nope=1 --out {new}", "loss 'nonsat' has no option 'nope'"),
     row("train -D nope=1 --out {new}", "dataset 'digits' has no option 'nope'"),
     row("train -L novalue --out {new}", "--loss-option takes KEY=VALUE"),
+    # --- train --conditional: labels the data lacks, models that cannot use them ---------
+    row("train --conditional --dataset gaussian1d --out {new}", "dataset 'gaussian1d' has none"),
+    row("train --conditional --model vae --out {new}", "model 'vae' cannot train with --cond"),
+    row(
+        "train --conditional --dataset folder --data-dir {root}/flat-images -D image_size=8 "
+        "--steps 2 --batch-size 2 --out {new}",
+        "dataset 'folder' has none",
+    ),
+    row("train -M acgan=true --out {new}", "acgan=true needs labels: train with --conditional"),
+    row("train --conditional -M aux_weight=-1 --out {new}", "aux_weight must be >= 0"),
+    row("train -M num_classes=3 --out {new}", "num_classes is not an option"),
     # --- train: the run folder -------------------------------------------------------------
     row("train --steps 1 --out {run}", "is not empty; choose a new folder"),
     row("train --steps 1 --out /proc/ganzoo-run", "cannot create run folder /proc/ganzoo-run"),
@@ -183,6 +208,7 @@ ROWS = [
     row("train --resume {root}/not-a-run", "is not a ganzoo run (no config.json)"),
     row("train --resume {run}", "already reached step 20 of 20"),
     row("train --resume {run} --lr 1", "--lr cannot change"),
+    row("train --resume {run} --conditional", "--conditional cannot change"),
     row("train --resume {run} --steps 0", "--steps must be an integer >= 1"),
     row("train --resume {run} --steps 40 --device tpu", "--device must be one of"),
     row("train --resume {root}/no-config-key --steps 40", "is malformed: it has no 'config' key"),
@@ -229,6 +255,11 @@ ROWS = [
     row("compare --models :nonsat --steps 2 --out {new}", "--models takes MODEL or MODEL:LOSS"),
     row("compare --models vanilla --steps 0 --out {new}", "--steps must be an integer >= 1"),
     row("compare --models vanilla --steps 2 --samples 3 --out {new}", "--samples must be"),
+    row(
+        "compare --models vanilla,vae --conditional --steps 2 --out {new}",
+        "model 'vae' cannot train with --conditional",
+    ),
+    row("compare {run} {root}/twin --conditional --out {new}", "--conditional trains --models"),
     # --- plot-dynamics ----------------------------------------------------------------------
     row("plot-dynamics {root}/nowhere", "is not a folder"),
     row("plot-dynamics {run}", "recorded no 1-D dynamics (dataset 'digits')"),

@@ -93,6 +93,7 @@ READING_ORDER = (
     "docs/quickstart.md",
     "docs/tutorials/first-gan.md",
     "docs/tutorials/dcgan-mnist.md",
+    "docs/tutorials/conditional.md",
     "docs/tutorials/gan-vs-vae.md",
     "docs/tutorials/plugin.md",
 )

@@ -51,6 +51,7 @@ COMMANDS: tuple[str, ...] = (
     "ganzoo plot-dynamics runs/fig1 --panels 6",
     "ganzoo sample runs/first-gan --n 100 --nrow 10 --out first-gan-grid.png",
     "ganzoo sample runs/first-gan --interpolate 10 --n 6 --out first-gan-walk.png",
+    "ganzoo train --model vanilla --dataset digits --conditional --steps 3000 --out runs/cgan",
 )
 
 #: The shared data folder of ganzoo's CI, as the pages write it and where it is
@@ -87,6 +88,7 @@ COPIED: dict[str, str] = {
     "sample_grid.png": "first-gan-grid.png",
     "sample_walk.png": "first-gan-walk.png",
     "sample_walk.gif": "first-gan-walk.gif",
+    "cgan_samples_last.png": "runs/cgan/samples/{last}",
 }
 
 #: Figures computed with ganzoo's Python API rather than copied from a run.

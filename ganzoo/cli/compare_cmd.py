@@ -58,6 +58,11 @@ def parse_model_specs(specs: tuple[str, ...]) -> list[tuple[str, str | None]]:
 )
 @click.option("--batch-size", type=int, default=64, show_default=True, help="With --models.")
 @click.option(
+    "--conditional",
+    is_flag=True,
+    help="With --models: train each class-conditional (and report its class accuracy).",
+)
+@click.option(
     "--seed",
     type=int,
     default=0,
@@ -109,6 +114,7 @@ def compare_command(
     epochs: int | None,
     time_budget: float | None,
     batch_size: int,
+    conditional: bool,
     seed: int,
     runs_dir: str | None,
     samples: int,
@@ -138,6 +144,8 @@ def compare_command(
         raise UsageError("give either RUNS or --models, not both")
     if not pairs and not runs:
         raise UsageError("give at least two RUNS, or --models to train and compare")
+    if conditional and not pairs:
+        raise UsageError("--conditional trains --models conditional; finished RUNS keep theirs")
     if pairs and no_eval:
         raise UsageError("--no-eval needs RUNS with stored results; runs --models trains have none")
     report_dir = Path(out) if out else default_report_dir()
@@ -152,7 +160,9 @@ def compare_command(
         if pairs:
             budget = {"steps": steps, "epochs": epochs, "time_budget": time_budget}
             runs_root = Path(runs_dir) if runs_dir else report_dir / "runs"
-            paths = _train_all(pairs, dataset, data_dir, budget, batch_size, seed, runs_root)
+            paths = _train_all(
+                pairs, dataset, data_dir, budget, batch_size, seed, runs_root, conditional
+            )
 
         from ganzoo.compare import compare_runs, write_report
 
@@ -196,20 +206,23 @@ def _train_all(
     batch_size: int,
     seed: int,
     runs_dir: Path,
+    conditional: bool = False,
 ) -> list[Path]:
     """Train each MODEL:LOSS with one dataset, seed and budget; every name checked first."""
     from rich.console import Console
 
     from ganzoo.cli.progress import RichProgress
-    from ganzoo.training.config import TrainConfig
+    from ganzoo.training.config import TrainConfig, check
     from ganzoo.training.loop import train
 
     configs = []
     for model, loss in pairs:
         config = TrainConfig(
             model=model, loss=loss, dataset=dataset, data_dir=data_dir, batch_size=batch_size,
-            seed=seed, **budget,
+            seed=seed, conditional=conditional, **budget,
         ).validate()  # fmt: skip
+        if conditional:
+            check(config)  # a model that cannot condition is refused before any training
         configs.append(config)
     from ganzoo.build import choose_loss
 
@@ -236,13 +249,18 @@ def _print_table(comparison) -> None:
         title=f"{comparison.dataset}: {comparison.extractor}, {comparison.samples} samples",
         title_justify="left",
     )
-    for col in ("run", "model", "loss", "IS ↑", "FID ↓", "KID ↓", "steps", "time (s)", "params"):
+    conditional = any(r.metrics.get("conditional") for r in comparison.rows)
+    columns = ["run", "model", "loss", "IS ↑", "FID ↓", "KID ↓"]
+    columns += ["class acc. ↑"] if conditional else []
+    for col in (*columns, "steps", "time (s)", "params"):
         table.add_column(col, justify="right" if col not in ("run", "model", "loss") else "left")
     for r in comparison.rows:
         m = r.metrics
+        accuracy = [format_number(m.get("conditional_accuracy"))] if conditional else []
         table.add_row(
             r.name, r.model, r.loss, format_pm(m, "inception_score"), format_number(m.get("fid")),
-            format_pm(m, "kid"), str(r.steps), f"{r.seconds:.1f}", f"{r.parameters:,}",
+            format_pm(m, "kid"), *accuracy, str(r.steps), f"{r.seconds:.1f}",
+            f"{r.parameters:,}",
         )  # fmt: skip
     import sys
 

@@ -154,4 +154,18 @@ def result_table(result: dict) -> object:
     )
     for metric, value in rows:
         table.add_row(metric, value, result["extractor"])
+    if result.get("conditional"):
+        accuracy = result.get("conditional_accuracy")
+        judge = "domain classifier"
+        if result.get("conditional_classifier_test_accuracy") is not None:
+            judge += f" (test acc. {result['conditional_classifier_test_accuracy']:.3f})"
+        table.add_row("class accuracy", format_value(accuracy, digits=3), judge)
+        per = result.get("conditional_accuracy_per_class")
+        if per:
+            worst = min(range(len(per)), key=per.__getitem__)
+            table.add_row(
+                "  worst class",
+                f"{worst}: {per[worst]:.3f}",
+                f"{result['conditional_samples_per_class']} samples a class",
+            )
     return table

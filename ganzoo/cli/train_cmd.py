@@ -40,6 +40,12 @@ RESUMABLE = {"resume", "steps", "epochs", "device", "quiet", "overwrite", "nproc
 )
 @click.option("--dataset", "-d", default=D.dataset, show_default=True, help="Dataset name.")
 @click.option(
+    "--conditional",
+    is_flag=True,
+    help="Class-conditional: train on the data's labels, sample given a class "
+    "(vanilla, dcgan; -M acgan=true for an auxiliary classifier).",
+)
+@click.option(
     "--data-dir",
     type=click.Path(file_okay=False),
     default=None,
@@ -213,6 +219,7 @@ def train_command(
       ganzoo train --model vanilla --loss nonsat
       ganzoo train --model vanilla --dataset gaussian1d --steps 2000
       ganzoo train --model vanilla --dataset mnist --data-dir ../shared/data --epochs 5
+      ganzoo train --model dcgan --dataset digits --conditional
       ganzoo train --resume runs/vanilla-nonsat-digits-20260101-120000
     """
     from ganzoo.errors import UsageError

@@ -117,6 +117,8 @@ class Evaluator:
             tensor_sha256(self.real),
             self.extractor.weights_sha256,
         )
+        self._log = log
+        self._class_accuracy: Any = None  # built at the first conditional model
         self._extractor_module: Any = None
         self._extractor_key: tuple[Any, ...] | None = None
         self._real_sides: dict[tuple[str, str, str], realstats.RealSide] = {}
@@ -158,11 +160,13 @@ class Evaluator:
                     verbose=False,
                     **self.extractor.fidelity_kwargs(),
                 )
+                conditional = self._conditional(model)
             finally:
                 if hasattr(model, "train"):
                     model.train(was_training)
         isc = self.extractor.inception_score
         return {
+            **conditional,
             "extractor": self.extractor.name,
             "extractor_kind": self.extractor.kind,
             "extractor_test_accuracy": self.extractor.test_accuracy,
@@ -191,6 +195,20 @@ class Evaluator:
                 "torch": torch.__version__,
             },
         }
+
+    def _conditional(self, model: Any) -> dict[str, Any]:
+        """Class accuracy of a conditional model (``samples`` split evenly over its classes)."""
+        classes = getattr(model, "num_classes", None)
+        if classes is None:
+            return {}
+        from ganzoo.metrics.conditional import ClassAccuracy
+
+        if self._class_accuracy is None:
+            self._class_accuracy = ClassAccuracy(
+                self.dataset, self.spec.data_dir, dict(self.spec.dataset_options), self._log
+            )
+        per_class = max(1, self.samples // classes)
+        return {"conditional": True, **self._class_accuracy(model, per_class, self.seed)}
 
     def _metrics(self, **kwargs: Any) -> dict[str, Any]:
         """``torch_fidelity.calculate_metrics`` for IS, FID and KID, with ganzoo's real-side cache.

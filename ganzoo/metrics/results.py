@@ -91,4 +91,9 @@ def summary_line(result: dict[str, Any]) -> str:
         f"IS {format_value(result['inception_score_mean'], result['inception_score_std'], 3)}  "
         f"FID {format_value(result['fid'], digits=3)}  "
         f"KID {format_value(result['kid_mean'], result['kid_std'])}"
+        + (
+            f"  class accuracy {format_value(result['conditional_accuracy'], digits=3)}"
+            if result.get("conditional")
+            else ""
+        )
     )

@@ -5,10 +5,18 @@ the contract defines order, not values: an objective may be negative or unbounde
 but D's loss must be lower when D is right than when it is wrong, G's loss must fall as D
 scores the fakes higher, both are batch means, pure, and finite even for extreme logits,
 and a penalty is a non-negative scalar that reaches D's parameters.
+
+"Pure" is checked in earnest: G's loss must be the same on a fresh copy of the loss (no
+``discriminator_loss`` before it), after ``discriminator_loss`` on the step's logits and
+after one on other logits. A loss that keeps D's real logits on ``self`` between the two
+calls (a relativistic loss written against contract 1) fails here; contract 2 hands G's
+loss the real logits instead. Contract-2 losses are called as ganzoo calls them, through
+:class:`ganzoo.losses.BoundLoss`.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterable
 from itertools import pairwise
 from pathlib import Path
@@ -20,10 +28,12 @@ from torch import nn
 from ganzoo.build import create_loss
 from ganzoo.data import DataInfo
 from ganzoo.device import seed_everything
+from ganzoo.losses import BoundLoss
 from ganzoo.models import GAN
 from ganzoo.plugins import get_registry
 from ganzoo.registry import Component
 from ganzoo.testing._common import (
+    ConformanceError,
     Report,
     available_devices,
     built,
@@ -101,11 +111,25 @@ def _value(c: Component, what: str, x: Any, device: torch.device | None = None) 
     return check_tensor(c, what, x, (), device=device).item()
 
 
+def _bind(c: Component, loss: Any) -> BoundLoss:
+    try:
+        return BoundLoss(loss)
+    except ValueError as exc:
+        raise ConformanceError(f"{who(c)}: {exc}") from None
+
+
 def _check_adversarial(
     c: Component, loss: Any, report: Report, devices: list[torch.device], seed: int
 ) -> None:
-    d_right = _value(c, "discriminator_loss (D right)", loss.discriminator_loss(*RIGHT))
-    d_wrong = _value(c, "discriminator_loss (D wrong)", loss.discriminator_loss(*WRONG))
+    bound = _bind(c, loss)
+    version = f"contract {bound.contract}"
+    _check_no_hidden_state(c, loss, seed)
+    report.ok(
+        f"{version}: generator_loss depends only on its arguments (no state carried from "
+        "discriminator_loss), and discriminator_loss likewise"
+    )
+    d_right = _value(c, "discriminator_loss (D right)", bound.d(*RIGHT))
+    d_wrong = _value(c, "discriminator_loss (D wrong)", bound.d(*WRONG))
     expect(
         d_right < d_wrong,
         c,
@@ -114,9 +138,8 @@ def _check_adversarial(
     )
     report.ok("discriminator_loss: lower when D is right than when it is wrong")
 
-    g = [
-        _value(c, f"generator_loss({v})", loss.generator_loss(torch.full((8,), v))) for v in G_GRID
-    ]
+    real = RIGHT[0]  # contract 2: D's scores of the real batch, held fixed
+    g = [_value(c, f"generator_loss({v})", bound.g(torch.full((8,), v), real)) for v in G_GRID]
     falling = all(b <= a + TOLERANCE for a, b in pairwise(g)) and g[-1] < g[0]
     expect(
         falling,
@@ -125,14 +148,14 @@ def _check_adversarial(
         "scores the fakes higher",
     )
     logits = torch.linspace(G_GRID[0], G_GRID[-1], 8, requires_grad=True)
-    loss.generator_loss(logits).backward()
+    bound.g(logits, real).backward()
     grad = check_tensor(c, "d generator_loss / d fake logits", logits.grad, (8,))
     expect(bool((grad <= TOLERANCE).all() and grad.sum() < 0), c, "G's gradient pushes fakes down")
     report.ok("generator_loss: falls as the fake logits rise")
 
-    _check_pure_means(c, loss, seed)
+    _check_pure_means(c, bound, seed)
     report.ok("batch means; inputs untouched; same inputs, same value")
-    _check_extremes(c, loss)
+    _check_extremes(c, bound)
     report.ok(f"finite values and gradients for logits of ±{EXTREME:g}")
     _check_penalty(c, loss, report, seed)
 
@@ -140,19 +163,90 @@ def _check_adversarial(
         if device.type == "cpu":
             continue
         on = [t.to(device) for t in RIGHT]
-        there = _value(c, f"discriminator_loss on {device}", loss.discriminator_loss(*on), device)
+        there = _value(c, f"discriminator_loss on {device}", bound.d(*on), device)
         expect(abs(there - d_right) <= 1e-4 * max(1.0, abs(d_right)), c, f"differs on {device}")
-        _value(c, f"generator_loss on {device}", loss.generator_loss(on[1]), device)
+        _value(c, f"generator_loss on {device}", bound.g(on[1], on[0]), device)
         report.ok(f"same values on {device}")
 
 
-def _check_pure_means(c: Component, loss: Any, seed: int) -> None:
+def _check_no_hidden_state(c: Component, loss: Any, seed: int) -> None:
+    """G's loss on fixed arguments is the same alone and after any ``discriminator_loss``.
+
+    Each order runs on its own deep copy of the loss, so what one call leaves on ``self``
+    can only show up as a difference between the orders.
+    """
+    g = torch.Generator().manual_seed(seed + 17)
+    real_d, fake_d = 2 * torch.randn(8, generator=g) + 1, 2 * torch.randn(8, generator=g) - 1
+    real_g, fake_g = torch.randn(8, generator=g) + 2, torch.randn(8, generator=g) - 2
+    other = (-3 * real_d, 5 + fake_d)  # a D step on quite different logits
+
+    def fresh() -> BoundLoss:
+        try:
+            return _bind(c, copy.deepcopy(loss))
+        except ConformanceError:
+            raise
+        except Exception as exc:
+            raise ConformanceError(
+                f"{who(c)}: the loss object cannot be deep-copied ({type(exc).__name__}: "
+                f"{exc}); keep only plain settings on it"
+            ) from exc
+
+    v2 = "; it is called as generator_loss(fake_logits, real_logits)" if fresh().wants_real else ""
+    advice = (
+        "a loss must be a pure function of its arguments: nothing it computes in "
+        "discriminator_loss may reach generator_loss through self. A generator loss that "
+        "needs D's logits on the real batch (a relativistic loss) declares contract = 2 and "
+        "receives them: generator_loss(fake_logits, real_logits)"
+    )
+
+    def g_after(*d_calls: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+        bound = fresh()
+        for real, fake in d_calls:  # copies: a loss that mutates its input fails elsewhere
+            bound.d(real.clone(), fake.clone())
+        return bound.g(fake_g.clone(), real_g.clone())
+
+    orders = {
+        "on a fresh loss, with no discriminator_loss before it": (),
+        "after discriminator_loss on the same step's logits": ((real_d, fake_d),),
+        "after discriminator_loss on other logits": ((real_d, fake_d), other),
+    }
+    values: dict[str, float] = {}
+    for what, calls in orders.items():
+        try:
+            values[what] = _value(c, f"generator_loss {what}", g_after(*calls))
+        except ConformanceError:
+            raise
+        except Exception as exc:
+            raise ConformanceError(
+                f"{who(c)}: generator_loss raised {type(exc).__name__}: {exc} when called "
+                f"{what}{v2}; {advice}"
+            ) from exc
+    first = next(iter(values.values()))
+    if any(abs(v - first) > TOLERANCE * max(1.0, abs(first)) for v in values.values()):
+        shown = "; ".join(f"{v:.6g} {what}" for what, v in values.items())
+        raise ConformanceError(
+            f"{who(c)}: generator_loss on the same arguments gave {shown}: it carries state "
+            f"from discriminator_loss{v2}; {advice}"
+        )
+    alone = fresh().d(real_d.clone(), fake_d.clone())
+    bound = fresh()
+    bound.g(fake_g.clone(), real_g.clone())
+    bound.d(other[0].clone(), other[1].clone())
+    expect(
+        torch.allclose(alone, bound.d(real_d.clone(), fake_d.clone()), rtol=1e-6, atol=TOLERANCE),
+        c,
+        "discriminator_loss on the same arguments changes after other calls: it carries "
+        f"state between calls; {advice}",
+    )
+
+
+def _check_pure_means(c: Component, loss: BoundLoss, seed: int) -> None:
     g = torch.Generator().manual_seed(seed)
     real, fake = torch.randn(6, generator=g) * 2, torch.randn(6, generator=g) * 2
     kept = real.clone(), fake.clone()
-    once = loss.discriminator_loss(real, fake)
-    twice = loss.discriminator_loss(real, fake)
-    doubled = loss.discriminator_loss(torch.cat([real, real]), torch.cat([fake, fake]))
+    once = loss.d(real, fake)
+    twice = loss.d(real, fake)
+    doubled = loss.d(torch.cat([real, real]), torch.cat([fake, fake]))
     expect(torch.equal(real, kept[0]) and torch.equal(fake, kept[1]), c, "a loss changed its input")
     expect(torch.equal(once, twice), c, "discriminator_loss gave two values for the same input")
     expect(
@@ -161,8 +255,9 @@ def _check_pure_means(c: Component, loss: Any, seed: int) -> None:
         f"discriminator_loss is {once.item():.6g} on a batch and {doubled.item():.6g} on it "
         "twice over: losses must be means over the batch, not sums",
     )
-    single = loss.generator_loss(fake)
-    doubled = loss.generator_loss(torch.cat([fake, fake]))
+    single = loss.g(fake, real)
+    expect(torch.equal(real, kept[0]) and torch.equal(fake, kept[1]), c, "a loss changed its input")
+    doubled = loss.g(torch.cat([fake, fake]), torch.cat([real, real]))
     expect(
         torch.allclose(single, doubled, rtol=1e-5, atol=1e-6),
         c,
@@ -170,14 +265,14 @@ def _check_pure_means(c: Component, loss: Any, seed: int) -> None:
     )
 
 
-def _check_extremes(c: Component, loss: Any) -> None:
+def _check_extremes(c: Component, loss: BoundLoss) -> None:
     logits = torch.tensor([-EXTREME, EXTREME], requires_grad=True)
-    d = loss.discriminator_loss(logits, logits.flip(0))
+    d = loss.d(logits, logits.flip(0))
     _value(c, f"discriminator_loss at ±{EXTREME:g}", d)
     d.backward()
     check_tensor(c, f"gradient of discriminator_loss at ±{EXTREME:g}", logits.grad, (2,))
     logits.grad = None
-    g = loss.generator_loss(logits)
+    g = loss.g(logits, logits.detach().flip(0))
     _value(c, f"generator_loss at ±{EXTREME:g}", g)
     g.backward()
     check_tensor(c, f"gradient of generator_loss at ±{EXTREME:g}", logits.grad, (2,))

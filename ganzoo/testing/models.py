@@ -42,6 +42,7 @@ def check_model(
     batch_size: int = 16,
     seed: int = 0,
     devices: Iterable[str] | None = None,
+    conditional: bool | None = None,
 ) -> Report:
     """Check model ``name``, built for ``dataset``, against the contract; return a report.
 
@@ -55,18 +56,38 @@ def check_model(
     ``torch.load(weights_only=True)``; and it trains and samples on every device in
     ``devices`` (default: the CPU, and CUDA or MPS where present).
 
+    ``conditional=True`` checks the class-conditional build (``ganzoo train
+    --conditional``) the same way, and more: ``num_classes`` is the data's, ``sample(n,
+    labels=...)`` honours and needs its labels (other labels, other samples; labels out of
+    range refused), labels drawn from the generator are reproducible, D takes labels, and
+    the model trains on labelled batches. ``None`` (the default) checks both builds when the
+    model registers ``conditional=True`` and the data has labels, else the unconditional one.
+
     :raises ConformanceError: naming the model, its distribution and the broken promise.
     :raises IncompatibleDataError: the model declares it cannot model ``dataset``'s shape.
     """
     c = component("model", name)
     data = dataset if isinstance(dataset, DataSource) else load_dataset(dataset, data_dir)
     info = data.info
+    if conditional is None:
+        both = bool(c.meta.get("conditional")) and getattr(data, "labelled", False)
+        kwargs = dict(
+            loss=loss, options=options, loss_options=loss_options, steps=steps,
+            batch_size=batch_size, seed=seed, devices=devices,
+        )  # fmt: skip
+        report = check_model(name, data, conditional=False, **kwargs)  # type: ignore[arg-type]
+        if both:
+            more = check_model(name, data, conditional=True, **kwargs)  # type: ignore[arg-type]
+            report.passed += [f"conditional: {p}" for p in more.passed]
+        return report
+    if conditional and not getattr(data, "labelled", False):
+        raise ConformanceError(f"{who(c)}: dataset {info.name!r} has no labels to condition on")
     report = Report(f"{who(c)} on {info.name} {tuple(info.shape)}")
     options = dict(options or {})
 
     def build(latent_dim: int | None = None) -> Any:
         try:
-            return create_model(name, info, latent_dim, options)
+            return create_model(name, info, latent_dim, options, conditional=conditional)
         except IncompatibleDataError:
             raise
         except GanzooError as exc:
@@ -85,14 +106,23 @@ def check_model(
     )
     _check_latent_dim(c, model, build, report)
     _check_sampling(c, model, info, report)
+    if conditional:
+        _check_labels(c, model, info, report)
     if c.family == "adversarial":
-        real = next(data.epoch(min(batch_size, len(data)), torch.Generator().manual_seed(seed)))
-        logits = model.discriminate(real.to(model.device))
+        size = min(batch_size, len(data))
+        first = torch.Generator().manual_seed(seed)
+        if conditional:
+            real, labels = next(data.epoch_labelled(size, first))
+            labels = labels.to(model.device)
+        else:
+            real, labels = next(data.epoch(size, first)), None
+        x = real.to(model.device)  # a contract-1 model's discriminate takes x alone
+        logits = model.discriminate(x) if labels is None else model.discriminate(x, labels)
         check_tensor(c, "discriminate(x)", logits, (real.shape[0],), dtype=None)
         report.ok("discriminate(x) gives one finite logit per sample")
 
     objective = built(c, lambda: choose_loss(name, loss))
-    trainer = _Trainer(c, build, data, objective, loss_options, steps, batch_size)
+    trainer = _Trainer(c, build, data, objective, loss_options, steps, batch_size, conditional)
     trained = trainer.run(seed, torch.device("cpu"))
     report.ok(f"{steps} training steps with {objective!r}: statistics and weights finite")
     again = trainer.run(seed, torch.device("cpu"))
@@ -155,6 +185,58 @@ def _check_sampling(c: Any, model: Any, info: Any, report: Report) -> None:
     report.ok("sample(n): float32 (n, *shape), finite, in range, reproducible from a generator")
 
 
+def _check_labels(c: Any, model: Any, info: Any, report: Report) -> None:
+    """A conditional model's promises about labels."""
+    classes = getattr(model, "num_classes", None)
+    expect(
+        classes == info.num_classes,
+        c,
+        f"built for --conditional on data of {info.num_classes} classes, its num_classes is "
+        f"{classes!r}",
+    )
+    model.eval()
+    labels = torch.arange(classes)
+    n = len(labels)
+
+    def draw(labels: torch.Tensor | None, seed: int = 5) -> torch.Tensor:
+        return model.sample(n, generator=torch.Generator().manual_seed(seed), labels=labels)
+
+    x = check_tensor(c, f"sample({n}, labels=...)", draw(labels), (n, *info.shape), model.device)
+    if info.kind == "image":
+        expect(
+            bool(x.min() >= -1 - 1e-6 and x.max() <= 1 + 1e-6),
+            c,
+            f"sample(n, labels=...) has values in [{x.min():.3g}, {x.max():.3g}]; images are "
+            "in [-1, 1]",
+        )
+    expect(torch.equal(x, draw(labels)), c, "sample(n, generator, labels) is not reproducible")
+    expect(
+        not torch.equal(x, draw(labels.roll(1))),
+        c,
+        "sample(n, generator, labels) ignores its labels: other labels gave the same samples",
+    )
+    expect(
+        torch.equal(draw(None), draw(None)) and not torch.equal(draw(None), draw(None, 6)),
+        c,
+        "sample(n, generator) of a conditional model must draw its labels from the generator",
+    )
+    for bad in (torch.full((n,), classes), torch.zeros(n + 1, dtype=torch.long)):
+        try:
+            draw(bad)
+        except ValueError:
+            continue
+        raise ConformanceError(
+            f"{who(c)}: sample(n, labels=...) accepted labels {bad.tolist()} (shape "
+            f"{tuple(bad.shape)}); labels are a LongTensor (n,) in 0..{classes - 1}, refused "
+            "with ValueError otherwise"
+        )
+    model.train()
+    report.ok(
+        f"conditional on {classes} classes: sample(n, labels) honours its labels, in range, "
+        "reproducible; labels drawn from the generator; bad labels refused"
+    )
+
+
 def _check_checkpoint(c: Any, model: Any, build: Any, report: Report) -> None:
     buffer = io.BytesIO()
     torch.save(model.state_dict(), buffer)
@@ -192,8 +274,10 @@ class _Trainer:
         loss_options: dict[str, Any] | None,
         steps: int,
         batch_size: int,
+        conditional: bool = False,
     ) -> None:
         self.c, self.build, self.data, self.steps = c, build, data, steps
+        self.conditional = conditional
         self.objective, self.loss_options = objective, dict(loss_options or {})
         self.lr = float(c.meta.get("lr", TrainConfig.DEFAULT_LR))
         self.betas = TrainConfig.betas
@@ -210,7 +294,7 @@ class _Trainer:
         settings = OptimSettings(self.lr, self.betas)
         trainer = built(c, lambda: make_trainer(model, loss, settings, device=device))
         before = snapshot(model)
-        batches = _endless(self.data.to(device), self.batch_size, seed)
+        batches = _endless(self.data.to(device), self.batch_size, seed, self.conditional)
         for step in range(1, self.steps + 1):
             stats = trainer.step(lambda: next(batches))
             expect(isinstance(stats, dict) and bool(stats), c, "a training step logged nothing")
@@ -225,8 +309,8 @@ class _Trainer:
         return model
 
 
-def _endless(data: DataSource, batch_size: int, seed: int) -> Iterator[torch.Tensor]:
-    """Shuffled batches, epoch after epoch, in an order fixed by ``seed``."""
+def _endless(data: DataSource, batch_size: int, seed: int, labelled: bool = False) -> Iterator[Any]:
+    """Shuffled batches (``(x, labels)`` if ``labelled``), epoch after epoch, fixed by ``seed``."""
     generator = torch.Generator().manual_seed(seed)
     while True:
-        yield from data.epoch(batch_size, generator)
+        yield from (data.epoch_labelled if labelled else data.epoch)(batch_size, generator)

@@ -16,18 +16,44 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
-from ganzoo.losses import AdversarialLoss
+from ganzoo.losses import AdversarialLoss, BoundLoss
 from ganzoo.models import GAN
 from ganzoo.training.precision import Precision
-from ganzoo.training.trainer import OptimSettings, adam
+from ganzoo.training.trainer import Batch, OptimSettings, adam
 
 STATS = ("d_loss", "g_loss", "d_real", "d_fake")
+AUX_STATS = ("d_aux", "g_aux")  # ACGAN: the auxiliary classifier's cross-entropies
+
+
+def split_batch(batch: Batch) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """``(x, labels)`` of a batch that is ``x`` alone or ``(x, labels)``."""
+    if isinstance(batch, tuple | list):
+        return batch[0], batch[1]
+    return batch, None
+
+
+class _LabelledD(nn.Module):
+    """D as a penalty sees it: ``d(x)`` -> logits ``(n,)``, the batch's labels bound."""
+
+    def __init__(self, model: GAN, network: nn.Module, labels: torch.Tensor | None) -> None:
+        super().__init__()
+        self.model, self.network, self.labels = model, network, labels
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.model.discriminate(x, self.labels, self.network)
 
 
 class AdversarialTrainer:
-    """Alternating updates of D and G with Adam, as in Algorithm 1 of Goodfellow et al."""
+    """Alternating updates of D and G with Adam, as in Algorithm 1 of Goodfellow et al.
+
+    The objective is called through :class:`ganzoo.losses.BoundLoss`: a contract-2 loss
+    also gets D's logits on the real batch in G's update. A conditional model's fakes are
+    generated with the real batch's labels, so D compares like with like and a penalty
+    sees pairs of the same class.
+    """
 
     stats = STATS
 
@@ -44,33 +70,63 @@ class AdversarialTrainer:
         """``networks``: (G, D) as they run (DDP-wrapped or compiled); default the model's."""
         self.model = model
         self.objective = objective
+        self.loss = BoundLoss(objective)
         self.d_steps = d_steps
         self.precision = precision or Precision("none", model.device)
         self.g_net, self.d_net = networks or (model.generator, model.discriminator)
         self.d_params = [p for p in model.discriminator.parameters() if p.requires_grad]
         self.opt_d = adam(self.d_params, lr, betas)
         self.opt_g = adam(model.generator.parameters(), lr, betas)
+        self.conditional = getattr(model, "num_classes", None) is not None
+        self.aux = getattr(model, "aux_classes", None) is not None
+        if self.aux:
+            self.stats = STATS + AUX_STATS
 
     @property
     def batches_per_step(self) -> int:
         """Real batches consumed by one step (one per discriminator update)."""
         return self.d_steps
 
-    def _d(self, x: torch.Tensor) -> torch.Tensor:
-        return self.d_net(x).reshape(-1).float()
+    def _d(
+        self, x: torch.Tensor, labels: torch.Tensor | None
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        logits, classes = self.model.discriminate_all(x, labels, self.d_net)
+        return logits.float(), None if classes is None else classes.float()
 
-    def step(self, next_batch: Callable[[], torch.Tensor]) -> dict[str, torch.Tensor]:
+    def _labels(self, labels: torch.Tensor | None) -> torch.Tensor | None:
+        if not self.conditional:
+            return None
+        if labels is None:
+            raise ValueError(
+                "a conditional model needs labelled batches (x, labels); this data stream "
+                "yields images only"
+            )
+        return labels
+
+    def _fake(self, n: int, labels: torch.Tensor | None) -> torch.Tensor:
+        return self.model.generate(self.model.sample_latent(n), labels, self.g_net)
+
+    def step(self, next_batch: Callable[[], Batch]) -> dict[str, torch.Tensor]:
         """Run k D updates and one G update; return detached scalar statistics."""
-        model, objective, amp = self.model, self.objective, self.precision
+        model, loss, amp = self.model, self.loss, self.precision
+        aux: dict[str, torch.Tensor] = {}
         for _ in range(self.d_steps):
-            real = next_batch()
+            real, labels = split_batch(next_batch())
+            labels = self._labels(labels)
             with torch.no_grad(), amp.autocast():
-                fake = self.g_net(model.sample_latent(real.shape[0]))
+                fake = self._fake(real.shape[0], labels)
             with amp.autocast():
-                real_logits = self._d(real)
-                fake_logits = self._d(fake)
-                d_loss = objective.discriminator_loss(real_logits, fake_logits)
-            penalty = objective.penalty(self.d_net, real, fake.float())
+                real_logits, real_classes = self._d(real, labels)
+                fake_logits, fake_classes = self._d(fake, labels)
+                d_loss = loss.d(real_logits, fake_logits, labels)
+                if self.aux:  # ACGAN: D names the class of real and generated samples
+                    aux["d_aux"] = F.cross_entropy(real_classes, labels) + F.cross_entropy(
+                        fake_classes, labels
+                    )
+                    d_loss = d_loss + model.aux_weight * aux["d_aux"]
+            critic = self.d_net if not (self.conditional or self.aux) else None
+            critic = critic or _LabelledD(model, self.d_net, labels)
+            penalty = loss.penalty(critic, real, fake.float())
             if penalty is not None:
                 d_loss = d_loss + penalty
             self.opt_d.zero_grad(set_to_none=True)
@@ -81,8 +137,15 @@ class AdversarialTrainer:
         no_sync = getattr(self.d_net, "no_sync", contextlib.nullcontext)
         with no_sync(), _frozen(self.d_params):
             with amp.autocast():
-                fake_logits_g = self._d(self.g_net(model.sample_latent(real.shape[0])))
-                g_loss = objective.generator_loss(fake_logits_g)
+                fake_logits_g, fake_classes_g = self._d(self._fake(real.shape[0], labels), labels)
+                real_logits_g = None
+                if loss.wants_real:  # contract 2: D's current scores of the real batch
+                    with torch.no_grad():
+                        real_logits_g = self._d(real, labels)[0]
+                g_loss = loss.g(fake_logits_g, real_logits_g, labels)
+                if self.aux:  # ACGAN: G makes samples D classifies as their labels
+                    aux["g_aux"] = F.cross_entropy(fake_classes_g, labels)
+                    g_loss = g_loss + model.aux_weight * aux["g_aux"]
             self.opt_g.zero_grad(set_to_none=True)
             amp.backward(g_loss)
         amp.step(self.opt_g)
@@ -92,6 +155,7 @@ class AdversarialTrainer:
             "g_loss": g_loss.detach(),
             "d_real": torch.sigmoid(real_logits.detach()).mean(),
             "d_fake": torch.sigmoid(fake_logits.detach()).mean(),
+            **{k: v.detach() for k, v in aux.items()},
         }
 
     def state_dict(self) -> dict[str, Any]:

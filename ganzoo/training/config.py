@@ -54,6 +54,7 @@ class TrainConfig:
     sync_bn: bool = False  # SyncBatchNorm across processes (torchrun)
     threads: int | None = None  # CPU intra-op threads; None: by model size and core share
     ema: float | None = None  # decay of G's moving average; 0: none; None: the family's default
+    conditional: bool = False  # class-conditional model, trained on the data's labels
     out: str | None = None
     log_every: int = 25
     sample_every: int | None = None  # epochs between sample grids; None: ~MAX_GRIDS per run
@@ -110,6 +111,8 @@ class TrainConfig:
             or not (isinstance(self.ema, int | float) and 0 <= self.ema < 1)
         ):
             raise UsageError(f"--ema must be a decay in [0, 1) (0: off), got {self.ema!r}")
+        if not isinstance(self.conditional, bool):
+            raise UsageError(f"conditional must be true or false, got {self.conditional!r}")
         if not isinstance(self.seed, int) or not 0 <= self.seed < 2**63:
             raise UsageError(f"--seed must be an integer in [0, 2**63), got {self.seed}")
         if self.amp not in AMP_MODES:
@@ -172,7 +175,7 @@ class ResolvedRun:
     def title(self) -> str:
         """``model+loss on dataset``, as the progress line shows it."""
         c = self.config
-        return f"{c.model}+{c.loss} on {c.dataset}"
+        return f"{c.model}+{c.loss} on {c.dataset}" + (" (conditional)" if c.conditional else "")
 
 
 def dataset_options(config: TrainConfig) -> dict[str, Any]:
@@ -194,7 +197,16 @@ def check(config: TrainConfig) -> None:
 
     config.validate()
     choose_loss(config.model, config.loss)
-    get_registry().get("dataset", config.dataset)
+    dataset = get_registry().get("dataset", config.dataset)
+    if config.conditional:
+        from ganzoo.build import check_conditional_model, unlabelled_message
+
+        check_conditional_model(config.model)
+        # known without loading the data: a fixed shape registered without classes
+        if isinstance(dataset.meta.get("shape"), tuple | list) and not dataset.meta.get(
+            "num_classes"
+        ):
+            raise UsageError(unlabelled_message(config.dataset))
 
 
 def resolve(config: TrainConfig, steps_per_epoch: int, model_defaults: bool = True) -> ResolvedRun:
@@ -223,7 +235,8 @@ def resolve(config: TrainConfig, steps_per_epoch: int, model_defaults: bool = Tr
         if total
         else steps_per_epoch
     )
-    out = config.out or str(default_run_dir(config.model, loss, config.dataset))
+    name = config.dataset + ("-cond" if config.conditional else "")
+    out = config.out or str(default_run_dir(config.model, loss, name))
     family = get_family(model.family)
     ema = config.ema if config.ema is not None else family.default_ema
     return ResolvedRun(

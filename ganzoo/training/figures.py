@@ -18,18 +18,33 @@ from ganzoo.rundir import atomic_path
 
 SAMPLE_SEED_OFFSET = 1_000_003  # sample figures draw from their own generator
 MIN_PIXELS = 32  # sample grids show images at least this wide
+PER_CLASS = 8  # a conditional grid's columns: samples per class
+MAX_CLASS_ROWS = 32  # a conditional grid shows at most this many classes
 
 
 @torch.no_grad()
 def save_samples(
     model: GenerativeModel, data: DataSource, path: Path, seed: int, n: int = 64
 ) -> None:
-    """Save a figure of ``n`` samples drawn with a fixed seed (the same z every epoch)."""
+    """Save a figure of ``n`` samples drawn with a fixed seed (the same z every epoch).
+
+    A conditional model's image grid has one row per class (class 0 at the top) and one
+    column per noise vector, shared down the column: a row shows one class in
+    :data:`PER_CLASS` styles, a column one style across the classes.
+    """
     was_training = model.training
     model.eval()
     try:
         generator = torch.Generator().manual_seed(seed + SAMPLE_SEED_OFFSET)
-        if data.info.kind == "image":
+        classes = getattr(model, "num_classes", None)
+        if data.info.kind == "image" and classes is not None:
+            images, columns = class_grid(model, generator)
+            save_image_grid(images, path, nrow=columns)
+        elif classes is not None and data.info.dim == 2:
+            labels = torch.arange(classes).repeat(-(-max(n, 1000) // classes))
+            samples = model.sample(len(labels), generator=generator, labels=labels)
+            plot_scatter_2d(data, samples, path, labels)
+        elif data.info.kind == "image":
             save_image_grid(model.sample(n, generator=generator), path)
         elif data.info.dim == 1:
             samples = model.sample(max(n, 2000), generator=generator)
@@ -41,15 +56,31 @@ def save_samples(
         model.train(was_training)
 
 
-def save_image_grid(images: torch.Tensor, path: Path) -> None:
-    """A square grid of images in [-1, 1], saved as PNG (torchvision)."""
+def class_grid(
+    model: GenerativeModel, generator: torch.Generator, per_class: int = PER_CLASS
+) -> tuple[torch.Tensor, int]:
+    """Samples of a conditional model, row k of class k; returns them and the row length.
+
+    A GAN's noise vectors are shared down the columns; another model samples each cell.
+    """
+    classes = min(int(model.num_classes or 0), MAX_CLASS_ROWS)
+    labels = torch.arange(classes).repeat_interleave(per_class).to(model.device)
+    generate = getattr(model, "generate", None)
+    if generate is not None and hasattr(model, "sample_latent"):
+        z = model.sample_latent(per_class, generator).repeat(classes, 1)
+        return generate(z, labels), per_class
+    return model.sample(len(labels), generator=generator, labels=labels), per_class
+
+
+def save_image_grid(images: torch.Tensor, path: Path, nrow: int | None = None) -> None:
+    """A grid of images in [-1, 1] (square unless ``nrow`` per row), saved as PNG."""
     from torchvision.utils import save_image
 
     images = images_to_unit_range(images.float().cpu())
     if images.shape[-1] < MIN_PIXELS:  # tiny images (8×8 digits): enlarge, keep pixels sharp
         factor = -(-MIN_PIXELS // images.shape[-1])
         images = torch.nn.functional.interpolate(images, scale_factor=factor, mode="nearest")
-    nrow = max(1, int(math.sqrt(images.shape[0])))
+    nrow = nrow or max(1, int(math.sqrt(images.shape[0])))
     with atomic_path(path) as tmp:
         save_image(images, tmp, nrow=nrow, format="png", pad_value=0.5)
 
@@ -99,14 +130,22 @@ def plot_distribution_1d(
     save_figure(fig, path)
 
 
-def plot_scatter_2d(data: DataSource, samples: torch.Tensor, path: Path) -> None:
-    """Real points (grey) and generated points (green) in the plane."""
+def plot_scatter_2d(
+    data: DataSource, samples: torch.Tensor, path: Path, labels: torch.Tensor | None = None
+) -> None:
+    """Real points (grey) and generated points (green; by class when ``labels`` given)."""
     plt = pyplot()
     real = data_samples(data)[:2000]
     fake = samples.float().cpu()
     fig, ax = plt.subplots(figsize=(4.5, 4.5))
     ax.scatter(real[:, 0], real[:, 1], s=2, c="0.6", label="data")
-    ax.scatter(fake[:, 0], fake[:, 1], s=2, c="g", alpha=0.6, label="generated")
+    if labels is None:
+        ax.scatter(fake[:, 0], fake[:, 1], s=2, c="g", alpha=0.6, label="generated")
+    else:
+        ax.scatter(
+            fake[:, 0], fake[:, 1], s=2, c=labels.cpu(), cmap="tab10", alpha=0.6,
+            label="generated (colour: class)",
+        )  # fmt: skip
     ax.set_aspect("equal")
     ax.legend(loc="upper right", fontsize=8, markerscale=4)
     save_figure(fig, path)

@@ -19,7 +19,7 @@ from typing import Any
 import torch
 
 import ganzoo
-from ganzoo.build import create_loss, create_model, load_dataset
+from ganzoo.build import create_loss, create_model, load_dataset, unlabelled_message
 from ganzoo.data import DataSource
 from ganzoo.device import choose_threads, seed_everything
 from ganzoo.errors import UsageError
@@ -157,7 +157,9 @@ def prepare(
             plan = _with_out(plan, out)
         run = RunDir(plan.out)
     c = plan.config
-    model = create_model(c.model, data.info, c.latent_dim, c.model_options)
+    if c.conditional and not getattr(data, "labelled", False):  # a folder without classes
+        raise UsageError(unlabelled_message(c.dataset))
+    model = create_model(c.model, data.info, c.latent_dim, c.model_options, c.conditional)
     objective = create_loss(c.loss, c.loss_options)  # type: ignore[arg-type]
     model.to(device)
     data = data.to(device)
@@ -180,7 +182,9 @@ def prepare(
                 f"--ema averages a GAN's generator; model {c.model!r} ({plan.family.name}) has none"
             )
         ema = EMA(model, plan.family.sampling_network, c.ema)
-    stream = BatchStream(data, c.batch_size, c.seed, env.rank, env.world_size)
+    stream = BatchStream(
+        data, c.batch_size, c.seed, env.rank, env.world_size, labelled=c.conditional
+    )
     session = Session(
         plan, run, model, trainer, data, stream, device, env,
         total_steps=plan.total_steps or UNBOUNDED,
@@ -238,6 +242,7 @@ def config_record(s: Session) -> dict[str, Any]:
             "processes": s.env.world_size,
             "threads": s.threads if s.device.type == "cpu" else None,
             "latent_dim": getattr(s.model, "latent_dim", None),
+            "num_classes": getattr(s.model, "num_classes", None),
             "steps": s.total_steps if s.total_steps < UNBOUNDED else None,
             "steps_per_epoch": s.steps_per_epoch,
             "family": s.plan.family.name,

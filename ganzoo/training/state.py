@@ -26,11 +26,20 @@ class BatchStream:
     """
 
     def __init__(
-        self, data: DataSource, batch_size: int, seed: int, rank: int = 0, world_size: int = 1
+        self,
+        data: DataSource,
+        batch_size: int,
+        seed: int,
+        rank: int = 0,
+        world_size: int = 1,
+        labelled: bool = False,
     ) -> None:
         """Under torchrun every rank draws the same order and takes its own slice of each
-        ``batch_size × world_size`` super-batch: the data is sharded, never repeated."""
-        self.data, self.batch_size = data, batch_size
+        ``batch_size × world_size`` super-batch: the data is sharded, never repeated.
+
+        ``labelled``: batches are ``(x, labels)`` (:meth:`DataSource.epoch_labelled`), in
+        the same order an unlabelled stream of the same seed takes."""
+        self.data, self.batch_size, self.labelled = data, batch_size, labelled
         self.rank, self.world_size = rank, world_size
         self.generator = torch.Generator().manual_seed(seed)
         self.epoch, self.taken = 0, 0
@@ -40,15 +49,15 @@ class BatchStream:
         # the indexing). Kept across resumes, reported in summary.json.
         self.wait_seconds = 0.0
 
-    def __call__(self) -> torch.Tensor:
-        """The next batch."""
+    def __call__(self) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+        """The next batch (``(x, labels)`` for a labelled stream)."""
         start = time.perf_counter()
         try:
             return self._next()
         finally:
             self.wait_seconds += time.perf_counter() - start
 
-    def _next(self) -> torch.Tensor:
+    def _next(self) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
         while True:
             if self._batches is None:
                 self._open_epoch()
@@ -56,13 +65,15 @@ class BatchStream:
             if batch is not None:
                 self.taken += 1
                 if self.world_size > 1:
-                    return batch[self.rank * self.batch_size : (self.rank + 1) * self.batch_size]
+                    part = slice(self.rank * self.batch_size, (self.rank + 1) * self.batch_size)
+                    return tuple(b[part] for b in batch) if self.labelled else batch[part]
                 return batch
             self.epoch, self.taken, self._batches = self.epoch + 1, 0, None
 
     def _open_epoch(self) -> None:
         self._epoch_start = self.generator.get_state()
-        self._batches = iter(self.data.epoch(self.batch_size * self.world_size, self.generator))
+        epoch = self.data.epoch_labelled if self.labelled else self.data.epoch
+        self._batches = iter(epoch(self.batch_size * self.world_size, self.generator))
         for _ in range(self.taken):  # resuming mid-epoch: replay the order up to here
             next(self._batches)
 

@@ -20,7 +20,9 @@ from ganzoo.training import distributed
 from ganzoo.training.distributed import DistEnv
 from ganzoo.training.precision import Precision
 
-NextBatch = Callable[[], torch.Tensor]
+#: A batch: images alone, or ``(images, labels)`` in a conditional run.
+Batch = torch.Tensor | tuple[torch.Tensor, torch.Tensor]
+NextBatch = Callable[[], Batch]
 
 
 class Trainer(Protocol):

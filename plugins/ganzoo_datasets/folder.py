@@ -2,6 +2,10 @@
 
 Files are found recursively by extension; each is checked when the source is built, so a
 corrupt image is reported by name before training starts, not halfway through an epoch.
+
+A folder laid out as torchvision's ``ImageFolder`` (no images at the top, every image in one
+of at least two sub-folders) is labelled: one class per sub-folder, in sorted order, so
+``--conditional`` can train on it. The class names are ``source.classes``.
 """
 
 from __future__ import annotations
@@ -20,10 +24,13 @@ EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".gif", ".tif", ".tiff")
 class ImageFiles(Dataset):
     """Images resized (shorter side) and center-cropped to ``size``, in [-1, 1]."""
 
-    def __init__(self, files: list[Path], size: int, channels: int) -> None:
+    def __init__(
+        self, files: list[Path], size: int, channels: int, labels: list[int] | None = None
+    ) -> None:
         from torchvision import transforms
 
         self.files = files
+        self.labels = labels
         self.mode = "L" if channels == 1 else "RGB"
         self.transform = transforms.Compose(
             [
@@ -36,12 +43,23 @@ class ImageFiles(Dataset):
     def __len__(self) -> int:
         return len(self.files)
 
-    def __getitem__(self, index: int) -> torch.Tensor:
+    def __getitem__(self, index: int) -> torch.Tensor | tuple[torch.Tensor, int]:
         from PIL import Image
 
         with Image.open(self.files[index]) as image:
-            x = self.transform(image.convert(self.mode))
-        return x.float().div(127.5).sub(1.0)
+            x = self.transform(image.convert(self.mode)).float().div(127.5).sub(1.0)
+        return x if self.labels is None else (x, self.labels[index])
+
+
+def class_folders(root: Path, files: list[Path]) -> list[str] | None:
+    """The class names of an ImageFolder layout (each image in a sub-folder of ``root``), or
+    ``None``: images at the top, or fewer than two sub-folders, mean no labels."""
+    tops = {
+        p.relative_to(root).parts[0] if len(p.relative_to(root).parts) > 1 else None for p in files
+    }
+    if None in tops or len(tops) < 2:
+        return None
+    return sorted(t for t in tops if t is not None)
 
 
 def load(
@@ -72,5 +90,16 @@ def load(
                 image.verify()
         except (UnidentifiedImageError, OSError, SyntaxError) as exc:
             raise DataError(f"cannot read image {path}: {type(exc).__name__}: {exc}") from exc
-    info = DataInfo("folder", (channels, image_size, image_size), "image")
-    return StreamingSource(info, ImageFiles(files, image_size, channels))
+    classes = class_folders(root, files)
+    labels = None
+    if classes is not None:
+        index = {name: i for i, name in enumerate(classes)}
+        labels = [index[p.relative_to(root).parts[0]] for p in files]
+    info = DataInfo(
+        "folder", (channels, image_size, image_size), "image", len(classes) if classes else None
+    )
+    source = StreamingSource(
+        info, ImageFiles(files, image_size, channels, labels), labels=classes is not None
+    )
+    source.classes = classes  # type: ignore[attr-defined]
+    return source

@@ -15,17 +15,27 @@ as in the PyTorch examples' DCGAN and most CPU-scale work, giving the usual thre
 (4 -> 8 -> 16 -> 32, widths 256, 128, 64) instead of the two that 28 px allows
 (7 -> 14 -> 28). The paper itself resized to 64 px: ``-D image_size=64`` gives four stages.
 An explicit ``-D image_size=N`` always wins.
+
+Class-conditional (``ganzoo train --conditional``), as in Miyato & Koyama 2018,
+"cGANs with Projection Discriminator" (https://arxiv.org/abs/1802.05637): G's batch norms
+become conditional (a scale and shift per class), and D adds to its score the inner product
+of a class embedding with its last features (a projection discriminator). With
+``-M acgan=true`` D takes no label and predicts it instead (ACGAN, Odena et al. 2017,
+https://arxiv.org/abs/1610.09585): its last convolution gives the logit and one class logit
+per class, fitted with cross-entropy weighted by ``aux_weight``.
 """
 
 from __future__ import annotations
 
 from itertools import pairwise
 
+import torch
 from torch import nn
 
 from ganzoo.data import DataInfo
 from ganzoo.errors import IncompatibleDataError
 from ganzoo.models import GAN
+from ganzoo_gans.conditional import ConditionalBatchNorm2d, ProjectionHead, check_options
 
 
 def stages(side: int) -> tuple[int, int]:
@@ -57,36 +67,80 @@ def init_weights(module: nn.Module) -> None:
     """The paper's initialisation: N(0, 0.02) convolutions, N(1, 0.02) batch-norm scales."""
     if isinstance(module, nn.Conv2d | nn.ConvTranspose2d):
         nn.init.normal_(module.weight, 0.0, 0.02)
-    elif isinstance(module, nn.BatchNorm2d):
+    elif isinstance(module, nn.BatchNorm2d) and module.affine:
         nn.init.normal_(module.weight, 1.0, 0.02)
         nn.init.zeros_(module.bias)
 
 
-def build(info: DataInfo, latent_dim: int | None = None, width: int = 64) -> GAN:
-    """A DCGAN for ``info``; ``width`` is the channel count next to the image (ngf = ndf)."""
+class ConditionalGenerator(nn.Module):
+    """DCGAN's generator with conditional batch norm: ``forward(z, labels)``."""
+
+    def __init__(
+        self, latent_dim: int, widths: list[int], base: int, channels: int, num_classes: int
+    ) -> None:
+        super().__init__()
+        convs = [nn.ConvTranspose2d(latent_dim, widths[-1], base, 1, 0, bias=False)]
+        convs += [
+            nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=False)
+            for c_in, c_out in pairwise(widths[::-1])
+        ]
+        self.convs = nn.ModuleList(convs)
+        self.norms = nn.ModuleList(
+            ConditionalBatchNorm2d(conv.out_channels, num_classes) for conv in convs
+        )
+        self.out = nn.ConvTranspose2d(widths[0], channels, 4, 2, 1, bias=False)
+
+    def forward(self, z: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        h = z[:, :, None, None]
+        for conv, norm in zip(self.convs, self.norms, strict=True):
+            h = torch.relu(norm(conv(h), labels))
+        return torch.tanh(self.out(h))
+
+
+def build(
+    info: DataInfo,
+    latent_dim: int | None = None,
+    num_classes: int | None = None,
+    width: int = 64,
+    acgan: bool = False,
+    aux_weight: float = 1.0,
+) -> GAN:
+    """A DCGAN for ``info``; ``width`` is the channel count next to the image (ngf = ndf).
+
+    ``num_classes`` (set by ganzoo for ``--conditional``) makes it a conditional GAN.
+    """
     if width < 1:
         raise ValueError(f"width must be >= 1, got {width}")
+    check_options(num_classes, acgan, aux_weight)
     base, n = check_shape(info)
     channels = info.shape[0]
     latent_dim = latent_dim or 100
     widths = [width * 2**i for i in range(n)]  # next to the image first: 64, 128, 256, ...
 
-    g_layers: list[nn.Module] = [
-        nn.Unflatten(1, (latent_dim, 1, 1)),
-        nn.ConvTranspose2d(latent_dim, widths[-1], base, 1, 0, bias=False),
-        nn.BatchNorm2d(widths[-1]),
-        nn.ReLU(True),
-    ]
-    for c_in, c_out in pairwise(widths[::-1]):
-        g_layers += [
-            nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=False),
-            nn.BatchNorm2d(c_out),
+    generator: nn.Module
+    if num_classes is not None:
+        generator = ConditionalGenerator(latent_dim, widths, base, channels, num_classes)
+    else:
+        g_layers: list[nn.Module] = [
+            nn.Unflatten(1, (latent_dim, 1, 1)),
+            nn.ConvTranspose2d(latent_dim, widths[-1], base, 1, 0, bias=False),
+            nn.BatchNorm2d(widths[-1]),
             nn.ReLU(True),
         ]
-    g_layers += [nn.ConvTranspose2d(widths[0], channels, 4, 2, 1, bias=False), nn.Tanh()]
+        for c_in, c_out in pairwise(widths[::-1]):
+            g_layers += [
+                nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=False),
+                nn.BatchNorm2d(c_out),
+                nn.ReLU(True),
+            ]
+        g_layers += [nn.ConvTranspose2d(widths[0], channels, 4, 2, 1, bias=False), nn.Tanh()]
+        generator = nn.Sequential(*g_layers)
 
+    # A projection D gets a bias on its input layer: without one φ(0) = 0, so D scores a
+    # blank image 0 whatever its weights, and G can hide there (measured: grey samples).
+    projection = num_classes is not None and not acgan
     d_layers: list[nn.Module] = [
-        nn.Conv2d(channels, widths[0], 4, 2, 1, bias=False),
+        nn.Conv2d(channels, widths[0], 4, 2, 1, bias=projection),
         nn.LeakyReLU(0.2, True),
     ]
     for c_in, c_out in pairwise(widths):
@@ -95,8 +149,25 @@ def build(info: DataInfo, latent_dim: int | None = None, width: int = 64) -> GAN
             nn.BatchNorm2d(c_out),
             nn.LeakyReLU(0.2, True),
         ]
-    d_layers += [nn.Conv2d(widths[-1], 1, base, 1, 0, bias=False), nn.Flatten()]
+    outputs = 1 + (num_classes if acgan and num_classes else 0)
+    head = [nn.Conv2d(widths[-1], outputs, base, 1, 0, bias=False), nn.Flatten()]
+    discriminator: nn.Module
+    if projection:
+        features = widths[-1] * base * base
+        discriminator = ProjectionHead(
+            nn.Sequential(*d_layers), nn.Sequential(*head), features, num_classes
+        )
+    else:
+        discriminator = nn.Sequential(*d_layers, *head)
 
-    model = GAN(nn.Sequential(*g_layers), nn.Sequential(*d_layers), latent_dim, info)
+    model = GAN(
+        generator,
+        discriminator,
+        latent_dim,
+        info,
+        num_classes=num_classes,
+        aux_classes=num_classes if acgan else None,
+        aux_weight=aux_weight,
+    )
     model.apply(init_weights)
     return model

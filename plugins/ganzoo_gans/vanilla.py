@@ -8,6 +8,13 @@ of its hidden units during training, as the paper's MNIST discriminator did (max
 dropout): on the 8×8 digits this kept every class in the samples where the plain D let the
 generator drop some (benchmarks/bench_first_run.py). Vector data (the toy sets the seed's
 figures use) keeps an exact D, without dropout.
+
+Class-conditional (``ganzoo train --conditional``): the conditional GAN of Mirza &
+Osindero 2014 (https://arxiv.org/abs/1411.1784). A learned embedding of the label
+(``embed_dim`` values, default one per class) is concatenated to z in G and to the
+flattened sample in D. With ``-M acgan=true`` D instead takes no label and predicts it
+(ACGAN, Odena et al. 2017, https://arxiv.org/abs/1610.09585): its last layer gives the
+logit and one class logit per class, fitted with cross-entropy weighted by ``aux_weight``.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from torch import nn
 
 from ganzoo.data import DataInfo
 from ganzoo.models import GAN
+from ganzoo_gans.conditional import LabelledMLP, check_options
 
 
 def default_hidden_dim(data_dim: int) -> int:
@@ -31,20 +39,33 @@ def default_latent_dim(info: DataInfo) -> int:
 def build(
     info: DataInfo,
     latent_dim: int | None = None,
+    num_classes: int | None = None,
     hidden_dim: int | None = None,
     dropout: float | None = None,
+    embed_dim: int | None = None,
+    acgan: bool = False,
+    aux_weight: float = 1.0,
 ) -> GAN:
     """Build a vanilla GAN for ``info``; ``latent_dim``/``hidden_dim``/``dropout`` default
-    from its shape and kind (dropout 0.3 in D for images, none for vector data)."""
+    from its shape and kind (dropout 0.3 in D for images, none for vector data).
+
+    ``num_classes`` (set by ganzoo for ``--conditional``) makes it a conditional GAN.
+    """
     latent_dim = latent_dim or default_latent_dim(info)
     hidden = hidden_dim or default_hidden_dim(info.dim)
     if dropout is None:
         dropout = 0.3 if info.kind == "image" else 0.0
     if not 0.0 <= dropout < 1.0:
         raise ValueError(f"dropout must be in [0, 1), got {dropout}")
+    check_options(num_classes, acgan, aux_weight)
+    embed = 0
+    if num_classes is not None:
+        embed = embed_dim or num_classes
+        if embed < 1:
+            raise ValueError(f"embed_dim must be >= 1, got {embed_dim}")
     out_act: list[nn.Module] = [nn.Tanh()] if info.kind == "image" else []
-    generator = nn.Sequential(
-        nn.Linear(latent_dim, hidden),
+    generator: nn.Module = nn.Sequential(
+        nn.Linear(latent_dim + embed, hidden),
         nn.ReLU(),
         nn.Linear(hidden, hidden),
         nn.ReLU(),
@@ -52,14 +73,28 @@ def build(
         *out_act,
         nn.Unflatten(1, info.shape),
     )
-    discriminator = nn.Sequential(
-        nn.Flatten(),
-        nn.Linear(info.dim, hidden),
+    d_embed = embed if num_classes is not None and not acgan else 0
+    outputs = 1 + (num_classes if acgan and num_classes else 0)
+    d_body = [
+        nn.Linear(info.dim + d_embed, hidden),
         nn.LeakyReLU(0.2),
         nn.Dropout(dropout),
         nn.Linear(hidden, hidden),
         nn.LeakyReLU(0.2),
         nn.Dropout(dropout),
-        nn.Linear(hidden, 1),
+        nn.Linear(hidden, outputs),
+    ]
+    discriminator: nn.Module = nn.Sequential(nn.Flatten(), *d_body)
+    if num_classes is not None:
+        generator = LabelledMLP(generator, num_classes, embed)
+        if not acgan:
+            discriminator = LabelledMLP(nn.Sequential(*d_body), num_classes, embed)
+    return GAN(
+        generator,
+        discriminator,
+        latent_dim,
+        info,
+        num_classes=num_classes,
+        aux_classes=num_classes if acgan else None,
+        aux_weight=aux_weight,
     )
-    return GAN(generator, discriminator, latent_dim, info)

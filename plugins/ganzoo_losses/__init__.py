@@ -43,3 +43,19 @@ def register_losses(register):
         family="adversarial",
         paper="Mao et al. 2017, https://arxiv.org/abs/1611.04076",
     )
+    register(
+        "rsgan",
+        "ganzoo_losses.relativistic:RelativisticLoss",
+        description="Relativistic standard GAN: D and G judge C(x_r) - C(x_f) (contract 2).",
+        family="adversarial",
+        contract=2,
+        paper="Jolicoeur-Martineau 2018, https://arxiv.org/abs/1807.00734",
+    )
+    register(
+        "ragan",
+        "ganzoo_losses.relativistic:RelativisticAverageLoss",
+        description="Relativistic average GAN: each score against the other batch's mean (v2).",
+        family="adversarial",
+        contract=2,
+        paper="Jolicoeur-Martineau 2018, https://arxiv.org/abs/1807.00734",
+    )

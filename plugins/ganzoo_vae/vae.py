@@ -94,7 +94,13 @@ class VAE(GenerativeModel):
         return nn.Sequential(*self.decoder, nn.Sigmoid(), ScaleShift(2.0, -1.0))
 
     @torch.no_grad()
-    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+    def sample(
+        self,
+        n: int,
+        generator: torch.Generator | None = None,
+        labels: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        self.check_labels(labels, n)  # unconditional: labels are refused
         device = generator.device if generator is not None else self.device
         z = torch.randn(n, self.latent_dim, generator=generator, device=device).to(self.device)
         mean = self.mean(self.decoder(z))
