@@ -216,6 +216,9 @@ def evaluate_now(s: Session) -> tuple[dict[str, Any], float]:
     result.update(
         run=str(s.run.path), model=s.config.model, loss=s.config.loss, ema=s.ema is not None
     )
+    from ganzoo.metrics.fidelity import add_run_provenance
+
+    add_run_provenance(result, config_record(s), None)
     save_result(s.run.path, result)
     return result, time.perf_counter() - start
 
