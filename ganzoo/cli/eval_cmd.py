@@ -127,8 +127,11 @@ def eval_command(
 
 
 def result_table(result: dict) -> object:
-    """A rich table of one result, with the extractor's name beside every number."""
+    """One result: a table of scores, intervals, real-data floor and noise (extractor in the
+    title), then notes on the extractor, the sample counts and how to read them."""
+    from rich.console import Group
     from rich.table import Table
+    from rich.text import Text
 
     from ganzoo.metrics.results import metric_rows
 
@@ -164,9 +167,7 @@ def result_table(result: dict) -> object:
         )
     if result.get("fid_scaled") is not None:
         notes.append(f"FID scaled 0 (real data) to 1 (noise): {result['fid_scaled']:.3f}.")
-    table = Table(
-        title=title.strip(), title_justify="left", caption=" ".join(notes), caption_justify="left"
-    )
+    table = Table(title=title.strip(), title_justify="left")
     table.add_column("metric", style="bold")
     table.add_column("value", justify="right")
     table.add_column("95% interval", justify="right")
@@ -174,4 +175,5 @@ def result_table(result: dict) -> object:
     table.add_column("noise", justify="right")
     for row in metric_rows(result):
         table.add_row(*row)
-    return table
+    # the notes as a paragraph under the table: a caption would wrap to the table's width
+    return Group(table, Text(" ".join(notes)))

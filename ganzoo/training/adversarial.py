@@ -20,10 +20,11 @@ from torch import nn
 
 from ganzoo.losses import AdversarialLoss
 from ganzoo.models import GAN
+from ganzoo.training import health
 from ganzoo.training.precision import Precision
 from ganzoo.training.trainer import OptimSettings
 
-STATS = ("d_loss", "g_loss", "d_real", "d_fake")
+STATS = ("d_loss", "g_loss", "d_real", "d_fake", *health.HEALTH_STATS)
 
 
 class AdversarialTrainer:
@@ -75,6 +76,7 @@ class AdversarialTrainer:
                 d_loss = d_loss + penalty
             self.opt_d.zero_grad(set_to_none=True)
             amp.backward(d_loss)
+            d_grad = health.grad_norm(self.d_params, amp, self.opt_d)
             amp.step(self.opt_d)
             amp.update()  # fp16: a scaler steps each optimizer once between updates
 
@@ -85,6 +87,7 @@ class AdversarialTrainer:
                 g_loss = objective.generator_loss(fake_logits_g)
             self.opt_g.zero_grad(set_to_none=True)
             amp.backward(g_loss)
+        g_grad = health.grad_norm(model.generator.parameters(), amp, self.opt_g)
         amp.step(self.opt_g)
         amp.update()
         return {
@@ -92,6 +95,7 @@ class AdversarialTrainer:
             "g_loss": g_loss.detach(),
             "d_real": torch.sigmoid(real_logits.detach()).mean(),
             "d_fake": torch.sigmoid(fake_logits.detach()).mean(),
+            **health.adversarial_stats(real_logits, fake_logits, d_grad, g_grad, real, fake),
         }
 
     def state_dict(self) -> dict[str, Any]:

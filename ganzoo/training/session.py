@@ -55,6 +55,8 @@ class Session:
     final: dict[str, float] = field(default_factory=dict)
     evaluator: Any = None  # ganzoo.metrics.Evaluator of --eval-every, if set
     ema: EMA | None = None  # the generator's moving average of --ema, if set
+    alerts: set[str] = field(default_factory=set)  # health alerts in force (see loop)
+    board: Any = None  # the TensorBoard writer of --tensorboard (main process), if set
 
     def sampling(self) -> contextlib.AbstractContextManager[Any]:
         """The block in which the model samples as grids and evaluations see it (EMA's G)."""
