@@ -349,11 +349,16 @@ def test_a_collapsed_generator_raises_the_alert_in_training_and_a_healthy_one_do
     # A generator that reproduces real data: its batches are as varied as the data's.
     from ganzoo.training.health import SPREAD_ALERT, adversarial_stats, collapse_alert
 
-    real = _train_images()[:64]
+    images = _train_images()
     stats = adversarial_stats(
-        torch.randn(64), torch.randn(64), torch.ones(()), torch.ones(()), real, real.flip(0)
+        torch.randn(64),
+        torch.randn(64),
+        torch.ones(()),
+        torch.ones(()),
+        images[:64],
+        images[64:128],
     )
-    assert stats["g_spread"].item() == pytest.approx(1.0, abs=0.01)
+    assert 0.8 < stats["g_spread"].item() < 1.25
     assert collapse_alert({k: v.item() for k, v in stats.items()}) is None
     assert collapse_alert({"g_spread": SPREAD_ALERT / 2}) is not None
 
