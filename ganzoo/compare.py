@@ -608,7 +608,8 @@ def plot_loss_curves_side_by_side(rows: list[RunRow], path: Path) -> None:
 
 
 def plot_metric_bars(comparison: Comparison, path: Path) -> None:
-    """IS, FID and KID as bar charts, one bar per run (error bars where there is a std)."""
+    """IS, FID and KID as bars, one per run: FID with its interval, IS and KID with their std;
+    grey lines at real data (dashed) and noise (dotted)."""
     plt = pyplot()
     panels = [
         ("inception_score", "IS ↑"),
@@ -618,13 +619,27 @@ def plot_metric_bars(comparison: Comparison, path: Path) -> None:
     fig, axes = plt.subplots(1, 3, figsize=(12, 3.4))
     names = [r.name for r in comparison.rows]
     for ax, (key, title) in zip(axes, panels, strict=True):
-        means, errors = [], []
+        means, low, high = [], [], []
         for r in comparison.rows:
             m = r.metrics
             mean = m.get(key) if key == "fid" else m.get(f"{key}_mean")
             means.append(mean if mean is not None else 0.0)
-            errors.append(m.get(f"{key}_std") or 0.0)
-        ax.bar(range(len(names)), means, yerr=errors, color="tab:blue", capsize=3)
+            interval = m.get("fid_interval") if key == "fid" else None
+            if interval and mean is not None:  # FID: its bootstrap interval
+                low.append(mean - interval[0])
+                high.append(interval[1] - mean)
+            else:  # IS and KID: their standard deviation
+                low.append(m.get(f"{key}_std") or 0.0)
+                high.append(m.get(f"{key}_std") or 0.0)
+        ax.bar(range(len(names)), means, yerr=[low, high], color="tab:blue", capsize=3)
+        floor_key = key if key == "fid" else f"{key}_mean"
+        for kind, style in (("real", "--"), ("noise", ":")):
+            value = (comparison.floors.get(kind) or {}).get(floor_key)
+            if value is not None:
+                ax.axhline(value, color="gray", linestyle=style, linewidth=1)
+                ax.annotate("real data" if kind == "real" else "noise", (0, value),
+                            xycoords=("axes fraction", "data"), fontsize=7, color="gray",
+                            va="bottom")  # fmt: skip
         ax.set_xticks(range(len(names)), names, rotation=30, ha="right", fontsize=8)
         available = any(
             (r.metrics.get(key) if key == "fid" else r.metrics.get(f"{key}_mean")) is not None
