@@ -422,7 +422,7 @@ def generate(out: Path) -> None:
             f"{fmt(vae['final']['loss'], 2)} (reconstruction {fmt(vae['final']['recon'], 2)}, "
             f"KL {fmt(vae['final']['kl'], 2)})."
         ),
-        "first-gan-metrics-line": metrics[-1],
+        "first-gan-metrics-line": [m for m in metrics if '"event"' not in m][-1],
         "first-gan-tree": trees["first-gan"],
         "fig1-summary": (
             f"After {fig1['steps']} steps ({fig1['seconds']:.1f} s on the build machine): "

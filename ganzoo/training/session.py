@@ -105,6 +105,7 @@ class Session:
             "window": {"keys": self.keys, "sum": self.window, "count": self.since_log},
             "config": self.config.to_dict(),
             "ema": self.ema.state_dict() if self.ema is not None else None,
+            "alerts": sorted(self.alerts),  # a resumed run does not repeat an alert in force
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -127,6 +128,7 @@ class Session:
         self.since_log = int(window["count"])
         if self.ema is not None and state.get("ema") is not None:
             self.ema.load_state_dict(state["ema"])
+        self.alerts = set(state.get("alerts", []))
 
 
 def prepare(
