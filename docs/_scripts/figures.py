@@ -406,7 +406,10 @@ def generate(out: Path) -> None:
     fig1_rows = dynamics_panels(work / "runs/fig1", panels)
     check_fig1_claims(fig1_rows)
     metrics = (work / "runs/first-gan/metrics.jsonl").read_text().splitlines()
+    eval_line = COMMANDS[5]
+    eval_output = "\n".join(line.rstrip() for line in printed[eval_line].strip().splitlines())
     texts = {
+        "reading-numbers-eval": f"```text\n$ {eval_line}\n{eval_output}\n```",
         "zoo-table": zoo_table(),
         "gan-vs-vae-table": note + "\n\n" + "\n".join(table),
         "first-gan-summary": (
@@ -441,9 +444,6 @@ def generate(out: Path) -> None:
             f"| `{line}` | {seconds:.1f} |" for line, seconds in timings.items()
         ),
     }
-    eval_line = COMMANDS[5]
-    eval_output = "\n".join(line.rstrip() for line in printed[eval_line].strip().splitlines())
-    texts["reading-numbers-eval"] = f"```text\n$ {eval_line}\n{eval_output}\n```"
     texts.update(reading_numbers(work / "runs/first-gan", figures / COMPUTED[2]))
     (out / "texts.json").write_text(json.dumps(texts, indent=2, sort_keys=True) + "\n")
     shutil.rmtree(work / "runs/first-gan/checkpoints", ignore_errors=True)  # keep the cache small
@@ -516,10 +516,10 @@ def reading_numbers(run_dir: Path, figure: Path) -> dict[str, str]:
             f"{fmt(r['floors']['real']['fid'])} | {fmt(r['floors']['noise']['fid'])} | "
             f"{fmt(r['precision'])} | {fmt(r['recall'])} |"
         )
-    at_359 = next(r for r in results if r["samples"] == max(READING_COUNTS))
+    largest = next(r for r in results if r["samples"] == max(READING_COUNTS))
     return {
         "reading-numbers-counts": "\n".join(rows),
-        "reading-numbers-floors": floors_table([("digits, domain", at_359)]),
+        "reading-numbers-floors": floors_table([("digits, domain", largest)]),
     }
 
 
