@@ -113,7 +113,7 @@ def test_floors_are_cached_per_count_and_a_doctored_file_is_refused(tmp_path, mo
     shutil.copytree(shared / "classifiers", cache / "classifiers")
     monkeypatch.setenv("GANZOO_CACHE_DIR", str(cache))
     first = Evaluator(EvalSpec("digits", samples=100)).floors()
-    files = sorted(p.name for p in (cache / "fidelity").glob("*-floor-*.npz"))
+    files = sorted(p.name for p in (cache / "floors").glob("*-floor-*.npz"))
     assert len(files) == 2 and any("-floor-real-n100" in f for f in files)
     calls = []
     original = Evaluator._measure
@@ -122,7 +122,7 @@ def test_floors_are_cached_per_count_and_a_doctored_file_is_refused(tmp_path, mo
     assert calls == []
     Evaluator(EvalSpec("digits", samples=120)).floors()  # another count is another entry
     assert len(calls) == 2
-    path = next((cache / "fidelity").glob("*-floor-noise-n100.npz"))
+    path = next((cache / "floors").glob("*-floor-noise-n100.npz"))
     np.save(path.with_suffix(".tmp.npy"), np.array([object()], dtype=object), allow_pickle=True)
     path.with_suffix(".tmp.npy").replace(path)
     with pytest.raises(GanzooError, match=r"refusing the statistics cache .*floor-noise-n100"):

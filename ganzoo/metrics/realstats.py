@@ -108,8 +108,11 @@ def _first(exc: BaseException) -> str:
 
 
 def floor_path(cache_name: str, extractor_name: str, kind: str, samples: int) -> Path:
-    """``<cache dir>/fidelity/<cache name>-<extractor>-floor-<kind>-n<samples>.npz``."""
-    return cache_dir() / "fidelity" / f"{cache_name}-{extractor_name}-floor-{kind}-n{samples}.npz"
+    """``<cache dir>/floors/<cache name>-<extractor>-floor-<kind>-n<samples>.npz``.
+
+    Beside, not inside, the real sides' folder: each holds one kind of file.
+    """
+    return cache_dir() / "floors" / f"{cache_name}-{extractor_name}-floor-{kind}-n{samples}.npz"
 
 
 def load_floor(path: Path) -> dict[str, float | str | None] | None:
