@@ -11,6 +11,7 @@ are refused rather than shown side by side.
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,10 +40,18 @@ class RunRow:
     parameters: int
     metrics: dict[str, Any] = field(default_factory=dict)
 
+    options: str = ""  # what else distinguishes the configuration (not the seed)
+
+    @property
+    def configuration(self) -> str:
+        """``model+loss`` (and options): runs that differ only in their seed share it."""
+        return f"{self.model}+{self.loss}" + (f" {self.options}" if self.options else "")
+
     def as_dict(self) -> dict[str, Any]:
         """JSON-friendly form."""
         d = dict(vars(self))
         d["path"] = str(self.path)
+        d["configuration"] = self.configuration
         return d
 
 
@@ -54,15 +63,109 @@ class Comparison:
     dataset: str
     extractor: str
     samples: int
+    floors: dict[str, Any] = field(default_factory=dict)  # real data and noise, as measured
+    provenance: dict[str, Any] = field(default_factory=dict)  # the fields every row shares
+
+    def groups(self) -> list[SeedGroup]:
+        """Rows of one configuration (model, loss, and everything but the seed), seeds pooled."""
+        found: dict[str, list[RunRow]] = {}
+        for row in self.rows:
+            found.setdefault(row.configuration, []).append(row)
+        return [SeedGroup(name, rows) for name, rows in found.items()]
+
+    @property
+    def seeded(self) -> bool:
+        """Whether some configuration was run with several seeds (mean ± interval shown)."""
+        return any(len(g.rows) > 1 for g in self.groups())
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-friendly form (the report's ``comparison.json``)."""
-        return {
+        out = {
             "dataset": self.dataset,
             "extractor": self.extractor,
             "samples": self.samples,
+            "floors": self.floors,
+            "provenance": self.provenance,
             "runs": [r.as_dict() for r in self.rows],
         }
+        if self.seeded:
+            groups = self.groups()
+            out["configurations"] = [g.as_dict() for g in groups]
+            out["differences"] = differences(groups)
+            out["difference_rule"] = DIFFERENCE_RULE
+        return out
+
+
+#: Metrics pooled over seeds: (result key, label, higher is better)
+SEED_METRICS: tuple[tuple[str, str, bool], ...] = (
+    ("fid", "FID", False),
+    ("kid_mean", "KID", False),
+    ("precision", "precision", True),
+    ("recall", "recall", True),
+    ("inception_score_mean", "IS", True),
+)
+DIFFERENCE_RULE = (
+    "a difference between two configurations is supported when their 95% t-intervals over "
+    "seeds do not overlap; overlapping intervals mark it 'not supported' (conservative: "
+    "non-overlap implies a significant difference, overlap does not prove there is none)"
+)
+
+
+@dataclass
+class SeedGroup:
+    """One configuration trained with several seeds: per metric, mean and 95% t-interval."""
+
+    name: str
+    rows: list[RunRow]
+
+    def summary(self, key: str) -> tuple[float, float] | None:
+        """(mean, half-width) of ``key`` over the seeds; ``None`` if unavailable."""
+        from ganzoo.metrics.stats import t_interval
+
+        values = [r.metrics.get(key) for r in self.rows]
+        if any(v is None for v in values):
+            return None
+        return t_interval([float(v) for v in values])
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-friendly form: seeds, runs, and each metric's mean, half-width and values."""
+        metrics = {}
+        for key, _, _ in SEED_METRICS:
+            found = self.summary(key)
+            if found is not None:
+                metrics[key] = {
+                    "mean": found[0],
+                    "half_width": None if math.isnan(found[1]) else found[1],
+                    "values": [r.metrics[key] for r in self.rows],
+                }
+        return {
+            "configuration": self.name,
+            "seeds": [r.seed for r in self.rows],
+            "runs": [r.name for r in self.rows],
+            "metrics": metrics,
+        }
+
+
+def differences(groups: list[SeedGroup]) -> list[dict[str, Any]]:
+    """Each pair of configurations on each metric: which is better, and whether the seeds'
+    intervals support it (see :data:`DIFFERENCE_RULE`)."""
+    out = []
+    for i, a in enumerate(groups):
+        for b in groups[i + 1 :]:
+            for key, label, higher in SEED_METRICS:
+                sa, sb = a.summary(key), b.summary(key)
+                if sa is None or sb is None:
+                    continue
+                better = a if (sa[0] > sb[0]) == higher else b
+                if any(math.isnan(x[1]) for x in (sa, sb)):
+                    supported = False
+                else:
+                    supported = sa[0] + sa[1] < sb[0] - sb[1] or sb[0] + sb[1] < sa[0] - sa[1]
+                out.append(
+                    {"metric": label, "key": key, "a": a.name, "b": b.name,
+                     "better": better.name, "supported": bool(supported)}
+                )  # fmt: skip
+    return out
 
 
 def describe_run(path: str | Path) -> RunRow:
@@ -156,6 +259,7 @@ def compare_runs(
             )
         return current_extractor[0]
 
+    _name_variants(rows)
     extractor_names: set[str] = set()
     for row in rows:
         stored = metrics.load_results(row.path)
@@ -176,7 +280,62 @@ def compare_runs(
             + ", ".join(sorted(extractor_names))
             + "); their numbers are not comparable"
         )
-    return Comparison(rows, dataset, extractor_names.pop(), samples)
+    shared = check_same_provenance(rows)
+    floors = next((r.metrics["floors"] for r in rows if r.metrics.get("floors")), {})
+    return Comparison(rows, dataset, extractor_names.pop(), samples, floors, shared)
+
+
+def check_same_provenance(rows: list[RunRow]) -> dict[str, Any]:
+    """The provenance fields every row shares; a :class:`UsageError` naming the first that
+    differs (see :data:`ganzoo.metrics.provenance.COMPARABLE`)."""
+    from ganzoo.metrics.provenance import COMPARABLE, field_value, first_difference
+
+    first = rows[0]
+    for row in rows[1:]:
+        name = first_difference(first.metrics.get("provenance"), row.metrics.get("provenance"))
+        if name is not None:
+            if name == "provenance":
+                raise UsageError(
+                    f"the results of {first.name} and {row.name} cannot be checked for "
+                    "comparability: one was stored before ganzoo recorded provenance; "
+                    "evaluate again (drop --no-eval)"
+                )
+            have = field_value(first.metrics["provenance"], name)
+            other = field_value(row.metrics["provenance"], name)
+            raise UsageError(
+                f"the results of {first.name} and {row.name} differ in provenance field "
+                f"{name} ({have!r} vs {other!r}); their numbers are not comparable"
+            )
+    record = first.metrics.get("provenance") or {}
+    shared = {
+        k: record[k] for k in record if k.split(".")[0] in {c.split(".")[0] for c in COMPARABLE}
+    }
+    shared["versions"] = field_value(record, "versions")
+    return shared
+
+
+#: Config fields that make two runs of one model and loss different configurations.
+VARIANT_FIELDS = (
+    "lr", "batch_size", "d_steps", "latent_dim", "ema", "amp", "steps", "epochs",
+    "time_budget", "model_options", "loss_options",
+)  # fmt: skip
+
+
+def _name_variants(rows: list[RunRow]) -> None:
+    """Set ``options`` of rows whose model and loss agree but whose configs differ elsewhere
+    (not in the seed): they are different configurations, not seeds of one."""
+    configs = {r.name: RunDir.open(r.path).read_config()["config"] for r in rows}
+    by_pair: dict[tuple[str, str], list[RunRow]] = {}
+    for row in rows:
+        by_pair.setdefault((row.model, row.loss), []).append(row)
+    for group in by_pair.values():
+        varying = [
+            f
+            for f in VARIANT_FIELDS
+            if len({json.dumps(configs[r.name].get(f)) for r in group}) > 1
+        ]
+        for row in group:
+            row.options = ", ".join(f"{f}={configs[row.name].get(f)}" for f in varying)
 
 
 #: what a stored result must share with a comparison to be reused, beside the extractor
@@ -220,14 +379,43 @@ def _stored_result(
         if not different and result.get("extractor") != extractor():
             different = ["extractor"]
         if not different:
+            different = _provenance_differs(result)
+        if not different:
             return result, ""
         if len(different) < nearest[0]:
             field_name = different[0]
             have = result.get(field_name) if field_name != "extractor" else result.get("extractor")
             want = wanted.get(field_name) if field_name != "extractor" else extractor()
+            if field_name.startswith("provenance"):
+                have, want = _provenance_values(result, field_name)
             nearest = (len(different), f"its newest near match differs in {field_name}: "
                        f"{have!r} stored, {want!r} wanted")  # fmt: skip
     return None, nearest[1]
+
+
+def _provenance_differs(result: dict[str, Any]) -> list[str]:
+    """``["provenance.<field>"]`` if ``result`` was computed by other code than this one's
+    (or stored before provenance was recorded), else ``[]``."""
+    from ganzoo.metrics.provenance import field_value, versions
+
+    record = result.get("provenance")
+    if not isinstance(record, dict):
+        return ["provenance"]
+    now = versions()
+    for name in ("ganzoo", "torch", "torch_fidelity"):
+        if field_value(record, f"versions.{name}") != now[name]:
+            return [f"provenance.versions.{name}"]
+    return []
+
+
+def _provenance_values(result: dict[str, Any], field_name: str) -> tuple[Any, Any]:
+    """(stored, current) of a provenance field named by :func:`_provenance_differs`."""
+    from ganzoo.metrics.provenance import field_value, versions
+
+    if field_name == "provenance":
+        return "none (stored before provenance was recorded)", "a provenance record"
+    name = field_name.removeprefix("provenance.versions.")
+    return field_value(result.get("provenance") or {}, f"versions.{name}"), versions()[name]
 
 
 def default_report_dir(root: Path = Path("runs")) -> Path:
@@ -256,8 +444,66 @@ def write_report(comparison: Comparison, out: str | Path) -> Path:
     return out
 
 
+def table_rows(comparison: Comparison) -> tuple[list[str], list[list[str]]]:
+    """The comparison table (header, rows) that the report and the CLI both print.
+
+    One row per run, then the real-data floor and the noise ceiling measured like them. With
+    several seeds per configuration, one row per configuration: mean ± 95% t-interval half-width.
+    """
+    from ganzoo.metrics.results import floor_value, format_interval
+
+    header = ["run", "model", "loss", "IS ↑", "FID ↓ [95%]", "KID ↓", "precision ↑",
+              "recall ↑", "steps", "time (s)", "parameters"]  # fmt: skip
+    rows = []
+    if comparison.seeded:
+        header = ["configuration", "seeds", "IS ↑", "FID ↓", "KID ↓", "precision ↑", "recall ↑"]
+        for group in comparison.groups():
+            cells = [group.name, ",".join(str(r.seed) for r in group.rows)]
+            for key in ("inception_score_mean", "fid", "kid_mean", "precision", "recall"):
+                found = group.summary(key)
+                cells.append("n/a" if found is None else format_mean_pm(*found))
+            rows.append(cells)
+    else:
+        conditional = any(r.metrics.get("conditional") for r in comparison.rows)
+        if conditional:  # samples asked for class k, labelled k by the domain classifier
+            header.insert(8, "class acc. ↑")
+        for r in comparison.rows:
+            m = r.metrics
+            accuracy = [format_number(m.get("conditional_accuracy"))] if conditional else []
+            rows.append([
+                r.name, r.model, r.loss, format_pm(m, "inception_score"),
+                f"{format_number(m.get('fid'))} {format_interval(m.get('fid_interval'))}".strip(),
+                format_pm(m, "kid"), format_number(m.get("precision")),
+                format_number(m.get("recall")), *accuracy, str(r.steps), f"{r.seconds:.1f}",
+                f"{r.parameters:,}",
+            ])  # fmt: skip
+    fake = {"floors": comparison.floors}
+    for kind, label in (("real", "real data"), ("noise", "noise")):
+        if floor_value(fake, kind, "fid") is None:
+            continue
+        source = comparison.floors[kind].get("source", "")
+        values = [
+            format_number(floor_value(fake, kind, k))
+            for k in ("inception_score_mean", "fid", "kid_mean", "precision", "recall")
+        ]
+        name = f"{label} ({source}, {comparison.floors[kind].get('samples')})"
+        lead = [name, ""] if comparison.seeded else [name, "", ""]
+        rows.append(lead + values + ([] if comparison.seeded else [""] * (len(header) - 8)))
+    return header, rows
+
+
+def format_mean_pm(mean: float, half: float) -> str:
+    """``2.86 ± 0.31`` (a 95% half-width), or the mean alone for one seed."""
+    if math.isnan(half):
+        return format_number(mean)
+    return f"{format_number(mean)} ± {format_number(half)}"
+
+
 def render_markdown(comparison: Comparison) -> str:
-    """The report's text: settings, the table, and the figures."""
+    """The report's text: settings, the table with floors, differences, provenance, figures."""
+    from ganzoo.metrics.provenance import markdown as provenance_markdown
+
+    header, rows = table_rows(comparison)
     lines = [
         f"# Comparison on `{comparison.dataset}`",
         "",
@@ -265,17 +511,35 @@ def render_markdown(comparison: Comparison) -> str:
         f"**{comparison.samples}** generated samples per run. Numbers from another extractor "
         "or sample count are not comparable with these.",
         "",
-        "| run | model | loss | IS ↑ | FID ↓ | KID ↓ | steps | train time (s) | parameters |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "The last rows are the scale: **real data** (real images of the other split, measured "
+        "like a model: the best any model can score at this sample count) and **noise** "
+        "(uniform noise images: a model that learned nothing). FID's interval is a bootstrap "
+        "95% interval; KID's ± is its spread over subsets.",
+        "",
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
     ]
-    for r in comparison.rows:
-        m = r.metrics
-        lines.append(
-            f"| {r.name} | {r.model} | {r.loss} | {format_pm(m, 'inception_score')} | "
-            f"{format_number(m.get('fid'))} | {format_pm(m, 'kid')} | {r.steps} | "
-            f"{r.seconds:.1f} | {r.parameters:,} |"
-        )
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    if comparison.seeded:
+        lines += ["", "## Differences", "", f"Rule: {DIFFERENCE_RULE}.", ""]
+        for d in differences(comparison.groups()):
+            verdict = "supported" if d["supported"] else "**not supported**"
+            lines.append(f"- {d['metric']}: {d['better']} better than "
+                         f"{d['b'] if d['better'] == d['a'] else d['a']} — {verdict}")  # fmt: skip
+        lines += ["", "Runs:", ""]
+        lines += [f"- {r.name}: {r.configuration}, seed {r.seed}" for r in comparison.rows]
+    warnings_ = sorted({w for r in comparison.rows for w in r.metrics.get("warnings", [])})
+    alerts = [(r.name, r.metrics.get("health") or {}) for r in comparison.rows]
+    alerts = [(n, h) for n, h in alerts if h.get("mode_collapse")]
+    if warnings_ or alerts:
+        lines += ["", "## Warnings", ""]
+        lines += [f"- {w}" for w in warnings_]
+        lines += [f"- {n}: mode collapse: {'; '.join(h['reasons'])}" for n, h in alerts]
     lines += [
+        "",
+        "## Provenance",
+        "",
+        *provenance_markdown(comparison.provenance),
         "",
         "## Samples",
         "",
@@ -348,7 +612,8 @@ def plot_loss_curves_side_by_side(rows: list[RunRow], path: Path) -> None:
 
 
 def plot_metric_bars(comparison: Comparison, path: Path) -> None:
-    """IS, FID and KID as bar charts, one bar per run (error bars where there is a std)."""
+    """IS, FID and KID as bars, one per run: FID with its interval, IS and KID with their std;
+    grey lines at real data (dashed) and noise (dotted)."""
     plt = pyplot()
     panels = [
         ("inception_score", "IS ↑"),
@@ -358,13 +623,27 @@ def plot_metric_bars(comparison: Comparison, path: Path) -> None:
     fig, axes = plt.subplots(1, 3, figsize=(12, 3.4))
     names = [r.name for r in comparison.rows]
     for ax, (key, title) in zip(axes, panels, strict=True):
-        means, errors = [], []
+        means, low, high = [], [], []
         for r in comparison.rows:
             m = r.metrics
             mean = m.get(key) if key == "fid" else m.get(f"{key}_mean")
             means.append(mean if mean is not None else 0.0)
-            errors.append(m.get(f"{key}_std") or 0.0)
-        ax.bar(range(len(names)), means, yerr=errors, color="tab:blue", capsize=3)
+            interval = m.get("fid_interval") if key == "fid" else None
+            if interval and mean is not None:  # FID: its bootstrap interval
+                low.append(mean - interval[0])
+                high.append(interval[1] - mean)
+            else:  # IS and KID: their standard deviation
+                low.append(m.get(f"{key}_std") or 0.0)
+                high.append(m.get(f"{key}_std") or 0.0)
+        ax.bar(range(len(names)), means, yerr=[low, high], color="tab:blue", capsize=3)
+        floor_key = key if key == "fid" else f"{key}_mean"
+        for kind, style in (("real", "--"), ("noise", ":")):
+            value = (comparison.floors.get(kind) or {}).get(floor_key)
+            if value is not None:
+                ax.axhline(value, color="gray", linestyle=style, linewidth=1)
+                ax.annotate("real data" if kind == "real" else "noise", (0, value),
+                            xycoords=("axes fraction", "data"), fontsize=7, color="gray",
+                            va="bottom")  # fmt: skip
         ax.set_xticks(range(len(names)), names, rotation=30, ha="right", fontsize=8)
         available = any(
             (r.metrics.get(key) if key == "fid" else r.metrics.get(f"{key}_mean")) is not None

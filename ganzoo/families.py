@@ -52,7 +52,12 @@ ADVERSARIAL = Family(
     model_attributes=("sample", "sample_latent", "discriminate", "generator", "discriminator"),
     model_networks=("generator", "discriminator"),
     loss_methods=("discriminator_loss", "generator_loss", "penalty"),
-    stat_networks=(("d_loss", "discriminator"), ("g_loss", "generator")),
+    stat_networks=(
+        ("d_loss", "discriminator"),
+        ("g_loss", "generator"),
+        ("d_grad_norm", "discriminator"),
+        ("g_grad_norm", "generator"),
+    ),
     sampling_network="generator",
     # benchmarks/bench_quality.py: the average's samples score a lower FID than the raw G's
     default_ema=0.999,

@@ -207,6 +207,7 @@ ROWS = [
     row("train --resume {root}/nowhere", "is not a folder"),
     row("train --resume {root}/not-a-run", "is not a ganzoo run (no config.json)"),
     row("train --resume {run}", "already reached step 20 of 20"),
+    row("train --resume {run} --tensorboard", "--tensorboard cannot change"),
     row("train --resume {run} --lr 1", "--lr cannot change"),
     row("train --resume {run} --conditional", "--conditional cannot change"),
     row("train --resume {run} --steps 0", "--steps must be an integer >= 1"),
@@ -260,6 +261,10 @@ ROWS = [
         "model 'vae' cannot train with --conditional",
     ),
     row("compare {run} {root}/twin --conditional --out {new}", "--conditional trains --models"),
+    row("compare --models vanilla --seeds 0,x --steps 2 --out {new}", "--seeds takes comma-sep"),
+    row("compare --models vanilla --seeds 0 --steps 2 --out {new}", "at least two different"),
+    row("compare --models vanilla --seeds 1,1 --steps 2 --out {new}", "at least two different"),
+    row("compare {run} {root}/twin --seeds 0,1 --out {new}", "--seeds trains with --models"),
     # --- plot-dynamics ----------------------------------------------------------------------
     row("plot-dynamics {root}/nowhere", "is not a folder"),
     row("plot-dynamics {run}", "recorded no 1-D dynamics (dataset 'digits')"),

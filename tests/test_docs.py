@@ -48,6 +48,7 @@ NOT_RUN = {"plugins.md"}
 #: Pages that take more than about 10 s (MNIST and InceptionV3; a pip install; torchrun;
 #: training and evaluating several models).
 SLOW = {
+    "concepts/reading-numbers.md",
     "distributed.md",
     "tutorials/dcgan-mnist.md",
     "tutorials/gan-vs-vae.md",

@@ -181,7 +181,9 @@ def test_each_zoo_loss_trains_each_adversarial_model_on_digits(tmp_path, model, 
     )
     result = train(config)
     assert result.steps == 3
-    assert set(result.final) == {"d_loss", "g_loss", "d_real", "d_fake"}
+    assert set(result.final) == {
+        "d_loss", "g_loss", "d_real", "d_fake", "d_acc", "d_grad_norm", "g_grad_norm", "g_spread",
+    }  # fmt: skip
     assert all(math.isfinite(v) for v in result.final.values())
 
 

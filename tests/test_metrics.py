@@ -231,17 +231,19 @@ def test_second_evaluation_reuses_the_cached_real_statistics(monkeypatch, fresh_
     calls = _count_real_extractions(monkeypatch)
     noise = UniformNoise((1, 8, 8))
     first = evaluate(noise, dataset="digits", samples=200)
-    assert calls == [200]  # the real side: 200 test images
+    # the real side (200 test images), then the floors: 200 training images and 200 of noise
+    assert calls == [200, 200, 200]
     files = sorted(p.name for p in (fresh_stats_cache / "fidelity").iterdir())
     assert files and all(f.startswith("ganzoo-digits-test-n200-data-") for f in files)
     weights_hash = first["extractor"].rsplit("-", 1)[1]
     assert all(f"-weights-{weights_hash}" in f and first["extractor"] in f for f in files)
 
     second = evaluate(noise, dataset="digits", samples=200)
-    assert calls == [200]  # nothing recomputed: the features came from the cache
+    assert calls == [200, 200, 200]  # nothing recomputed: features and floors were cached
     assert second["fid"] == pytest.approx(first["fid"])
+    assert second["floors"] == first["floors"]
     evaluate(noise, dataset="digits", samples=100)  # another size is another entry
-    assert calls == [200, 100]
+    assert calls == [200, 200, 200, 100, 100, 100]
 
 
 def test_retrained_classifier_never_reuses_stale_statistics(monkeypatch, fresh_stats_cache):
@@ -255,7 +257,7 @@ def test_retrained_classifier_never_reuses_stale_statistics(monkeypatch, fresh_s
     calls = _count_real_extractions(monkeypatch)
     second = evaluate(noise, dataset="digits", samples=100)
     assert second["extractor"] != first["extractor"]  # the name carries the weights' hash
-    assert calls == [100]  # the real side was recomputed, not read from the old entry
+    assert calls == [100, 100, 100]  # the real side and floors recomputed, not read back
     assert second["fid"] != pytest.approx(first["fid"])
     names = {p.name for p in (fresh_stats_cache / "fidelity").iterdir()}
     assert any(first["extractor"] in n for n in names) and any(

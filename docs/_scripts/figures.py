@@ -52,6 +52,7 @@ COMMANDS: tuple[str, ...] = (
     "ganzoo sample runs/first-gan --n 100 --nrow 10 --out first-gan-grid.png",
     "ganzoo sample runs/first-gan --interpolate 10 --n 6 --out first-gan-walk.png",
     "ganzoo train --model vanilla --dataset digits --conditional --steps 3000 --out runs/cgan",
+    "ganzoo eval runs/first-gan --samples 1000",
 )
 
 #: The shared data folder of ganzoo's CI, as the pages write it and where it is
@@ -92,7 +93,9 @@ COPIED: dict[str, str] = {
 }
 
 #: Figures computed with ganzoo's Python API rather than copied from a run.
-COMPUTED: tuple[str, ...] = ("gan_losses.png", "d_star.png")
+COMPUTED: tuple[str, ...] = ("gan_losses.png", "d_star.png", "reading_numbers_samples.png")
+#: Sample counts of the "reading the numbers" figure (digits' test split has 359 images).
+READING_COUNTS: tuple[int, ...] = (50, 100, 200, 400, 800)
 
 log = logging.getLogger("mkdocs.hooks.ganzoo_figures")
 
@@ -386,10 +389,10 @@ def generate(out: Path) -> None:
     work.mkdir(parents=True)
     figures.mkdir()
     os.chdir(work)
-    timings, trees = {}, {}
+    timings, trees, printed = {}, {}, {}
     for line in COMMANDS:
         start = time.perf_counter()
-        run_command(line)
+        printed[line] = run_command(line)
         timings[line] = round(time.perf_counter() - start, 1)
         if line == COMMANDS[0]:  # the folder as training left it, before any evaluation
             trees["first-gan"] = run_tree(work / "runs/first-gan")
@@ -410,7 +413,10 @@ def generate(out: Path) -> None:
     fig1_rows = dynamics_panels(work / "runs/fig1", panels)
     check_fig1_claims(fig1_rows)
     metrics = (work / "runs/first-gan/metrics.jsonl").read_text().splitlines()
+    eval_line = COMMANDS[5]
+    eval_output = "\n".join(line.rstrip() for line in printed[eval_line].strip().splitlines())
     texts = {
+        "reading-numbers-eval": f"```text\n$ {eval_line}\n{eval_output}\n```",
         "zoo-table": zoo_table(),
         "gan-vs-vae-table": note + "\n\n" + "\n".join(table),
         "first-gan-summary": (
@@ -426,7 +432,7 @@ def generate(out: Path) -> None:
             f"{fmt(vae['final']['loss'], 2)} (reconstruction {fmt(vae['final']['recon'], 2)}, "
             f"KL {fmt(vae['final']['kl'], 2)})."
         ),
-        "first-gan-metrics-line": metrics[-1],
+        "first-gan-metrics-line": [m for m in metrics if '"event"' not in m][-1],
         "first-gan-tree": trees["first-gan"],
         "fig1-summary": (
             f"After {fig1['steps']} steps ({fig1['seconds']:.1f} s on the build machine): "
@@ -445,8 +451,83 @@ def generate(out: Path) -> None:
             f"| `{line}` | {seconds:.1f} |" for line, seconds in timings.items()
         ),
     }
+    texts.update(reading_numbers(work / "runs/first-gan", figures / COMPUTED[2]))
     (out / "texts.json").write_text(json.dumps(texts, indent=2, sort_keys=True) + "\n")
     shutil.rmtree(work / "runs/first-gan/checkpoints", ignore_errors=True)  # keep the cache small
+
+
+def floors_table(rows: list[tuple[str, dict[str, Any]]]) -> str:
+    """One row per (dataset and extractor, result): what real data and noise score."""
+    lines = [
+        "| dataset, extractor | samples | against | FID | KID | precision | recall | IS |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for label, result in rows:
+        for kind, name in (("real", "real data"), ("noise", "noise")):
+            f = result["floors"][kind]
+
+            def cell(key: str, digits: int = 3, f: dict[str, Any] = f) -> str:
+                return "n/a" if f.get(key) is None else fmt(f[key], digits)
+
+            lines.append(
+                f"| {label} | {f['samples']} vs {result['real_samples']} | {name} "
+                f"({f['source']}) | {cell('fid')} | {cell('kid_mean', 4)} | "
+                f"{cell('precision')} | {cell('recall')} | {cell('inception_score_mean', 2)} |"
+            )
+    return "\n".join(lines)
+
+
+def reading_numbers(run_dir: Path, figure: Path) -> dict[str, str]:
+    """The first GAN measured at several sample counts: FID with its interval, floors, noise.
+
+    Shows what the "reading the numbers" page claims: FID depends on the sample count (its
+    bias shrinks as samples grow), and so do the real-data floor and the interval's width.
+    """
+    from ganzoo.metrics import EvalSpec, evaluate_run
+    from ganzoo.plotting import pyplot, save_figure
+
+    results = [evaluate_run(run_dir, EvalSpec(samples=n)) for n in READING_COUNTS]
+    plt = pyplot()
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6))
+    n = [r["samples"] for r in results]
+    fid = [r["fid"] for r in results]
+    low = [r["fid"] - r["fid_interval"][0] for r in results]
+    high = [r["fid_interval"][1] - r["fid"] for r in results]
+    left.errorbar(n, fid, yerr=[low, high], fmt="o-", capsize=3, label="the GAN (95% interval)")
+    left.plot(n, [r["floors"]["real"]["fid"] for r in results], "s--", label="real data")
+    left.plot(n, [r["floors"]["noise"]["fid"] for r in results], "^:", label="noise")
+    left.set_xscale("log")
+    left.set_xlabel("generated samples")
+    left.set_ylabel("FID (domain features)")
+    left.legend(fontsize=8)
+    left.set_title("FID, its floor and its ceiling depend on the count", fontsize=9)
+    right.plot(n, [h + lo for h, lo in zip(high, low, strict=True)], "o-")
+    right.set_xscale("log")
+    right.set_yscale("log")
+    right.set_xlabel("generated samples")
+    right.set_ylabel("width of FID's 95% interval")
+    right.set_title("the interval narrows (the real side stops at 359 images)", fontsize=9)
+    for ax in (left, right):
+        ax.minorticks_off()
+        ax.set_xticks(n, [str(x) for x in n])
+    save_figure(fig, figure)
+    rows = [
+        "| samples (generated vs real) | FID [95% interval] | real data | noise | "
+        "precision | recall |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        rows.append(
+            f"| {r['samples']} vs {r['real_samples']} | {fmt(r['fid'])} "
+            f"[{fmt(r['fid_interval'][0])}, {fmt(r['fid_interval'][1])}] | "
+            f"{fmt(r['floors']['real']['fid'])} | {fmt(r['floors']['noise']['fid'])} | "
+            f"{fmt(r['precision'])} | {fmt(r['recall'])} |"
+        )
+    largest = next(r for r in results if r["samples"] == max(READING_COUNTS))
+    return {
+        "reading-numbers-counts": "\n".join(rows),
+        "reading-numbers-floors": floors_table([("digits, domain", largest)]),
+    }
 
 
 def eval_table(run_dir: Path) -> str:
@@ -487,6 +568,9 @@ def mnist_texts_absent() -> dict[str, str]:
         "dcgan-mnist-eval-output": absent,
         "dcgan-mnist-results-line": absent,
         "docs-build-timings-mnist": "",
+        "reading-numbers-floors-mnist": (
+            "*(MNIST's row is not shown: there was no MNIST when these pages were built.)*"
+        ),
     }
 
 
@@ -549,6 +633,7 @@ def generate_mnist(out: Path) -> None:
             f"| `{line}` (MNIST; alongside the others) | {seconds:.1f} |"
             for line, seconds in timings.items()
         ),
+        "reading-numbers-floors-mnist": floors_table([("MNIST, domain", result)]),
     }
     (out / "texts.json").write_text(json.dumps(texts, indent=2, sort_keys=True) + "\n")
     shutil.rmtree(run_dir / "checkpoints", ignore_errors=True)  # keep the cache small

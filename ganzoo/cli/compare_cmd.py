@@ -22,6 +22,25 @@ def parse_model_specs(specs: tuple[str, ...]) -> list[tuple[str, str | None]]:
     return pairs
 
 
+def parse_seeds(text: str | None) -> list[int]:
+    """``"0,1,2"`` -> ``[0, 1, 2]``: at least two distinct integers >= 0."""
+    if text is None:
+        return []
+    seeds = []
+    for item in text.split(","):
+        item = item.strip()
+        if not item.isdigit():
+            raise UsageError(
+                f"--seeds takes comma-separated integers >= 0 (e.g. 0,1,2), got {text!r}"
+            )
+        seeds.append(int(item))
+    if len(seeds) < 2 or len(set(seeds)) < len(seeds):
+        raise UsageError(
+            f"--seeds needs at least two different seeds for an interval, got {text!r}"
+        )
+    return seeds
+
+
 @click.command("compare")
 @click.argument("runs", nargs=-1, type=click.Path(file_okay=False))
 @click.option(
@@ -70,6 +89,13 @@ def parse_model_specs(specs: tuple[str, ...]) -> list[tuple[str, str | None]]:
     help="With --models: the shared seed (and the sampling seed).",
 )
 @click.option(
+    "--seeds",
+    default=None,
+    metavar="S,S,...",
+    help="With --models: train each configuration once per seed and report mean ± 95% "
+    "interval, marking differences the seeds do not support.",
+)
+@click.option(
     "--runs-dir",
     type=click.Path(file_okay=False),
     default=None,
@@ -116,6 +142,7 @@ def compare_command(
     batch_size: int,
     conditional: bool,
     seed: int,
+    seeds: str | None,
     runs_dir: str | None,
     samples: int,
     feature_extractor: str,
@@ -130,6 +157,7 @@ def compare_command(
     Examples:
       ganzoo compare runs/a runs/b
       ganzoo compare --models vanilla:nonsat,dcgan:nonsat,dcgan:minimax,vae --steps 500
+      ganzoo compare --models vanilla:nonsat,vanilla:minimax --steps 500 --seeds 0,1,2
     """
     from ganzoo.compare import default_report_dir
 
@@ -140,6 +168,12 @@ def compare_command(
         seed=seed,
     ).validate()
     pairs = parse_model_specs(model_specs)
+    seed_list = parse_seeds(seeds)
+    if seed_list and not pairs:
+        raise UsageError(
+            "--seeds trains with --models; runs given as RUNS are grouped by configuration "
+            "whatever their seeds"
+        )
     if pairs and runs:
         raise UsageError("give either RUNS or --models, not both")
     if not pairs and not runs:
@@ -161,7 +195,14 @@ def compare_command(
             budget = {"steps": steps, "epochs": epochs, "time_budget": time_budget}
             runs_root = Path(runs_dir) if runs_dir else report_dir / "runs"
             paths = _train_all(
-                pairs, dataset, data_dir, budget, batch_size, seed, runs_root, conditional
+                pairs,
+                dataset,
+                data_dir,
+                budget,
+                batch_size,
+                seed_list or [seed],
+                runs_root,
+                conditional,
             )
 
         from ganzoo.compare import compare_runs, write_report
@@ -204,11 +245,11 @@ def _train_all(
     data_dir: str | None,
     budget: dict[str, float | None],
     batch_size: int,
-    seed: int,
+    seeds: list[int],
     runs_dir: Path,
     conditional: bool = False,
 ) -> list[Path]:
-    """Train each MODEL:LOSS with one dataset, seed and budget; every name checked first."""
+    """Train each MODEL:LOSS with one dataset and budget, once per seed; names checked first."""
     from rich.console import Console
 
     from ganzoo.cli.progress import RichProgress
@@ -219,7 +260,7 @@ def _train_all(
     for model, loss in pairs:
         config = TrainConfig(
             model=model, loss=loss, dataset=dataset, data_dir=data_dir, batch_size=batch_size,
-            seed=seed, conditional=conditional, **budget,
+            seed=seeds[0], conditional=conditional, **budget,
         ).validate()  # fmt: skip
         if conditional:
             check(config)  # a model that cannot condition is refused before any training
@@ -232,36 +273,57 @@ def _train_all(
         names.append(f"{config.model}-{config.loss}")
     if len(set(names)) < len(names):
         raise UsageError(f"--models names a configuration twice: {', '.join(names)}")
+    import dataclasses
+
     paths = []
     for config, name in zip(configs, names, strict=True):
-        config.out = str(runs_dir / name)
-        paths.append(train(config, RichProgress(Console(stderr=True))).run_dir)
+        for seed in seeds:
+            run = dataclasses.replace(config, seed=seed)
+            run.out = str(runs_dir / (f"{name}-seed{seed}" if len(seeds) > 1 else name))
+            paths.append(train(run, RichProgress(Console(stderr=True))).run_dir)
     return paths
 
 
 def _print_table(comparison) -> None:
+    import sys
+
     from rich.console import Console
     from rich.table import Table
 
-    from ganzoo.compare import format_number, format_pm
+    from ganzoo.compare import differences, table_rows
 
+    header, rows = table_rows(comparison)
     table = Table(
         title=f"{comparison.dataset}: {comparison.extractor}, {comparison.samples} samples",
         title_justify="left",
+        caption="real data: real images of the other split measured like a model (the floor); "
+        "noise: uniform noise (the ceiling). FID [95% bootstrap interval]; KID ± subset spread."
+        + (" With seeds: mean ± 95% t-interval half-width." if comparison.seeded else ""),
+        caption_justify="left",
     )
-    conditional = any(r.metrics.get("conditional") for r in comparison.rows)
-    columns = ["run", "model", "loss", "IS ↑", "FID ↓", "KID ↓"]
-    columns += ["class acc. ↑"] if conditional else []
-    for col in (*columns, "steps", "time (s)", "params"):
-        table.add_column(col, justify="right" if col not in ("run", "model", "loss") else "left")
+    for col in header:
+        left = col in ("run", "model", "loss", "configuration", "seeds")
+        table.add_column(col, justify="left" if left else "right")
+    for row in rows:
+        table.add_row(*row)
+    console = Console(width=None if sys.stdout.isatty() else 160)
+    console.print(table)
+    if comparison.seeded:
+        for d in differences(comparison.groups()):
+            if not d["supported"]:
+                other = d["b"] if d["better"] == d["a"] else d["a"]
+                console.print(
+                    f"{d['metric']}: {d['better']} vs {other}: not supported by the seeds' "
+                    "95% intervals (they overlap)",
+                    markup=False, highlight=False, soft_wrap=True,
+                )  # fmt: skip
+    err = Console(stderr=True)
+    for w in sorted({w for r in comparison.rows for w in r.metrics.get("warnings", [])}):
+        err.print(f"warning: {w}", markup=False, highlight=False, soft_wrap=True)
     for r in comparison.rows:
-        m = r.metrics
-        accuracy = [format_number(m.get("conditional_accuracy"))] if conditional else []
-        table.add_row(
-            r.name, r.model, r.loss, format_pm(m, "inception_score"), format_number(m.get("fid")),
-            format_pm(m, "kid"), *accuracy, str(r.steps), f"{r.seconds:.1f}",
-            f"{r.parameters:,}",
-        )  # fmt: skip
-    import sys
-
-    Console(width=None if sys.stdout.isatty() else 160).print(table)
+        health = r.metrics.get("health") or {}
+        if health.get("mode_collapse"):
+            err.print(
+                f"warning: {r.name}: mode collapse: {'; '.join(health['reasons'])}",
+                markup=False, highlight=False, soft_wrap=True,
+            )  # fmt: skip

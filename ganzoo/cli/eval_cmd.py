@@ -102,7 +102,7 @@ def eval_command(
     from rich.console import Console
 
     from ganzoo.metrics.fidelity import evaluate_run
-    from ganzoo.metrics.results import result_path
+    from ganzoo.metrics.results import health_text, result_path
 
     err = Console(stderr=True)
     result = evaluate_run(
@@ -114,20 +114,31 @@ def eval_command(
     )
     if as_json:
         click.echo(json.dumps(result, indent=2, sort_keys=True))
-        return
-    Console().print(result_table(result))
-    err.print(f"saved: {result_path(run_dir, result)}", markup=False, highlight=False)
+    else:
+        import sys
+
+        Console(width=None if sys.stdout.isatty() else 140).print(result_table(result))
+    alert = health_text(result)
+    # too few samples, a collapsed model: one line each on stderr (also in the JSON)
+    for line in [*result.get("warnings", []), *([alert] if alert else [])]:
+        err.print(f"warning: {line}", markup=False, highlight=False, soft_wrap=True)
+    if not as_json:
+        err.print(f"saved: {result_path(run_dir, result)}", markup=False, highlight=False)
 
 
 def result_table(result: dict) -> object:
-    """A rich table of one result, with the extractor's name beside every number."""
+    """One result: a table of scores, intervals, real-data floor and noise (extractor in the
+    title), then notes on the extractor, the sample counts and how to read them."""
+    from rich.console import Group
     from rich.table import Table
+    from rich.text import Text
 
-    from ganzoo.metrics.results import format_value
+    from ganzoo.metrics.results import format_value, metric_rows
 
     title = f"{result.get('run', '')}  step {result['step']}"
     if result.get("model"):
         title += f"  {result['model']}+{result.get('loss')}"
+    title += f"  extractor {result['extractor']}"
     notes = []
     if result.get("extractor_test_accuracy") is not None:
         notes.append(
@@ -141,31 +152,46 @@ def result_table(result: dict) -> object:
         f"{result['dataset']}/{result['split']} images, seed {result['seed']}, "
         f"{result['seconds']:.1f}s. Numbers from different extractors are not comparable."
     )
-    table = Table(
-        title=title.strip(), title_justify="left", caption=" ".join(notes), caption_justify="left"
-    )
+    floors = result.get("floors") or {}
+    real = floors.get("real") or {}
+    if real.get("samples"):
+        notes.append(
+            f"real data: {real['samples']} images of the {real.get('source', '?')} (what a "
+            f"generator reproducing real images scores); noise: "
+            f"{(floors.get('noise') or {}).get('samples', 0)} uniform-noise images."
+        )
+    if result.get("fid_interval"):
+        notes.append(
+            f"Intervals: {result.get('interval_level', 0.95):.0%}; FID by bootstrap "
+            f"({result.get('fid_bootstrap_rounds')} resamples), KID by its subset spread."
+        )
+    if result.get("fid_scaled") is not None:
+        notes.append(f"FID scaled 0 (real data) to 1 (noise): {result['fid_scaled']:.3f}.")
+    table = Table(title=title.strip(), title_justify="left")
     table.add_column("metric", style="bold")
     table.add_column("value", justify="right")
-    table.add_column("extractor", style="cyan", no_wrap=True)
-    rows = (
-        ("IS", format_value(result["inception_score_mean"], result["inception_score_std"], 3)),
-        ("FID", format_value(result["fid"], digits=3)),
-        ("KID", format_value(result["kid_mean"], result["kid_std"])),
-    )
-    for metric, value in rows:
-        table.add_row(metric, value, result["extractor"])
-    if result.get("conditional"):
-        accuracy = result.get("conditional_accuracy")
-        judge = "domain classifier"
-        if result.get("conditional_classifier_test_accuracy") is not None:
-            judge += f" (test acc. {result['conditional_classifier_test_accuracy']:.3f})"
-        table.add_row("class accuracy", format_value(accuracy, digits=3), judge)
-        per = result.get("conditional_accuracy_per_class")
-        if per:
-            worst = min(range(len(per)), key=per.__getitem__)
-            table.add_row(
-                "  worst class",
-                f"{worst}: {per[worst]:.3f}",
-                f"{result['conditional_samples_per_class']} samples a class",
-            )
-    return table
+    table.add_column("95% interval", justify="right")
+    table.add_column("real data", justify="right")
+    table.add_column("noise", justify="right")
+    for row in metric_rows(result):
+        table.add_row(*row)
+    if result.get("conditional"):  # samples asked for class k, labelled k by the classifier
+        table.add_row(
+            "class accuracy ↑", format_value(result.get("conditional_accuracy"), digits=3)
+        )
+        notes.append(_class_accuracy_note(result))
+    # the notes as a paragraph under the table: a caption would wrap to the table's width
+    return Group(table, Text(" ".join(notes)))
+
+
+def _class_accuracy_note(result: dict) -> str:
+    """Who judged the class accuracy, and its worst class."""
+    note = "Class accuracy: the domain classifier"
+    if result.get("conditional_classifier_test_accuracy") is not None:
+        note += f" (test accuracy {result['conditional_classifier_test_accuracy']:.3f})"
+    note += f", {result.get('conditional_samples_per_class')} samples a class"
+    per = result.get("conditional_accuracy_per_class")
+    if per:
+        worst = min(range(len(per)), key=per.__getitem__)
+        note += f"; worst class {worst}: {per[worst]:.3f}"
+    return note + "."

@@ -7,7 +7,16 @@ from __future__ import annotations
 
 from typing import Any
 
-STAT_NAMES = {"d_loss": "D loss", "g_loss": "G loss", "d_real": "D(x)", "d_fake": "D(G(z))"}
+STAT_NAMES = {
+    "d_loss": "D loss",
+    "g_loss": "G loss",
+    "d_real": "D(x)",
+    "d_fake": "D(G(z))",
+    "d_acc": "D acc",
+    "d_grad_norm": "|∇D|",
+    "g_grad_norm": "|∇G|",
+    "g_spread": "G spread",
+}
 
 
 def format_stats(stats: dict[str, float]) -> str:

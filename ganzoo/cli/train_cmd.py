@@ -175,6 +175,13 @@ RESUMABLE = {"resume", "steps", "epochs", "device", "quiet", "overwrite", "nproc
     help="Local InceptionV3 weights for --feature-extractor inception.",
 )
 @click.option(
+    "--tensorboard/--no-tensorboard",
+    default=D.tensorboard,
+    show_default=True,
+    help="Write losses, D(x), D(G(z)), gradient norms, evaluations and sample grids to "
+    "RUN/tensorboard (needs: pip install 'ganzoo[tensorboard]').",
+)
+@click.option(
     "--model-option",
     "-M",
     "model_options",

@@ -26,10 +26,16 @@ import torch_fidelity
 from torch_fidelity.generative_model_base import GenerativeModelBase
 
 import ganzoo
-from ganzoo.errors import UsageError
-from ganzoo.metrics import realstats
+from ganzoo.errors import GanzooError, UsageError
+from ganzoo.metrics import provenance, realstats, stats
 from ganzoo.metrics.extractors import Extractor, resolve_extractor
-from ganzoo.metrics.images import UInt8Images, real_images, tensor_sha256, to_uint8_rgb
+from ganzoo.metrics.images import (
+    UInt8Images,
+    real_images,
+    real_images_outside,
+    tensor_sha256,
+    to_uint8_rgb,
+)
 from ganzoo.metrics.results import save_result
 from ganzoo.metrics.spec import EvalSpec
 from ganzoo.plugins import get_registry
@@ -39,6 +45,12 @@ ISC_SPLITS = 10  # as in Salimans et al. 2016 and torch-fidelity (fewer below 10
 KID_SUBSETS = 100  # torch-fidelity's defaults ...
 KID_SUBSET_SIZE = 1000  # ... capped at half the smaller side: subsets holding every sample
 # would all be the same set, and KID's standard deviation would be a meaningless 0.
+FLOOR_SEED = 0  # the noise images of the noise floor: the same for every evaluation
+#: What a floor records of its measurement (beside its source and sample count).
+FLOOR_KEYS = (
+    "fid", "kid_mean", "kid_std", "precision", "recall",
+    "inception_score_mean", "inception_score_std",
+)  # fmt: skip
 
 
 class SampledImages(GenerativeModelBase):
@@ -101,7 +113,9 @@ class Evaluator:
         if source.info.kind != "image" or len(source.info.shape) != 3:
             raise UsageError(_not_images(spec.dataset, source.info.kind))
         self.shape = tuple(source.info.shape)
+        self._split_size = len(source)
         self.real = real_images(source, min(spec.samples, len(source)))
+        self.real_sha256 = tensor_sha256(self.real)
         self.extractor: Extractor = resolve_extractor(
             spec.feature_extractor,
             dataset=spec.dataset,
@@ -114,7 +128,7 @@ class Evaluator:
             spec.dataset,
             spec.split,
             len(self.real),
-            tensor_sha256(self.real),
+            self.real_sha256,
             self.extractor.weights_sha256,
         )
         self._log = log
@@ -122,9 +136,12 @@ class Evaluator:
         self._extractor_module: Any = None
         self._extractor_key: tuple[Any, ...] | None = None
         self._real_sides: dict[tuple[str, str, str], realstats.RealSide] = {}
+        self._floors: dict[str, dict[str, Any]] | None = None
 
     def __call__(self, model: Any, step: int | None = None) -> dict[str, Any]:
-        """IS, FID and KID of ``samples`` images drawn from ``model`` (see :func:`evaluate`)."""
+        """IS, FID, KID, precision and recall of ``samples`` images from ``model``, with
+        intervals, the real-data and noise floors, health and provenance (see :func:`evaluate`).
+        """
         info = getattr(model, "data_info", None)
         if info is not None and tuple(info.shape) != self.shape:
             raise UsageError(
@@ -133,8 +150,6 @@ class Evaluator:
             )
         device = _device_of(model)
         n_real = len(self.real)
-        kid_subset = min(KID_SUBSET_SIZE, max(2, min(self.samples, n_real) // 2))
-        isc_splits = ISC_SPLITS if self.samples >= 10 * ISC_SPLITS else max(1, self.samples // 10)
         start = time.perf_counter()
         was_training = getattr(model, "training", False)  # a bare sampler has no modes
         # Evaluation never changes the caller's random state (DataLoaders draw from it).
@@ -142,30 +157,25 @@ class Evaluator:
             if hasattr(model, "eval"):
                 model.eval()
             try:
-                metrics = self._metrics(
-                    input1=SampledImages(model, self.shape, self.seed),
-                    input1_model_num_samples=self.samples,
-                    input2=UInt8Images(self.real),
-                    cache=False,  # torch-fidelity's cache unpickles; ganzoo keeps its own
+                measured = self._measure(
+                    SampledImages(model, self.shape, self.seed),
+                    self.samples,
                     cuda=device.type == "cuda",
-                    batch_size=self.batch_size,
-                    isc=self.extractor.inception_score,
-                    fid=True,
-                    kid=True,
-                    isc_splits=isc_splits,
-                    kid_subsets=KID_SUBSETS,
-                    kid_subset_size=kid_subset,
-                    rng_seed=self.seed,
-                    save_cpu_ram=True,  # no DataLoader worker processes: the images are in memory
-                    verbose=False,
-                    **self.extractor.fidelity_kwargs(),
+                    intervals=True,
                 )
                 conditional = self._conditional(model)
             finally:
                 if hasattr(model, "train"):
                     model.train(was_training)
+            floors = self.floors(cuda=device.type == "cuda")
         isc = self.extractor.inception_score
-        return {
+        fid = measured["fid"]
+        real_fid, noise_fid = floors["real"].get("fid"), floors["noise"].get("fid")
+        scaled = None
+        if real_fid is not None and noise_fid is not None and noise_fid > real_fid:
+            scaled = (fid - real_fid) / (noise_fid - real_fid)
+        warnings_ = stats.sample_warnings(self.samples, n_real, measured["feature_dim"], isc)
+        result = {
             **conditional,
             "extractor": self.extractor.name,
             "extractor_kind": self.extractor.kind,
@@ -178,15 +188,27 @@ class Evaluator:
             "step": step,
             "seed": self.seed,
             "batch_size": self.batch_size,
-            "inception_score_mean": _float(metrics.get(torch_fidelity.KEY_METRIC_ISC_MEAN)),
-            "inception_score_std": _float(metrics.get(torch_fidelity.KEY_METRIC_ISC_STD)),
+            "inception_score_mean": measured["inception_score_mean"],
+            "inception_score_std": measured["inception_score_std"],
             "inception_score_note": self.extractor.note,
-            "isc_splits": isc_splits if isc else None,
-            "fid": _float(metrics[torch_fidelity.KEY_METRIC_FID]),
-            "kid_mean": _float(metrics[torch_fidelity.KEY_METRIC_KID_MEAN]),
-            "kid_std": _float(metrics[torch_fidelity.KEY_METRIC_KID_STD]),
+            "isc_splits": measured["isc_splits"] if isc else None,
+            "fid": fid,
+            "fid_interval": measured["fid_interval"],
+            "fid_bootstrap_rounds": stats.BOOTSTRAP_ROUNDS,
+            "fid_scaled": scaled,
+            "kid_mean": measured["kid_mean"],
+            "kid_std": measured["kid_std"],
+            "kid_interval": measured["kid_interval"],
             "kid_subsets": KID_SUBSETS,
-            "kid_subset_size": kid_subset,
+            "kid_subset_size": measured["kid_subset_size"],
+            "precision": measured["precision"],
+            "recall": measured["recall"],
+            "prc_neighbourhood": stats.PRC_NEIGHBOURHOOD,
+            "interval_level": stats.LEVEL,
+            "floors": floors,
+            "health": measured["health"],
+            "min_samples": stats.min_samples(measured["feature_dim"]),
+            "warnings": warnings_,
             "seconds": round(time.perf_counter() - start, 3),
             "created": datetime.now().isoformat(timespec="seconds"),
             "versions": {
@@ -194,7 +216,9 @@ class Evaluator:
                 "torch_fidelity": torch_fidelity.__version__,
                 "torch": torch.__version__,
             },
+            "provenance": self.provenance(step),
         }
+        return result
 
     def _conditional(self, model: Any) -> dict[str, Any]:
         """Class accuracy of a conditional model (``samples`` split evenly over its classes)."""
@@ -210,13 +234,150 @@ class Evaluator:
         per_class = max(1, self.samples // classes)
         return {"conditional": True, **self._class_accuracy(model, per_class, self.seed)}
 
-    def _metrics(self, **kwargs: Any) -> dict[str, Any]:
+    def provenance(self, step: int | None = None, **fields: Any) -> dict[str, Any]:
+        """This evaluation's provenance record (:func:`ganzoo.metrics.provenance.build`)."""
+        provider = get_registry().get("dataset", self.dataset).provider
+        return provenance.build(
+            extractor=self.extractor.name,
+            extractor_kind=self.extractor.kind,
+            extractor_weights_sha256=self.extractor.weights_sha256,
+            dataset=self.dataset,
+            dataset_options=dict(self.spec.dataset_options),
+            split=self.split,
+            samples=self.samples,
+            real_samples=len(self.real),
+            real_images_sha256=self.real_sha256,
+            seed=self.seed,
+            step=step,
+            dataset_provider=str(provider),
+            distributions=(
+                {provider.distribution: provider.version} if provider.distribution else {}
+            ),
+            **fields,
+        )
+
+    def floors(self, cuda: bool = False) -> dict[str, dict[str, Any]]:
+        """What real data and noise score at this sample count, against the same real images.
+
+        ``real``: the images of the *other* split (the training images when measuring against
+        the test split): what a generator that reproduced its training data would score,
+        disjoint from the reference. A dataset with one split uses the images outside the
+        reference subset. ``noise``: uniform noise images. Computed once per real side,
+        extractor and count, and cached as plain arrays beside the real statistics.
+        """
+        if self._floors is not None:
+            return self._floors
+        out: dict[str, dict[str, Any]] = {}
+        for kind in ("real", "noise"):
+            images, source = self._floor_images(kind)
+            if images is None:
+                out[kind] = {"source": source, "samples": 0}
+                continue
+            path = realstats.floor_path(self.cache_name, self.extractor.name, kind, len(images))
+            values = realstats.load_floor(path)
+            if values is None:
+                with torch.random.fork_rng(devices=[]):
+                    measured = self._measure(UInt8Images(images), len(images), cuda=cuda)
+                values = {k: measured[k] for k in FLOOR_KEYS}
+                values["near_duplicate_rate"] = measured["health"]["near_duplicate_rate"]
+                values["source"] = source
+                realstats.save_floor(path, values)
+            out[kind] = {"samples": len(images), **values}
+        self._floors = out
+        return out
+
+    def _floor_images(self, kind: str) -> tuple[torch.Tensor | None, str]:
+        """The images a floor measures, and where they come from (in words)."""
+        if kind == "noise":
+            g = torch.Generator().manual_seed(FLOOR_SEED)
+            noise = torch.rand(self.samples, *self.shape, generator=g) * 2 - 1
+            return to_uint8_rgb(noise), "uniform noise"
+        from ganzoo.build import load_dataset
+
+        other = "train" if self.split == "test" else "test"
+        try:
+            source = load_dataset(
+                self.dataset, self.spec.data_dir, split=other,
+                options=dict(self.spec.dataset_options),
+            )  # fmt: skip
+            images = real_images(source, min(self.samples, len(source)))
+            same = len(source) == self._split_size and torch.equal(
+                images[: min(8, len(images))], self.real[: min(8, len(images))]
+            )
+        except GanzooError:
+            same, images = True, None
+        if not same and images is not None:
+            return images, f"{other} split"
+        # one split only: the images of this split outside the reference subset
+        from ganzoo.build import load_dataset as load
+
+        source = load(
+            self.dataset, self.spec.data_dir, split=self.split,
+            options=dict(self.spec.dataset_options),
+        )  # fmt: skip
+        rest = real_images_outside(source, len(self.real), self.samples)
+        if rest is None:
+            return None, f"unavailable: {self.split} split has no images beyond the reference"
+        return rest, f"{self.split} split outside the reference"
+
+    def _measure(
+        self, input1: Any, n: int, *, cuda: bool, intervals: bool = False
+    ) -> dict[str, Any]:
+        """Every metric of ``n`` images of ``input1`` (a sampler or a dataset) vs the real side."""
+        n_real = len(self.real)
+        kid_subset = min(KID_SUBSET_SIZE, max(2, min(n, n_real) // 2))
+        isc_splits = ISC_SPLITS if n >= 10 * ISC_SPLITS else max(1, n // 10)
+        kwargs: dict[str, Any] = dict(
+            input1=input1,
+            input2=UInt8Images(self.real),
+            cache=False,  # torch-fidelity's cache unpickles; ganzoo keeps its own
+            cuda=cuda,
+            batch_size=self.batch_size,
+            isc=self.extractor.inception_score,
+            fid=True,
+            kid=True,
+            isc_splits=isc_splits,
+            kid_subsets=KID_SUBSETS,
+            kid_subset_size=kid_subset,
+            rng_seed=self.seed,
+            save_cpu_ram=True,  # no DataLoader worker processes: the images are in memory
+            verbose=False,
+            **self.extractor.fidelity_kwargs(),
+        )
+        if isinstance(input1, SampledImages):
+            kwargs["input1_model_num_samples"] = n
+        metrics, fake, real = self._metrics(**kwargs)
+        fid = _float(metrics[torch_fidelity.KEY_METRIC_FID])
+        kid_mean = _float(metrics[torch_fidelity.KEY_METRIC_KID_MEAN])
+        kid_std = _float(metrics[torch_fidelity.KEY_METRIC_KID_STD])
+        out: dict[str, Any] = {
+            "inception_score_mean": _float(metrics.get(torch_fidelity.KEY_METRIC_ISC_MEAN)),
+            "inception_score_std": _float(metrics.get(torch_fidelity.KEY_METRIC_ISC_STD)),
+            "isc_splits": isc_splits,
+            "fid": fid,
+            "kid_mean": kid_mean,
+            "kid_std": kid_std,
+            "kid_subset_size": kid_subset,
+            "feature_dim": int(fake["features"].shape[1]),
+            **stats.precision_recall(fake["features"], real),
+            "health": stats.mode_collapse(fake["features"], real, fake.get("logits")),
+        }
+        if intervals:
+            low, high = stats.bootstrap_fid(fake["features"], real, fid, seed=self.seed)
+            out["fid_interval"] = [low, high]
+            out["kid_interval"] = list(stats.kid_interval(kid_mean, kid_std))
+        return out
+
+    def _metrics(self, **kwargs: Any) -> tuple[dict[str, Any], dict[str, Any], torch.Tensor]:
         """``torch_fidelity.calculate_metrics`` for IS, FID and KID, with ganzoo's real-side cache.
 
         The same steps and functions as torch-fidelity's ``calculate_metrics`` (so the same
         numbers), except that the real side's features and FID statistics come from
         :mod:`ganzoo.metrics.realstats` (plain arrays) instead of torch-fidelity's pickled
-        cache, and the feature extractor is built once per :class:`Evaluator`.
+        cache, and the feature extractor is built once per :class:`Evaluator`. Also returns
+        the generated side's features (``features``: FID's layer; ``logits``: a domain
+        classifier's, for its class histogram) and the real side's, for precision, recall,
+        intervals and health, computed on the same features.
         """
         from torch_fidelity import utils as tfu
         from torch_fidelity.metric_fid import (
@@ -230,6 +391,11 @@ class Evaluator:
         layer = {m: tfu.resolve_feature_layer_for_metric(m, **kwargs) for m in ("fid", "kid")}
         if kwargs["isc"]:
             layer["isc"] = tfu.resolve_feature_layer_for_metric("isc", **kwargs)
+        if self.extractor.kind == "domain":
+            layer["logits"] = "logits"  # the class histogram of the health check
+        # KID's features serve precision, recall and the FID bootstrap too: one real cache.
+        if layer["fid"] != layer["kid"]:
+            raise UsageError(f"extractor {name}: FID and KID read different layers")
         extractor = self._feature_extractor(name, sorted(set(layer.values())), kwargs)
         # The real side first: a refused cache fails before any image is generated.
         real = self._real_side(extractor, layer["kid"], layer["fid"], kwargs)
@@ -244,7 +410,10 @@ class Evaluator:
                 fake, {layer["kid"]: real.kid_features}, layer["kid"], **kwargs
             )
         )
-        return metrics
+        features = {"features": fake[layer["fid"]]}
+        if "logits" in layer:
+            features["logits"] = fake["logits"]
+        return metrics, features, real.kid_features
 
     def _feature_extractor(self, name: str, layers: list[str], kwargs: dict[str, Any]) -> Any:
         """torch-fidelity's extractor ``name`` for ``layers`` (built once, then reused).
@@ -372,8 +541,26 @@ def evaluate_run(
         checkpoint=checkpoint.name,
         ema=model.uses_ema,
     )
+    add_run_provenance(result, run.read_config(), checkpoint.name)
     save_result(run.path, result)
     return result
+
+
+def add_run_provenance(
+    result: dict[str, Any], stored_config: dict[str, Any], checkpoint: str | None
+) -> None:
+    """Complete ``result["provenance"]`` with the run's checkpoint and plugin distributions."""
+    record = result.setdefault("provenance", {})
+    record["checkpoint"] = checkpoint
+    record["step"] = result.get("step")
+    record["ema"] = result.get("ema")
+    record["distributions"] = {
+        **record.get("distributions", {}),
+        **(stored_config.get("distributions") or {}),
+    }
+    record["components"] = {
+        kind: c.get("provider") for kind, c in (stored_config.get("components") or {}).items()
+    }
 
 
 def real_cache_name(

@@ -70,3 +70,23 @@ class UInt8Images(Dataset):
 
     def __getitem__(self, index: int) -> torch.Tensor:
         return self.images[index]
+
+
+def real_images_outside(source: DataSource, reference: int, n: int) -> torch.Tensor | None:
+    """Up to ``n`` images of ``source`` disjoint from :func:`real_images`' first ``reference``.
+
+    The same seeded permutation, read past the reference subset: a second, disjoint draw
+    for the real-vs-real floor of a dataset with a single split. ``None`` if none are left.
+    """
+    total = len(source)
+    if reference >= total:
+        return None
+    generator = torch.Generator().manual_seed(REAL_SUBSET_SEED)
+    index = torch.randperm(total, generator=generator)[reference : reference + n]
+    samples = getattr(source, "samples", None)
+    if samples is not None:
+        return to_uint8_rgb(samples[index].cpu())
+    dataset = source.dataset  # type: ignore[attr-defined]
+    items = [dataset[int(i)] for i in index]
+    items = [item[0] if isinstance(item, list | tuple) else item for item in items]
+    return to_uint8_rgb(torch.stack(items))

@@ -105,3 +105,56 @@ def _refusal(path: Path, why: str) -> str:
 def _first(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+def floor_path(cache_name: str, extractor_name: str, kind: str, samples: int) -> Path:
+    """``<cache dir>/floors/<cache name>-<extractor>-floor-<kind>-n<samples>.npz``.
+
+    Beside, not inside, the real sides' folder: each holds one kind of file.
+    """
+    return cache_dir() / "floors" / f"{cache_name}-{extractor_name}-floor-{kind}-n{samples}.npz"
+
+
+def load_floor(path: Path) -> dict[str, float | str | None] | None:
+    """A cached floor (real-vs-real or noise): metric name -> value; ``None`` if absent.
+
+    Read with ``allow_pickle=False`` like the real side; a doctored file is refused in one
+    line naming it. ``nan`` stands for a metric that was unavailable (``None``).
+    """
+    if not path.exists():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {name: data[name] for name in data.files}
+    except ValueError as exc:
+        why = "it is not a plain array file, and unpickling it could run code"
+        raise GanzooError(_refusal(path, why)) from exc
+    except (OSError, EOFError, zipfile.BadZipFile, AttributeError) as exc:
+        raise GanzooError(_refusal(path, f"it is truncated or corrupt ({_first(exc)})")) from exc
+    fmt = arrays.pop("format", None)
+    if fmt is None or fmt.shape != () or int(fmt) != FORMAT:
+        return None
+    out: dict[str, float | str | None] = {}
+    for key, value in arrays.items():
+        if value.shape != ():
+            raise GanzooError(_refusal(path, f"{key} is not a single value"))
+        if value.dtype.kind == "U":
+            out[key] = str(value)
+        elif value.dtype.kind in "fi":
+            out[key] = None if np.isnan(value) else float(value)
+        else:
+            raise GanzooError(_refusal(path, f"{key} is not a number or text"))
+    return out
+
+
+def save_floor(path: Path, values: dict[str, float | str | None]) -> None:
+    """Store a floor's values at ``path`` atomically (plain scalars only)."""
+    arrays = {"format": np.array(FORMAT)}
+    for key, value in values.items():
+        arrays[key] = (
+            np.array(value)
+            if isinstance(value, str)
+            else np.array(np.nan if value is None else float(value))
+        )
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        np.savez(f, **arrays)

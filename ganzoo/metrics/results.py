@@ -83,13 +83,68 @@ def format_value(mean: float | None, std: float | None = None, digits: int = 4) 
     return f"{text} ± {std:.{digits}f}" if std is not None else text
 
 
+def format_interval(interval: Any, digits: int = 3) -> str:
+    """``[2.512, 3.204]``, or an empty string without an interval."""
+    if not interval or any(v is None for v in interval):
+        return ""
+    return f"[{interval[0]:.{digits}f}, {interval[1]:.{digits}f}]"
+
+
+def floor_value(result: dict[str, Any], kind: str, key: str) -> float | None:
+    """What ``kind`` (``real`` or ``noise``) scores on ``key`` in ``result``'s floors."""
+    return ((result.get("floors") or {}).get(kind) or {}).get(key)
+
+
+def floors_text(result: dict[str, Any], key: str, digits: int = 3) -> str:
+    """``(real data: 0.071, noise: 6.339)``: the floor and ceiling beside a score."""
+    real, noise = floor_value(result, "real", key), floor_value(result, "noise", key)
+    if real is None and noise is None:
+        return ""
+    return (
+        f"(real data: {format_value(real, digits=digits)}, "
+        f"noise: {format_value(noise, digits=digits)})"
+    )
+
+
+def metric_rows(result: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
+    """(metric, value, interval, real data, noise) per metric, as tables print them."""
+    digits = {"kid_mean": 4}
+
+    def cell(kind: str, key: str) -> str:
+        return format_value(floor_value(result, kind, key), digits=digits.get(key, 3))
+
+    is_value = format_value(result["inception_score_mean"], result["inception_score_std"], 3)
+    return [
+        ("IS ↑", is_value, "", cell("real", "inception_score_mean"),
+         cell("noise", "inception_score_mean")),
+        ("FID ↓", format_value(result["fid"], digits=3),
+         format_interval(result.get("fid_interval")), cell("real", "fid"), cell("noise", "fid")),
+        ("KID ↓", format_value(result["kid_mean"], digits=4),
+         format_interval(result.get("kid_interval"), 4), cell("real", "kid_mean"),
+         cell("noise", "kid_mean")),
+        ("precision ↑", format_value(result.get("precision"), digits=3), "",
+         cell("real", "precision"), cell("noise", "precision")),
+        ("recall ↑", format_value(result.get("recall"), digits=3), "",
+         cell("real", "recall"), cell("noise", "recall")),
+    ]  # fmt: skip
+
+
+def health_text(result: dict[str, Any]) -> str:
+    """``mode collapse: class 8 holds 100% of samples`` or an empty string."""
+    health = result.get("health") or {}
+    if not health.get("mode_collapse"):
+        return ""
+    return "mode collapse: " + "; ".join(health.get("reasons", []))
+
+
 def summary_line(result: dict[str, Any]) -> str:
     """One line with every number and, beside them, the extractor that produced them."""
-    return (
+    line = (
         f"step {result['step']}  [{result['extractor']}, {result['samples']} samples vs "
         f"{result['dataset']}/{result['split']}]  "
         f"IS {format_value(result['inception_score_mean'], result['inception_score_std'], 3)}  "
-        f"FID {format_value(result['fid'], digits=3)}  "
+        f"FID {format_value(result['fid'], digits=3)} "
+        f"{format_interval(result.get('fid_interval'))} {floors_text(result, 'fid')}  "
         f"KID {format_value(result['kid_mean'], result['kid_std'])}"
         + (
             f"  class accuracy {format_value(result['conditional_accuracy'], digits=3)}"
@@ -97,3 +152,7 @@ def summary_line(result: dict[str, Any]) -> str:
             else ""
         )
     )
+    if result.get("precision") is not None:
+        line += f"  precision {result['precision']:.3f}  recall {result['recall']:.3f}"
+    alert = health_text(result)
+    return line + (f"  [{alert}]" if alert else "")

@@ -21,10 +21,11 @@ from torch import nn
 
 from ganzoo.losses import AdversarialLoss, BoundLoss
 from ganzoo.models import GAN
+from ganzoo.training import health
 from ganzoo.training.precision import Precision
 from ganzoo.training.trainer import Batch, OptimSettings, adam
 
-STATS = ("d_loss", "g_loss", "d_real", "d_fake")
+STATS = ("d_loss", "g_loss", "d_real", "d_fake", *health.HEALTH_STATS)
 AUX_STATS = ("d_aux", "g_aux")  # ACGAN: the auxiliary classifier's cross-entropies
 
 
@@ -131,6 +132,7 @@ class AdversarialTrainer:
                 d_loss = d_loss + penalty
             self.opt_d.zero_grad(set_to_none=True)
             amp.backward(d_loss)
+            d_grad = health.grad_norm(self.d_params, amp, self.opt_d)
             amp.step(self.opt_d)
             amp.update()  # fp16: a scaler steps each optimizer once between updates
 
@@ -148,6 +150,7 @@ class AdversarialTrainer:
                     g_loss = g_loss + model.aux_weight * aux["g_aux"]
             self.opt_g.zero_grad(set_to_none=True)
             amp.backward(g_loss)
+        g_grad = health.grad_norm(model.generator.parameters(), amp, self.opt_g)
         amp.step(self.opt_g)
         amp.update()
         return {
@@ -156,6 +159,7 @@ class AdversarialTrainer:
             "d_real": torch.sigmoid(real_logits.detach()).mean(),
             "d_fake": torch.sigmoid(fake_logits.detach()).mean(),
             **{k: v.detach() for k, v in aux.items()},
+            **health.adversarial_stats(real_logits, fake_logits, d_grad, g_grad, real, fake),
         }
 
     def state_dict(self) -> dict[str, Any]:

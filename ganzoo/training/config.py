@@ -64,6 +64,7 @@ class TrainConfig:
     eval_samples: int = DEFAULT_SAMPLES  # generated images per evaluation
     feature_extractor: str = DEFAULT_EXTRACTOR  # see ganzoo.metrics.spec.EXTRACTORS
     inception_weights: str | None = None  # local weights for the inception extractor
+    tensorboard: bool = False  # scalars and sample grids in RUN/tensorboard (optional package)
     model_options: dict[str, Any] = field(default_factory=dict)
     loss_options: dict[str, Any] = field(default_factory=dict)
     dataset_options: dict[str, Any] = field(default_factory=dict)
@@ -83,6 +84,10 @@ class TrainConfig:
         if self.eval_every is not None:
             _positive_int("--eval-every", self.eval_every)
         check_samples(self.eval_samples, "--eval-samples")
+        if self.tensorboard:
+            from ganzoo.training.tensorboard import check_available
+
+            check_available()
         check_extractor_name(self.feature_extractor)
         for name, value in (
             ("--threads", self.threads),

@@ -29,6 +29,7 @@ from ganzoo.training import distributed
 from ganzoo.training.config import TrainConfig
 from ganzoo.training.distributed import DistEnv
 from ganzoo.training.figures import plot_loss_curves, save_samples
+from ganzoo.training.health import collapse_alert
 from ganzoo.training.session import (
     UNBOUNDED,
     Session,
@@ -229,6 +230,10 @@ def _train_steps(s: Session, progress: Progress) -> TrainResult:
     if main:
         total = s.total_steps if s.total_steps < UNBOUNDED else None
         progress.start(s.plan.title, total, s.step)
+        if config.tensorboard:
+            from ganzoo.training.tensorboard import Board
+
+            s.board = Board(run.path, resumed_at=s.step)
     try:
         with _signals_caught() as caught:
             while s.step < s.total_steps:
@@ -263,6 +268,10 @@ def _train_steps(s: Session, progress: Progress) -> TrainResult:
                     _log(s, elapsed)
                     if main:
                         progress.update(s.step, s.final)
+                        if s.board is not None:
+                            s.board.log(s.step, s.final)
+                        alert = collapse_alert(s.final, "training batches" in s.alerts)
+                        _watch_collapse(s, progress, alert, "training batches")
 
                 # --- figures: once per --sample-every epochs, and at the end ---
                 end_of_epoch = due(s.step, s.steps_per_epoch, last)
@@ -302,6 +311,9 @@ def _train_steps(s: Session, progress: Progress) -> TrainResult:
     finally:
         if main:
             progress.stop()
+        if s.board is not None:
+            s.board.close()
+            s.board = None
     return _finish(s, last_eval)
 
 
@@ -312,6 +324,8 @@ def _checkpoint(s: Session, guard: DivergenceGuard, elapsed: float) -> None:
     state = s.state_dict()  # every rank takes part (random states are gathered)
     if s.env.is_main:
         s.run.save_checkpoint(state, s.step, s.config.keep_checkpoints)
+        if s.board is not None:
+            s.board.flush()
 
 
 def _finish(s: Session, last_eval: dict[str, Any] | None) -> TrainResult:
@@ -346,7 +360,27 @@ def _evaluate(s: Session, progress: Progress) -> tuple[dict[str, Any], float]:
 
     result, seconds = evaluate_now(s)
     progress.message(summary_line(result))
+    if s.board is not None:
+        s.board.evaluation(s.step, result)
+    health = result.get("health") or {}
+    reasons = "; ".join(health.get("reasons", []))
+    _watch_collapse(s, progress, f"mode collapse: {reasons}" if reasons else None, "evaluation")
     return result, seconds
+
+
+def _watch_collapse(s: Session, progress: Progress, alert: str | None, source: str) -> None:
+    """Warn once when a mode-collapse alert starts (and note when it ends) in the progress
+    output and ``metrics.jsonl``, rather than at every log line while it lasts."""
+    was = source in s.alerts
+    if alert and not was:
+        s.alerts.add(source)
+        progress.message(f"warning: step {s.step}: {alert}")
+        s.run.append_metrics(
+            {"step": s.step, "event": "mode_collapse", "source": source, "alert": alert}
+        )
+    elif not alert and was:
+        s.alerts.discard(source)
+        s.run.append_metrics({"step": s.step, "event": "mode_collapse_ended", "source": source})
 
 
 def _log(s: Session, elapsed: float) -> None:
@@ -379,6 +413,8 @@ def _figures(s: Session, epoch: int, grid: torch.Tensor | None) -> None:
     with s.sampling():
         path = s.run.path / "samples" / f"epoch_{epoch:04d}.png"
         save_samples(s.model, s.data, path, s.config.seed)
+    if s.board is not None and path.exists():
+        s.board.image(s.step, path)
     if grid is not None:
         _snapshot(s, epoch, grid)
 

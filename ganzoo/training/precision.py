@@ -34,6 +34,19 @@ class Precision:
         """Optimizer step (skipped by the scaler when fp16 gradients overflowed)."""
         self.scaler.step(optimizer) if self.scaler.is_enabled() else optimizer.step()
 
+    @property
+    def scaled(self) -> bool:
+        """Whether gradients carry fp16's loss scale until :meth:`unscale`."""
+        return self.scaler.is_enabled()
+
+    def unscale(self, optimizer: torch.optim.Optimizer) -> None:
+        """Divide the loss scale out of ``optimizer``'s gradients now (fp16; else nothing).
+
+        For reading true gradient norms; the following :meth:`step` does not unscale again.
+        """
+        if self.scaler.is_enabled():
+            self.scaler.unscale_(optimizer)
+
     def update(self) -> None:
         """Adjust the loss scale once per training step."""
         if self.scaler.is_enabled():

@@ -55,6 +55,8 @@ class Session:
     final: dict[str, float] = field(default_factory=dict)
     evaluator: Any = None  # ganzoo.metrics.Evaluator of --eval-every, if set
     ema: EMA | None = None  # the generator's moving average of --ema, if set
+    alerts: set[str] = field(default_factory=set)  # health alerts in force (see loop)
+    board: Any = None  # the TensorBoard writer of --tensorboard (main process), if set
 
     def sampling(self) -> contextlib.AbstractContextManager[Any]:
         """The block in which the model samples as grids and evaluations see it (EMA's G)."""
@@ -103,6 +105,7 @@ class Session:
             "window": {"keys": self.keys, "sum": self.window, "count": self.since_log},
             "config": self.config.to_dict(),
             "ema": self.ema.state_dict() if self.ema is not None else None,
+            "alerts": sorted(self.alerts),  # a resumed run does not repeat an alert in force
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -125,6 +128,7 @@ class Session:
         self.since_log = int(window["count"])
         if self.ema is not None and state.get("ema") is not None:
             self.ema.load_state_dict(state["ema"])
+        self.alerts = set(state.get("alerts", []))
 
 
 def prepare(
@@ -220,6 +224,9 @@ def evaluate_now(s: Session) -> tuple[dict[str, Any], float]:
     result.update(
         run=str(s.run.path), model=s.config.model, loss=s.config.loss, ema=s.ema is not None
     )
+    from ganzoo.metrics.fidelity import add_run_provenance
+
+    add_run_provenance(result, config_record(s), None)
     save_result(s.run.path, result)
     return result, time.perf_counter() - start
 
