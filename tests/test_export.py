@@ -169,7 +169,7 @@ def conditional_run(tmp_path) -> Path:
 
     ganzoo.register_plugin(ConditionalPlugin(), name="cgan-test")
     path = tmp_path / "cgan"
-    _cli("train", "--model", "cgan-test", "--steps", "5", "--out", path, "-q")
+    _cli("train", "--model", "cgan-test", "--conditional", "--steps", "5", "--out", path, "-q")
     return path
 
 

@@ -16,6 +16,7 @@ import textwrap
 import pytest
 
 import ganzoo
+from ganzoo.hookspecs import CONTRACT_VERSION
 from tests.conftest import write_distribution
 
 BROKEN_IMPORT = "raise ImportError('no module named torch_magic')"
@@ -78,7 +79,7 @@ FAILURES = {
     "unknown hook": (
         plugin("@ganzoo.hookimpl\ndef register_model(register):\n    pass"),
         "implements 'register_model', which is not a hook of ganzoo's plugin contract "
-        "version 1 (did you mean 'register_models'?); ignored",
+        f"version {CONTRACT_VERSION} (did you mean 'register_models'?); ignored",
     ),
     "wrong hook arguments": (
         plugin("@ganzoo.hookimpl\ndef register_models(register, zoo):\n    pass"),

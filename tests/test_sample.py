@@ -236,48 +236,50 @@ class ConditionalGenerator(nn.Module):
         return self.net(torch.cat([z, self.embed(labels)], dim=1))
 
 
-class ConditionalGAN(GAN):
-    """The conditional-model contract: num_classes, generate(z, labels), sample(..., labels)."""
+class LabelledDiscriminator(nn.Module):
+    """D(x, labels): the sample and a one-hot label, concatenated, through a small MLP."""
 
-    def __init__(self, generator, discriminator, latent_dim, data_info) -> None:
-        super().__init__(generator, discriminator, latent_dim, data_info)
-        self.num_classes = data_info.num_classes
+    def __init__(self, dim: int, num_classes: int) -> None:
+        super().__init__()
+        self.num_classes = num_classes
+        self.net = nn.Sequential(nn.Linear(dim + num_classes, 16), nn.ReLU(), nn.Linear(16, 1))
 
-    def generate(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        return self.generator(z, labels)
-
-    @torch.no_grad()
-    def sample(self, n, generator=None, labels=None):
-        z = self.sample_latent(n, generator)
-        if labels is None:
-            labels = torch.randint(self.num_classes, (n,), generator=generator)
-        return self.generate(z, labels.to(z.device))
+    def forward(self, x: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        one_hot = nn.functional.one_hot(labels, self.num_classes).to(x.dtype)
+        return self.net(torch.cat([x.flatten(1), one_hot], dim=1))
 
 
-def build_conditional(info, latent_dim=None):
+def build_conditional(info, latent_dim=None, num_classes=None):
+    """A conditional GAN of ganzoo's contract: ``num_classes`` set for ``--conditional`` runs."""
+    if num_classes is None:
+        raise ValueError("cgan-test trains only with --conditional")
     latent_dim = latent_dim or 6
-    discriminator = nn.Sequential(
-        nn.Flatten(), nn.Linear(info.dim, 16), nn.ReLU(), nn.Linear(16, 1)
-    )
-    return ConditionalGAN(
-        ConditionalGenerator(latent_dim, info.num_classes, info.shape),
-        discriminator,
+    return GAN(
+        ConditionalGenerator(latent_dim, num_classes, info.shape),
+        LabelledDiscriminator(info.dim, num_classes),
         latent_dim,
         info,
+        num_classes=num_classes,
     )
 
 
 class ConditionalPlugin:
     @ganzoo.hookimpl
     def register_models(self, register):
-        register("cgan-test", build_conditional, family="adversarial", description="test cGAN")
+        register(
+            "cgan-test",
+            build_conditional,
+            family="adversarial",
+            description="test cGAN",
+            conditional=True,
+        )
 
 
 @pytest.fixture
 def conditional_run(tmp_path) -> Path:
     ganzoo.register_plugin(ConditionalPlugin(), name="cgan-test")
     path = tmp_path / "cgan"
-    _cli("train", "--model", "cgan-test", "--steps", "5", "--out", path, "-q")
+    _cli("train", "--model", "cgan-test", "--conditional", "--steps", "5", "--out", path, "-q")
     return path
 
 

@@ -85,8 +85,14 @@ def test_load_run_model_restores_the_trained_generator(tmp_path):
     from ganzoo.build import load_run_model
 
     result = train(TrainConfig(steps=5, batch_size=32, out=str(tmp_path / "r")))
-    model = load_run_model(result.run_dir)
-    saved = RunDir(result.run_dir).load_checkpoint()["model"]
+    model = load_run_model(result.run_dir, ema=False)  # the trained weights, as saved
+    state = RunDir(result.run_dir).load_checkpoint()
+    saved = state["model"]
     assert all(torch.equal(v, saved[k]) for k, v in model.state_dict().items())
+    averaged = load_run_model(result.run_dir)  # by default a GAN samples with its EMA
+    assert all(
+        torch.equal(v, state["ema"]["weights"][k])
+        for k, v in averaged.generator.state_dict().items()
+    )
     x = model.sample(6, generator=torch.Generator().manual_seed(0))
     assert x.shape == (6, 1, 8, 8) and x.min() >= -1 and x.max() <= 1
