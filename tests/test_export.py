@@ -25,7 +25,10 @@ from PIL import Image
 from ganzoo.export import ONNX_TOLERANCE
 from ganzoo.metrics.results import save_result
 from ganzoo.sampling import Sampler, to_uint8
-from tests.test_sample import ConditionalPlugin, _cli
+from tests import test_sample
+from tests.test_sample import _cli
+
+conditional_run = test_sample.conditional_run  # the same fixture: a trained run-time cGAN
 
 # torch 2.14 deprecates TorchScript; the format is still what most users can load
 pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit.load` is deprecated:FutureWarning")
@@ -161,16 +164,6 @@ def test_export_refusals_write_nothing(runs, run_cli, tmp_path, monkeypatch):
     assert "needs onnxscript, which is not installed: pip install 'ganzoo[export]'" in missing.err
     assert not (tmp_path / "o").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine", "ts"]  # no temp folders left
-
-
-@pytest.fixture
-def conditional_run(tmp_path) -> Path:
-    import ganzoo
-
-    ganzoo.register_plugin(ConditionalPlugin(), name="cgan-test")
-    path = tmp_path / "cgan"
-    _cli("train", "--model", "cgan-test", "--conditional", "--steps", "5", "--out", path, "-q")
-    return path
 
 
 def test_a_conditional_generator_exports_with_labels(conditional_run, run_cli, tmp_path):
