@@ -96,3 +96,11 @@ def test_load_run_model_restores_the_trained_generator(tmp_path):
     )
     x = model.sample(6, generator=torch.Generator().manual_seed(0))
     assert x.shape == (6, 1, 8, 8) and x.min() >= -1 and x.max() <= 1
+
+
+def test_a_long_run_keeps_the_first_grid_and_about_thirty(tmp_path, run_cli):
+    out = tmp_path / "long"
+    assert run_cli("train", "--epochs", "70", "--out", out, "-q").exit_code == 0
+    grids = sorted(p.name for p in (out / "samples").glob("epoch_*.png"))
+    assert grids[0] == "epoch_0001.png" and grids[-1] == "epoch_0070.png"
+    assert 30 <= len(grids) <= 37  # every second epoch, plus the first and the last

@@ -276,7 +276,8 @@ def _train_steps(s: Session, progress: Progress) -> TrainResult:
                 # --- figures: once per --sample-every epochs, and at the end ---
                 end_of_epoch = due(s.step, s.steps_per_epoch, last)
                 epoch = s.epoch_of(s.step)
-                if end_of_epoch and due(epoch, config.sample_every, last):
+                # the first epoch's grid always: where the run started from
+                if end_of_epoch and (epoch == 1 or due(epoch, config.sample_every, last)):
                     _stop_if_diverged(s, guard)  # never a sample grid of a NaN model
                     if main:
                         _figures(s, epoch, grid)
