@@ -331,11 +331,12 @@ def test_a_collapsed_generator_raises_the_alert_in_training_and_a_healthy_one_do
     tmp_path,
 ):
     from ganzoo.training.config import TrainConfig
+    from ganzoo.training.health import ALERT_AFTER_STEPS
     from ganzoo.training.loop import train
 
     ganzoo.register_plugin(ConstantPlugin(), name="constant-test")
     try:
-        train(TrainConfig(model="constant", steps=20, log_every=10, out=str(tmp_path / "c")))
+        train(TrainConfig(model="constant", steps=220, log_every=10, out=str(tmp_path / "c")))
     finally:
         ganzoo.unregister_plugin("constant-test")
     records = [json.loads(line) for line in (tmp_path / "c" / "metrics.jsonl").open()]
@@ -343,7 +344,8 @@ def test_a_collapsed_generator_raises_the_alert_in_training_and_a_healthy_one_do
     events = [r for r in records if r.get("event") == "mode_collapse"]
     assert all(r["g_spread"] == 0 for r in logs)
     assert {"d_acc", "d_grad_norm", "g_grad_norm"} <= set(logs[0])
-    assert len(events) == 1 and events[0]["step"] == 10  # once, when it starts
+    # once, at the first log line past the warm-up
+    assert len(events) == 1 and events[0]["step"] == ALERT_AFTER_STEPS
     assert "mode collapse" in events[0]["alert"]
 
     # A generator that reproduces real data: its batches are as varied as the data's.

@@ -396,8 +396,9 @@ def generate(out: Path) -> None:
         timings[line] = round(time.perf_counter() - start, 1)
         if line == COMMANDS[0]:  # the folder as training left it, before any evaluation
             trees["first-gan"] = run_tree(work / "runs/first-gan")
-    last = sorted(p.name for p in (work / "runs/first-gan/samples").glob("epoch_*.png"))[-1]
     for name, source in COPIED.items():
+        folder = (work / source).parent  # {last}: that run's newest grid
+        last = sorted(p.name for p in folder.glob("epoch_*.png"))[-1] if "{last}" in source else ""
         shutil.copyfile(work / source.format(last=last), figures / name)
     generator_losses_figure(figures / COMPUTED[0])
     theory = optimal_discriminator_figure(figures / COMPUTED[1])

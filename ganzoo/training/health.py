@@ -28,6 +28,8 @@ HEALTH_STATS = ("d_acc", "d_grad_norm", "g_grad_norm", "g_spread")
 #: the spread is back above SPREAD_RECOVERED, so that a value near the line does not flap.
 SPREAD_ALERT = 0.2
 SPREAD_RECOVERED = 0.3
+#: No training-batch alert before this step: every generator starts with alike samples.
+ALERT_AFTER_STEPS = 200
 SPREAD_ROWS = 32  # images of each batch compared pairwise (32·31/2 distances)
 
 

@@ -29,7 +29,7 @@ from ganzoo.training import distributed
 from ganzoo.training.config import TrainConfig
 from ganzoo.training.distributed import DistEnv
 from ganzoo.training.figures import plot_loss_curves, save_samples
-from ganzoo.training.health import collapse_alert
+from ganzoo.training.health import ALERT_AFTER_STEPS, collapse_alert
 from ganzoo.training.session import (
     UNBOUNDED,
     Session,
@@ -270,7 +270,9 @@ def _train_steps(s: Session, progress: Progress) -> TrainResult:
                         progress.update(s.step, s.final)
                         if s.board is not None:
                             s.board.log(s.step, s.final)
-                        alert = collapse_alert(s.final, "training batches" in s.alerts)
+                        alert = None
+                        if s.step >= ALERT_AFTER_STEPS:  # a fresh G's samples are all alike
+                            alert = collapse_alert(s.final, "training batches" in s.alerts)
                         _watch_collapse(s, progress, alert, "training batches")
 
                 # --- figures: once per --sample-every epochs, and at the end ---
