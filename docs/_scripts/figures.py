@@ -46,8 +46,8 @@ COMMANDS: tuple[str, ...] = (
     "ganzoo train --model vanilla --loss nonsat --dataset digits --steps 1500 --out runs/first-gan",
     "ganzoo train --model vae --dataset digits --steps 1500 --out runs/first-vae",
     "ganzoo compare runs/first-gan runs/first-vae --samples 500 --out runs/gan-vs-vae",
-    "ganzoo train --model vanilla --dataset gaussian1d --batch-size 1000 --lr 1e-4 --steps 400"
-    " --out runs/fig1",
+    "ganzoo train --model vanilla --dataset gaussian1d --batch-size 1000 --lr 1e-4 --ema 0"
+    " --steps 400 --out runs/fig1",
     "ganzoo plot-dynamics runs/fig1 --panels 6",
     "ganzoo sample runs/first-gan --n 100 --nrow 10 --out first-gan-grid.png",
     "ganzoo sample runs/first-gan --interpolate 10 --n 6 --out first-gan-walk.png",
