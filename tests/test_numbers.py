@@ -24,22 +24,9 @@ from ganzoo.metrics import stats as mstats
 from ganzoo.metrics.fidelity import Evaluator
 from ganzoo.metrics.provenance import COMPARABLE, first_difference
 from ganzoo.metrics.spec import EvalSpec
+from tests.test_metrics import ImageSampler
 
 pytestmark = pytest.mark.usefixtures("shared_cache")  # the digits classifier trains once
-
-
-class Images:
-    """Stored images in [-1, 1] as a 'model', drawn in a seeded order without replacement."""
-
-    def __init__(self, images: torch.Tensor) -> None:
-        self.images, self.order, self.cursor = images, None, 0
-
-    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        if self.order is None:
-            self.order = torch.randperm(len(self.images), generator=generator)
-        index = self.order[torch.arange(self.cursor, self.cursor + n) % len(self.images)]
-        self.cursor += n
-        return self.images[index]
 
 
 def _train_images() -> torch.Tensor:
@@ -55,9 +42,9 @@ def measured(_shared_cache_dir) -> dict[str, dict]:
         evaluator = Evaluator(EvalSpec("digits", samples=359, seed=1))
         noise = torch.rand(359, 1, 8, 8, generator=torch.Generator().manual_seed(1)) * 2 - 1
         return {
-            "real": evaluator(Images(train[359:718])),  # 359 training images, none repeated
-            "collapsed": evaluator(Images(train[:1].repeat(359, 1, 1, 1))),
-            "noise": evaluator(Images(noise)),
+            "real": evaluator(ImageSampler(train[359:718])),  # 359 training images, none repeated
+            "collapsed": evaluator(ImageSampler(train[:1].repeat(359, 1, 1, 1))),
+            "noise": evaluator(ImageSampler(noise)),
         }
 
 

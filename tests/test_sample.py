@@ -20,16 +20,9 @@ from torch import nn
 
 import ganzoo
 from ganzoo.build import load_run_model
-from ganzoo.cli import main
 from ganzoo.models import GAN
 from ganzoo.sampling import Sampler, slerp, to_uint8
-
-
-def _cli(*args: object) -> None:
-    try:
-        main([str(a) for a in args])
-    except SystemExit as exc:
-        assert exc.code in (0, None), f"ganzoo {' '.join(map(str, args))} exited {exc.code}"
+from tests.test_bad_input_table import _cli
 
 
 @pytest.fixture(scope="module")
