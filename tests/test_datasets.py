@@ -18,6 +18,27 @@ def test_digits_are_real_8x8_images_in_model_range():
     assert set(train.labels.unique().tolist()) == set(range(10))
 
 
+
+def test_digits_are_read_without_importing_sklearn_and_equal_load_digits(monkeypatch):
+    import subprocess
+    import sys
+
+    from sklearn.datasets import load_digits
+
+    from ganzoo_datasets import digits
+
+    images, labels = digits._bundled_digits()
+    bunch = load_digits()
+    assert (images == bunch.images).all() and (labels == bunch.target).all()
+    code = "import sys; from ganzoo_datasets.digits import _bundled_digits; _bundled_digits(); "
+    code += "print('sklearn' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+    # a scikit-learn whose file is elsewhere: load_digits itself, the same arrays
+    monkeypatch.setattr(digits.importlib.util, "find_spec", lambda name: None)
+    images2, labels2 = digits._bundled_digits()
+    assert (images2 == bunch.images).all() and (labels2 == bunch.target).all()
+
 def test_gaussian1d_matches_its_density():
     source = load_dataset("gaussian1d", None)
     x = source.samples

@@ -114,3 +114,23 @@ def test_vae_trains_through_the_cli_and_refuses_gan_losses(run_cli, tmp_path):
     refused = run_cli("train", "--model", "dcgan", "--loss", "elbo", "--out", tmp_path / "w")
     assert refused.exit_code == 2 and "valid losses for 'dcgan':" in refused.err
     assert not (tmp_path / "w").exists()
+
+
+def test_uniform_dropout_is_nn_dropouts_distribution():
+    from ganzoo_gans.dropout import UniformDropout
+
+    torch.manual_seed(0)
+    x = torch.ones(200_000, requires_grad=True)
+    drop = UniformDropout(0.3)
+    y = drop(x)
+    kept = y != 0
+    assert abs(1 - kept.float().mean().item() - 0.3) < 0.005  # dropped share ~ p
+    assert torch.allclose(y[kept], torch.full_like(y[kept], 1 / 0.7))  # kept ones scaled
+    assert abs(y.mean().item() - 1.0) < 0.01  # unbiased, as nn.Dropout
+    y.sum().backward()
+    assert torch.equal(x.grad, y.detach())  # the gradient is the scaled mask
+    drop.eval()
+    assert drop(x) is x  # identity in eval mode
+    assert UniformDropout(0.0).train()(x) is x
+    with pytest.raises(ValueError, match=r"dropout must be in \[0, 1\)"):
+        UniformDropout(1.0)

@@ -1,7 +1,7 @@
 """The MLP GAN of Goodfellow et al. 2014 (https://arxiv.org/abs/1406.2661).
 
 Both networks are multilayer perceptrons sized from the data: the hidden width grows with
-the number of values per sample (128 for the 1-D toy, 256 for 8×8 digits, 1024 for MNIST).
+the number of values per sample (128 for the 1-D toy and for 8×8 digits, 1024 for MNIST).
 The generator ends in tanh for images (data in [-1, 1]) and is linear for vector data.
 The discriminator uses LeakyReLU and returns one logit per sample. On images it drops 30%
 of its hidden units during training, as the paper's MNIST discriminator did (maxout with
@@ -24,11 +24,17 @@ from torch import nn
 from ganzoo.data import DataInfo
 from ganzoo.models import GAN
 from ganzoo_gans.conditional import LabelledMLP, check_options
+from ganzoo_gans.dropout import UniformDropout
 
 
 def default_hidden_dim(data_dim: int) -> int:
-    """Hidden width: 4× the data dimension, clamped to [128, 1024]."""
-    return min(1024, max(128, 4 * data_dim))
+    """Hidden width: 2× the data dimension, clamped to [128, 1024].
+
+    On the 8×8 digits 128 units trained 300 epochs give digits as confident as 256 units
+    trained 200, in two thirds of the time (benchmarks/bench_first_run.py); MNIST and
+    larger images keep 1024.
+    """
+    return min(1024, max(128, 2 * data_dim))
 
 
 def default_latent_dim(info: DataInfo) -> int:
@@ -55,8 +61,6 @@ def build(
     hidden = hidden_dim or default_hidden_dim(info.dim)
     if dropout is None:
         dropout = 0.3 if info.kind == "image" else 0.0
-    if not 0.0 <= dropout < 1.0:
-        raise ValueError(f"dropout must be in [0, 1), got {dropout}")
     check_options(num_classes, acgan, aux_weight)
     embed = 0
     if num_classes is not None:
@@ -78,10 +82,10 @@ def build(
     d_body = [
         nn.Linear(info.dim + d_embed, hidden),
         nn.LeakyReLU(0.2),
-        nn.Dropout(dropout),
+        UniformDropout(dropout),
         nn.Linear(hidden, hidden),
         nn.LeakyReLU(0.2),
-        nn.Dropout(dropout),
+        UniformDropout(dropout),
         nn.Linear(hidden, outputs),
     ]
     discriminator: nn.Module = nn.Sequential(nn.Flatten(), *d_body)
