@@ -18,14 +18,12 @@ def test_digits_are_real_8x8_images_in_model_range():
     assert set(train.labels.unique().tolist()) == set(range(10))
 
 
-
 def test_digits_are_read_without_importing_sklearn_and_equal_load_digits(monkeypatch):
     import subprocess
     import sys
 
-    from sklearn.datasets import load_digits
-
     from ganzoo_datasets import digits
+    from sklearn.datasets import load_digits
 
     images, labels = digits._bundled_digits()
     bunch = load_digits()
@@ -38,6 +36,7 @@ def test_digits_are_read_without_importing_sklearn_and_equal_load_digits(monkeyp
     monkeypatch.setattr(digits.importlib.util, "find_spec", lambda name: None)
     images2, labels2 = digits._bundled_digits()
     assert (images2 == bunch.images).all() and (labels2 == bunch.target).all()
+
 
 def test_gaussian1d_matches_its_density():
     source = load_dataset("gaussian1d", None)
