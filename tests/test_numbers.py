@@ -323,7 +323,8 @@ def test_a_collapsed_generator_raises_the_alert_in_training_and_a_healthy_one_do
 
     ganzoo.register_plugin(ConstantPlugin(), name="constant-test")
     try:
-        train(TrainConfig(model="constant", steps=220, log_every=10, out=str(tmp_path / "c")))
+        steps = ALERT_AFTER_STEPS + 20
+        train(TrainConfig(model="constant", steps=steps, log_every=10, out=str(tmp_path / "c")))
     finally:
         ganzoo.unregister_plugin("constant-test")
     records = [json.loads(line) for line in (tmp_path / "c" / "metrics.jsonl").open()]
