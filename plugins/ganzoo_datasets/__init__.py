@@ -17,9 +17,9 @@ def register_datasets(register):
         kind="image",
         num_classes=10,
         offline=True,
-        # 1,437 training images are 22 steps an epoch: 30 epochs left blobs, 300 (6,600
+        # 1,437 training images are 22 steps an epoch: 30 epochs left blobs, 250 (5,500
         # steps) give digits a classifier names confidently (benchmarks/bench_first_run.py)
-        epochs=300,
+        epochs=250,
     )
     register(
         "gaussian1d",

@@ -30,8 +30,8 @@ from ganzoo_gans.dropout import UniformDropout
 def default_hidden_dim(data_dim: int) -> int:
     """Hidden width: 2× the data dimension, clamped to [128, 1024].
 
-    On the 8×8 digits 128 units trained 300 epochs give digits as confident as 256 units
-    trained 200, in two thirds of the time (benchmarks/bench_first_run.py); MNIST and
+    On the 8×8 digits 128 units trained 250 epochs give digits as confident as 256 units
+    trained 200, in about three quarters of the time (benchmarks/bench_first_run.py); MNIST and
     larger images keep 1024.
     """
     return min(1024, max(128, 2 * data_dim))
