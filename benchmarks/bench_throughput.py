@@ -153,6 +153,9 @@ def main() -> None:
     args, _ = parser.parse_known_args()  # benchmarks/run.py passes its arguments to all
     if args.quick:
         args.steps, args.repeats = 30, 1
+    models = [m.strip() for m in args.models.split(",") if m.strip()]
+    if unknown := set(models) - {m for m, _ in ROWS}:
+        parser.error(f"unknown models {sorted(unknown)}; valid: vanilla, dcgan")
     dataset = "mnist"
     try:
         data = load_dataset("mnist", args.data_dir)
@@ -165,7 +168,7 @@ def main() -> None:
     say("{:8} {:>5} {:>13} {:>12} {:>6} {:>10}".format(*header))
     figures: dict = {"dataset": dataset, "threads": torch.get_num_threads(), "rows": []}
     for model, batch in ROWS:
-        if model not in args.models.split(","):
+        if model not in models:
             continue
         # the data as ganzoo trains this model on it (dcgan: MNIST at 32 px)
         options = dataset_options(TrainConfig(model=model, dataset=dataset))

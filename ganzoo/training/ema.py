@@ -2,9 +2,12 @@
 
 Averaging G's weights over the last ~1/(1-decay) steps smooths the oscillation of
 adversarial training; sample grids and evaluations then use the average, as StyleGAN,
-BigGAN and most GAN codebases do. The average is kept by torch's ``AveragedModel``;
-buffers (batch-norm statistics) are copied from the live network each step rather than
-averaged. It is saved in checkpoints and restored bit-exact on resume.
+BigGAN and most GAN codebases do. The average is a frozen copy of the network, updated
+with ``torch._foreach_lerp_`` (the arithmetic of ``torch.optim.swa_utils.AveragedModel``
+with an EMA function, without its per-call grouping and device read-back, which cost a
+tiny model's CPU step 0.45 ms of its 7: benchmarks/bench_first_run.py); buffers
+(batch-norm statistics) are copied from the live network each step rather than averaged.
+It is saved in checkpoints and restored bit-exact on resume.
 
 The decay warms up: update ``n`` (counting from 0) uses ``min(decay, (1 + n) / (10 + n))``,
 TensorFlow's ``ExponentialMovingAverage(num_updates=n)`` rule. Without it a decay of 0.999
@@ -15,12 +18,12 @@ average lags far behind the live generator (StyleGAN ramps its EMA for the same 
 from __future__ import annotations
 
 import contextlib
+import copy
 from collections.abc import Iterator
 from typing import Any
 
 import torch
 from torch import nn
-from torch.optim.swa_utils import AveragedModel
 
 
 def warmed_up(decay: float, updates: int) -> float:
@@ -33,33 +36,25 @@ class EMA:
 
     def __init__(self, model: nn.Module, network: str, decay: float) -> None:
         self.model, self.network, self.decay = model, network, decay
-        live = getattr(model, network)
-        self.average = AveragedModel(live, multi_avg_fn=self._average)
-        self.average.requires_grad_(False)
-        self._updates = 0  # n_averaged as a Python int, for the warm-up
-
-    def _average(self, averaged: list[torch.Tensor], live: list[torch.Tensor], _n: object) -> None:
-        """avg <- d * avg + (1 - d) * live, with the warmed-up decay d of this update."""
-        torch._foreach_lerp_(averaged, live, 1.0 - warmed_up(self.decay, self._updates))
+        self.average = copy.deepcopy(getattr(model, network)).requires_grad_(False)
+        self._updates = 0  # updates so far: the warm-up's n, saved as "n_averaged"
 
     @torch.no_grad()
     def update(self) -> None:
         """Fold the live network's weights into the average (after each optimizer step).
 
-        The same arithmetic as ``AveragedModel.update_parameters`` (the first update copies,
-        later ones call :meth:`_average`) in two foreach calls: torch's method also groups
-        tensors by device and reads ``n_averaged`` back from the device each call, which
-        cost a tiny model's CPU step 0.45 ms of its 7 (benchmarks/bench_first_run.py).
+        The first update copies (the average starts as the network after one step), later
+        ones compute avg <- d * avg + (1 - d) * live with the warmed-up decay d.
         """
         live = getattr(self.model, self.network)
-        mine = [p.detach() for p in self.average.module.parameters()]
+        mine = [p.detach() for p in self.average.parameters()]
         theirs = [p.detach() for p in live.parameters()]
         if self._updates == 0:
             torch._foreach_copy_(mine, theirs)
         else:
-            self._average(mine, theirs, None)
+            torch._foreach_lerp_(mine, theirs, 1.0 - warmed_up(self.decay, self._updates))
         self._updates += 1
-        buffers = list(self.average.module.buffers())
+        buffers = list(self.average.buffers())
         if buffers:  # batch-norm statistics are copied, not averaged
             torch._foreach_copy_(buffers, list(live.buffers()))
 
@@ -67,7 +62,7 @@ class EMA:
     def applied(self) -> Iterator[None]:
         """Inside the block, ``model.<network>`` is the average (for samples and metrics)."""
         live = getattr(self.model, self.network)
-        setattr(self.model, self.network, self.average.module)
+        setattr(self.model, self.network, self.average)
         try:
             yield
         finally:
@@ -78,12 +73,11 @@ class EMA:
         return {
             "decay": self.decay,
             "network": self.network,
-            "weights": self.average.module.state_dict(),
+            "weights": self.average.state_dict(),
             "n_averaged": torch.tensor(self._updates, dtype=torch.long),
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore :meth:`state_dict`."""
-        self.average.module.load_state_dict(state["weights"])
+        self.average.load_state_dict(state["weights"])
         self._updates = int(state["n_averaged"])
-        self.average.n_averaged.fill_(self._updates)
