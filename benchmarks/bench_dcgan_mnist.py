@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     import torch
 
     from ganzoo.metrics import evaluate, evaluate_run
-    from ganzoo.rundir import RunDir
+    from ganzoo.runs.rundir import RunDir
     from ganzoo.training.config import TrainConfig, default_run_dir
     from ganzoo.training.loop import train
 
@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         )
         figures[kind] = _metrics(scores, time.perf_counter() - start)
         if args.reference:
-            from ganzoo.build import load_dataset
+            from ganzoo.host.build import load_dataset
 
             train_images = load_dataset("mnist", args.data_dir, split="train").samples
             floor = evaluate(

@@ -54,7 +54,7 @@ def label_stats(images: torch.Tensor) -> dict[str, float | list[float]]:
 
 def first_run(extra: list[str]) -> dict[str, object]:
     """Run the README command in a fresh process; time it and score its samples."""
-    from ganzoo.build import load_run_model
+    from ganzoo.runs.loading import load_run_model
 
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "run"
@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     parser.add_argument("--quick", action="store_true", help="one repeat (the default)")
     parser.add_argument("--data-dir", default=None, help="unused (shared by benchmarks/run.py)")
     args = parser.parse_args(own)
-    from ganzoo.build import load_dataset
+    from ganzoo.host.build import load_dataset
 
     real = load_dataset("digits", None, split="test").samples[:SAMPLES]
     figures: dict[str, object] = {"real_test_digits": label_stats(real), "runs": []}

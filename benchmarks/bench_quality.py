@@ -57,7 +57,7 @@ class At28:
 
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        from ganzoo.data import resize_images
+        from ganzoo.api.data import resize_images
 
         return resize_images(self._sample(n, generator).float().cpu(), SIDE)
 
@@ -92,7 +92,7 @@ def score(sampler: Any, data_dir: str, samples: int) -> dict[str, float]:
 
 def ganzoo_run(row: str, data_dir: str, steps: int, batch: int, seed: int, out: Path) -> dict:
     """Train ganzoo's defaults for ``row``; return its samplers (EMA and raw where present)."""
-    from ganzoo.build import load_run_model
+    from ganzoo.runs.loading import load_run_model
     from ganzoo.training.config import TrainConfig
     from ganzoo.training.loop import train
 

@@ -4,7 +4,7 @@
 
 Trains the README's first run (vanilla + nonsat on digits) for ``--steps`` steps, in a
 fresh process each time, four ways: idle and beside one competing CPU-bound process, each
-with ganzoo's choice (``ganzoo.device.choose_threads``) and with torch's default thread
+with ganzoo's choice (``ganzoo.host.device.choose_threads``) and with torch's default thread
 count. Prints the training seconds ganzoo measures (its own clock, summary.json) and the
 busy/idle ratio. Goal: ganzoo's choice stays within 2.5x of its idle time when busy.
 """

@@ -26,7 +26,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from ganzoo.build import create_model, load_dataset
+from ganzoo.host.build import create_model, load_dataset
 from ganzoo.training.config import TrainConfig, dataset_options
 from ganzoo.training.loop import train
 from ganzoo.training.state import BatchStream
@@ -88,7 +88,7 @@ def profile_step(data, batch_size: int, steps: int = 30) -> str:
     """torch.profiler's table of one MLP GAN step in ganzoo's trainer, by self CPU time."""
     from torch.profiler import ProfilerActivity, profile
 
-    from ganzoo.build import create_loss
+    from ganzoo.host.build import create_loss
     from ganzoo.training.adversarial import AdversarialTrainer
 
     torch.manual_seed(0)

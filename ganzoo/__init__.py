@@ -1,6 +1,10 @@
 """ganzoo: a plugin-based zoo of generative models for PyTorch.
 
-Importing this package is cheap: it does not import torch. The registry records names,
+Importing this package is cheap: it does not import torch. The layers, from the bottom:
+``ganzoo.api`` (all a plugin may import), ``ganzoo.host`` (plugins, registry, building by
+name), ``ganzoo.runs`` (the run folder), ``ganzoo.metrics``, ``ganzoo.training``,
+``ganzoo.tools`` (sampling, export, compare) and ``ganzoo.cli``; each imports only those
+below it (see the Architecture page). The registry records names,
 metadata and import paths; heavy modules load only when a component is built.
 
     >>> import ganzoo
@@ -8,10 +12,13 @@ metadata and import paths; heavy modules load only when a component is built.
     ['vanilla']
 """
 
-from ganzoo.errors import GanzooError, IncompatibleDataError, UnknownNameError, UsageError
-from ganzoo.hookspecs import hookimpl
-from ganzoo.plugins import get_registry, register_plugin, unregister_plugin
-from ganzoo.registry import Component, Registry
+from ganzoo import _moved
+from ganzoo.api.errors import GanzooError, IncompatibleDataError, UnknownNameError, UsageError
+from ganzoo.api.hooks import hookimpl
+from ganzoo.host.plugins import get_registry, register_plugin, unregister_plugin
+from ganzoo.host.registry import Component, Registry
+
+_moved.install()  # ganzoo 0.1's import paths (ganzoo.models, ganzoo.build, ...) still work
 
 __version__ = "0.1.0"
 

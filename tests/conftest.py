@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from ganzoo.cli import cli, main
-from ganzoo.plugins import PluginHost, use_host
+from ganzoo.host.plugins import PluginHost, use_host
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 

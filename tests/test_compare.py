@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ganzoo.rundir import RunDir
+from ganzoo.runs.rundir import RunDir
 
 SAMPLES = "100"
 

@@ -9,10 +9,11 @@ import pytest
 import torch
 from PIL import Image
 
-from ganzoo.build import create_model, load_dataset, load_run_model
-from ganzoo.data import DataInfo, TensorSource
-from ganzoo.errors import UsageError
-from ganzoo.rundir import RunDir
+from ganzoo.api.data import DataInfo, TensorSource
+from ganzoo.api.errors import UsageError
+from ganzoo.host.build import create_model, load_dataset
+from ganzoo.runs.loading import load_run_model
+from ganzoo.runs.rundir import RunDir
 from ganzoo.training.state import BatchStream
 from tests.test_trust import DETERMINISTIC, assert_same_run
 

@@ -11,8 +11,8 @@ import pytest
 from PIL import Image
 
 import ganzoo
-from ganzoo.build import create_model, load_dataset
-from ganzoo.errors import DataError, IncompatibleDataError
+from ganzoo.api.errors import DataError, IncompatibleDataError
+from ganzoo.host.build import create_model, load_dataset
 from ganzoo.testing import check_dataset, check_loss, check_model
 from tests.conftest import SHARED_DATA
 

@@ -8,9 +8,9 @@ import torch.nn.functional as F
 from torch import nn
 
 import ganzoo
-from ganzoo.data import DataInfo, TensorSource
-from ganzoo.losses import AdversarialLoss
-from ganzoo.models import GAN
+from ganzoo.api.data import DataInfo, TensorSource
+from ganzoo.api.losses import AdversarialLoss
+from ganzoo.api.models import GAN
 from ganzoo.testing import ConformanceError, check_dataset, check_loss, check_model
 
 # --- broken models ------------------------------------------------------------------------

@@ -11,12 +11,12 @@ import torch.nn.functional as F
 from torch import nn
 
 import ganzoo
-from ganzoo.build import create_loss
-from ganzoo.data import DataInfo
-from ganzoo.errors import PluginError
-from ganzoo.hookspecs import CONTRACT_VERSION
-from ganzoo.losses import AdversarialLoss, BoundLoss
-from ganzoo.models import GAN
+from ganzoo.api.data import DataInfo
+from ganzoo.api.errors import PluginError
+from ganzoo.api.hooks import CONTRACT_VERSION
+from ganzoo.api.losses import AdversarialLoss, BoundLoss
+from ganzoo.api.models import GAN
+from ganzoo.host.build import create_loss
 from ganzoo.testing import ConformanceError, check_loss
 from ganzoo.training.adversarial import AdversarialTrainer
 

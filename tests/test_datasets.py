@@ -6,8 +6,8 @@ import pytest
 import torch
 from PIL import Image
 
-from ganzoo.build import load_dataset
-from ganzoo.errors import DataError, UsageError
+from ganzoo.api.errors import DataError, UsageError
+from ganzoo.host.build import load_dataset
 
 
 def test_digits_are_real_8x8_images_in_model_range():

@@ -10,9 +10,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from ganzoo.device import resolve_device
-from ganzoo.errors import UsageError
-from ganzoo.rundir import RunDir
+from ganzoo.api.errors import UsageError
+from ganzoo.host.device import resolve_device
+from ganzoo.runs.rundir import RunDir
 from ganzoo.training.config import TrainConfig
 from ganzoo.training.loop import train
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from ganzoo.rundir import RunDir
+from ganzoo.runs.rundir import RunDir
 
 pytestmark = pytest.mark.slow  # torchrun starts processes that each import torch
 

@@ -7,8 +7,8 @@ import json
 import pytest
 import torch
 
-from ganzoo.build import load_run_model
-from ganzoo.rundir import RunDir
+from ganzoo.runs.loading import load_run_model
+from ganzoo.runs.rundir import RunDir
 from ganzoo.training.ema import warmed_up
 
 TRAIN = ["--model", "vanilla", "--dataset", "digits", "--batch-size", "32", "-q"]

@@ -22,9 +22,9 @@ import pytest
 import torch
 from PIL import Image
 
-from ganzoo.export import ONNX_TOLERANCE
 from ganzoo.metrics.results import save_result
-from ganzoo.sampling import Sampler, to_uint8
+from ganzoo.tools.export import ONNX_TOLERANCE
+from ganzoo.tools.sampling import Sampler, to_uint8
 from tests import test_sample
 from tests.test_sample import _cli
 
@@ -324,9 +324,9 @@ def test_exports_work_in_an_environment_without_ganzoo(runs, run_cli, tmp_path):
 def test_layer_specs_rebuild_standard_layers_and_refuse_the_rest():
     from torch import nn
 
-    from ganzoo.errors import UsageError
-    from ganzoo.export import ScaleShift, layer_spec
-    from ganzoo.standalone_generator import build
+    from ganzoo.api.errors import UsageError
+    from ganzoo.api.layers import build
+    from ganzoo.tools.export import ScaleShift, layer_spec
 
     torch.manual_seed(0)
     net = nn.Sequential(

@@ -7,7 +7,7 @@ import json
 import pytest
 import torch
 
-from ganzoo.build import load_dataset
+from ganzoo.host.build import load_dataset
 
 
 @pytest.mark.parametrize("size", [16, 32])

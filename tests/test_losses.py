@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from ganzoo.build import create_loss
+from ganzoo.host.build import create_loss
 
 LOGITS = torch.tensor([-6.0, -2.0, -0.5, 0.0, 0.7, 3.0])
 

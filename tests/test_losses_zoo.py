@@ -9,8 +9,8 @@ import torch
 from torch import nn
 
 import ganzoo
-from ganzoo.build import create_loss
-from ganzoo.errors import UsageError
+from ganzoo.api.errors import UsageError
+from ganzoo.host.build import create_loss
 from ganzoo.training.config import TrainConfig
 from ganzoo.training.loop import train
 

@@ -19,8 +19,8 @@ import torch_fidelity
 from PIL import Image
 
 import ganzoo
-from ganzoo.build import load_dataset
-from ganzoo.errors import UsageError
+from ganzoo.api.errors import UsageError
+from ganzoo.host.build import load_dataset
 from ganzoo.metrics import EvalSpec, evaluate, load_results, save_result
 from ganzoo.metrics.classifier import (
     FEATURE_MEAN_SQUARE,
@@ -91,7 +91,7 @@ def dataset(request):
 
 
 def _trained_vanilla(tmp_path, steps: int = 40):
-    from ganzoo.build import load_run_model
+    from ganzoo.runs.loading import load_run_model
     from ganzoo.training.config import TrainConfig
     from ganzoo.training.loop import train
 
@@ -300,7 +300,7 @@ def test_classifier_architecture_fits_each_image_size(shape):
 @pytest.mark.slow
 def test_domain_extractor_works_end_to_end_on_32px_colour_images(tmp_path):
     """A labelled 3×32×32 dataset registered at run time: the classifier trains and evaluates."""
-    from ganzoo.data import DataInfo, TensorSource
+    from ganzoo.api.data import DataInfo, TensorSource
 
     def colours(root=None, download=False, split="train"):
         g = torch.Generator().manual_seed(0 if split == "train" else 1)

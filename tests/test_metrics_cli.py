@@ -15,7 +15,7 @@ import torch
 import ganzoo.metrics.inception as inception
 from ganzoo.metrics import load_results
 from ganzoo.metrics.results import REQUIRED_KEYS
-from ganzoo.rundir import RunDir
+from ganzoo.runs.rundir import RunDir
 from ganzoo.training.config import TrainConfig
 from ganzoo.training.loop import train
 from tests.conftest import tree_hash

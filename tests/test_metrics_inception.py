@@ -17,7 +17,7 @@ import torch_fidelity
 from PIL import Image
 
 import ganzoo.metrics.inception as inception
-from ganzoo.errors import UsageError
+from ganzoo.api.errors import UsageError
 from ganzoo.metrics import EvalSpec, evaluate
 from ganzoo.metrics.fidelity import Evaluator, SampledImages
 from ganzoo.metrics.inception import (

@@ -6,9 +6,9 @@ import pytest
 import torch
 from torch import nn
 
-from ganzoo.build import create_loss, create_model, load_dataset
-from ganzoo.data import DataInfo
-from ganzoo.errors import IncompatibleDataError
+from ganzoo.api.data import DataInfo
+from ganzoo.api.errors import IncompatibleDataError
+from ganzoo.host.build import create_loss, create_model, load_dataset
 
 
 @pytest.mark.parametrize(

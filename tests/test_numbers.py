@@ -18,8 +18,8 @@ import torch
 from torch import nn
 
 import ganzoo
-from ganzoo.build import load_dataset
-from ganzoo.errors import GanzooError
+from ganzoo.api.errors import GanzooError
+from ganzoo.host.build import load_dataset
 from ganzoo.metrics import stats as mstats
 from ganzoo.metrics.fidelity import Evaluator
 from ganzoo.metrics.provenance import COMPARABLE, first_difference
@@ -301,7 +301,7 @@ class ConstantGenerator(nn.Module):
 
 
 def constant_gan(info, latent_dim=None):
-    from ganzoo.build import create_model
+    from ganzoo.host.build import create_model
 
     model = create_model("vanilla", info, latent_dim)
     model.generator = ConstantGenerator(tuple(info.shape))

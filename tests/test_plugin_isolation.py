@@ -16,7 +16,7 @@ import textwrap
 import pytest
 
 import ganzoo
-from ganzoo.hookspecs import CONTRACT_VERSION
+from ganzoo.api.hooks import CONTRACT_VERSION
 from tests.conftest import write_distribution
 
 BROKEN_IMPORT = "raise ImportError('no module named torch_magic')"

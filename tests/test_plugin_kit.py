@@ -17,7 +17,7 @@ import tomllib
 
 import pytest
 
-from ganzoo.scaffold import KINDS
+from ganzoo.tools.scaffold import KINDS
 from tests.conftest import layered_venv, tree_hash
 
 # --- `ganzoo plugin new` ----------------------------------------------------------------
@@ -45,7 +45,8 @@ def test_plugin_new_writes_a_ready_package(run_cli, tmp_path, kind):
     assert project["project"]["name"] == "ganzoo-my-thing"
     assert project["project"]["entry-points"]["ganzoo"] == {"my-thing": "ganzoo_my_thing"}
     hook = (root / "ganzoo_my_thing" / "__init__.py").read_text()
-    assert "@ganzoo.hookimpl" in hook and f'"ganzoo_my_thing.{module}:' in hook
+    assert "from ganzoo.api import hookimpl" in hook and "@hookimpl" in hook
+    assert f'"ganzoo_my_thing.{module}:' in hook
     assert "import torch" not in hook  # registered by import path: `ganzoo list` stays light
     assert "from ganzoo.testing import" in (root / "tests/test_ganzoo_my_thing.py").read_text()
     assert f"ganzoo train --{kind} my-thing" in (root / "README.md").read_text()

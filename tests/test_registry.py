@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import ganzoo
-from ganzoo.errors import UnknownNameError
+from ganzoo.api.errors import UnknownNameError
 
 
 def test_first_party_plugins_come_through_entry_points():

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import ganzoo
-from ganzoo.rundir import RunDir
+from ganzoo.runs.rundir import RunDir
 from tests.conftest import tree_hash
 from tests.test_trust import NaNLoss
 
@@ -134,14 +134,14 @@ def test_compare_models_refuses_bad_evaluation_options_before_training(
 
 
 def test_a_failed_compare_leaves_no_folder_that_blocks_a_rerun(tmp_path, run_cli, monkeypatch):
-    import ganzoo.compare
+    import ganzoo.tools.compare
 
     def broken(*args, **kwargs):
         raise ganzoo.UsageError("the evaluation broke")
 
     report = tmp_path / "report"
     cmd = ["compare", "--models", "vanilla,vae", "--steps", "2", "--samples", "20", "--out", report]
-    monkeypatch.setattr(ganzoo.compare, "compare_runs", broken)
+    monkeypatch.setattr(ganzoo.tools.compare, "compare_runs", broken)
     assert run_cli(*cmd).exit_code == 2
     assert not report.exists()
     monkeypatch.undo()

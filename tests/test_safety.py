@@ -26,13 +26,13 @@ import torch
 import torch_fidelity
 
 import ganzoo
+from ganzoo.api.errors import GanzooError, UsageError
 from ganzoo.cli import main
-from ganzoo.errors import GanzooError, UsageError
+from ganzoo.host.plugins import CORE_DISTRIBUTION
 from ganzoo.metrics import EvalSpec, realstats
 from ganzoo.metrics.fidelity import KID_SUBSETS, Evaluator, _private_weights_copy
 from ganzoo.metrics.images import UInt8Images
-from ganzoo.plugins import CORE_DISTRIBUTION
-from ganzoo.rundir import RunDir, current_umask
+from ganzoo.runs.rundir import RunDir, current_umask
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = "50"

@@ -19,9 +19,9 @@ from PIL import Image
 from torch import nn
 
 import ganzoo
-from ganzoo.build import load_run_model
-from ganzoo.models import GAN
-from ganzoo.sampling import Sampler, slerp, to_uint8
+from ganzoo.api.models import GAN
+from ganzoo.runs.loading import load_run_model
+from ganzoo.tools.sampling import Sampler, slerp, to_uint8
 from tests.test_bad_input_table import _cli
 
 

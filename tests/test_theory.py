@@ -12,9 +12,9 @@ import pytest
 import torch
 from torch import nn
 
-from ganzoo.build import create_loss, create_model, load_dataset
-from ganzoo.models import GAN
-from ganzoo.theory import (
+from ganzoo.api.models import GAN
+from ganzoo.host.build import create_loss, create_model, load_dataset
+from ganzoo.metrics.theory import (
     discriminator_curve,
     kde_density,
     optimal_discriminator,
@@ -71,7 +71,7 @@ def test_after_training_p_g_matches_p_data_and_d_flattens_to_one_half(tmp_path):
         lr=5e-4, seed=0, out=str(tmp_path / "run"), log_every=200, sample_every=10,
     )  # fmt: skip
     result = train(config)
-    from ganzoo.build import load_run_model
+    from ganzoo.runs.loading import load_run_model
 
     model = load_run_model(result.run_dir)
     data = load_dataset("gaussian1d", None, split="test")
@@ -88,7 +88,7 @@ def test_plot_dynamics_draws_the_seed_figure_from_recorded_snapshots(run_cli, tm
     out = tmp_path / "fig1"
     args = ("train", "--dataset", "gaussian1d", "--epochs", "3", "--batch-size", "512")
     assert run_cli(*args, "--out", out, "-q").exit_code == 0
-    from ganzoo.rundir import DYNAMICS, RunDir
+    from ganzoo.runs.rundir import DYNAMICS, RunDir
 
     snapshots = RunDir(out).read_jsonl(DYNAMICS)
     assert [s["epoch"] for s in snapshots] == [0, 1, 2, 3]  # 0: before training

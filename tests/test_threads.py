@@ -6,7 +6,7 @@ import json
 
 import torch
 
-from ganzoo.device import SMALL_MODEL_PARAMETERS, choose_threads, cores_available
+from ganzoo.host.device import SMALL_MODEL_PARAMETERS, choose_threads, cores_available
 
 
 def test_small_models_take_one_thread_and_large_ones_their_share_of_the_cores():

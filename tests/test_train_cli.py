@@ -7,7 +7,7 @@ import json
 import torch
 from PIL import Image
 
-from ganzoo.rundir import RunDir
+from ganzoo.runs.rundir import RunDir
 from ganzoo.training.config import TrainConfig
 from ganzoo.training.loop import train
 
@@ -82,7 +82,7 @@ def test_d_steps_consume_k_batches_per_generator_step(run_cli, tmp_path):
 
 
 def test_load_run_model_restores_the_trained_generator(tmp_path):
-    from ganzoo.build import load_run_model
+    from ganzoo.runs.loading import load_run_model
 
     result = train(TrainConfig(steps=5, batch_size=32, out=str(tmp_path / "r")))
     model = load_run_model(result.run_dir, ema=False)  # the trained weights, as saved

@@ -17,7 +17,7 @@ import pytest
 import torch
 
 import ganzoo
-from ganzoo.rundir import RunDir
+from ganzoo.runs.rundir import RunDir
 from tests.conftest import tree_hash
 
 TRAIN = ["--model", "vanilla", "--dataset", "digits", "--batch-size", "32", "--log-every", "7"]

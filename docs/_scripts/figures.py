@@ -8,7 +8,7 @@ Used two ways:
 
 Every figure comes from a ``ganzoo`` command in :data:`COMMANDS` (the same command lines the
 pages show; ``tests/test_docs.py`` checks they appear verbatim) or from ganzoo's own Python
-API (the loss plugins, :mod:`ganzoo.theory`). Nothing is pasted in by hand.
+API (the loss plugins, :mod:`ganzoo.metrics.theory`). Nothing is pasted in by hand.
 
 The DCGAN tutorial's commands (:data:`MNIST_COMMANDS`) need real MNIST in
 ``../shared/data`` and run with a tenth of their budget (:data:`MNIST_SCALE`), in a second
@@ -138,8 +138,8 @@ def generator_losses_figure(path: Path) -> None:
     """The two generator losses and their gradients against D(G(z)), from the loss plugins."""
     import torch
 
-    from ganzoo.build import create_loss
-    from ganzoo.plotting import pyplot, save_figure
+    from ganzoo.host.build import create_loss
+    from ganzoo.runs.plotting import pyplot, save_figure
 
     d = torch.linspace(0.002, 0.998, 400, dtype=torch.float64)
     curves = {}
@@ -187,10 +187,14 @@ def optimal_discriminator_figure(path: Path) -> dict[str, float]:
     import torch
     from torch import nn
 
-    from ganzoo.build import create_loss, create_model, load_dataset
-    from ganzoo.models import GAN
-    from ganzoo.plotting import pyplot, save_figure
-    from ganzoo.theory import discriminator_curve, optimal_discriminator, train_discriminator
+    from ganzoo.api.models import GAN
+    from ganzoo.host.build import create_loss, create_model, load_dataset
+    from ganzoo.metrics.theory import (
+        discriminator_curve,
+        optimal_discriminator,
+        train_discriminator,
+    )
+    from ganzoo.runs.plotting import pyplot, save_figure
 
     torch.manual_seed(0)
     data = load_dataset("gaussian1d", None)
@@ -234,8 +238,9 @@ def trained_generator_checks(run_dir: Path) -> dict[str, float]:
     """The numbers ``tests/test_theory.py`` asserts, measured on the docs' own 1-D run."""
     import torch
 
-    from ganzoo.build import create_model, load_dataset, load_run_model
-    from ganzoo.theory import discriminator_curve, wasserstein1
+    from ganzoo.host.build import create_model, load_dataset
+    from ganzoo.metrics.theory import discriminator_curve, wasserstein1
+    from ganzoo.runs.loading import load_run_model
 
     model = load_run_model(run_dir)
     data = load_dataset("gaussian1d", None, split="test")
@@ -360,7 +365,7 @@ def run_tree(run_dir: Path) -> str:
 def zoo_table() -> str:
     """ganzoo's own components with their descriptions, from the registry itself."""
     from ganzoo import get_registry
-    from ganzoo.plugins import CORE_DISTRIBUTION
+    from ganzoo.host.plugins import CORE_DISTRIBUTION
 
     registry = get_registry()
     lines = ["| kind | name | family or shape | description |", "|---|---|---|---|"]
@@ -485,7 +490,7 @@ def reading_numbers(run_dir: Path, figure: Path) -> dict[str, str]:
     bias shrinks as samples grow), and so do the real-data floor and the interval's width.
     """
     from ganzoo.metrics import EvalSpec, evaluate_run
-    from ganzoo.plotting import pyplot, save_figure
+    from ganzoo.runs.plotting import pyplot, save_figure
 
     results = [evaluate_run(run_dir, EvalSpec(samples=n)) for n in READING_COUNTS]
     plt = pyplot()

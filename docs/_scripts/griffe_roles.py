@@ -3,7 +3,7 @@
 ganzoo's docstrings follow pytest and pluggy, in reST, which reads well in ``help()``;
 mkdocstrings renders Markdown, where two reST constructs would show literally:
 
-- Sphinx roles: ``:class:`ganzoo.losses.AdversarialLoss```, ``:func:`train```.
+- Sphinx roles: ``:class:`ganzoo.api.losses.AdversarialLoss```, ``:func:`train```.
   ``:role:`~a.b.C``` becomes ```C``` and ``:role:`a.b.C``` becomes ```a.b.C```.
 - Literal blocks: a paragraph ending in ``::`` and the indented block after it. As Sphinx
   does, ``Layout::`` shows as ``Layout:`` (a lone ``::`` disappears), and the block becomes

@@ -11,7 +11,7 @@ import sys
 import click
 
 from ganzoo import __version__
-from ganzoo.errors import GanzooError
+from ganzoo.api.errors import GanzooError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 SHOWS_PROBLEMS = frozenset({"list"})  # commands that print plugin problems themselves
@@ -31,7 +31,7 @@ _REPORTED = "ganzoo.problems_reported"
 def cli(ctx: click.Context, disabled: tuple[str, ...]) -> None:
     """A plugin-based zoo of generative models: train GANs and VAEs, measure IS/FID."""
     if disabled:
-        from ganzoo.plugins import disable_plugins
+        from ganzoo.host.plugins import disable_plugins
 
         disable_plugins(disabled)
     if ctx.invoked_subcommand not in SHOWS_PROBLEMS:
@@ -60,7 +60,7 @@ def _add_commands() -> None:
 
 def _add_plugin_commands() -> None:
     """Let plugins add commands (``register_commands``), each isolated."""
-    from ganzoo.plugins import add_commands
+    from ganzoo.host.plugins import add_commands
 
     add_commands(cli)
 
@@ -83,7 +83,7 @@ _add_commands()
 
 def report_problems() -> None:
     """Print each plugin problem as a warning on stderr, once per invocation."""
-    from ganzoo.plugins import get_registry
+    from ganzoo.host.plugins import get_registry
 
     ctx = click.get_current_context(silent=True)
     if ctx is not None:
@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> None:
     invocation = options.invocation[:] = list(sys.argv[1:] if argv is None else argv)
     disabled = _disabled_in(invocation)
     if disabled:  # before any plugin is imported: a disabled plugin never runs
-        from ganzoo.plugins import disable_plugins
+        from ganzoo.host.plugins import disable_plugins
 
         disable_plugins(disabled)
     _add_plugin_commands()

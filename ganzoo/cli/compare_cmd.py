@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ganzoo.errors import UsageError
+from ganzoo.api.errors import UsageError
 from ganzoo.metrics.spec import DEFAULT_EXTRACTOR, DEFAULT_SAMPLES, EXTRACTORS, EvalSpec
 
 
@@ -159,7 +159,7 @@ def compare_command(
       ganzoo compare --models vanilla:nonsat,dcgan:nonsat,dcgan:minimax,vae --steps 500
       ganzoo compare --models vanilla:nonsat,vanilla:minimax --steps 500 --seeds 0,1,2
     """
-    from ganzoo.compare import default_report_dir
+    from ganzoo.tools.compare import default_report_dir
 
     spec = EvalSpec(
         samples=samples,
@@ -183,7 +183,7 @@ def compare_command(
     if pairs and no_eval:
         raise UsageError("--no-eval needs RUNS with stored results; runs --models trains have none")
     report_dir = Path(out) if out else default_report_dir()
-    from ganzoo.rundir import RunDir
+    from ganzoo.runs.rundir import RunDir
 
     RunDir.check_new(report_dir)  # refuse before any training starts
     if pairs:
@@ -205,7 +205,7 @@ def compare_command(
                 conditional,
             )
 
-        from ganzoo.compare import compare_runs, write_report
+        from ganzoo.tools.compare import compare_runs, write_report
 
         comparison = compare_runs(paths, spec, evaluate_missing=not no_eval)
         written = write_report(comparison, report_dir)
@@ -226,7 +226,7 @@ def compare_command(
 
 def _check_evaluation(spec: EvalSpec, dataset: str) -> None:
     """What the evaluation after training needs: image data and, for Inception, weights."""
-    from ganzoo.plugins import get_registry
+    from ganzoo.host.plugins import get_registry
 
     kind = get_registry().get("dataset", dataset).meta.get("kind")
     if kind not in (None, "image"):
@@ -265,7 +265,7 @@ def _train_all(
         if conditional:
             check(config)  # a model that cannot condition is refused before any training
         configs.append(config)
-    from ganzoo.build import choose_loss
+    from ganzoo.host.build import choose_loss
 
     names = []
     for config in configs:  # check every name before training anything
@@ -290,7 +290,7 @@ def _print_table(comparison) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from ganzoo.compare import differences, table_rows
+    from ganzoo.tools.compare import differences, table_rows
 
     header, rows = table_rows(comparison)
     table = Table(

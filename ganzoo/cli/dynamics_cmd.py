@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ganzoo.errors import UsageError
+from ganzoo.api.errors import UsageError
 
 
 @click.command("plot-dynamics")
@@ -33,7 +33,7 @@ def dynamics_command(run_dir: str, panels: int, out: str | None) -> None:
       ganzoo train --model vanilla --dataset gaussian1d --epochs 20 --out runs/fig1
       ganzoo plot-dynamics runs/fig1
     """
-    from ganzoo.rundir import DYNAMICS, RunDir
+    from ganzoo.runs.rundir import DYNAMICS, RunDir
 
     run = RunDir.open(run_dir)
     snapshots = run.read_jsonl(DYNAMICS)

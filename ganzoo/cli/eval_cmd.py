@@ -86,7 +86,7 @@ def eval_command(
           --inception-weights ../shared/data/inception/pt_inception-2015-12-05-fid-only.pth
     """
     from ganzoo.metrics.spec import EvalSpec
-    from ganzoo.rundir import RunDir
+    from ganzoo.runs.rundir import RunDir
 
     RunDir.open(run_dir)
     spec = EvalSpec(

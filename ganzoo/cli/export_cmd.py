@@ -1,6 +1,6 @@
 """``ganzoo export``: a run's generator as TorchScript, ONNX or safetensors, with a model card.
 
-The logic lives in :mod:`ganzoo.export`; this module checks the invocation (torch-free).
+The logic lives in :mod:`ganzoo.tools.export`; this module checks the invocation (torch-free).
 """
 
 from __future__ import annotations
@@ -65,17 +65,17 @@ def export_command(
       ganzoo export runs/first-gan --format onnx --out first-gan-onnx
       ganzoo export runs/first-gan --format safetensors --out first-gan-st
     """
-    from ganzoo.errors import UsageError
+    from ganzoo.api.errors import UsageError
 
     if not 0 <= seed < 2**63:
         raise UsageError(f"--seed must be an integer in [0, 2**63), got {seed}")
-    from ganzoo.rundir import RunDir
+    from ganzoo.runs.rundir import RunDir
 
     run = RunDir.open(run_dir)
     run.read_config()
     target = Path(out) if out is not None else Path(f"{run.path.resolve().name}-{fmt}")
 
-    from ganzoo.export import export_run
+    from ganzoo.tools.export import export_run
 
     config = export_run(
         run.path,

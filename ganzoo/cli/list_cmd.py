@@ -6,7 +6,7 @@ import json
 
 import click
 
-from ganzoo.registry import KINDS, PLURAL
+from ganzoo.host.registry import KINDS, PLURAL
 
 
 @click.command("list")
@@ -15,7 +15,7 @@ from ganzoo.registry import KINDS, PLURAL
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 def list_command(kind: str | None, pattern: tuple[str, ...], as_json: bool) -> None:
     """List registered models, losses and datasets (optionally one KIND)."""
-    from ganzoo.plugins import get_registry
+    from ganzoo.host.plugins import get_registry
 
     registry = get_registry()
     singular = {p: k for k, p in PLURAL.items()}

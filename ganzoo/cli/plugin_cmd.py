@@ -10,8 +10,8 @@ from pathlib import Path
 
 import click
 
-from ganzoo.errors import UsageError
-from ganzoo.scaffold import KINDS
+from ganzoo.api.errors import UsageError
+from ganzoo.tools.scaffold import KINDS
 
 
 @click.group("plugin")
@@ -45,9 +45,9 @@ def new_command(name: str, kind: str, parent: str) -> None:
       ganzoo plugin new mygan --kind model
       cd ganzoo-mygan && pip install -e . && ganzoo list models && pytest
     """
-    from ganzoo.plugins import get_registry
-    from ganzoo.registry import PLURAL
-    from ganzoo.scaffold import create_plugin, plugin_names
+    from ganzoo.host.plugins import get_registry
+    from ganzoo.host.registry import PLURAL
+    from ganzoo.tools.scaffold import create_plugin, plugin_names
 
     names = plugin_names(name)
     registry = get_registry()
@@ -78,7 +78,7 @@ def new_command(name: str, kind: str, parent: str) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 def list_plugins_command(show_all: bool, as_json: bool) -> None:
     """List installed plugins: distribution, version, status, hooks and what they register."""
-    from ganzoo.plugins import CORE_DISTRIBUTION
+    from ganzoo.host.plugins import CORE_DISTRIBUTION
 
     plugins = [p for p in _plugins() if show_all or p.distribution != CORE_DISTRIBUTION]
     if as_json:
@@ -106,6 +106,6 @@ def list_plugins_command(show_all: bool, as_json: bool) -> None:
 
 
 def _plugins() -> list:
-    from ganzoo.plugins import describe_plugins
+    from ganzoo.host.plugins import describe_plugins
 
     return describe_plugins()

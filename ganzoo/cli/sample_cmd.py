@@ -1,6 +1,6 @@
 """``ganzoo sample``: images from a trained run, as a grid, PNG files, tensors or a latent walk.
 
-The logic lives in :mod:`ganzoo.sampling`; this module checks the invocation (torch-free)
+The logic lives in :mod:`ganzoo.tools.sampling`; this module checks the invocation (torch-free)
 and writes nothing until every check has passed.
 """
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from ganzoo.errors import UsageError
+from ganzoo.api.errors import UsageError
 
 FORMATS = ("grid", "png", "pt", "npz")
 SUFFIXES = {"grid": ".png", "pt": ".pt", "npz": ".npz"}
@@ -163,8 +163,8 @@ def sample_command(
         raise UsageError("--nrow does not apply to --interpolate: each walk is one grid row")
     if n is None:
         n = 64 if interpolate is None else 8
-    from ganzoo.outputs import check_new_file, check_new_folder
-    from ganzoo.rundir import RunDir
+    from ganzoo.runs.outputs import check_new_file, check_new_folder
+    from ganzoo.runs.rundir import RunDir
 
     run = RunDir.open(run_dir)
     stored = run.read_config()
@@ -184,11 +184,11 @@ def sample_command(
     else:
         check_new_file(path, overwrite)
         if walk and fmt == "grid":
-            from ganzoo.sampling import walk_gif_path
+            from ganzoo.tools.sampling import walk_gif_path
 
             check_new_file(walk_gif_path(path), overwrite)
 
-    from ganzoo.sampling import Sampler, write_samples, write_walk
+    from ganzoo.tools.sampling import Sampler, write_samples, write_walk
 
     sampler = Sampler(run.path, checkpoint=checkpoint, ema=not no_ema, device=device)
     sampler.check_class(class_)

@@ -229,7 +229,7 @@ def train_command(
       ganzoo train --model dcgan --dataset digits --conditional
       ganzoo train --resume runs/vanilla-nonsat-digits-20260101-120000
     """
-    from ganzoo.errors import UsageError
+    from ganzoo.api.errors import UsageError
 
     if nproc is not None:
         _launch_torchrun(nproc)
@@ -280,7 +280,7 @@ def _launch_torchrun(nproc: int) -> None:
     import subprocess
     import sys
 
-    from ganzoo.errors import UsageError
+    from ganzoo.api.errors import UsageError
 
     if nproc < 1:
         raise UsageError(f"--nproc must be an integer >= 1, got {nproc}")

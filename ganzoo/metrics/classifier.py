@@ -21,10 +21,10 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ganzoo.errors import GanzooError, UsageError
+from ganzoo.api.errors import GanzooError, UsageError
+from ganzoo.api.paths import cache_dir
 from ganzoo.metrics.images import tensor_sha256
-from ganzoo.paths import cache_dir
-from ganzoo.rundir import atomic_path, safe_torch_load
+from ganzoo.runs.rundir import atomic_path, safe_torch_load
 
 RECIPE = "r1"  # bump when architecture or training changes: old cached classifiers are not reused
 FORMAT = 1
@@ -151,7 +151,7 @@ def classifier_for(
     Raises :class:`UsageError` if the dataset has no labels or the classifier's held-out
     test accuracy is below :data:`MIN_TEST_ACCURACY`.
     """
-    from ganzoo.build import load_dataset
+    from ganzoo.host.build import load_dataset
 
     train = load_dataset(dataset, data_dir, split="train", options=dataset_options)
     labels = getattr(train, "labels", None)

@@ -16,7 +16,7 @@ from typing import Any
 
 import torch
 
-from ganzoo.errors import UsageError
+from ganzoo.api.errors import UsageError
 from ganzoo.metrics.classifier import classifier_for, load_classifier
 
 SEED_OFFSET = 7_919  # the labelled samples draw from their own generator

@@ -20,7 +20,7 @@ from torch_fidelity.feature_extractor_base import FeatureExtractorBase
 from torch_fidelity.helpers import vassert
 from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY, register_feature_extractor
 
-from ganzoo.data import uint8_to_model_range
+from ganzoo.api.data import uint8_to_model_range
 from ganzoo.metrics.classifier import classifier_for, load_classifier, weights_sha256
 from ganzoo.metrics.inception import FIDELITY_NAME, resolve_inception_weights
 from ganzoo.metrics.spec import check_extractor_name

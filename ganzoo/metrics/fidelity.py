@@ -26,7 +26,8 @@ import torch_fidelity
 from torch_fidelity.generative_model_base import GenerativeModelBase
 
 import ganzoo
-from ganzoo.errors import GanzooError, UsageError
+from ganzoo.api.errors import GanzooError, UsageError
+from ganzoo.host.plugins import get_registry
 from ganzoo.metrics import provenance, realstats, stats
 from ganzoo.metrics.extractors import Extractor, resolve_extractor
 from ganzoo.metrics.images import (
@@ -38,8 +39,7 @@ from ganzoo.metrics.images import (
 )
 from ganzoo.metrics.results import save_result
 from ganzoo.metrics.spec import EvalSpec
-from ganzoo.plugins import get_registry
-from ganzoo.rundir import safe_torch_load
+from ganzoo.runs.rundir import safe_torch_load
 
 ISC_SPLITS = 10  # as in Salimans et al. 2016 and torch-fidelity (fewer below 100 samples)
 KID_SUBSETS = 100  # torch-fidelity's defaults ...
@@ -96,7 +96,7 @@ class Evaluator:
     """
 
     def __init__(self, spec: EvalSpec, log: Callable[[str], None] | None = None) -> None:
-        from ganzoo.build import load_dataset
+        from ganzoo.host.build import load_dataset
 
         spec.validate()
         if spec.dataset is None:
@@ -292,7 +292,7 @@ class Evaluator:
             g = torch.Generator().manual_seed(FLOOR_SEED)
             noise = torch.rand(self.samples, *self.shape, generator=g) * 2 - 1
             return to_uint8_rgb(noise), "uniform noise"
-        from ganzoo.build import load_dataset
+        from ganzoo.host.build import load_dataset
 
         other = "train" if self.split == "test" else "test"
         try:
@@ -309,7 +309,7 @@ class Evaluator:
         if not same and images is not None:
             return images, f"{other} split"
         # one split only: the images of this split outside the reference subset
-        from ganzoo.build import load_dataset as load
+        from ganzoo.host.build import load_dataset as load
 
         source = load(
             self.dataset, self.spec.data_dir, split=self.split,
@@ -514,9 +514,9 @@ def evaluate_run(
     average unless ``ema=False``. Only ``RUN/eval/`` is written; training files are never
     touched.
     """
-    from ganzoo.build import load_run_model
-    from ganzoo.device import resolve_device
-    from ganzoo.rundir import RunDir
+    from ganzoo.host.device import resolve_device
+    from ganzoo.runs.loading import load_run_model
+    from ganzoo.runs.rundir import RunDir
 
     spec = (spec or EvalSpec()).replace(**fields)
     run = RunDir.open(run_dir)

@@ -12,7 +12,7 @@ import hashlib
 import torch
 from torch.utils.data import Dataset
 
-from ganzoo.data import DataSource, images_to_unit_range
+from ganzoo.api.data import DataSource, images_to_unit_range
 
 REAL_SUBSET_SEED = 0  # fixed: the same real images (and cache entry) for every evaluation
 

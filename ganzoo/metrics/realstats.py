@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ganzoo.errors import GanzooError
-from ganzoo.paths import cache_dir
-from ganzoo.rundir import atomic_path
+from ganzoo.api.errors import GanzooError
+from ganzoo.api.paths import cache_dir
+from ganzoo.runs.rundir import atomic_path
 
 FORMAT = 1  # stored in the file; a file of another format is recomputed
 

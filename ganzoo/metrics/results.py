@@ -12,7 +12,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from ganzoo.rundir import atomic_write_json
+from ganzoo.runs.rundir import atomic_write_json
 
 EVAL_DIR = "eval"
 #: Keys every result has (``compare`` relies on them). IS is ``None`` when unavailable.

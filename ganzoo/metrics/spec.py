@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ganzoo.errors import UsageError, unknown_name_message
+from ganzoo.api.errors import UsageError, unknown_name_message
 
 #: Feature extractors by user-facing name. ``domain`` (a classifier trained on the dataset)
 #: works offline; ``inception`` is torch-fidelity's ``inception-v3-compat``, as in papers.

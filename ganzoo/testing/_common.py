@@ -8,9 +8,9 @@ from typing import Any, TypeVar
 
 import torch
 
-from ganzoo.errors import GanzooError
-from ganzoo.plugins import get_registry
-from ganzoo.registry import Component
+from ganzoo.api.errors import GanzooError
+from ganzoo.host.plugins import get_registry
+from ganzoo.host.registry import Component
 
 T = TypeVar("T")
 

@@ -8,10 +8,10 @@ from typing import Any
 
 import torch
 
-from ganzoo.build import load_dataset
-from ganzoo.data import SPLITS, DataInfo
-from ganzoo.errors import DataError
-from ganzoo.registry import Component
+from ganzoo.api.data import SPLITS, DataInfo
+from ganzoo.api.errors import DataError
+from ganzoo.host.build import load_dataset
+from ganzoo.host.registry import Component
 from ganzoo.testing._common import (
     Report,
     available_devices,
@@ -39,15 +39,15 @@ def check_dataset(
 ) -> Report:
     """Check dataset ``name`` (files under ``root``) against the contract; return a report.
 
-    For each split: the factory returns a :class:`ganzoo.data.DataSource` whose
-    :class:`~ganzoo.data.DataInfo` agrees with the registered metadata (``shape``,
+    For each split: the factory returns a :class:`ganzoo.api.data.DataSource` whose
+    :class:`~ganzoo.api.data.DataInfo` agrees with the registered metadata (``shape``,
     ``kind``, ``num_classes``); it is not empty; an epoch yields ``batches_per_epoch`` full
     float32 batches ``(batch_size, *shape)``, finite, images in ``[-1, 1]``; the order
     follows the ``torch.Generator`` (same seed, same batches, also from a second build);
     a known ``density`` is finite and non-negative; and ``to(device)`` moves the batches to
     every device in ``devices`` (default: the CPU, and CUDA or MPS where present).
 
-    A dataset whose files are missing raises its own :class:`ganzoo.errors.DataError`
+    A dataset whose files are missing raises its own :class:`ganzoo.api.errors.DataError`
     (skip the test with its message: it is the machine, not the plugin).
 
     :raises ConformanceError: naming the dataset, its distribution and the broken promise.

@@ -11,7 +11,7 @@ and a penalty is a non-negative scalar that reaches D's parameters.
 after one on other logits. A loss that keeps D's real logits on ``self`` between the two
 calls (a relativistic loss written against contract 1) fails here; contract 2 hands G's
 loss the real logits instead. Contract-2 losses are called as ganzoo calls them, through
-:class:`ganzoo.losses.BoundLoss`.
+:class:`ganzoo.api.losses.BoundLoss`.
 """
 
 from __future__ import annotations
@@ -25,13 +25,13 @@ from typing import Any
 import torch
 from torch import nn
 
-from ganzoo.build import create_loss
-from ganzoo.data import DataInfo
-from ganzoo.device import seed_everything
-from ganzoo.losses import BoundLoss
-from ganzoo.models import GAN
-from ganzoo.plugins import get_registry
-from ganzoo.registry import Component
+from ganzoo.api.data import DataInfo
+from ganzoo.api.losses import BoundLoss
+from ganzoo.api.models import GAN
+from ganzoo.host.build import create_loss
+from ganzoo.host.device import seed_everything
+from ganzoo.host.plugins import get_registry
+from ganzoo.host.registry import Component
 from ganzoo.testing._common import (
     ConformanceError,
     Report,

@@ -9,10 +9,10 @@ from typing import Any
 
 import torch
 
-from ganzoo.build import choose_loss, create_loss, create_model, load_dataset
-from ganzoo.data import DataSource
-from ganzoo.device import seed_everything
-from ganzoo.errors import GanzooError, IncompatibleDataError
+from ganzoo.api.data import DataSource
+from ganzoo.api.errors import GanzooError, IncompatibleDataError
+from ganzoo.host.build import choose_loss, create_loss, create_model, load_dataset
+from ganzoo.host.device import seed_everything
 from ganzoo.testing._common import (
     ConformanceError,
     Report,

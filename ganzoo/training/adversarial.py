@@ -1,6 +1,6 @@
 """One adversarial training step: k discriminator updates, then one generator update.
 
-The objective is any :class:`ganzoo.losses.AdversarialLoss`; this module never knows which.
+The objective is any :class:`ganzoo.api.losses.AdversarialLoss`; this module never knows which.
 Statistics stay on the device as tensors (no host sync per step); the loop reads them
 only when it logs.
 
@@ -19,8 +19,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ganzoo.losses import AdversarialLoss, BoundLoss
-from ganzoo.models import GAN
+from ganzoo.api.losses import AdversarialLoss, BoundLoss
+from ganzoo.api.models import GAN
 from ganzoo.training import health
 from ganzoo.training.precision import Precision
 from ganzoo.training.trainer import Batch, OptimSettings, adam
@@ -50,7 +50,7 @@ class _LabelledD(nn.Module):
 class AdversarialTrainer:
     """Alternating updates of D and G with Adam, as in Algorithm 1 of Goodfellow et al.
 
-    The objective is called through :class:`ganzoo.losses.BoundLoss`: a contract-2 loss
+    The objective is called through :class:`ganzoo.api.losses.BoundLoss`: a contract-2 loss
     also gets D's logits on the real batch in G's update. A conditional model's fakes are
     generated with the real batch's labels, so D compares like with like and a penalty
     sees pairs of the same class.

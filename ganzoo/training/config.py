@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ganzoo.errors import UsageError
-from ganzoo.families import Family, get_family
+from ganzoo.api.errors import UsageError
+from ganzoo.host.families import Family, get_family
 from ganzoo.metrics.spec import (
     DEFAULT_EXTRACTOR,
     DEFAULT_SAMPLES,
@@ -189,7 +189,7 @@ def dataset_options(config: TrainConfig) -> dict[str, Any]:
     A model may register the data options the field trains it with on a dataset
     (``dataset_options={"mnist": {"image_size": 32}}``); an explicit ``-D`` always wins.
     """
-    from ganzoo.plugins import get_registry
+    from ganzoo.host.plugins import get_registry
 
     meta = get_registry().get("model", config.model).meta.get("dataset_options") or {}
     return {**dict(meta.get(config.dataset, {})), **config.dataset_options}
@@ -197,14 +197,14 @@ def dataset_options(config: TrainConfig) -> dict[str, Any]:
 
 def check(config: TrainConfig) -> None:
     """Validate ``config``'s values and look up its names, before anything heavy loads."""
-    from ganzoo.build import choose_loss
-    from ganzoo.plugins import get_registry
+    from ganzoo.host.build import choose_loss
+    from ganzoo.host.plugins import get_registry
 
     config.validate()
     choose_loss(config.model, config.loss)
     dataset = get_registry().get("dataset", config.dataset)
     if config.conditional:
-        from ganzoo.build import check_conditional_model, unlabelled_message
+        from ganzoo.host.build import check_conditional_model, unlabelled_message
 
         check_conditional_model(config.model)
         # known without loading the data: a fixed shape registered without classes
@@ -220,8 +220,8 @@ def resolve(config: TrainConfig, steps_per_epoch: int, model_defaults: bool = Tr
     ``model_defaults=False`` keeps ``config.dataset_options`` as they are: a resumed run's
     stored config is resolved already, and a model's defaults may have changed since.
     """
-    from ganzoo.build import choose_loss
-    from ganzoo.plugins import get_registry
+    from ganzoo.host.build import choose_loss
+    from ganzoo.host.plugins import get_registry
 
     check(config)
     model = get_registry().get("model", config.model)
@@ -264,7 +264,7 @@ def resolve(config: TrainConfig, steps_per_epoch: int, model_defaults: bool = Tr
 
 def default_run_dir(model: str, loss: str, dataset: str, root: Path = Path("runs")) -> Path:
     """``runs/<model>-<loss>-<dataset>-<timestamp>``, never an existing folder."""
-    from ganzoo.rundir import timestamped_folder
+    from ganzoo.runs.rundir import timestamped_folder
 
     return timestamped_folder(root, f"{model}-{loss}-{dataset}")
 

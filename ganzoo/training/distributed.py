@@ -19,7 +19,7 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
-from ganzoo.errors import GanzooError
+from ganzoo.api.errors import GanzooError
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Figures of a run: sample grids, the 1-D distribution figure, 2-D scatters, loss curves.
 
-Every figure is written atomically (see :mod:`ganzoo.rundir`). matplotlib runs headless.
+Every figure is written atomically (see :mod:`ganzoo.runs.rundir`). matplotlib runs headless.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from typing import Any
 
 import torch
 
-from ganzoo.data import DataSource, images_to_unit_range
-from ganzoo.models import GenerativeModel
-from ganzoo.plotting import is_number, pyplot, save_figure
-from ganzoo.rundir import atomic_path
+from ganzoo.api.data import DataSource, images_to_unit_range
+from ganzoo.api.models import GenerativeModel
+from ganzoo.runs.plotting import is_number, pyplot, save_figure
+from ganzoo.runs.rundir import atomic_path
 
 SAMPLE_SEED_OFFSET = 1_000_003  # sample figures draw from their own generator
 MIN_PIXELS = 32  # sample grids show images at least this wide

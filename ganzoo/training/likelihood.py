@@ -8,8 +8,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from ganzoo.losses import LikelihoodLoss
-from ganzoo.models import GenerativeModel
+from ganzoo.api.losses import LikelihoodLoss
+from ganzoo.api.models import GenerativeModel
 from ganzoo.training.precision import Precision
 from ganzoo.training.trainer import OptimSettings, adam
 

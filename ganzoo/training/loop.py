@@ -22,9 +22,9 @@ from typing import Any, Protocol
 
 import torch
 
-from ganzoo.device import intra_op_threads, resolve_device
-from ganzoo.errors import GanzooError, UsageError
-from ganzoo.rundir import DYNAMICS, METRICS, RunDir
+from ganzoo.api.errors import GanzooError, UsageError
+from ganzoo.host.device import intra_op_threads, resolve_device
+from ganzoo.runs.rundir import DYNAMICS, METRICS, RunDir
 from ganzoo.training import distributed
 from ganzoo.training.config import TrainConfig
 from ganzoo.training.distributed import DistEnv
@@ -424,7 +424,7 @@ def _figures(s: Session, epoch: int, grid: torch.Tensor | None) -> None:
 
 def _snapshot(s: Session, epoch: int, grid: torch.Tensor) -> None:
     """Record p_data, p_g and D(x) on the grid: a panel of the seed's distribution figure."""
-    from ganzoo.theory import snapshot_1d
+    from ganzoo.metrics.theory import snapshot_1d
 
     with s.sampling():
         snapshot = snapshot_1d(s.model, s.data, grid, seed=s.config.seed)

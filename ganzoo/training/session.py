@@ -19,11 +19,11 @@ from typing import Any
 import torch
 
 import ganzoo
-from ganzoo.build import create_loss, create_model, load_dataset, unlabelled_message
-from ganzoo.data import DataSource
-from ganzoo.device import choose_threads, seed_everything
-from ganzoo.errors import UsageError
-from ganzoo.rundir import RunDir
+from ganzoo.api.data import DataSource
+from ganzoo.api.errors import UsageError
+from ganzoo.host.build import create_loss, create_model, load_dataset, unlabelled_message
+from ganzoo.host.device import choose_threads, seed_everything
+from ganzoo.runs.rundir import RunDir
 from ganzoo.training import distributed
 from ganzoo.training.config import ResolvedRun, TrainConfig, check, dataset_options, resolve
 from ganzoo.training.distributed import DistEnv
@@ -77,7 +77,7 @@ class Session:
 
     @property
     def threads(self) -> int:
-        """CPU intra-op threads of this run (see :func:`ganzoo.device.choose_threads`)."""
+        """CPU intra-op threads of this run (see :func:`ganzoo.host.device.choose_threads`)."""
         return choose_threads(
             self.config.threads, count_parameters(self.model), self.env.world_size
         )
@@ -271,7 +271,7 @@ def provenance(config: TrainConfig) -> dict[str, dict[str, Any]]:
     A component registered at run time (``ganzoo.register_plugin``, no installed
     distribution) has ``distribution`` and ``version`` ``None`` and says so in ``provider``.
     """
-    from ganzoo.plugins import get_registry
+    from ganzoo.host.plugins import get_registry
 
     registry = get_registry()
     record: dict[str, dict[str, Any]] = {}

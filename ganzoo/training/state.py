@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ganzoo.data import DataSource
+from ganzoo.api.data import DataSource
 
 
 class BatchStream:

@@ -14,7 +14,7 @@ import importlib.util
 from pathlib import Path
 from typing import Any
 
-from ganzoo.errors import UsageError
+from ganzoo.api.errors import UsageError
 
 FOLDER = "tensorboard"
 #: Evaluation numbers written as ``eval/<name>`` (and their floors as ``eval/<name>_real``).

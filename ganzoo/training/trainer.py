@@ -2,7 +2,7 @@
 
 The loop calls ``trainer.step(next_batch)`` once per generator update and saves
 ``trainer.state_dict()`` in checkpoints; it never knows what one step does. Each family
-(:mod:`ganzoo.families`) names a :class:`TrainerFactory` that builds its trainer from the
+(:mod:`ganzoo.host.families`) names a :class:`TrainerFactory` that builds its trainer from the
 model, the objective, the optimiser settings, the precision and the networks as they run.
 """
 
@@ -15,7 +15,7 @@ from typing import Any, Protocol
 import torch
 from torch import nn
 
-from ganzoo.families import get_family
+from ganzoo.host.families import get_family
 from ganzoo.training import distributed
 from ganzoo.training.distributed import DistEnv
 from ganzoo.training.precision import Precision

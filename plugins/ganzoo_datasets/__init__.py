@@ -4,10 +4,10 @@ Registered by import path, so ``ganzoo list`` never imports torch. Every factory
 as ``factory(root, download=False, split="train", **options)``.
 """
 
-import ganzoo
+from ganzoo.api import hookimpl
 
 
-@ganzoo.hookimpl
+@hookimpl
 def register_datasets(register):
     register(
         "digits",

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ganzoo.data import DataInfo, TensorSource, resize_images
+from ganzoo.api.data import DataInfo, TensorSource, resize_images
 
 TEST_FRACTION = 0.2
 SPLIT_SEED = 0  # fixed: the train/test split is part of the dataset's definition

@@ -15,8 +15,8 @@ from pathlib import Path
 import torch
 from torch.utils.data import Dataset
 
-from ganzoo.data import DataInfo, StreamingSource
-from ganzoo.errors import DataError, UsageError
+from ganzoo.api.data import DataInfo, StreamingSource
+from ganzoo.api.errors import DataError, UsageError
 
 EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".gif", ".tif", ".tiff")
 

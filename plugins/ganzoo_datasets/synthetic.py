@@ -7,7 +7,7 @@ from pathlib import Path
 
 import torch
 
-from ganzoo.data import DataInfo, TensorSource
+from ganzoo.api.data import DataInfo, TensorSource
 
 SIZES = {"train": 20_000, "test": 5_000}
 SPLIT_SEEDS = {"train": 0, "test": 1}

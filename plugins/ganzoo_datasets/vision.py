@@ -10,9 +10,9 @@ from pathlib import Path
 
 import torch
 
-from ganzoo.data import DataInfo, TensorSource, resize_images, uint8_to_model_range
-from ganzoo.errors import DataError
-from ganzoo.paths import default_data_dir
+from ganzoo.api.data import DataInfo, TensorSource, resize_images, uint8_to_model_range
+from ganzoo.api.errors import DataError
+from ganzoo.api.paths import default_data_dir
 
 
 def _load(

@@ -3,10 +3,10 @@
 Registered by import path, so ``ganzoo list`` never imports torch.
 """
 
-import ganzoo
+from ganzoo.api import hookimpl
 
 
-@ganzoo.hookimpl
+@hookimpl
 def register_models(register):
     register(
         "vanilla",

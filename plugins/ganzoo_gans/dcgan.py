@@ -32,9 +32,9 @@ from itertools import pairwise
 import torch
 from torch import nn
 
-from ganzoo.data import DataInfo
-from ganzoo.errors import IncompatibleDataError
-from ganzoo.models import GAN
+from ganzoo.api.data import DataInfo
+from ganzoo.api.errors import IncompatibleDataError
+from ganzoo.api.models import GAN
 from ganzoo_gans.conditional import ConditionalBatchNorm2d, ProjectionHead, check_options
 
 

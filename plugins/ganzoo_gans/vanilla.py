@@ -21,8 +21,8 @@ from __future__ import annotations
 
 from torch import nn
 
-from ganzoo.data import DataInfo
-from ganzoo.models import GAN
+from ganzoo.api.data import DataInfo
+from ganzoo.api.models import GAN
 from ganzoo_gans.conditional import LabelledMLP, check_options
 from ganzoo_gans.dropout import UniformDropout
 

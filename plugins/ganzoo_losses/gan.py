@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from ganzoo.losses import AdversarialLoss
+from ganzoo.api.losses import AdversarialLoss
 
 
 class _GoodfellowDiscriminator(AdversarialLoss):

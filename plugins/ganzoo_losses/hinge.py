@@ -16,7 +16,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from ganzoo.losses import AdversarialLoss
+from ganzoo.api.losses import AdversarialLoss
 
 
 class HingeLoss(AdversarialLoss):

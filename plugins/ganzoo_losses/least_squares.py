@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import torch
 
-from ganzoo.losses import AdversarialLoss
+from ganzoo.api.losses import AdversarialLoss
 
 
 class LeastSquaresLoss(AdversarialLoss):

@@ -25,7 +25,7 @@ from typing import ClassVar
 import torch
 import torch.nn.functional as F
 
-from ganzoo.losses import AdversarialLoss
+from ganzoo.api.losses import AdversarialLoss
 
 
 def _paired(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ganzoo.losses import AdversarialLoss
+from ganzoo.api.losses import AdversarialLoss
 
 
 class WassersteinGPLoss(AdversarialLoss):

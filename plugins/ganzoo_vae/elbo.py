@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import torch
 
-from ganzoo.losses import LikelihoodLoss
+from ganzoo.api.losses import LikelihoodLoss
 
 
 def kl_to_standard_normal(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:

@@ -19,8 +19,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ganzoo.data import DataInfo
-from ganzoo.models import GenerativeModel
+from ganzoo.api.data import DataInfo
+from ganzoo.api.models import GenerativeModel
 
 ARCHS = ("auto", "mlp", "conv")
 
@@ -89,7 +89,7 @@ class VAE(GenerativeModel):
         writes): the decoder, then sigmoid and ``2p - 1`` for Bernoulli pixels."""
         if not self.bernoulli:
             return self.decoder
-        from ganzoo.export import ScaleShift
+        from ganzoo.api.layers import ScaleShift
 
         return nn.Sequential(*self.decoder, nn.Sigmoid(), ScaleShift(2.0, -1.0))
 

@@ -1,0 +1,488 @@
+"""Sample from a trained run: latent codes, images, latent walks, and the files they go to.
+
+What ``ganzoo sample`` does, as a library. A :class:`Sampler` is a run's model rebuilt
+from its ``config.json`` and one checkpoint (refused when the checkpoint is missing or
+holds non-finite weights), with the generator's moving average when the run kept one.
+
+Determinism: latent codes (and the class labels of a conditional model) are drawn on the
+CPU from a ``torch.Generator`` seeded with the user's seed, then moved to the model's
+device, so the codes of a seed are the same on every machine and device; on one device the
+same seed gives byte-identical files. The codes are saved with the images (``.pt``/``.npz``)
+so that an exported generator can be checked against ``ganzoo sample``.
+
+Models: one with a latent code, i.e. ``sample_latent(n, generator)`` and either
+``generate(z, labels=None)`` or a ``generator`` network (every ganzoo GAN; the VAE decodes
+its codes), samples from explicit codes and supports ``--interpolate``. Any other model is
+sampled through its ``sample(n, generator)``.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from ganzoo.api.data import images_to_unit_range
+from ganzoo.api.errors import GanzooError, UsageError
+from ganzoo.runs.outputs import atomic_folder, write_bytes, writing
+from ganzoo.runs.rundir import RunDir
+
+#: ``--format``: a grid PNG, one PNG per image in a folder, or the uint8 tensor (+ codes).
+FORMATS: tuple[str, ...] = ("grid", "png", "pt", "npz")
+SUFFIXES: dict[str, str] = {"grid": ".png", "pt": ".pt", "npz": ".npz"}
+DEFAULT_BATCH_SIZE = 256
+GIF_FRAME_MS = 80  # per frame of a latent walk's animation
+
+
+@dataclass
+class Samples:
+    """Images drawn from a model, with the codes and labels that made them.
+
+    ``images`` are float in ``[-1, 1]`` on the CPU, shaped ``(n, *shape)``, or
+    ``(walks, steps, *shape)`` for a latent walk; ``z`` has the same leading dimensions
+    (``None`` for a model without a latent code); ``labels`` is ``None`` for an
+    unconditional model.
+    """
+
+    images: torch.Tensor
+    z: torch.Tensor | None
+    labels: torch.Tensor | None
+
+    def uint8(self) -> torch.Tensor:
+        """The images as uint8 (``0..255``, channels kept), rounded as torchvision saves."""
+        return to_uint8(self.images)
+
+
+def to_uint8(x: torch.Tensor) -> torch.Tensor:
+    """Floats in ``[-1, 1]`` -> uint8 ``0..255`` (``round((x+1)/2 · 255)``, clamped)."""
+    return images_to_unit_range(x.float()).mul(255).add(0.5).clamp(0, 255).to(torch.uint8)
+
+
+def resolve_checkpoint(run: RunDir, checkpoint: str | None) -> Path:
+    """The checkpoint file ``--checkpoint`` names, or the newest of a finished run.
+
+    ``checkpoint`` is ``None`` (the newest checkpoint; the run must have finished, i.e.
+    have a ``summary.json``), ``"latest"`` (the newest, finished or not), a step number,
+    a checkpoint's file name, or a path to a checkpoint file.
+    """
+    available = run.checkpoints()
+    steps = ", ".join(str(_step_of(p)) for p in available) or "none"
+    if checkpoint is None:
+        if not (run.path / "summary.json").is_file():
+            raise UsageError(
+                f"{run.path} has not finished (no summary.json); to sample from a checkpoint "
+                f"of an unfinished run anyway, name it: --checkpoint latest (or a step: {steps})"
+            )
+        checkpoint = "latest"
+    if checkpoint == "latest":
+        path = run.latest_checkpoint()
+        if path is None:
+            raise UsageError(f"{run.path} has no checkpoint (did the run start?)")
+        return path
+    if checkpoint.isdigit():
+        path = run.checkpoint_path(int(checkpoint))
+    elif re.fullmatch(r"step_\d+\.pt", checkpoint):
+        path = run.path / "checkpoints" / checkpoint
+    else:
+        path = Path(checkpoint)
+    if not path.is_file():
+        raise UsageError(
+            f"--checkpoint {checkpoint}: no such checkpoint in {run.path}; "
+            f"steps available: {steps} (or 'latest')"
+        )
+    return path
+
+
+def _step_of(path: Path) -> int | str:
+    match = re.fullmatch(r"step_(\d+)\.pt", path.name)
+    return int(match.group(1)) if match else path.name
+
+
+def non_finite_tensors(module: torch.nn.Module) -> list[str]:
+    """Names of the parameters and buffers of ``module`` that hold a NaN or an infinity."""
+    return _non_finite(module.state_dict())
+
+
+def non_finite_in_checkpoint(state: dict[str, Any]) -> list[str]:
+    """Names of a checkpoint's weights (model and moving average) that are not finite.
+
+    Both are checked whichever one is sampled: a NaN anywhere means training diverged.
+    """
+    bad = _non_finite(state.get("model") or {})
+    average = state.get("ema")
+    if isinstance(average, dict) and isinstance(average.get("weights"), dict):
+        network = average.get("network", "ema")
+        bad += [f"{network}.{name} (moving average)" for name in _non_finite(average["weights"])]
+    return bad
+
+
+def _non_finite(tensors: dict[str, Any]) -> list[str]:
+    return [
+        name
+        for name, value in tensors.items()
+        if torch.is_tensor(value) and value.is_floating_point() and not torch.isfinite(value).all()
+    ]
+
+
+class Sampler:
+    """A run's model, ready to draw images from explicit seeds, codes and classes."""
+
+    def __init__(
+        self,
+        run_dir: str | Path,
+        checkpoint: str | None = None,
+        ema: bool = True,
+        device: str = "cpu",
+    ) -> None:
+        """Load ``run_dir``'s model from ``checkpoint`` (see :func:`resolve_checkpoint`).
+
+        Refused in one line (:class:`~ganzoo.api.errors.GanzooError`): a folder that is not a
+        run, a missing checkpoint, and a checkpoint whose weights are not finite (a run
+        that diverged).
+        """
+        from ganzoo.host.device import resolve_device
+        from ganzoo.runs.loading import load_run_model
+
+        self.run = RunDir.open(run_dir)
+        self.stored = self.run.read_config()
+        self.checkpoint = resolve_checkpoint(self.run, checkpoint)
+        self.device = resolve_device(device)
+        self.model = load_run_model(
+            self.run.path, device=str(self.device), checkpoint=self.checkpoint, ema=ema
+        )
+        bad = non_finite_in_checkpoint(self.run.load_checkpoint(self.checkpoint))
+        bad += [name for name in non_finite_tensors(self.model) if name not in bad]
+        if bad:
+            raise GanzooError(
+                f"checkpoint {self.checkpoint.name} of {self.run.path} has non-finite weights "
+                f"({bad[0]}{' and more' if len(bad) > 1 else ''}): the run diverged there; "
+                "pick an earlier checkpoint with --checkpoint"
+            )
+        self.step = _step_of(self.checkpoint)
+        self.uses_ema = bool(getattr(self.model, "uses_ema", False))
+
+    # --- what the model is ------------------------------------------------------------------
+    @property
+    def num_classes(self) -> int | None:
+        """The number of classes of a class-conditional model; ``None`` if unconditional."""
+        return getattr(self.model, "num_classes", None)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The shape of one sample."""
+        return tuple(self.model.data_info.shape)
+
+    @property
+    def is_image(self) -> bool:
+        """Whether samples are ``C×H×W`` images (1 or 3 channels) that PNG files can hold."""
+        info = self.model.data_info
+        return info.kind == "image" and len(info.shape) == 3 and info.shape[0] in (1, 3)
+
+    @property
+    def has_latent_code(self) -> bool:
+        """Whether images come from explicit codes: needed by walks and by exports."""
+        model = self.model
+        return callable(getattr(model, "sample_latent", None)) and (
+            callable(getattr(model, "generate", None))
+            or isinstance(getattr(model, "generator", None), torch.nn.Module)
+        )
+
+    def check_class(self, class_: int | None) -> None:
+        """Refuse ``--class`` on an unconditional model, or a class out of range."""
+        if class_ is None:
+            return
+        if self.num_classes is None:
+            model = self.stored["config"]["model"]
+            raise UsageError(
+                f"--class needs a class-conditional model; {self.run.path} trained "
+                f"{model!r}, which is unconditional"
+            )
+        if not 0 <= class_ < self.num_classes:
+            raise UsageError(
+                f"--class must be an integer in [0, {self.num_classes - 1}] for this "
+                f"{self.num_classes}-class model, got {class_}"
+            )
+
+    # --- codes and images ---------------------------------------------------------------------
+    def codes(self, n: int, generator: torch.Generator) -> torch.Tensor:
+        """``n`` latent codes from the model's prior, drawn on the CPU from ``generator``."""
+        return self.model.sample_latent(n, generator=generator).detach().cpu()
+
+    def labels(self, n: int, class_: int | None = None) -> torch.Tensor | None:
+        """Class labels for ``n`` samples: ``class_`` for all, else classes in turn (0, 1, ...).
+
+        Classes in turn make a grid whose columns are the classes when ``nrow`` is the
+        number of classes (the default for conditional runs). ``None`` when unconditional.
+        """
+        if self.num_classes is None:
+            return None
+        if class_ is not None:
+            return torch.full((n,), class_, dtype=torch.long)
+        return torch.arange(n, dtype=torch.long) % self.num_classes
+
+    @torch.no_grad()
+    def generate(
+        self,
+        z: torch.Tensor,
+        labels: torch.Tensor | None = None,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+    ) -> torch.Tensor:
+        """The images of codes ``z`` (and ``labels``), on the CPU, in batches."""
+        out = []
+        for start in range(0, z.shape[0], batch_size):
+            zb = z[start : start + batch_size].to(self.device)
+            lb = None if labels is None else labels[start : start + batch_size].to(self.device)
+            out.append(generate(self.model, zb, lb).float().cpu())
+        return torch.cat(out)
+
+    def sample(
+        self,
+        n: int,
+        seed: int = 0,
+        class_: int | None = None,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+    ) -> Samples:
+        """``n`` samples of seed ``seed`` (of class ``class_`` for a conditional model)."""
+        if n < 1:
+            raise UsageError(f"--n must be an integer >= 1, got {n}")
+        self.check_class(class_)
+        generator = torch.Generator().manual_seed(seed)
+        labels = self.labels(n, class_)
+        if not self.has_latent_code:
+            with torch.no_grad():
+                images = _sample_without_codes(self.model, n, generator, labels, batch_size)
+            return Samples(images.float().cpu(), None, labels)
+        z = self.codes(n, generator)
+        return Samples(self.generate(z, labels, batch_size), z, labels)
+
+    def walk(
+        self,
+        walks: int,
+        steps: int,
+        seed: int = 0,
+        class_: int | None = None,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+    ) -> Samples:
+        """``walks`` latent walks of ``steps`` images each, from one code to another.
+
+        Codes of a standard normal prior are interpolated spherically (slerp), which keeps
+        their norm typical of the prior all the way; ``images`` is
+        ``(walks, steps, *shape)``. A conditional model keeps one class along a walk.
+        """
+        if walks < 1:
+            raise UsageError(f"--n must be an integer >= 1, got {walks}")
+        if steps < 2:
+            raise UsageError(
+                f"--interpolate must be an integer >= 2 (the images of a walk), got {steps}"
+            )
+        if not self.has_latent_code:
+            model = self.stored["config"]["model"]
+            raise UsageError(
+                f"--interpolate needs a model with a latent code (sample_latent and generate); "
+                f"model {model!r} samples only through sample()"
+            )
+        self.check_class(class_)
+        generator = torch.Generator().manual_seed(seed)
+        ends = self.codes(2 * walks, generator)
+        z = slerp(ends[:walks], ends[walks:], torch.linspace(0, 1, steps))  # walks×steps×d
+        labels = self.labels(walks, class_)
+        flat_labels = None if labels is None else labels.repeat_interleave(steps)
+        images = self.generate(z.reshape(walks * steps, -1), flat_labels, batch_size)
+        return Samples(
+            images.reshape(walks, steps, *images.shape[1:]),
+            z,
+            None if labels is None else labels[:, None].expand(walks, steps).contiguous(),
+        )
+
+
+def generate(model: Any, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+    """The images of codes ``z``: ``model.generate(z, labels)``, else its ``generator``."""
+    method = getattr(model, "generate", None)
+    if callable(method):
+        return method(z) if labels is None else method(z, labels)
+    network = model.generator
+    return network(z) if labels is None else network(z, labels)
+
+
+def _sample_without_codes(
+    model: Any, n: int, generator: torch.Generator, labels: torch.Tensor | None, batch_size: int
+) -> torch.Tensor:
+    out = []
+    for start in range(0, n, batch_size):
+        size = min(batch_size, n - start)
+        if labels is None:
+            out.append(model.sample(size, generator=generator).cpu())
+        else:
+            part = labels[start : start + size].to(model.device)
+            out.append(model.sample(size, generator=generator, labels=part).cpu())
+    return torch.cat(out)
+
+
+def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    """Spherical interpolation between rows of ``a`` and ``b`` at fractions ``t``.
+
+    Returns ``(rows, len(t), dim)``; falls back to a straight line where the two codes are
+    (nearly) parallel. The end points are ``a`` and ``b`` exactly.
+    """
+    a64, b64, t64 = a.double(), b.double(), t.double()[None, :, None]
+    cos = (a64 * b64).sum(1) / (a64.norm(dim=1) * b64.norm(dim=1)).clamp_min(1e-12)
+    omega = torch.arccos(cos.clamp(-1, 1))[:, None, None]
+    sin = torch.sin(omega)
+    straight = sin.abs() < 1e-6
+    safe = torch.where(straight, torch.ones_like(sin), sin)
+    wa = torch.where(straight, 1 - t64, torch.sin((1 - t64) * omega) / safe)
+    wb = torch.where(straight, t64, torch.sin(t64 * omega) / safe)
+    out = (wa * a64[:, None, :] + wb * b64[:, None, :]).to(a.dtype)
+    out[:, 0], out[:, -1] = a, b
+    return out
+
+
+# --- writers ---------------------------------------------------------------------------------
+
+
+def grid_image(images: torch.Tensor, nrow: int, padding: int = 2) -> Any:
+    """A PIL image of uint8 ``images`` (``N×C×H×W``) in rows of ``nrow``, grey if C is 1."""
+    from PIL import Image
+    from torchvision.utils import make_grid
+
+    grid = make_grid(images, nrow=nrow, padding=padding, pad_value=0)
+    array = grid.permute(1, 2, 0).numpy()
+    if images.shape[1] == 1:
+        return Image.fromarray(np.ascontiguousarray(array[:, :, 0]), mode="L")
+    return Image.fromarray(np.ascontiguousarray(array), mode="RGB")
+
+
+def _png_bytes(image: Any) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def write_grid(path: Path, images: torch.Tensor, nrow: int) -> None:
+    """Write uint8 ``images`` as one grid PNG, atomically."""
+    write_bytes(path, _png_bytes(grid_image(images, nrow)))
+
+
+def write_pngs(folder: Path, images: torch.Tensor, labels: torch.Tensor | None = None) -> None:
+    """One PNG per uint8 image in ``folder`` (replaced as a whole, atomically).
+
+    Files are ``000000.png``, ... (``000000-class3.png`` for a conditional model): the
+    layout torch-fidelity's ``fidelity --input1 DIR`` and clean-fid read.
+    """
+    from PIL import Image
+
+    width = max(6, len(str(images.shape[0] - 1)))
+    with atomic_folder(folder) as tmp:
+        for i, image in enumerate(images):
+            array = image.permute(1, 2, 0).numpy()
+            if image.shape[0] == 1:
+                pil = Image.fromarray(np.ascontiguousarray(array[:, :, 0]), mode="L")
+            else:
+                pil = Image.fromarray(np.ascontiguousarray(array), mode="RGB")
+            suffix = "" if labels is None else f"-class{int(labels[i])}"
+            (tmp / f"{i:0{width}d}{suffix}.png").write_bytes(_png_bytes(pil))
+
+
+def write_gif(path: Path, frames: list[Any], frame_ms: int = GIF_FRAME_MS) -> None:
+    """An animated GIF of PIL ``frames`` that plays forward then back, looping forever."""
+    frames = frames + frames[-2:0:-1]
+    buffer = io.BytesIO()
+    frames[0].save(
+        buffer,
+        format="GIF",
+        save_all=True,
+        append_images=frames[1:],
+        duration=frame_ms,
+        loop=0,
+        optimize=False,
+    )
+    write_bytes(path, buffer.getvalue())
+
+
+def tensors_of(samples: Samples) -> dict[str, torch.Tensor]:
+    """What ``.pt``/``.npz`` files hold: ``images`` (uint8), ``z`` and ``labels`` if any."""
+    out = {"images": samples.uint8()}
+    if samples.z is not None:
+        out["z"] = samples.z.float()
+    if samples.labels is not None:
+        out["labels"] = samples.labels.long()
+    return out
+
+
+def write_pt(path: Path, samples: Samples) -> None:
+    """A ``torch.save`` dict (loads with ``weights_only=True``), byte-identical per seed."""
+    buffer = io.BytesIO()  # a fixed archive name inside, not the temp file's
+    torch.save(tensors_of(samples), buffer)
+    write_bytes(path, buffer.getvalue())
+
+
+def write_npz(path: Path, samples: Samples) -> None:
+    """An ``.npz`` of plain arrays (``np.load(path)`` with ``allow_pickle=False``).
+
+    Written entry by entry with a fixed timestamp, so the same seed gives the same bytes
+    (``np.savez`` stamps the current time).
+    """
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+        for name, tensor in tensors_of(samples).items():
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.external_attr = 0o644 << 16
+            with archive.open(info, "w", force_zip64=True) as f:
+                np.lib.format.write_array(f, tensor.numpy(), allow_pickle=False)
+    write_bytes(path, buffer.getvalue())
+
+
+def default_nrow(n: int, num_classes: int | None = None) -> int:
+    """Columns of a grid: the classes of a conditional model, else about a square."""
+    if num_classes is not None and n >= num_classes:
+        return num_classes
+    return max(1, math.ceil(math.sqrt(n)))
+
+
+def write_samples(
+    samples: Samples, out: Path, fmt: str, nrow: int | None = None, num_classes: int | None = None
+) -> list[Path]:
+    """Write ``samples`` (not a walk) as ``fmt`` to ``out``; returns the paths written."""
+    out = Path(out)
+    if fmt == "grid":
+        images = samples.uint8()
+        write_grid(out, images, nrow or default_nrow(images.shape[0], num_classes))
+    elif fmt == "png":
+        write_pngs(out, samples.uint8(), samples.labels)
+    elif fmt == "pt":
+        write_pt(out, samples)
+    elif fmt == "npz":
+        write_npz(out, samples)
+    else:
+        raise UsageError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    return [out]
+
+
+def walk_gif_path(out: Path) -> Path:
+    """The animation beside a walk's grid: ``walk.png`` -> ``walk.gif``."""
+    return Path(out).with_suffix(".gif")
+
+
+def write_walk(samples: Samples, out: Path, fmt: str) -> list[Path]:
+    """Write a latent walk: a grid (a walk per row) and its GIF, or the tensors."""
+    out = Path(out)
+    if fmt in ("pt", "npz"):
+        (write_pt if fmt == "pt" else write_npz)(out, samples)
+        return [out]
+    if fmt != "grid":
+        raise UsageError("--interpolate writes a grid and a GIF (--out FILE.png) or pt/npz")
+    images = samples.uint8()  # walks × steps × C×H×W
+    walks, steps = images.shape[:2]
+    write_grid(out, images.reshape(walks * steps, *images.shape[2:]), steps)
+    frames = [grid_image(images[:, t], default_nrow(walks)) for t in range(steps)]
+    gif = walk_gif_path(out)
+    with writing(gif):
+        write_gif(gif, frames)
+    return [out, gif]
