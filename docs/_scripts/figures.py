@@ -28,6 +28,7 @@ import hashlib
 import io
 import json
 import logging
+import math
 import os
 import shlex
 import shutil
@@ -419,7 +420,7 @@ def generate(out: Path) -> None:
     fig1_rows = dynamics_panels(work / "runs/fig1", panels)
     check_fig1_claims(fig1_rows)
     metrics = (work / "runs/first-gan/metrics.jsonl").read_text().splitlines()
-    eval_line = COMMANDS[5]
+    eval_line = next(line for line in COMMANDS if line.startswith("ganzoo eval "))
     eval_output = "\n".join(line.rstrip() for line in printed[eval_line].strip().splitlines())
     texts = {
         "reading-numbers-eval": f"```text\n$ {eval_line}\n{eval_output}\n```",
@@ -433,6 +434,7 @@ def generate(out: Path) -> None:
             f"D(G(z)) = {fmt(first['final']['d_fake'])}, D loss = "
             f"{fmt(first['final']['d_loss'])}, G loss = {fmt(first['final']['g_loss'])}."
         ),
+        "first-gan-curves": first_gan_curves(first),
         "first-vae-summary": (
             f"The VAE ran {vae['steps']} steps in {vae['seconds']:.1f} s; last loss "
             f"{fmt(vae['final']['loss'], 2)} (reconstruction {fmt(vae['final']['recon'], 2)}, "
@@ -460,6 +462,27 @@ def generate(out: Path) -> None:
     texts.update(reading_numbers(work / "runs/first-gan", figures / COMPUTED[2]))
     (out / "texts.json").write_text(json.dumps(texts, indent=2, sort_keys=True) + "\n")
     shutil.rmtree(work / "runs/first-gan/checkpoints", ignore_errors=True)  # keep the cache small
+
+
+def first_gan_curves(summary: dict[str, Any]) -> str:
+    """What the first GAN's curves end at, read against the lines the figure draws."""
+    final = summary["final"]
+    gap = final["d_real"] - final["d_fake"]
+    share = final["d_loss"] / math.log(4)
+    side = "below" if share < 1 else "above"
+    reading = (
+        "D can hardly tell real from generated"
+        if abs(gap) <= 0.05
+        else "D still tells real from generated apart"
+        if gap > 0
+        else "D scores generated images above real ones"
+    )
+    return (
+        f"*When these pages were built the run ended (step {summary['steps']}) with D(x) = "
+        f"{fmt(final['d_real'])} and D(G(z)) = {fmt(final['d_fake'])}: a gap of {fmt(gap)} "
+        f"({reading}); its loss, {fmt(final['d_loss'])}, "
+        f"is {abs(1 - share):.0%} {side} log 4.*"
+    )
 
 
 def floors_table(rows: list[tuple[str, dict[str, Any]]]) -> str:

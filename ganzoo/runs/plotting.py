@@ -24,11 +24,35 @@ def is_number(v: object) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
 
 
+#: The PNG text key that records a figure's smallest text, in pixels of the saved image:
+#: the docs' browser test scales it by how large the page shows the figure (>= ~8 px).
+MIN_FONT_KEY = "ganzoo:min-font-px"
+DPI = 110
+
+
+def smallest_text_px(fig: Any, dpi: float = DPI) -> float | None:
+    """The size in pixels, at ``dpi``, of the smallest visible text in ``fig`` (None: no text)."""
+    from matplotlib.text import Text
+
+    sizes = [
+        t.get_fontsize()
+        for t in fig.findobj(Text)
+        if t.get_visible() and t.get_text().strip() and t.get_figure() is fig
+    ]
+    return min(sizes) * dpi / 72 if sizes else None
+
+
 def save_figure(fig: Any, path: Path, layout: bool = True) -> None:
-    """Save a matplotlib figure as PNG atomically and close it (``tight_layout`` first)."""
+    """Save a matplotlib figure as PNG atomically and close it (``tight_layout`` first).
+
+    The PNG records its smallest text size (:data:`MIN_FONT_KEY`) so that a page showing
+    it scaled down can be checked for legibility.
+    """
     plt = pyplot()
     if layout:
         fig.tight_layout()
+    smallest = smallest_text_px(fig)
+    metadata = {MIN_FONT_KEY: f"{smallest:.2f}"} if smallest is not None else {}
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=110)
+        fig.savefig(tmp, format="png", dpi=DPI, metadata=metadata)
     plt.close(fig)

@@ -151,27 +151,69 @@ def plot_scatter_2d(
     save_figure(fig, path)
 
 
-def plot_loss_curves(records: list[dict[str, Any]], path: Path) -> None:
-    """Losses (left) and the other logged statistics (right) against the step."""
+#: Logged statistic -> how the loss-curve figure labels it (the lecture note's notation).
+LABELS: dict[str, str] = {
+    "d_real": "D(x): D's mean output on real data",
+    "d_fake": "D(G(z)): D's mean output on generated data",
+    "d_grad_norm": "‖∇D‖ (D's gradient norm)",
+    "g_grad_norm": "‖∇G‖ (G's gradient norm)",
+}
+#: Statistics with a panel of their own; everything else goes to "other statistics".
+PANELS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("D(x) and D(G(z))", ("d_real", "d_fake")),
+    ("gradient norms", ("d_grad_norm", "g_grad_norm")),
+)
+_NOT_PLOTTED = {"step", "epoch", "images", "time", "event"}
+
+
+def plot_loss_curves(
+    records: list[dict[str, Any]], path: Path, equilibrium: dict[str, float] | None = None
+) -> None:
+    """The run's curves against the step, one question per panel.
+
+    Losses (with a dotted line at each loss's value at the game's equilibrium, where the
+    loss declares one: log 4 for D's loss of the original GAN); D(x) and D(G(z)) with the ½
+    line they meet at when p_g = p_data; the gradient norms (log scale); and any other
+    statistic. Panels without data are left out.
+    """
     plt = pyplot()
-    skip = {"step", "epoch", "images", "time", "event"}
-    keys = sorted({k for r in records for k, v in r.items() if k not in skip and is_number(v)})
-    losses = [k for k in keys if k.endswith("loss")]
-    others = [k for k in keys if k not in losses]
-    fig, axes = plt.subplots(1, 2 if others else 1, figsize=(10 if others else 5.5, 3.5))
-    axes = list(axes) if others else [axes]
-    for ax, group, title in ((axes[0], losses, "losses"), (axes[-1], others, "statistics")):
-        if not group:
-            continue
+    keys = sorted(
+        {k for r in records for k, v in r.items() if k not in _NOT_PLOTTED and is_number(v)}
+    )
+    groups = [("losses", tuple(k for k in keys if k.endswith("loss")))]
+    groups += [(title, tuple(k for k in wanted if k in keys)) for title, wanted in PANELS]
+    placed = {k for _, group in groups for k in group}
+    groups.append(("other statistics", tuple(k for k in keys if k not in placed)))
+    groups = [(title, group) for title, group in groups if group]
+    ncols = min(2, len(groups))
+    nrows = math.ceil(len(groups) / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(5 * ncols, 3.4 * nrows), squeeze=False)
+    flat = [ax for row in axes for ax in row]
+    for ax in flat[len(groups) :]:
+        ax.set_visible(False)
+    for ax, (title, group) in zip(flat, groups, strict=False):
         for key in group:
             pts = [(r["step"], r[key]) for r in records if is_number(r.get(key))]
-            ax.plot([p[0] for p in pts], [p[1] for p in pts], label=key)
+            ax.plot([p[0] for p in pts], [p[1] for p in pts], label=LABELS.get(key, key))
+        _reference_lines(ax, title, group, equilibrium or {})
         ax.set_xlabel("step")
-        ax.set_title(title)
-        ax.legend(fontsize=8)
-    if "d_real" in others:
-        axes[-1].axhline(0.5, color="k", lw=0.5, ls=":")
+        ax.set_title(title, fontsize=11)
+        ax.legend(fontsize=9)
     save_figure(fig, path)
+
+
+def _reference_lines(ax: Any, title: str, group: tuple[str, ...], eq: dict[str, float]) -> None:
+    """The lines a panel is read against: ½ for D's outputs, each loss's equilibrium value."""
+    if title == "D(x) and D(G(z))":
+        ax.axhline(0.5, color="k", lw=0.8, ls=":", label="½: D undecided (p_g = p_data)")
+        ax.set_ylim(0, 1)
+    elif title == "gradient norms":
+        ax.set_yscale("log")
+    for key in group:
+        if key in eq:
+            value = eq[key]
+            name = "log 4" if math.isclose(value, math.log(4)) else f"{value:.3g}"
+            ax.axhline(value, color="k", lw=0.8, ls=":", label=f"{key} at equilibrium: {name}")
 
 
 def data_samples(data: DataSource, limit: int = 20_000) -> torch.Tensor:

@@ -8,6 +8,9 @@ Both share the discriminator's objective, the negated value function:
 
 from __future__ import annotations
 
+import math
+from typing import ClassVar
+
 import torch
 import torch.nn.functional as F
 
@@ -15,6 +18,10 @@ from ganzoo.api.losses import AdversarialLoss
 
 
 class _GoodfellowDiscriminator(AdversarialLoss):
+    #: L_D where D(x) = ½ everywhere (p_g = p_data, Goodfellow et al. 2014, Theorem 1):
+    #: -log ½ - log ½ = log 4. Loss-curve figures draw it; a test checks it at logits 0.
+    equilibrium: ClassVar[dict[str, float]] = {"d_loss": math.log(4)}
+
     def discriminator_loss(
         self, real_logits: torch.Tensor, fake_logits: torch.Tensor
     ) -> torch.Tensor:
@@ -30,6 +37,9 @@ class MinimaxLoss(_GoodfellowDiscriminator):
     non-saturating form (:class:`NonSaturatingLoss`) in practice.
     """
 
+    #: G at D = ½: log(1 - ½) = -log 2
+    equilibrium: ClassVar[dict[str, float]] = {"d_loss": math.log(4), "g_loss": -math.log(2)}
+
     def generator_loss(self, fake_logits: torch.Tensor) -> torch.Tensor:
         """E[log(1 - D(G(z)))] = -E[softplus(l_fake)]; values in (-inf, 0]."""
         return -F.softplus(fake_logits).mean()
@@ -41,6 +51,9 @@ class NonSaturatingLoss(_GoodfellowDiscriminator):
     Same fixed point as the minimax game, but where D(G(z)) -> 0 the gradient
     d/dl (-log sigmoid(l)) = -(1 - sigmoid(l)) -> -1 stays strong.
     """
+
+    #: G at D = ½: -log ½ = log 2
+    equilibrium: ClassVar[dict[str, float]] = {"d_loss": math.log(4), "g_loss": math.log(2)}
 
     def generator_loss(self, fake_logits: torch.Tensor) -> torch.Tensor:
         """-E[log D(G(z))] = E[softplus(-l_fake)]; values in [0, inf)."""
