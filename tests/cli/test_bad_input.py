@@ -18,8 +18,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from ganzoo.cli import main
-from tests.conftest import tree_hash
+from tests.helpers import cli_ok, tree_hash
 
 CPU_ONLY = not torch.cuda.is_available()
 
@@ -54,13 +53,6 @@ class World:
         )
 
 
-def _cli(*args: object) -> None:
-    try:
-        main([str(a) for a in args])
-    except SystemExit as exc:
-        assert exc.code in (0, None), f"ganzoo {' '.join(map(str, args))} exited {exc.code}"
-
-
 @pytest.fixture(scope="module")
 def world(tmp_path_factory) -> World:
     root = tmp_path_factory.mktemp("bad-input")
@@ -69,7 +61,7 @@ def world(tmp_path_factory) -> World:
     with pytest.MonkeyPatch.context() as mp:
         cache = root / "cache"
         mp.setenv("GANZOO_CACHE_DIR", str(cache))
-        _cli("train", "--steps", "20", "--out", run, "-q")
+        cli_ok("train", "--steps", "20", "--out", run, "-q")
         # The doctored statistics cache of item 4: the file ganzoo would read, as a payload.
         from ganzoo.metrics import EvalSpec, realstats
         from ganzoo.metrics.fidelity import Evaluator

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import ganzoo
-from tests.conftest import tree_hash
+from tests.helpers import tree_hash
 
 BAD = [
     (
@@ -74,7 +74,7 @@ def test_out_that_is_a_file_is_refused(run_cli, tmp_path):
 class IncompatiblePlugin:
     @ganzoo.hookimpl
     def register_models(self, register):
-        register("images-only", "tests.test_bad_input:images_only", description="test")
+        register("images-only", "tests.cli.test_bad_input:images_only", description="test")
 
 
 def images_only(info, latent_dim=None):

@@ -18,7 +18,7 @@ from ganzoo.metrics.results import REQUIRED_KEYS
 from ganzoo.runs.rundir import RunDir
 from ganzoo.training.config import TrainConfig
 from ganzoo.training.loop import train
-from tests.conftest import tree_hash
+from tests.helpers import tree_hash
 
 pytestmark = pytest.mark.usefixtures("shared_cache")  # each classifier is trained once
 

@@ -10,8 +10,7 @@ import pytest
 
 import ganzoo
 from ganzoo.runs.rundir import RunDir
-from tests.conftest import tree_hash
-from tests.test_trust import NaNLoss
+from tests.helpers import NaNLoss, tree_hash
 
 TRAIN = ["--model", "vanilla", "--dataset", "digits", "--batch-size", "32", "-q"]
 

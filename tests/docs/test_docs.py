@@ -30,17 +30,24 @@ import re
 import shlex
 import subprocess
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import layered_venv
+from tests.helpers import (
+    DOCS,
+    ROOT,
+    SHARED_DATA,
+    TINY_ENV,
+    Block,
+    blocks,
+    commands,
+    figures_module,
+    layered_venv,
+    tiny_args,
+)
 
-ROOT = Path(__file__).resolve().parents[1]
-DOCS = ROOT / "docs"
-SHARED_DATA = ROOT.parent / "shared" / "data"
 SHARED_DATA_IN_DOCS = "../shared/data"
 
 #: Pages whose blocks are not run: the contract page's examples are excerpts of a plugin.
@@ -56,80 +63,12 @@ SLOW = {
     "tutorials/sample-export.md",
 }
 #: Pages that may show ``sh`` blocks: installing ganzoo, running these tests and the build
-#: (.ci/run runs those commands), and torchrun across machines (tests/test_distributed.py
+#: (.ci/run runs those commands), and torchrun across machines (tests/training/test_distributed.py
 #: runs the one-machine form).
 SHOWN_ONLY = {"installation.md", "docs-tests.md", "distributed.md"}
 
 
-def _scaled(n: str) -> str:
-    return str(max(1, int(n) // 100))
-
-
-#: ``ganzoo`` option -> (option it becomes, new value from the old) in ``bash`` blocks.
-TINY: dict[str, tuple[str, Callable[[str], str]]] = {
-    "--steps": ("--steps", _scaled),  # 1500 -> 15; order kept, so --resume can extend
-    "--epochs": ("--steps", lambda n: n),  # one step per epoch
-    "--checkpoint-every": ("--checkpoint-every", _scaled),
-    "--log-every": ("--log-every", _scaled),
-    "--eval-every": ("--eval-every", _scaled),
-    "--samples": ("--samples", lambda n: str(min(int(n), 10))),
-    "--eval-samples": ("--eval-samples", lambda n: str(min(int(n), 10))),
-    "--time-budget": ("--time-budget", lambda t: str(min(float(t), 2.0))),
-}
-TINY_ENV = "DOCS_TEST_TINY"  # the ganzoo shim rewrites budgets unless this is "0"
-
-
-def tiny_args(args: list[str]) -> list[str]:
-    """``args`` of a ``ganzoo`` command with the budgets of :data:`TINY`."""
-    out, it = [], iter(args)
-    for arg in it:
-        key, eq, value = arg.partition("=")
-        if key in TINY and key.startswith("--"):
-            new, scale = TINY[key]
-            out += [new, scale(value if eq else next(it))]
-        else:
-            out.append(arg)
-    return out
-
-
 # --- reading pages -----------------------------------------------------------------------
-
-FENCE = re.compile(r"^(?P<indent> *)(?P<fence>```+)(?P<info>[^`\n]*)$")
-
-
-@dataclass
-class Block:
-    lang: str
-    title: str | None
-    text: str
-    line: int  # 1-based line of the opening fence
-
-
-def blocks(path: Path) -> list[Block]:
-    """The fenced code blocks of a Markdown page, in order."""
-    found, lines, i = [], path.read_text(encoding="utf-8").splitlines(), 0
-    while i < len(lines):
-        m = FENCE.match(lines[i])
-        if not m:
-            i += 1
-            continue
-        info, indent, fence, start = m["info"].strip(), len(m["indent"]), m["fence"], i
-        lang = info.split()[0] if info else ""
-        title = re.search(r'title="([^"]*)"', info)
-        body = []
-        i += 1
-        while i < len(lines) and lines[i].strip() != fence:
-            body.append(lines[i][indent:])
-            i += 1
-        found.append(Block(lang, title and title[1], "\n".join(body) + "\n", start + 1))
-        i += 1
-    return found
-
-
-def commands(text: str) -> list[str]:
-    """Shell commands of a block: continuation lines joined, blanks and comments dropped."""
-    joined = re.sub(r"\s*\\\n\s*", " ", text)
-    return [c for c in (line.strip() for line in joined.splitlines()) if c and c[0] != "#"]
 
 
 def console_session(text: str) -> list[tuple[str, str]]:
@@ -186,7 +125,7 @@ class Page:
         shims = {
             "ganzoo": (
                 f"#!{python}\nimport sys\nsys.path.insert(0, {str(ROOT)!r})\n"
-                "from tests.test_docs import run_ganzoo\nrun_ganzoo(sys.argv[1:])\n"
+                "from tests.helpers import run_ganzoo\nrun_ganzoo(sys.argv[1:])\n"
             ),
         }
         if self.isolated:
@@ -293,16 +232,9 @@ class Page:
             )
 
 
-def run_ganzoo(args: list[str]) -> None:
-    """The ``ganzoo`` of shell commands in tests: :data:`TINY` budgets unless told not to."""
-    from ganzoo.cli import main
-
-    main(tiny_args(args) if os.environ.get(TINY_ENV, "1") != "0" else args)
-
-
 @pytest.fixture
 def docs_env(shared_cache) -> dict[str, str]:
-    """One cache for the session (the same as tests/test_metrics.py): classifiers train once."""
+    """The session's one cache (as in tests/metrics/test_fidelity.py): classifiers train once."""
     env = {k: v for k, v in os.environ.items() if k != "GANZOO_DISABLE_PLUGINS"}
     env["OMP_NUM_THREADS"] = "1"
     return env
@@ -343,13 +275,6 @@ def test_page_runs(name, tmp_path, monkeypatch, capsys, docs_env, one_thread):
 
 
 # --- the figures' commands are the pages' commands ------------------------------------------
-
-
-def figures_module():
-    spec = importlib.util.spec_from_file_location("docs_figures", DOCS / "_scripts/figures.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_every_command_behind_a_figure_is_shown_on_a_page():

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 import ganzoo
-from tests.test_docs import DOCS, ROOT, blocks, commands, figures_module, tiny_args
+from tests.helpers import DOCS, ROOT, blocks, commands, figures_module, tiny_args
 
 # --- `ganzoo list`: warnings on stderr, stdout clean -------------------------------------
 

@@ -17,7 +17,7 @@ import pytest
 
 import ganzoo
 from ganzoo.api.hooks import CONTRACT_VERSION
-from tests.conftest import write_distribution
+from tests.helpers import write_distribution
 
 BROKEN_IMPORT = "raise ImportError('no module named torch_magic')"
 HOOK_RAISES = """
@@ -32,12 +32,6 @@ def register_models(register):
 
 def plugin(hooks: str) -> str:
     return "import ganzoo\n\n" + textwrap.dedent(hooks)
-
-
-@pytest.fixture
-def install(install_dist):
-    """``install(dist, source, entry=..., version=...)`` adds a fake distribution."""
-    return install_dist
 
 
 def flat(text: str) -> str:
@@ -91,9 +85,9 @@ FAILURES = {
 
 @pytest.mark.parametrize("source,reason", FAILURES.values(), ids=FAILURES.keys())
 def test_broken_plugin_is_reported_once_and_ganzoo_keeps_working(
-    install, run_cli, tmp_path, source, reason
+    install_dist, run_cli, tmp_path, source, reason
 ):
-    install("ganzoo-broken", source, version="0.3")
+    install_dist("ganzoo-broken", source, version="0.3")
     found = problems()
     assert len(found) == 1, found
     assert found[0].startswith("plugin 'broken' (distribution ganzoo-broken): ")
@@ -110,14 +104,14 @@ def test_broken_plugin_is_reported_once_and_ganzoo_keeps_working(
     assert len(warnings) == 1 and "ganzoo-broken" in warnings[0] and reason in warnings[0]
 
 
-def test_a_hook_that_raises_keeps_nothing_it_registered(install):
-    install("ganzoo-broken", HOOK_RAISES)
+def test_a_hook_that_raises_keeps_nothing_it_registered(install_dist):
+    install_dist("ganzoo-broken", HOOK_RAISES)
     assert "half-registered" not in ganzoo.list_models()
     assert "vanilla" in ganzoo.list_models()
 
 
-def test_reasons_are_one_line(install):
-    install("ganzoo-broken", "raise ImportError('first line\\n   second line')")
+def test_reasons_are_one_line(install_dist):
+    install_dist("ganzoo-broken", "raise ImportError('first line\\n   second line')")
     assert problems() == [
         "plugin 'broken' (distribution ganzoo-broken): failed to load: ImportError: "
         "first line second line"
@@ -177,8 +171,10 @@ BUILD_BREAKS = plugin(
         ),
     ],
 )
-def test_contract_break_at_build_time_is_one_clear_line(install, run_cli, tmp_path, args, message):
-    install("ganzoo-broken", BUILD_BREAKS)
+def test_contract_break_at_build_time_is_one_clear_line(
+    install_dist, run_cli, tmp_path, args, message
+):
+    install_dist("ganzoo-broken", BUILD_BREAKS)
     result = run_cli("train", *args, "--steps", "1", "--out", tmp_path / "run")
     assert result.exit_code == 1
     assert result.err.strip().splitlines() == [f"Error: {message}"]
@@ -193,9 +189,9 @@ CLAIMS_HINGE = plugin(
 )
 
 
-def test_a_name_two_distributions_register_goes_to_the_first_by_name(install, run_cli):
-    install("ganzoo-zeta", CLAIMS_HINGE, version="2.0")  # installed first, sorts last
-    install("ganzoo-alpha", CLAIMS_HINGE, version="1.0")
+def test_a_name_two_distributions_register_goes_to_the_first_by_name(install_dist, run_cli):
+    install_dist("ganzoo-zeta", CLAIMS_HINGE, version="2.0")  # installed first, sorts last
+    install_dist("ganzoo-alpha", CLAIMS_HINGE, version="1.0")
     assert ganzoo.get_registry(refresh=True).get("loss", "hingeish").provider.distribution == (
         "ganzoo-alpha"
     )
@@ -208,9 +204,9 @@ def test_a_name_two_distributions_register_goes_to_the_first_by_name(install, ru
     assert flat(result.err).count("already registered") == 1
 
 
-def test_an_entry_point_name_two_distributions_use_is_reported(install):
-    install("ganzoo-one", CLAIMS_HINGE, entry="shared")
-    install("ganzoo-two", CLAIMS_HINGE.replace("hingeish", "other"), entry="shared")
+def test_an_entry_point_name_two_distributions_use_is_reported(install_dist):
+    install_dist("ganzoo-one", CLAIMS_HINGE, entry="shared")
+    install_dist("ganzoo-two", CLAIMS_HINGE.replace("hingeish", "other"), entry="shared")
     assert problems() == [
         "plugin 'shared' (distribution ganzoo-two): plugin name 'shared' is taken by "
         "ganzoo-one 1.0; skipped"
@@ -254,10 +250,10 @@ raise ImportError("should never have been imported")
 
 
 @pytest.mark.parametrize("how", ["option", "option-by-distribution", "environment"])
-def test_a_disabled_plugin_is_never_imported(install, run_cli, tmp_path, monkeypatch, how):
+def test_a_disabled_plugin_is_never_imported(install_dist, run_cli, tmp_path, monkeypatch, how):
     trap = tmp_path / "trap"
     monkeypatch.setenv("GANZOO_TEST_TRAP", str(trap))
-    install("ganzoo-trapped", TRAPPED)
+    install_dist("ganzoo-trapped", TRAPPED)
     args = {
         "option": ["--disable-plugin", "trapped"],
         "option-by-distribution": ["--disable-plugin=ganzoo-trapped"],
@@ -272,8 +268,8 @@ def test_a_disabled_plugin_is_never_imported(install, run_cli, tmp_path, monkeyp
     assert [(p["name"], p["status"]) for p in listed] == [("trapped", "disabled")]
 
 
-def test_a_plugin_turned_back_on_loads(install, monkeypatch):
-    install("ganzoo-late", CLAIMS_HINGE)
+def test_a_plugin_turned_back_on_loads(install_dist, monkeypatch):
+    install_dist("ganzoo-late", CLAIMS_HINGE)
     monkeypatch.setenv("GANZOO_DISABLE_PLUGINS", "late")
     assert "hingeish" not in ganzoo.get_registry(refresh=True).names("loss")
     monkeypatch.delenv("GANZOO_DISABLE_PLUGINS")
@@ -308,16 +304,16 @@ COMMANDS = plugin(
 )
 
 
-def test_plugin_commands_work_but_never_replace_ganzoo_s_own(install, run_cli, tmp_path):
-    install("ganzoo-chatty", COMMANDS)
+def test_plugin_commands_work_but_never_replace_ganzoo_s_own(install_dist, run_cli, tmp_path):
+    install_dist("ganzoo-chatty", COMMANDS)
     assert run_cli("hello").out == "hello from a plugin\n"
     result = train_ok(run_cli, tmp_path)
     assert "hijacked" not in result.out
     assert result.err.count("command 'train' is already provided by ganzoo itself") == 1
 
 
-def test_a_command_hook_that_raises_adds_nothing(install, run_cli):
-    install(
+def test_a_command_hook_that_raises_adds_nothing(install_dist, run_cli):
+    install_dist(
         "ganzoo-clumsy",
         COMMANDS.replace('click.echo("hijacked")', 'click.echo("hijacked")\n    1 / 0'),
     )
@@ -331,9 +327,9 @@ def test_a_command_hook_that_raises_adds_nothing(install, run_cli):
 # --- `ganzoo plugin list` -----------------------------------------------------------------
 
 
-def test_plugin_list_shows_distribution_version_status_and_hooks(install, run_cli):
-    install("ganzoo-good", CLAIMS_HINGE, version="1.4")
-    install("ganzoo-broken", BROKEN_IMPORT)
+def test_plugin_list_shows_distribution_version_status_and_hooks(install_dist, run_cli):
+    install_dist("ganzoo-good", CLAIMS_HINGE, version="1.4")
+    install_dist("ganzoo-broken", BROKEN_IMPORT)
     data = json.loads(run_cli("plugin", "list", "--json").out)
     assert data == [
         {

@@ -65,16 +65,6 @@ def test_plugin_registered_at_run_time_is_found():
     assert "tiny-runtime" not in ganzoo.list_models()
 
 
-@pytest.fixture
-def install_plugin(install_dist):
-    """Install a real distribution ``ganzoo-fake`` whose entry point ``fake`` is ``source``."""
-
-    def install(source: str) -> None:
-        install_dist("ganzoo-fake", source, version="1.2.3")
-
-    return install
-
-
 GOOD_PLUGIN = """
 import ganzoo
 
@@ -84,8 +74,8 @@ def register_losses(register):
 """
 
 
-def test_plugin_installed_through_entry_point_is_found(install_plugin):
-    install_plugin(GOOD_PLUGIN)
+def test_plugin_installed_through_entry_point_is_found(install_dist):
+    install_dist("ganzoo-fake", GOOD_PLUGIN, version="1.2.3")
     registry = ganzoo.get_registry(refresh=True)
     component = registry.get("loss", "fake-loss")
     assert component.provider.distribution == "ganzoo-fake"
@@ -118,8 +108,8 @@ def test_plugin_installed_through_entry_point_is_found(install_plugin):
         ),
     ],
 )
-def test_broken_plugin_is_reported_and_skipped(install_plugin, run_cli, source, reason):
-    install_plugin(source)
+def test_broken_plugin_is_reported_and_skipped(install_dist, run_cli, source, reason):
+    install_dist("ganzoo-fake", source, version="1.2.3")
     registry = ganzoo.get_registry(refresh=True)
     problems = [str(p) for p in registry.problems]
     assert len(problems) == 1, problems

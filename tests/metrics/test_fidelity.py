@@ -34,6 +34,7 @@ from ganzoo.metrics.extractors import DomainFeatureExtractor, resolve_extractor
 from ganzoo.metrics.fidelity import Evaluator, SampledImages, real_cache_name
 from ganzoo.metrics.images import to_uint8_rgb
 from ganzoo.metrics.results import REQUIRED_KEYS, result_path
+from tests.helpers import ImageSampler
 
 pytestmark = pytest.mark.usefixtures("shared_cache")  # each classifier is trained once
 
@@ -48,23 +49,6 @@ def fresh_stats_cache(shared_cache, tmp_path, monkeypatch):
     shutil.copytree(shared_cache / "classifiers", cache / "classifiers")
     monkeypatch.setenv("GANZOO_CACHE_DIR", str(cache))
     return cache
-
-
-class ImageSampler:
-    """Stored images in [-1, 1] as a 'model': each call takes the next ones in a seeded order.
-
-    Only ``sample`` is needed: anything that samples images is evaluated alike.
-    """
-
-    def __init__(self, images: torch.Tensor) -> None:
-        self.images, self.order, self.cursor = images, None, 0
-
-    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        if self.order is None:
-            self.order = torch.randperm(len(self.images), generator=generator)
-        index = self.order[torch.arange(self.cursor, self.cursor + n) % len(self.images)]
-        self.cursor += n
-        return self.images[index]
 
 
 class UniformNoise(ImageSampler):

@@ -24,7 +24,7 @@ from ganzoo.metrics import stats as mstats
 from ganzoo.metrics.fidelity import Evaluator
 from ganzoo.metrics.provenance import COMPARABLE, first_difference
 from ganzoo.metrics.spec import EvalSpec
-from tests.test_metrics import ImageSampler
+from tests.helpers import ImageSampler
 
 pytestmark = pytest.mark.usefixtures("shared_cache")  # the digits classifier trains once
 

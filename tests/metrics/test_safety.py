@@ -16,8 +16,6 @@ import os
 import pickle
 import shutil
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -27,14 +25,13 @@ import torch_fidelity
 
 import ganzoo
 from ganzoo.api.errors import GanzooError, UsageError
-from ganzoo.cli import main
 from ganzoo.host.plugins import CORE_DISTRIBUTION
 from ganzoo.metrics import EvalSpec, realstats
 from ganzoo.metrics.fidelity import KID_SUBSETS, Evaluator, _private_weights_copy
 from ganzoo.metrics.images import UInt8Images
 from ganzoo.runs.rundir import RunDir, current_umask
+from tests.helpers import ROOT, cli_ok, ganzoo_process
 
-ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = "50"
 
 
@@ -57,14 +54,6 @@ def doctor(path: Path, marker: Path) -> None:
 def error_lines(err: str) -> list[str]:
     """stderr without plugin warnings."""
     return [line for line in err.strip().splitlines() if not line.startswith("Warning: ")]
-
-
-def cli_ok(*args: object) -> None:
-    """Run ``ganzoo ARGS`` in-process (for module fixtures, where ``run_cli`` is unavailable)."""
-    try:
-        main([str(a) for a in args])
-    except SystemExit as exc:
-        assert exc.code in (0, None), f"ganzoo {' '.join(map(str, args))} exited {exc.code}"
 
 
 @pytest.fixture(scope="module")
@@ -131,22 +120,13 @@ def test_doctored_statistics_cache_is_refused_in_one_line_and_never_runs(run_cli
     assert not marker.exists()
 
 
-def _ganzoo(*args: object) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "ganzoo", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-
-
 def test_a_real_ganzoo_process_refuses_doctored_files_in_exactly_one_line(cache, run):
     """As a user sees it: a separate process, its real stderr (Python warnings included)."""
     marker = cache.parent / "marker"
-    assert _ganzoo("eval", run, "--samples", SAMPLES).returncode == 0
+    assert ganzoo_process("eval", run, "--samples", SAMPLES).returncode == 0
     (stats,) = (cache / "fidelity").iterdir()
     doctor(stats, marker)
-    refused = _ganzoo("eval", run, "--samples", SAMPLES)
+    refused = ganzoo_process("eval", run, "--samples", SAMPLES)
     assert refused.returncode == 1
     assert refused.stderr.strip().splitlines() == [
         f"Error: refusing the statistics cache {stats}: it is not a plain array file, and "
@@ -154,7 +134,7 @@ def test_a_real_ganzoo_process_refuses_doctored_files_in_exactly_one_line(cache,
     ]
     for checkpoint in (run / "checkpoints").glob("step_*.pt"):
         doctor(checkpoint, marker)
-    refused = _ganzoo("eval", run, "--samples", SAMPLES)
+    refused = ganzoo_process("eval", run, "--samples", SAMPLES)
     assert refused.returncode == 1
     (line,) = refused.stderr.strip().splitlines()
     assert line.startswith("Error: cannot load checkpoint ") and "pickled code" in line
@@ -387,17 +367,6 @@ def register_losses(register):
 """
 
 
-@pytest.fixture
-def install(install_dist):
-    """``install(dist, source, version=...)``: conftest's fake installed distribution."""
-
-    def add(dist: str, source: str, version: str = "1.0") -> str:
-        install_dist(dist, source, version=version)
-        return dist.removeprefix("ganzoo-")
-
-    return add
-
-
 def _core(name: str, plugin: str) -> dict:
     return {
         "name": name,
@@ -409,8 +378,10 @@ def _core(name: str, plugin: str) -> dict:
     }
 
 
-def test_config_json_names_a_third_party_distribution_and_its_version(install, run_cli, tmp_path):
-    entry = install("ganzoo-thirdparty", THIRD_PARTY, version="3.1.4")
+def test_config_json_names_a_third_party_distribution_and_its_version(
+    install_dist, run_cli, tmp_path
+):
+    entry = install_dist("ganzoo-thirdparty", THIRD_PARTY, version="3.1.4")
     out = tmp_path / "run"
     result = run_cli(
         "train", "--model", "thirdgan", "--loss", "thirdloss", "--steps", "2", "--out", out, "-q"

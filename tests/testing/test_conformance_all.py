@@ -14,7 +14,7 @@ import ganzoo
 from ganzoo.api.errors import DataError, IncompatibleDataError
 from ganzoo.host.build import create_model, load_dataset
 from ganzoo.testing import check_dataset, check_loss, check_model
-from tests.conftest import SHARED_DATA
+from tests.helpers import SHARED_DATA
 
 REGISTRY = ganzoo.get_registry()
 MODELS = ganzoo.list_models()

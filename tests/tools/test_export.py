@@ -25,10 +25,7 @@ from PIL import Image
 from ganzoo.metrics.results import save_result
 from ganzoo.tools.export import ONNX_TOLERANCE
 from ganzoo.tools.sampling import Sampler, to_uint8
-from tests import test_sample
-from tests.test_sample import _cli
-
-conditional_run = test_sample.conditional_run  # the same fixture: a trained run-time cGAN
+from tests.helpers import cli_ok
 
 # torch 2.14 deprecates TorchScript; the format is still what most users can load
 pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit.load` is deprecated:FutureWarning")
@@ -39,9 +36,9 @@ def runs(tmp_path_factory) -> dict[str, Path]:
     """A vanilla GAN with an EMA and a stored evaluation, a DCGAN and a VAE (digits)."""
     root = tmp_path_factory.mktemp("export")
     runs = {name: root / name for name in ("vanilla", "dcgan", "vae")}
-    _cli("train", "--steps", "20", "--ema", "0.9", "--out", runs["vanilla"], "-q")
-    _cli("train", "--model", "dcgan", "--steps", "5", "--out", runs["dcgan"], "-q")
-    _cli("train", "--model", "vae", "--steps", "5", "--out", runs["vae"], "-q")
+    cli_ok("train", "--steps", "20", "--ema", "0.9", "--out", runs["vanilla"], "-q")
+    cli_ok("train", "--model", "dcgan", "--steps", "5", "--out", runs["dcgan"], "-q")
+    cli_ok("train", "--model", "vae", "--steps", "5", "--out", runs["vae"], "-q")
     result = {  # what `ganzoo eval` stores; the card must show it with extractor and counts
         "extractor": "domain-digits", "samples": 500, "real_samples": 359, "dataset": "digits",
         "split": "test", "step": 20, "seed": 0, "ema": True, "inception_score_mean": 4.25,
@@ -182,7 +179,7 @@ def test_a_conditional_generator_exports_with_labels(conditional_run, run_cli, t
         "export", conditional_run, "--format", "safetensors", "--out", tmp_path / "st"
     )
     assert refused.exit_code == 2
-    assert "this generator has a tests.test_sample.ConditionalGenerator" in refused.err
+    assert "this generator has a tests.helpers.ConditionalGenerator" in refused.err
     assert not (tmp_path / "st").exists()
 
 

@@ -16,19 +16,16 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
-from torch import nn
 
-import ganzoo
-from ganzoo.api.models import GAN
 from ganzoo.runs.loading import load_run_model
 from ganzoo.tools.sampling import Sampler, slerp, to_uint8
-from tests.test_bad_input_table import _cli
+from tests.helpers import cli_ok
 
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("sample") / "run"
-    _cli(
+    cli_ok(
         "train", "--steps", "20", "--checkpoint-every", "10", "--ema", "0.9", "--out", path, "-q"
     )  # fmt: skip
     return path
@@ -181,7 +178,7 @@ def test_slerp_falls_back_to_a_line_for_parallel_codes():
 
 
 def test_a_vae_samples_walks_and_matches_its_own_sample(run_cli, tmp_path):
-    _cli("train", "--model", "vae", "--steps", "5", "--out", tmp_path / "vae", "-q")
+    cli_ok("train", "--model", "vae", "--steps", "5", "--out", tmp_path / "vae", "-q")
     assert (
         run_cli("sample", tmp_path / "vae", "--n", "6", "--out", tmp_path / "v.pt").exit_code == 0
     )
@@ -195,7 +192,7 @@ def test_a_vae_samples_walks_and_matches_its_own_sample(run_cli, tmp_path):
 
 
 def test_vector_data_is_sampled_as_tensors_not_images(run_cli, tmp_path):
-    _cli("train", "--dataset", "ring2d", "--steps", "5", "--out", tmp_path / "ring", "-q")
+    cli_ok("train", "--dataset", "ring2d", "--steps", "5", "--out", tmp_path / "ring", "-q")
     refused = run_cli("sample", tmp_path / "ring", "--out", tmp_path / "r.png")
     assert refused.exit_code == 2 and "not images: use --format pt or --format npz" in refused.err
     assert (
@@ -206,74 +203,6 @@ def test_vector_data_is_sampled_as_tensors_not_images(run_cli, tmp_path):
 
 
 # --- a class-conditional model, registered at run time -----------------------------------------
-
-
-class ConditionalGenerator(nn.Module):
-    """z and a class embedding, concatenated, through a small MLP."""
-
-    def __init__(self, latent_dim: int, num_classes: int, shape: tuple[int, ...]) -> None:
-        super().__init__()
-        self.embed = nn.Embedding(num_classes, 8)
-        dim = int(np.prod(shape))
-        self.net = nn.Sequential(
-            nn.Linear(latent_dim + 8, 32),
-            nn.ReLU(),
-            nn.Linear(32, dim),
-            nn.Tanh(),
-            nn.Unflatten(1, shape),
-        )
-
-    def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        if labels is None:  # ganzoo's unconditional trainer calls G(z)
-            labels = torch.zeros(z.shape[0], dtype=torch.long, device=z.device)
-        return self.net(torch.cat([z, self.embed(labels)], dim=1))
-
-
-class LabelledDiscriminator(nn.Module):
-    """D(x, labels): the sample and a one-hot label, concatenated, through a small MLP."""
-
-    def __init__(self, dim: int, num_classes: int) -> None:
-        super().__init__()
-        self.num_classes = num_classes
-        self.net = nn.Sequential(nn.Linear(dim + num_classes, 16), nn.ReLU(), nn.Linear(16, 1))
-
-    def forward(self, x: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        one_hot = nn.functional.one_hot(labels, self.num_classes).to(x.dtype)
-        return self.net(torch.cat([x.flatten(1), one_hot], dim=1))
-
-
-def build_conditional(info, latent_dim=None, num_classes=None):
-    """A conditional GAN of ganzoo's contract: ``num_classes`` set for ``--conditional`` runs."""
-    if num_classes is None:
-        raise ValueError("cgan-test trains only with --conditional")
-    latent_dim = latent_dim or 6
-    return GAN(
-        ConditionalGenerator(latent_dim, num_classes, info.shape),
-        LabelledDiscriminator(info.dim, num_classes),
-        latent_dim,
-        info,
-        num_classes=num_classes,
-    )
-
-
-class ConditionalPlugin:
-    @ganzoo.hookimpl
-    def register_models(self, register):
-        register(
-            "cgan-test",
-            build_conditional,
-            family="adversarial",
-            description="test cGAN",
-            conditional=True,
-        )
-
-
-@pytest.fixture
-def conditional_run(tmp_path) -> Path:
-    ganzoo.register_plugin(ConditionalPlugin(), name="cgan-test")
-    path = tmp_path / "cgan"
-    _cli("train", "--model", "cgan-test", "--conditional", "--steps", "5", "--out", path, "-q")
-    return path
 
 
 def test_class_conditional_sampling(conditional_run, run_cli, tmp_path):

@@ -18,7 +18,7 @@ import tomllib
 import pytest
 
 from ganzoo.tools.scaffold import KINDS
-from tests.conftest import layered_venv, tree_hash
+from tests.helpers import layered_venv, tree_hash
 
 # --- `ganzoo plugin new` ----------------------------------------------------------------
 

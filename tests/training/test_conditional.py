@@ -15,7 +15,7 @@ from ganzoo.host.build import create_model, load_dataset
 from ganzoo.runs.loading import load_run_model
 from ganzoo.runs.rundir import RunDir
 from ganzoo.training.state import BatchStream
-from tests.test_trust import DETERMINISTIC, assert_same_run
+from tests.helpers import DETERMINISTIC, assert_same_run
 
 DIGITS = DataInfo("digits", (1, 8, 8), "image", 10)
 

@@ -9,7 +9,6 @@ import random
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -18,56 +17,18 @@ import torch
 
 import ganzoo
 from ganzoo.runs.rundir import RunDir
-from tests.conftest import tree_hash
+from tests.helpers import (
+    NaNLoss,
+    assert_same_run,
+    ganzoo_cmd,
+    logged_lines,
+    run_ok,
+    start_and_kill,
+    tree_hash,
+)
 
 TRAIN = ["--model", "vanilla", "--dataset", "digits", "--batch-size", "32", "--log-every", "7"]
-DETERMINISTIC = ("step", "epoch", "images", "d_loss", "g_loss", "d_real", "d_fake")
 STEPS = 400
-
-
-def ganzoo_cmd(*args: object) -> list[str]:
-    return [sys.executable, "-m", "ganzoo", *map(str, args)]
-
-
-def run_ok(*args: object) -> subprocess.CompletedProcess:
-    proc = subprocess.run(ganzoo_cmd(*args), capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr
-    return proc
-
-
-def logged_lines(run_dir: Path) -> int:
-    path = run_dir / "metrics.jsonl"
-    return path.read_text().count("\n") if path.exists() else 0
-
-
-def start_and_kill(cmd: list[str], out: Path, rng: random.Random) -> bool:
-    """Start ``cmd``; once it has logged a few more lines, SIGKILL it at a random moment.
-
-    Returns False if the process finished before it could be killed.
-    """
-    before = logged_lines(out)
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 120
-    wanted = before + rng.randint(1, 4)
-    while logged_lines(out) < wanted and proc.poll() is None and time.time() < deadline:
-        time.sleep(0.02)
-    time.sleep(rng.uniform(0.0, 0.3))
-    if proc.poll() is not None:
-        return False
-    proc.kill()
-    proc.wait()
-    return True
-
-
-def assert_same_run(a: Path, b: Path) -> None:
-    wa, wb = RunDir(a).load_checkpoint()["model"], RunDir(b).load_checkpoint()["model"]
-    assert all(torch.equal(wa[k], wb[k]) for k in wa), "final weights differ"
-    # log lines only: events (a health alert, say) carry no statistics
-    ma = [r for r in RunDir(a).read_metrics() if "event" not in r]
-    mb = [r for r in RunDir(b).read_metrics() if "event" not in r]
-    assert [{k: r[k] for k in DETERMINISTIC} for r in ma] == [
-        {k: r[k] for k in DETERMINISTIC} for r in mb
-    ]
 
 
 @pytest.fixture(scope="module")
@@ -178,28 +139,6 @@ def test_corrupt_newest_checkpoint_falls_back_to_previous(tmp_path, run_cli):
     assert result.exit_code == 0, result.err
     assert "resuming" in result.err and "step_00000008.pt" in result.err
     assert RunDir(out).load_checkpoint()["step"] == 12
-
-
-class NaNLoss:
-    """Registers ``nan-at-5``: a non-saturating loss whose G loss is NaN from call 5 on."""
-
-    @ganzoo.hookimpl
-    def register_losses(self, register):
-        register("nan-at-5", "tests.test_trust:nan_loss", description="NaN", family="adversarial")
-
-
-def nan_loss():
-    from ganzoo_losses.gan import NonSaturatingLoss
-
-    class NaNAt5(NonSaturatingLoss):
-        calls = 0
-
-        def generator_loss(self, fake_logits):
-            NaNAt5.calls += 1
-            loss = super().generator_loss(fake_logits)
-            return loss * float("nan") if NaNAt5.calls >= 5 else loss
-
-    return NaNAt5()
 
 
 def test_divergence_stops_the_run_and_keeps_the_last_good_checkpoint(tmp_path, run_cli):
