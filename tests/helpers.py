@@ -135,8 +135,15 @@ def start_and_kill(cmd: list[str], out: Path, rng: random.Random) -> bool:
 
 
 def assert_same_run(a: Path, b: Path) -> None:
-    wa, wb = RunDir(a).load_checkpoint()["model"], RunDir(b).load_checkpoint()["model"]
-    assert all(torch.equal(wa[k], wb[k]) for k in wa), "final weights differ"
+    """Runs ``a`` and ``b`` ended alike: raw weights, the moving average, the logged numbers."""
+    ca, cb = RunDir(a).load_checkpoint(), RunDir(b).load_checkpoint()
+    wa, wb = ca["model"], cb["model"]
+    assert wa.keys() == wb.keys() and all(torch.equal(wa[k], wb[k]) for k in wa), "weights differ"
+    assert (ca.get("ema") is None) == (cb.get("ema") is None), "one run has a moving average"
+    if ca.get("ema") is not None:
+        ea, eb = ca["ema"]["weights"], cb["ema"]["weights"]
+        assert ea.keys() == eb.keys() and all(torch.equal(ea[k], eb[k]) for k in ea), "EMA differs"
+        assert int(ca["ema"]["n_averaged"]) == int(cb["ema"]["n_averaged"])
     # log lines only: events (a health alert, say) carry no statistics
     ma = [r for r in RunDir(a).read_metrics() if "event" not in r]
     mb = [r for r in RunDir(b).read_metrics() if "event" not in r]

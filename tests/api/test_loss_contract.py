@@ -149,15 +149,29 @@ def small_gan() -> GAN:
     return GAN(g, d, 2, info)
 
 
+class KeepsRealLogits(SeesLabels):
+    """:class:`SeesLabels` that also keeps the real logits the generator loss was handed."""
+
+    def generator_loss(self, fake_logits, real_logits, labels=None):
+        self.real_logits = real_logits.detach().clone()
+        return super().generator_loss(fake_logits, real_logits, labels)
+
+
 def test_the_trainer_hands_a_v2_loss_the_real_batch_logits_of_the_current_d():
     torch.manual_seed(0)
-    model, spy = small_gan(), SeesLabels()
+    model, spy = small_gan(), KeepsRealLogits()
     trainer = AdversarialTrainer(model, spy, lr=1e-3, betas=(0.5, 0.999))
     batch = torch.randn(16, 2)
+    with torch.no_grad():
+        before = model.discriminate(batch)  # D before this step's update
     trainer.step(lambda: batch)
     assert [s[0] for s in spy.seen] == ["d", "g"]
     assert spy.seen[1][1] == (16,)  # D's logits on the real batch, shape (n,)
     assert spy.seen[1][2] is None  # an unconditional run has no labels
+    with torch.no_grad():
+        current = model.discriminate(batch)  # D as updated by this step (G's update spares D)
+    assert torch.allclose(spy.real_logits, current, rtol=0, atol=1e-6)
+    assert not torch.allclose(spy.real_logits, before, rtol=0, atol=1e-4)  # not the stale D
 
 
 def test_a_v1_loss_trains_bit_for_bit_as_its_v2_twin_without_real_logits():

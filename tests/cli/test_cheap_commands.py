@@ -41,3 +41,16 @@ def test_list_prints_tables(run_cli):
         assert word in result.out
     only = run_cli("list", "losses", "--pattern", "non*")
     assert "nonsat" in only.out and "minimax" not in only.out and "vanilla" not in only.out
+
+
+def test_cheap_commands_do_not_import_tensorboard():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from ganzoo.cli import main\n"
+        "try: main(['--help'])\nexcept SystemExit: pass\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'tensorboard')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"

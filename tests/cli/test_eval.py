@@ -13,12 +13,15 @@ import pytest
 import torch
 
 import ganzoo.metrics.inception as inception
+from ganzoo.host.build import load_dataset
 from ganzoo.metrics import load_results
+from ganzoo.metrics.fidelity import Evaluator
 from ganzoo.metrics.results import REQUIRED_KEYS
+from ganzoo.metrics.spec import EvalSpec
 from ganzoo.runs.rundir import RunDir
 from ganzoo.training.config import TrainConfig
 from ganzoo.training.loop import train
-from tests.helpers import tree_hash
+from tests.helpers import ImageSampler, tree_hash
 
 pytestmark = pytest.mark.usefixtures("shared_cache")  # each classifier is trained once
 
@@ -77,7 +80,15 @@ def test_a_vae_is_evaluated_like_a_gan(run_cli, tmp_path):
     assert result.exit_code == 0, result.err
     data = json.loads(result.out)
     assert data["model"] == "vae" and math.isfinite(data["fid"])
-    assert data["inception_score_mean"] >= 1 and data["extractor"].startswith("domain-digits-")
+    assert data["extractor"].startswith("domain-digits-")
+    # IS = exp E KL(p(y|x) || p(y)): 1 for one image repeated, far above 1 for real digits
+    # of ten classes; the VAE's lies between 1 and the ten classes
+    real_is = data["floors"]["real"]["inception_score_mean"]
+    assert real_is > 4 and real_is > 1.5 * data["floors"]["noise"]["inception_score_mean"]
+    assert 1 <= data["inception_score_mean"] <= 10
+    one_image = load_dataset("digits", split="train").samples[:1].repeat(50, 1, 1, 1)
+    constant = Evaluator(EvalSpec("digits", samples=50))(ImageSampler(one_image))
+    assert constant["inception_score_mean"] == pytest.approx(1.0, abs=1e-3)
 
 
 @pytest.mark.filterwarnings("ignore:Detected pickle protocol")

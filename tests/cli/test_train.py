@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import pytest
 import torch
 from PIL import Image
 
 from ganzoo.runs.rundir import RunDir
 from ganzoo.training.config import TrainConfig
 from ganzoo.training.loop import train
+from tests.helpers import tree_hash
 
 
 def test_train_vanilla_nonsat_on_digits_leaves_a_complete_run(run_cli, tmp_path):
@@ -71,14 +74,32 @@ def test_train_on_1d_gaussian_draws_the_distribution_figure(tmp_path):
     assert torch.isfinite(torch.tensor(list(result.final.values()))).all()
 
 
-def test_d_steps_consume_k_batches_per_generator_step(run_cli, tmp_path):
+def test_d_steps_consume_k_batches_per_generator_step(run_cli, tmp_path, monkeypatch):
+    """Each of the k D updates of a step takes its own real batch: 4 steps x 3 = 12 batches,
+    all different, and the log's image count is what was drawn."""
+    from ganzoo.training.adversarial import AdversarialTrainer, split_batch
+
+    drawn: list[torch.Tensor] = []
+    step = AdversarialTrainer.step
+
+    def counting_step(self, next_batch):
+        def draw():
+            batch = next_batch()
+            drawn.append(split_batch(batch)[0].detach().clone())
+            return batch
+
+        return step(self, draw)
+
+    monkeypatch.setattr(AdversarialTrainer, "step", counting_step)
     out = tmp_path / "k"
     result = run_cli(
         "train", "--d-steps", "3", "--steps", "4", "--batch-size", "64", "--out", out, "-q"
     )
     assert result.exit_code == 0, result.err
+    assert len(drawn) == 4 * 3 and all(len(batch) == 64 for batch in drawn)
+    assert len({batch.numpy().tobytes() for batch in drawn}) == 12  # no batch used twice
     records = [r for r in RunDir(out).read_metrics() if "event" not in r]  # log lines only
-    assert records[-1]["images"] == 4 * 3 * 64
+    assert records[-1]["images"] == sum(len(batch) for batch in drawn)
 
 
 def test_load_run_model_restores_the_trained_generator(tmp_path):
@@ -104,3 +125,50 @@ def test_a_long_run_keeps_the_first_grid_and_about_thirty(tmp_path, run_cli):
     grids = sorted(p.name for p in (out / "samples").glob("epoch_*.png"))
     assert grids[0] == "epoch_0001.png" and grids[-1] == "epoch_0070.png"
     assert 30 <= len(grids) <= 37  # every second epoch, plus the first and the last
+
+
+# --- --overwrite deletes nothing until the new run is checked and built (issue 14, item 1) ---
+
+QUIET = ["--model", "vanilla", "--dataset", "digits", "--batch-size", "32", "-q"]
+
+
+@pytest.fixture
+def old_run(tmp_path, run_cli) -> Path:
+    out = tmp_path / "old"
+    assert run_cli("train", *QUIET, "--steps", "6", "--out", out).exit_code == 0
+    return out
+
+
+# --- 1. --overwrite deletes nothing until the new run is checked and built ------------------
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        ["--model", "vanila"],
+        ["--loss", "elbo"],
+        ["--dataset", "mnist", "--data-dir", "/nonexistent/data"],
+        ["--model-option", "nope=1"],
+        ["--lr", "-1"],
+        ["--device", "cuda"],
+        ["--sync-bn"],
+        ["--eval-every", "2", "--feature-extractor", "nope"],
+        ["--eval-every", "2", "--dataset", "ring2d"],
+        ["--batch-size", "5000"],
+    ],
+    ids=lambda a: " ".join(a),
+)
+def test_refused_overwrite_leaves_the_old_run_byte_for_byte(old_run, run_cli, bad):
+    before = tree_hash(old_run)
+    result = run_cli("train", *QUIET, "--steps", "6", "--out", old_run, "--overwrite", *bad)
+    assert result.exit_code != 0
+    lines = [line for line in result.err.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.err
+    assert "Traceback" not in result.err
+    assert tree_hash(old_run) == before
+
+
+def test_good_overwrite_replaces_the_run(old_run, run_cli):
+    result = run_cli("train", *QUIET, "--steps", "4", "--out", old_run, "--overwrite")
+    assert result.exit_code == 0, result.err
+    assert RunDir(old_run).read_summary()["steps"] == 4

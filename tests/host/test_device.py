@@ -76,3 +76,28 @@ def test_cuda_training_with_compile_matches_eager_closely(tmp_path):
 
     eager, compiled = final("eager", False), final("compiled", True)
     assert all(torch.allclose(eager[k], compiled[k], atol=1e-3) for k in eager)
+
+
+# --- issue 14, item 5 ----------------------------------------------------------------------
+
+QUIET = ["--model", "vanilla", "--dataset", "digits", "--batch-size", "32", "-q"]
+
+
+def test_fp16_with_several_discriminator_steps_trains(tmp_path, run_cli):
+    out = tmp_path / "run"
+    result = run_cli(
+        "train", *QUIET, "--amp", "fp16", "--d-steps", "2", "--steps", "4", "--device", "cpu",
+        "--out", out,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.err
+    scaler = RunDir(out).load_checkpoint()["trainer"]["scaler"]
+    # the scaler was updated once per optimizer step: 4 steps x (2 D + 1 G) = 12, none of
+    # which overflowed, so the scale is still its initial 2**16
+    assert scaler["_growth_tracker"] == 4 * (2 + 1)
+    assert scaler["scale"] == 2.0**16
+
+
+def test_sync_bn_off_cuda_is_one_clear_line(tmp_path, run_cli):
+    result = run_cli("train", *QUIET, "--sync-bn", "--device", "cpu", "--out", tmp_path / "r")
+    assert result.exit_code == 2 and "--sync-bn needs CUDA" in result.err
+    assert "Traceback" not in result.err and not (tmp_path / "r").exists()

@@ -5,7 +5,8 @@
   torch-fidelity's; no ``torch.load``/``pickle``/``np.load`` in ganzoo can run code.
 - Item 7: every file a run, an evaluation, a comparison and the cache leave has the
   permissions a plain ``open()`` gives under the umask.
-- Item 8: ``config.json`` names the plugin, distribution and version of each component.
+
+Item 8 (``config.json`` names each component's distribution) is in tests/runs/test_config_json.py.
 """
 
 from __future__ import annotations
@@ -23,13 +24,11 @@ import pytest
 import torch
 import torch_fidelity
 
-import ganzoo
 from ganzoo.api.errors import GanzooError, UsageError
-from ganzoo.host.plugins import CORE_DISTRIBUTION
 from ganzoo.metrics import EvalSpec, realstats
 from ganzoo.metrics.fidelity import KID_SUBSETS, Evaluator, _private_weights_copy
 from ganzoo.metrics.images import UInt8Images
-from ganzoo.runs.rundir import RunDir, current_umask
+from ganzoo.runs.rundir import current_umask
 from tests.helpers import ROOT, cli_ok, ganzoo_process
 
 SAMPLES = "50"
@@ -350,119 +349,3 @@ def test_run_eval_report_and_cache_files_get_the_permissions_open_would_give(
     for what in ("runs:.pt", "runs:.json", "runs:.jsonl", "runs:.png", "report:.md"):
         assert what in seen, what
     assert "cache:.npz" in seen and "cache:.pt" in seen
-
-
-# --- item 8: config.json names each component's distribution and version --------------------
-
-THIRD_PARTY = """
-import ganzoo
-
-@ganzoo.hookimpl
-def register_models(register):
-    register("thirdgan", "ganzoo_gans.vanilla:build", family="adversarial")
-
-@ganzoo.hookimpl
-def register_losses(register):
-    register("thirdloss", "ganzoo_losses.gan:NonSaturatingLoss", family="adversarial")
-"""
-
-
-def _core(name: str, plugin: str) -> dict:
-    return {
-        "name": name,
-        "plugin": plugin,
-        "distribution": CORE_DISTRIBUTION,
-        "version": ganzoo.__version__,
-        "registered_at_run_time": False,
-        "provider": f"{CORE_DISTRIBUTION} {ganzoo.__version__}",
-    }
-
-
-def test_config_json_names_a_third_party_distribution_and_its_version(
-    install_dist, run_cli, tmp_path
-):
-    entry = install_dist("ganzoo-thirdparty", THIRD_PARTY, version="3.1.4")
-    out = tmp_path / "run"
-    result = run_cli(
-        "train", "--model", "thirdgan", "--loss", "thirdloss", "--steps", "2", "--out", out, "-q"
-    )
-    assert result.exit_code == 0, result.err
-    stored = json.loads((out / "config.json").read_text())
-    third = {
-        "plugin": entry,
-        "distribution": "ganzoo-thirdparty",
-        "version": "3.1.4",
-        "registered_at_run_time": False,
-        "provider": "ganzoo-thirdparty 3.1.4",
-    }
-    assert stored["components"] == {
-        "model": {"name": "thirdgan", **third},
-        "loss": {"name": "thirdloss", **third},
-        "dataset": _core("digits", "datasets"),
-    }
-    assert stored["distributions"] == {
-        CORE_DISTRIBUTION: ganzoo.__version__,
-        "ganzoo-thirdparty": "3.1.4",
-    }
-    assert RunDir(out).read_config()["components"] == stored["components"]
-
-
-def test_config_json_of_first_party_components(run_cli, tmp_path):
-    out = tmp_path / "run"
-    result = run_cli("train", "--steps", "2", "--out", out, "-q")
-    assert result.exit_code == 0, result.err
-    stored = json.loads((out / "config.json").read_text())
-    assert stored["components"] == {
-        "model": _core("vanilla", "gans"),
-        "loss": _core("nonsat", "losses"),
-        "dataset": _core("digits", "datasets"),
-    }
-    assert stored["distributions"] == {CORE_DISTRIBUTION: ganzoo.__version__}
-
-
-class RuntimeLoss:
-    @ganzoo.hookimpl
-    def register_losses(self, register):
-        register("runtime-loss", "ganzoo_losses.gan:NonSaturatingLoss", family="adversarial")
-
-
-def test_config_json_says_a_component_was_registered_at_run_time(run_cli, tmp_path):
-    name = ganzoo.register_plugin(RuntimeLoss(), name="runtime-test")
-    out = tmp_path / "run"
-    try:
-        result = run_cli("train", "--loss", "runtime-loss", "--steps", "2", "--out", out, "-q")
-    finally:
-        ganzoo.unregister_plugin(name)
-    assert result.exit_code == 0, result.err
-    stored = json.loads((out / "config.json").read_text())
-    assert stored["components"]["loss"] == {
-        "name": "runtime-loss",
-        "plugin": "runtime-test",
-        "distribution": None,
-        "version": None,
-        "registered_at_run_time": True,
-        "provider": "runtime-test (registered at run time)",
-    }
-    assert stored["distributions"] == {CORE_DISTRIBUTION: ganzoo.__version__}
-
-
-# --- read_config: a malformed config.json is one line naming the file and the key -----------
-
-
-@pytest.mark.parametrize(
-    ("content", "message"),
-    [
-        ({"data": {}}, "it has no 'config' key"),
-        ({"config": {"model": "vanilla", "loss": "nonsat", "dataset": "digits"}}, "no 'data'"),
-        ({"config": [], "data": {}}, "'config' must be an object, got a list"),
-        ({"config": {"loss": "nonsat", "dataset": "digits"}, "data": {}}, "no 'model' name"),
-        ([1, 2], "expected a JSON object, got a list"),
-    ],
-)
-def test_malformed_config_json_is_one_line_naming_file_and_key(tmp_path, content, message):
-    (tmp_path / "config.json").write_text(json.dumps(content))
-    with pytest.raises(GanzooError) as info:
-        RunDir.open(tmp_path).read_config()
-    text = str(info.value)
-    assert text.startswith(f"{tmp_path / 'config.json'} is malformed: ") and message in text
-    assert "\n" not in text

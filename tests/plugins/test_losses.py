@@ -1,4 +1,5 @@
-"""The loss zoo beyond the seed: WGAN-GP, hinge and LSGAN against their closed forms."""
+"""The first-party losses against their closed forms: the seed's minimax and non-saturating
+objectives (and its claim about gradients), then the zoo: WGAN-GP, hinge and LSGAN."""
 
 from __future__ import annotations
 
@@ -13,6 +14,71 @@ from ganzoo.api.errors import UsageError
 from ganzoo.host.build import create_loss
 from ganzoo.training.config import TrainConfig
 from ganzoo.training.loop import train
+
+# --- the seed's losses: minimax and non-saturating ----------------------------------------
+
+
+LOGITS = torch.tensor([-6.0, -2.0, -0.5, 0.0, 0.7, 3.0])
+
+
+def d(logit: torch.Tensor) -> torch.Tensor:
+    return 1 / (1 + torch.exp(-logit.double()))
+
+
+@pytest.mark.parametrize("name", ["minimax", "nonsat"])
+def test_discriminator_loss_is_negated_value_function(name):
+    loss = create_loss(name, {})
+    real, fake = LOGITS, LOGITS.flip(0)
+    expected = -(torch.log(d(real)).mean() + torch.log(1 - d(fake)).mean())
+    got = loss.discriminator_loss(real, fake)
+    assert got.item() == pytest.approx(expected.item(), rel=1e-5)
+
+
+def test_minimax_generator_loss_is_log_one_minus_d():
+    got = create_loss("minimax", {}).generator_loss(LOGITS)
+    assert got.item() == pytest.approx(torch.log(1 - d(LOGITS)).mean().item(), rel=1e-5)
+
+
+def test_nonsat_generator_loss_is_minus_log_d():
+    got = create_loss("nonsat", {}).generator_loss(LOGITS)
+    assert got.item() == pytest.approx((-torch.log(d(LOGITS))).mean().item(), rel=1e-5)
+
+
+def test_losses_are_stable_for_extreme_logits():
+    extreme = torch.tensor([-200.0, 200.0])
+    for name in ("minimax", "nonsat"):
+        loss = create_loss(name, {})
+        assert torch.isfinite(loss.generator_loss(extreme))
+        assert torch.isfinite(loss.discriminator_loss(extreme, extreme))
+    # -log D at logit -200 is 200, exactly, not inf
+    assert create_loss("nonsat", {}).generator_loss(torch.tensor([-200.0])).item() == 200.0
+
+
+def _generator_grad(name: str, logit: float) -> float:
+    x = torch.tensor([logit], requires_grad=True)
+    create_loss(name, {}).generator_loss(x).backward()
+    return x.grad.item()
+
+
+def test_minimax_gradient_vanishes_where_discriminator_wins():
+    """The seed: with D(G(z)) near 0, log(1 - D(G(z))) is flat; -log D(G(z)) is steep."""
+    logit = -8.0  # D(G(z)) = 3.4e-4: D easily rejects the fakes, as early in training
+    minimax, nonsat = _generator_grad("minimax", logit), _generator_grad("nonsat", logit)
+    assert abs(minimax) < 1e-3  # d/dl log(1 - sigmoid(l)) = -sigmoid(l) -> 0
+    assert abs(nonsat) > 0.99  # d/dl -log sigmoid(l) = -(1 - sigmoid(l)) -> -1
+    assert minimax == pytest.approx(-1 / (1 + math.exp(8)), rel=1e-4)
+    # both push the fake's logit up (towards "real"): negative gradient for descent
+    assert minimax < 0 and nonsat < 0
+
+
+def test_both_generator_losses_agree_in_direction_near_equilibrium():
+    for logit in (-1.0, 0.0, 1.0):
+        assert _generator_grad("minimax", logit) < 0
+        assert _generator_grad("nonsat", logit) < 0
+
+
+# --- the zoo: WGAN-GP, hinge, LSGAN ----------------------------------------------------
+
 
 ZOO = ("wgan-gp", "hinge", "lsgan")
 REAL = torch.tensor([-1.5, -0.2, 0.4, 1.0, 2.5])
@@ -102,10 +168,24 @@ class _Quadratic(nn.Module):
 
 
 def test_gradient_penalty_interpolates_per_sample_for_images():
-    """For image batches ε has shape (n, 1, 1, 1): each x̂ lies between its own real and fake."""
-    critic = Linear([0.0] * 15 + [2.0])  # only the last pixel counts: ‖∇f‖ = 2
-    real, fake = torch.randn(4, 1, 4, 4), torch.randn(4, 1, 4, 4)
-    assert create_loss("wgan-gp", {}).penalty(critic, real, fake).item() == pytest.approx(10.0)
+    """For image batches ε has shape (n, 1, 1, 1): each x̂ lies between its own real and fake.
+
+    The critic is nonlinear (f(x) = ½‖x‖², ∇f(x̂) = x̂), so the penalty depends on where x̂
+    is: ε per pixel, or no interpolation at all, gives another number than this by-hand
+    one drawn from the same random numbers.
+    """
+    gen = torch.Generator().manual_seed(0)
+    real = torch.randn(4, 1, 4, 4, generator=gen) + 2.0
+    fake = torch.randn(4, 1, 4, 4, generator=gen) - 2.0
+    torch.manual_seed(7)
+    eps = torch.rand(4, 1, 1, 1)  # what the loss draws: one ε per sample
+    between = eps * real + (1 - eps) * fake
+    expected = 10.0 * (between.flatten(1).norm(dim=1) - 1).pow(2).mean()
+    torch.manual_seed(7)
+    got = create_loss("wgan-gp", {}).penalty(_Quadratic(), real, fake)
+    assert got.item() == pytest.approx(expected.item(), rel=1e-5)
+    for wrong in (real, fake, 0.5 * (real + fake)):  # x̂ = real, x̂ = fake, or the midpoint
+        assert abs(got.item() - 10.0 * (wrong.flatten(1).norm(dim=1) - 1).pow(2).mean()) > 1
 
 
 def test_gradient_penalty_is_off_at_zero_weight_and_refuses_a_negative_one():

@@ -1,4 +1,6 @@
-"""Model plugins: DCGAN shapes and initialisation, the VAE and its objective."""
+"""The GAN model plugin (``ganzoo_gans``): DCGAN shapes and initialisation, uniform dropout.
+
+The VAE plugin is in tests/plugins/test_vae.py."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from torch import nn
 
 from ganzoo.api.data import DataInfo
 from ganzoo.api.errors import IncompatibleDataError
-from ganzoo.host.build import create_loss, create_model, load_dataset
+from ganzoo.host.build import create_model
 
 
 @pytest.mark.parametrize(
@@ -50,70 +52,6 @@ def test_dcgan_uses_the_papers_initialisation():
 def test_dcgan_refuses_data_it_cannot_model(shape, kind, why):
     with pytest.raises(IncompatibleDataError, match=why.replace("^", r"\^")):
         create_model("dcgan", DataInfo("x", shape, kind), None, {})
-
-
-def test_kl_term_matches_closed_form_and_torch_distributions():
-    from ganzoo_vae.elbo import kl_to_standard_normal
-    from torch.distributions import Normal, kl_divergence
-
-    torch.manual_seed(0)
-    mu, logvar = torch.randn(5, 3), torch.randn(5, 3)
-    expected = kl_divergence(Normal(mu, (0.5 * logvar).exp()), Normal(0.0, 1.0)).sum(dim=1)
-    assert torch.allclose(kl_to_standard_normal(mu, logvar), expected, atol=1e-5)
-    assert kl_to_standard_normal(torch.zeros(2, 4), torch.zeros(2, 4)).abs().max() == 0
-
-
-def test_elbo_is_reconstruction_plus_beta_kl():
-    torch.manual_seed(0)
-    data = load_dataset("digits", None)
-    model = create_model("vae", data.info, None, {})
-    x = data.samples[:16]
-    torch.manual_seed(1)
-    terms = create_loss("elbo", {"beta": 0.5})(model, x)
-    assert terms["loss"].item() == pytest.approx(
-        (terms["recon"] + 0.5 * terms["kl"]).item(), rel=1e-6
-    )
-    assert terms["recon"] > 0 and terms["kl"] >= 0
-
-
-@pytest.mark.parametrize(("dataset", "arch"), [("digits", nn.Linear), ("gaussian1d", nn.Linear)])
-def test_vae_reconstruction_error_falls_over_a_few_steps(dataset, arch):
-    from ganzoo.training.likelihood import LikelihoodTrainer
-
-    torch.manual_seed(0)
-    data = load_dataset(dataset, None)
-    model = create_model("vae", data.info, None, {})
-    assert isinstance(model.encoder[1], arch)
-    trainer = LikelihoodTrainer(model, create_loss("elbo", {}), lr=1e-3, betas=(0.9, 0.999))
-    batch = data.samples[:256]
-    before = (model.reconstruct(batch) - batch).pow(2).mean().item()
-    gen = torch.Generator().manual_seed(0)
-    batches = iter(lambda: data.samples[torch.randint(len(data), (64,), generator=gen)], None)
-    recon = [trainer.step(lambda: next(batches))["recon"].item() for _ in range(60)]
-    after = (model.reconstruct(batch) - batch).pow(2).mean().item()
-    assert after < 0.8 * before
-    assert sum(recon[-10:]) < sum(recon[:10])
-
-
-def test_vae_is_convolutional_for_mnist_sized_images_and_samples_like_any_model():
-    torch.manual_seed(0)
-    model = create_model("vae", DataInfo("x", (1, 28, 28), "image"), None, {})
-    assert isinstance(model.encoder[0], nn.Conv2d)
-    x = model.sample(3, generator=torch.Generator().manual_seed(0))
-    assert x.shape == (3, 1, 28, 28) and x.min() >= -1 and x.max() <= 1
-
-
-def test_vae_trains_through_the_cli_and_refuses_gan_losses(run_cli, tmp_path):
-    result = run_cli("train", "--model", "vae", "--steps", "5", "--out", tmp_path / "v", "-q")
-    assert result.exit_code == 0, result.err
-    assert (tmp_path / "v" / "samples" / "epoch_0001.png").exists()
-    refused = run_cli("train", "--model", "vae", "--loss", "nonsat", "--out", tmp_path / "w")
-    assert refused.exit_code == 2
-    assert "loss 'nonsat' (adversarial) cannot train model 'vae' (likelihood)" in refused.err
-    assert "valid losses for 'vae': elbo" in refused.err
-    refused = run_cli("train", "--model", "dcgan", "--loss", "elbo", "--out", tmp_path / "w")
-    assert refused.exit_code == 2 and "valid losses for 'dcgan':" in refused.err
-    assert not (tmp_path / "w").exists()
 
 
 def test_uniform_dropout_is_nn_dropouts_distribution():

@@ -116,3 +116,100 @@ def test_compare_trains_several_configurations_with_one_budget(run_cli, tmp_path
     bad = run_cli("compare", "--models", "vanilla:elbo", "--steps", "3", "--out", tmp_path / "x")
     assert bad.exit_code == 2 and "cannot train model 'vanilla'" in bad.err
     assert not (tmp_path / "x").exists()
+
+
+QUIET = ["--model", "vanilla", "--dataset", "digits", "--batch-size", "32", "-q"]
+
+
+# --- 2. compare reuses a stored result only when it was measured the same way --------------
+
+
+def test_compare_measures_anew_after_a_resume_and_refuses_other_splits_and_seeds(tmp_path, run_cli):
+    a, b = tmp_path / "a", tmp_path / "b"
+    for run in (a, b):
+        assert run_cli("train", *QUIET, "--steps", "5", "--out", run).exit_code == 0
+        assert run_cli("eval", run, "--samples", "100").exit_code == 0
+    assert run_cli("train", "--resume", a, "--steps", "12", "-q").exit_code == 0
+
+    refused = run_cli("compare", a, b, "--samples", "100", "--no-eval", "--out", tmp_path / "r")
+    assert refused.exit_code == 2
+    assert "differs in step: 5 stored, 12 wanted" in refused.err
+
+    shown = run_cli("compare", a, b, "--samples", "100", "--out", tmp_path / "c", "--json")
+    assert shown.exit_code == 0, shown.err
+    rows = {r["name"]: r for r in json.loads(shown.out)["runs"]}
+    assert rows["a"]["steps"] == 12 and rows["a"]["metrics"]["step"] == 12
+    assert rows["b"]["metrics"]["step"] == 5
+
+    seed = run_cli(
+        "compare", a, b, "--samples", "100", "--seed", "3", "--no-eval", "--out", tmp_path / "s"
+    )
+    assert seed.exit_code == 2 and "differs in seed: 0 stored, 3 wanted" in seed.err
+    trained_on = {}
+    for name, run in (("a", a), ("b", b)):
+        measured = run_cli("eval", run, "--samples", "100", "--split", "train", "--json")
+        assert measured.exit_code == 0, measured.err
+        trained_on[name] = json.loads(measured.out)
+    # the newest stored results are now train-split ones: they are not reused for test
+    again = run_cli(
+        "compare", a, b, "--samples", "100", "--no-eval", "--out", tmp_path / "t", "--json"
+    )
+    assert again.exit_code == 0, again.err
+    reused = {r["name"]: r["metrics"] for r in json.loads(again.out)["runs"]}
+    for name in ("a", "b"):
+        test_split, train_split = reused[name], trained_on[name]
+        assert test_split["split"] == "test" and train_split["split"] == "train"
+        # the very result the earlier comparison stored for the test split, not the newer one
+        assert test_split["created"] == rows[name]["metrics"]["created"]
+        assert test_split["fid"] == rows[name]["metrics"]["fid"] != train_split["fid"]
+
+
+def test_compare_refuses_a_run_resumed_but_not_finished(tmp_path, run_cli):
+    a, b = tmp_path / "a", tmp_path / "b"
+    for run in (a, b):
+        assert run_cli("train", *QUIET, "--steps", "5", "--out", run).exit_code == 0
+    state = RunDir(a).load_checkpoint()
+    RunDir(a).save_checkpoint(state, 9, keep=3)  # as a resume killed after step 9 leaves it
+    result = run_cli("compare", a, b, "--samples", "100", "--out", tmp_path / "r")
+    assert result.exit_code == 2 and "resumed and not finished" in result.err
+
+
+# --- 3. compare --models checks the evaluation before training anything ---------------------
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (["--feature-extractor", "nope"], "unknown feature extractor"),
+        (["--samples", "3"], "--samples must be an integer >= 10"),
+        (["--feature-extractor", "inception", "--inception-weights", "/no/such.pth"], "such"),
+        (["--dataset", "ring2d"], "defined for images"),
+        (["--no-eval"], "--no-eval needs RUNS"),
+    ],
+)
+def test_compare_models_refuses_bad_evaluation_options_before_training(
+    tmp_path, run_cli, bad, message
+):
+    report = tmp_path / "report"
+    cmd = ["compare", "--models", "vanilla,vae", "--steps", "2", "--out", report, *bad]
+    result = run_cli(*cmd)
+    assert result.exit_code == 2 and message in result.err, result.err
+    assert not report.exists()
+
+
+def test_a_failed_compare_leaves_no_folder_that_blocks_a_rerun(tmp_path, run_cli, monkeypatch):
+    import ganzoo.tools.compare
+
+    def broken(*args, **kwargs):
+        raise ganzoo.UsageError("the evaluation broke")
+
+    report = tmp_path / "report"
+    cmd = ["compare", "--models", "vanilla,vae", "--steps", "2", "--samples", "20", "--out", report]
+    monkeypatch.setattr(ganzoo.tools.compare, "compare_runs", broken)
+    assert run_cli(*cmd).exit_code == 2
+    assert not report.exists()
+    monkeypatch.undo()
+    monkeypatch.setenv("GANZOO_CACHE_DIR", str(tmp_path / "cache"))
+    result = run_cli(*cmd)
+    assert result.exit_code == 0, result.err
+    assert (report / "report.md").is_file()

@@ -175,6 +175,20 @@ def test_a_conditional_generator_exports_with_labels(conditional_run, run_cli, t
     assert "labels = torch.arange(16) % 10" in (out / "model_card.md").read_text()
     onnx = run_cli("export", conditional_run, "--format", "onnx", "--out", tmp_path / "onnx")
     assert onnx.exit_code == 0, onnx.err
+    import onnxruntime
+
+    session = onnxruntime.InferenceSession(str(tmp_path / "onnx" / "generator.onnx"))
+    assert [i.name for i in session.get_inputs()] == ["z", "labels"]
+    every_class = (
+        torch.randn(20, saved["z"].shape[1], generator=torch.Generator().manual_seed(3)),
+        torch.arange(20) % 10,
+    )
+    for z, labels in ((saved["z"], saved["labels"]), every_class):  # class 7 as sampled; all
+        got = session.run(["images"], {"z": z.numpy(), "labels": labels.numpy()})[0]
+        with torch.no_grad():
+            expected, unlabelled = net(z, labels), net(z, torch.zeros_like(labels))
+        assert (torch.from_numpy(got) - expected).abs().max() <= ONNX_TOLERANCE
+    assert (torch.from_numpy(got) - unlabelled).abs().max() > 10 * ONNX_TOLERANCE  # labels act
     refused = run_cli(
         "export", conditional_run, "--format", "safetensors", "--out", tmp_path / "st"
     )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import random
+import shutil
 
 import pytest
 import torch
@@ -10,6 +12,7 @@ import torch
 from ganzoo.runs.loading import load_run_model
 from ganzoo.runs.rundir import RunDir
 from ganzoo.training.ema import warmed_up
+from tests.helpers import assert_same_run, ganzoo_cmd, run_ok, start_and_kill
 
 TRAIN = ["--model", "vanilla", "--dataset", "digits", "--batch-size", "32", "-q"]
 
@@ -55,15 +58,38 @@ def test_ema_replays_by_hand(tmp_path, run_cli):
             assert torch.allclose(avg, want, atol=1e-6), key
 
 
-def test_a_killed_and_resumed_ema_run_equals_an_uninterrupted_one(tmp_path, run_cli):
+def test_a_stopped_and_resumed_ema_run_equals_an_uninterrupted_one(tmp_path, run_cli):
+    """In-process and cheap: a run that ends at step 6 and is resumed to 9."""
     whole, parts = tmp_path / "whole", tmp_path / "parts"
     common = [*TRAIN, "--ema", "0.9", "--checkpoint-every", "3"]
     assert run_cli("train", *common, "--steps", "9", "--out", whole).exit_code == 0
     assert run_cli("train", *common, "--steps", "6", "--out", parts).exit_code == 0
     assert run_cli("train", "--resume", parts, "--steps", "9", "-q").exit_code == 0
-    a, b = RunDir(whole).load_checkpoint(), RunDir(parts).load_checkpoint()
-    for key in a["ema"]["weights"]:
-        assert torch.equal(a["ema"]["weights"][key], b["ema"]["weights"][key]), key
+    assert_same_run(parts, whole)  # raw and averaged weights, and the log
+
+
+@pytest.mark.slow  # real processes, killed
+def test_a_killed_and_resumed_ema_run_equals_an_uninterrupted_one(tmp_path):
+    """SIGKILL a real ``ganzoo train --ema`` process twice, mid-run, and resume it: the raw
+    generator and discriminator and the moving average end bit-equal to an unkilled run's."""
+    whole, parts = tmp_path / "whole", tmp_path / "parts"
+    common = [*TRAIN, "--ema", "0.9", "--steps", "300", "--checkpoint-every", "5"]
+    common += ["--log-every", "7"]
+    run_ok("train", *common, "--out", whole)
+    rng, kills = random.Random(4), 0
+    while kills < 2:
+        if RunDir(parts).latest_checkpoint() is None:
+            shutil.rmtree(parts, ignore_errors=True)  # killed before its first checkpoint
+            cmd = ganzoo_cmd("train", *common, "--out", parts)
+        else:
+            cmd = ganzoo_cmd("train", "--resume", parts, "-q")
+        if not start_and_kill(cmd, parts, rng):
+            break
+        kills += 1
+    assert kills == 2
+    run_ok("train", "--resume", parts, "-q")
+    assert RunDir(parts).load_checkpoint()["ema"] is not None
+    assert_same_run(parts, whole)
 
 
 def test_eval_uses_the_average_and_no_ema_the_raw_generator(tmp_path, run_cli):

@@ -234,3 +234,62 @@ def test_time_budget_stops_training_and_records_why(tmp_path):
     assert summary["stopped_by"] == "time budget" and summary["seconds"] >= 1.0
     assert RunDir(result.run_dir).load_checkpoint()["step"] == summary["steps"] > 0
     assert (result.run_dir / "loss_curves.png").exists()
+
+
+# --- Ctrl-C in an evaluation; divergence before grids and evaluations (issue 14, item 5) ---
+
+QUIET = ["--model", "vanilla", "--dataset", "digits", "--batch-size", "32", "-q"]
+
+
+def test_ctrl_c_during_an_evaluation_stops_it_and_saves_that_step(tmp_path, monkeypatch):
+    from ganzoo.training import loop
+    from ganzoo.training.config import TrainConfig
+
+    seen = {}
+
+    def evaluation_hit_by_ctrl_c(s):
+        seen["step"] = s.step
+        signal.raise_signal(signal.SIGINT)  # the handler stops the evaluation here
+        raise AssertionError("the evaluation went on after Ctrl-C")
+
+    monkeypatch.setattr(loop, "evaluate_now", evaluation_hit_by_ctrl_c)
+    out = tmp_path / "run"
+    config = TrainConfig(
+        steps=30, batch_size=32, eval_every=7, eval_samples=20, checkpoint_every=100, out=str(out)
+    )
+    with pytest.raises(loop.Interrupted, match="SIGINT at step 7; checkpoint saved") as stop:
+        loop.train(config)
+    assert stop.value.exit_code == 130 and seen["step"] == 7
+    assert RunDir(out).load_checkpoint()["step"] == 7
+    assert not (out / "eval").exists() or not any((out / "eval").iterdir())
+
+
+def test_divergence_is_caught_before_any_sample_grid_is_drawn(tmp_path, run_cli):
+    name = ganzoo.register_plugin(NaNLoss(), name="nan-grid-test")
+    try:
+        out = tmp_path / "run"
+        result = run_cli(
+            "train", *QUIET, "--loss", "nan-at-5", "--steps", "60", "--log-every", "1000",
+            "--checkpoint-every", "1000", "--out", out,
+        )  # fmt: skip
+    finally:
+        ganzoo.unregister_plugin(name)
+    assert result.exit_code == 3, result.err
+    assert "g_loss became non-finite at step 5" in result.err
+    assert not list((out / "samples").glob("*.png"))  # no grid of a NaN model
+    assert RunDir(out).latest_checkpoint() is None
+
+
+def test_evaluation_checks_divergence_first(tmp_path, run_cli):
+    name = ganzoo.register_plugin(NaNLoss(), name="nan-eval-test")
+    try:
+        out = tmp_path / "run"
+        result = run_cli(
+            "train", *QUIET, "--loss", "nan-at-5", "--steps", "20", "--log-every", "1000",
+            "--checkpoint-every", "1000", "--eval-every", "6", "--eval-samples", "20",
+            "--out", out,
+        )  # fmt: skip
+    finally:
+        ganzoo.unregister_plugin(name)
+    assert result.exit_code == 3, result.err
+    assert not (out / "eval").exists() or not any((out / "eval").iterdir())
