@@ -3,21 +3,17 @@ plugins, install fake distributions, build layered virtual environments."""
 
 from __future__ import annotations
 
-import hashlib
-import subprocess
 import sys
-import sysconfig
-import textwrap
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+import ganzoo
 from ganzoo.cli import cli, main
 from ganzoo.host.plugins import PluginHost, use_host
-
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+from tests.helpers import SHARED_DATA, ConditionalPlugin, cli_ok, write_distribution
 
 
 @dataclass
@@ -72,25 +68,10 @@ def shared_cache(_isolated, _shared_cache_dir, monkeypatch) -> Path:
     return _shared_cache_dir
 
 
-def write_distribution(
-    site: Path, dist: str, source: str, entry: str | None = None, version: str = "1.0"
-) -> tuple[str, str]:
-    """Write package ``dist`` (``ganzoo-x`` -> ``ganzoo_x``) and its ``.dist-info`` with a
-    ``ganzoo`` entry point (``x`` unless told) into ``site``; returns (entry, module)."""
-    entry = entry or dist.removeprefix("ganzoo-")
-    module = dist.replace("-", "_")
-    (site / module).mkdir(parents=True)
-    (site / module / "__init__.py").write_text(textwrap.dedent(source))
-    info = site / f"{module}-{version}.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n")
-    (info / "entry_points.txt").write_text(f"[ganzoo]\n{entry} = {module}\n")
-    return entry, module
-
-
 @pytest.fixture
 def install_dist(tmp_path, monkeypatch, plugin_host) -> Iterator[Callable[..., None]]:
-    """``install_dist(dist, source, entry=..., version=...)`` installs a fake distribution.
+    """``install_dist(dist, source, entry=..., version=...)`` installs a fake distribution and
+    returns its entry-point name.
 
     A real package and ``.dist-info`` in a temporary folder on ``sys.path``: real entry points
     and distribution names, no pip, no network. The test's fresh plugin host sees it; the
@@ -102,30 +83,17 @@ def install_dist(tmp_path, monkeypatch, plugin_host) -> Iterator[Callable[..., N
     commands = dict(cli.commands)
     modules: list[str] = []
 
-    def install(dist: str, source: str, entry: str | None = None, version: str = "1.0") -> None:
-        modules.append(write_distribution(site, dist, source, entry, version)[1])
+    def install(dist: str, source: str, entry: str | None = None, version: str = "1.0") -> str:
+        entry, module = write_distribution(site, dist, source, entry, version)
+        modules.append(module)
         plugin_host.rescan()
+        return entry
 
     yield install
     for module in modules:
         sys.modules.pop(module, None)
     cli.commands.clear()
     cli.commands.update(commands)
-
-
-def layered_venv(path: Path) -> Path:
-    """A virtual environment that also sees this one's packages; returns its python."""
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(path)], check=True)
-    python = path / "bin" / "python"
-    site = subprocess.run(
-        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    here = sysconfig.get_paths()["purelib"]
-    (Path(site) / "_ganzoo_test_parent.pth").write_text(f"import site; site.addsitedir({here!r})\n")
-    return python
 
 
 @pytest.fixture
@@ -136,11 +104,10 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
-def tree_hash(root: Path) -> str:
-    """A hash of every file's path and bytes under ``root``."""
-    h = hashlib.sha256()
-    for path in sorted(root.rglob("*")):
-        h.update(str(path.relative_to(root)).encode())
-        if path.is_file():
-            h.update(path.read_bytes())
-    return h.hexdigest()
+@pytest.fixture
+def conditional_run(tmp_path) -> Path:
+    """A run of ``cgan-test``, a tiny class-conditional GAN registered at run time."""
+    ganzoo.register_plugin(ConditionalPlugin(), name="cgan-test")
+    path = tmp_path / "cgan"
+    cli_ok("train", "--model", "cgan-test", "--conditional", "--steps", "5", "--out", path, "-q")
+    return path

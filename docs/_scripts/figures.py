@@ -7,7 +7,7 @@ Used two ways:
 - as a script: ``python docs/_scripts/figures.py generate OUT`` writes them into ``OUT``.
 
 Every figure comes from a ``ganzoo`` command in :data:`COMMANDS` (the same command lines the
-pages show; ``tests/test_docs.py`` checks they appear verbatim) or from ganzoo's own Python
+pages show; ``tests/docs/test_docs.py`` checks they appear verbatim) or from ganzoo's own Python
 API (the loss plugins, :mod:`ganzoo.metrics.theory`). Nothing is pasted in by hand.
 
 The DCGAN tutorial's commands (:data:`MNIST_COMMANDS`) need real MNIST in
@@ -184,7 +184,7 @@ def generator_losses_figure(path: Path) -> None:
 
 
 def optimal_discriminator_figure(path: Path) -> dict[str, float]:
-    """D trained against a fixed G (the setting of ``tests/test_theory.py``) against D*."""
+    """D trained against a fixed G (the setting of ``tests/metrics/test_theory.py``) against D*."""
     import torch
     from torch import nn
 
@@ -236,7 +236,7 @@ def optimal_discriminator_figure(path: Path) -> dict[str, float]:
 
 
 def trained_generator_checks(run_dir: Path) -> dict[str, float]:
-    """The numbers ``tests/test_theory.py`` asserts, measured on the docs' own 1-D run."""
+    """The numbers ``tests/metrics/test_theory.py`` asserts, measured on the docs' own 1-D run."""
     import torch
 
     from ganzoo.host.build import create_model, load_dataset
