@@ -28,7 +28,7 @@ import pytest
 
 from ganzoo.runs.plotting import MIN_FONT_KEY
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "site"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 WIDTH, HEIGHT = 1280, 900
