@@ -120,7 +120,7 @@ def broken_models():
         ("unsquashed", "images are in [-1, 1]"),
         ("seeds-itself", "does the factory seed its own RNG?"),
         ("ignores-latent-dim", "built with latent_dim=7, has 4"),
-        ("no-sample", "its factory returned a Familiar, which lacks 'sample', 'sample_latent'"),
+        ("no-sample", "a Familiar, which lacks 'generator', 'discriminator', 'latent_dim'"),
         ("not-a-model", "was registered as adversarial but built a Linear of family None"),
         ("exploding", "has non-finite values"),
     ],
