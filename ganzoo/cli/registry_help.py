@@ -34,4 +34,4 @@ def conditional_model_names() -> list[str]:
     """The registered models that may train with ``--conditional`` (torch-free)."""
     from ganzoo.host.plugins import get_registry
 
-    return [c.name for c in get_registry().components("model") if c.meta.get("conditional")]
+    return [c.name for c in get_registry().components("model") if c.record.conditional]
