@@ -113,10 +113,15 @@ def _fit_sequence(value: Any, kind: type, args: tuple[Any, ...]) -> Any:
 
 
 def _name(hint: Any) -> str:
-    """``int``, ``int or None``, ``tuple[int, ...]``: an annotation as the error shows it."""
+    """``int``, ``int or str``, ``tuple[int, ...]``: an annotation as the error shows it.
+
+    ``Optional[X]`` shows as ``X``: ``None`` is the factory's "choose for me", not a value a
+    user means to pass.
+    """
     origin = typing.get_origin(hint)
     if origin is typing.Union or origin is types.UnionType:
-        return " or ".join(_name(a) for a in typing.get_args(hint))
+        arms = [a for a in typing.get_args(hint) if a is not type(None)]
+        return " or ".join(_name(a) for a in arms)
     if hint is type(None):
         return "None"
     if origin is typing.Literal:
