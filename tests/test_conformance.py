@@ -18,8 +18,8 @@ from tests.conftest import SHARED_DATA
 
 REGISTRY = ganzoo.get_registry()
 MODELS = ganzoo.list_models()
-OFFLINE = [c.name for c in REGISTRY.components("dataset") if c.meta.get("offline")]
-WITH_FILES = [c.name for c in REGISTRY.components("dataset") if not c.meta.get("offline")]
+OFFLINE = [c.name for c in REGISTRY.components("dataset") if c.record.offline]
+WITH_FILES = [c.name for c in REGISTRY.components("dataset") if not c.record.offline]
 
 
 def test_the_first_party_components_are_all_covered():

@@ -212,17 +212,20 @@ def _check_loss_signatures(component: Component, loss: Any) -> None:
 
     from ganzoo.api.losses import BoundLoss, declared_contract
 
-    if declared_contract(loss) is not None:
+    try:
+        bound = BoundLoss(loss)
+    except TypeError as exc:
+        raise PluginError(f"{_who(component)} broke the plugin contract: {exc}") from None
+    declared = declared_contract(loss)
+    if declared is not None:
+        unread = declared == 2 and not bound.wants_real
         warnings.warn(
             f"{_who(component)}: {type(loss).__name__}.contract is deprecated and ignored; "
-            "what a loss method receives follows from its signature (docs/plugins.md)",
+            "what a loss method receives follows from its signature (docs/plugins.md)"
+            + ("; this generator_loss gets no real logits: name a parameter real_logits" * unread),
             DeprecationWarning,
             stacklevel=3,
         )
-    try:
-        BoundLoss(loss)
-    except TypeError as exc:
-        raise PluginError(f"{_who(component)} broke the plugin contract: {exc}") from None
 
 
 def verify_data_source(component: Component, source: Any) -> None:
