@@ -28,8 +28,16 @@ def annotations_of(factory: Callable[..., Any]) -> dict[str, Any]:
     target = factory.__init__ if isinstance(factory, type) else factory  # type: ignore[misc]
     try:
         return typing.get_type_hints(target)
-    except Exception:  # unresolvable names, builtins, partials: nothing to check against
-        return {}
+    except Exception:  # a name only imported for type checking: resolve what resolves
+        pass
+    resolved = {}
+    namespace = getattr(target, "__globals__", {})
+    for name, hint in getattr(target, "__annotations__", {}).items():
+        try:
+            resolved[name] = eval(hint, namespace) if isinstance(hint, str) else hint
+        except Exception:  # this one cannot be checked: it takes any value
+            continue
+    return resolved
 
 
 def check_options(

@@ -79,3 +79,14 @@ def test_train_refuses_a_mistyped_option_before_anything_runs(run_cli, tmp_path,
     assert result.exit_code == 2
     assert result.err.strip() == f"Error: {message}"
     assert not (out / "checkpoint.pt").exists()
+
+
+def partly_resolvable(info, width: int = 64, source: Unknown = None):  # noqa: F821
+    """``Unknown`` is imported only for type checkers: the other options are still checked."""
+
+
+def test_an_unresolvable_annotation_leaves_the_others_checked():
+    partly_resolvable.__annotations__ = {"width": "int", "source": "Unknown"}
+    assert check_options("model 'p'", partly_resolvable, {"source": object})["source"] is object
+    with pytest.raises(UsageError, match="option width expects int, got 'wide'"):
+        check_options("model 'p'", partly_resolvable, {"width": "wide"})
