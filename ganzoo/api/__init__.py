@@ -32,6 +32,7 @@ from ganzoo.api.errors import (
 )
 from ganzoo.api.hooks import CONTRACT_VERSION, Register, hookimpl, hookspec
 from ganzoo.api.paths import cache_dir, default_data_dir
+from ganzoo.api.records import DatasetRecord, LossRecord, ModelRecord
 
 #: torch-backed names -> the module that defines them (imported on first use)
 _LAZY: dict[str, str] = {
@@ -52,8 +53,11 @@ _LAZY: dict[str, str] = {
 __all__ = [
     "CONTRACT_VERSION",
     "DataError",
+    "DatasetRecord",
     "GanzooError",
     "IncompatibleDataError",
+    "LossRecord",
+    "ModelRecord",
     "PluginError",
     "Register",
     "UnknownNameError",

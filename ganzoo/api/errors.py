@@ -26,10 +26,12 @@ class UsageError(GanzooError):
 class UnknownNameError(UsageError):
     """A model, loss or dataset name that no plugin registered."""
 
-    def __init__(self, kind: str, name: str, valid: Iterable[str]) -> None:
+    def __init__(
+        self, kind: str, name: str, valid: Iterable[str], disabled: Iterable[str] = ()
+    ) -> None:
         valid = sorted(valid)
         self.kind, self.name, self.valid = kind, name, valid
-        super().__init__(unknown_name_message(kind, name, valid))
+        super().__init__(unknown_name_message(kind, name, valid, disabled))
 
 
 class IncompatibleDataError(UsageError):
@@ -44,11 +46,18 @@ class PluginError(GanzooError):
     """A plugin broke the contract (raised inside ganzoo, reported per plugin)."""
 
 
-def unknown_name_message(kind: str, name: str, valid: Iterable[str]) -> str:
-    """``unknown model 'vanila' (did you mean 'vanilla'?); valid models: dcgan, vanilla``."""
+def unknown_name_message(
+    kind: str, name: str, valid: Iterable[str], disabled: Iterable[str] = ()
+) -> str:
+    """``unknown model 'vanila' (did you mean 'vanilla'?); valid models: dcgan, vanilla``.
+
+    With plugins turned off (``disabled``), a note says they may provide the name.
+    """
     valid = sorted(valid)
     close = difflib.get_close_matches(name, valid, n=3, cutoff=0.6)
     hint = " (did you mean " + " or ".join(repr(c) for c in close) + "?)" if close else ""
     listing = ", ".join(valid) if valid else "(none registered)"
     plural = {"loss": "losses"}.get(kind, kind + "s")
-    return f"unknown {kind} {name!r}{hint}; valid {plural}: {listing}"
+    off = sorted(disabled)
+    note = f"; note: disabled plugins ({', '.join(off)}) may provide it" if off else ""
+    return f"unknown {kind} {name!r}{hint}; valid {plural}: {listing}{note}"

@@ -1,4 +1,4 @@
-"""The hooks a ganzoo plugin implements: the whole plugin contract, version 2.
+"""The hooks a ganzoo plugin implements: the whole plugin contract, in one version.
 
 A plugin is a module (or object) with functions marked ``@ganzoo.hookimpl``, exposed through
 the ``ganzoo`` entry-point group. Each ``register_*`` hook is handed a ``register``
@@ -6,13 +6,18 @@ callback; an implementation may accept only the arguments it needs. Keep plugin 
 free of heavy imports (torch): register *import paths* (``"pkg.module:factory"``) so that
 ``ganzoo list`` stays fast, and the module loads only when the component is built.
 
-The full contract (factories' signatures, what they return, what ganzoo promises in return,
-what is public API) is ``docs/plugins.md``; ``ganzoo.testing`` checks a plugin against it, and
-``ganzoo plugin new`` writes a package that keeps it.
+What ``register`` accepts for each kind is a typed record in :mod:`ganzoo.api.records` (an
+unknown keyword is an error); what a GAN must provide is
+:class:`ganzoo.api.models.AdversarialModel`; what a loss method receives follows from its
+signature (:mod:`ganzoo.api.losses`). The full contract (factories' signatures, what they
+return, what ganzoo promises in return, what is public API) is ``docs/plugins.md``;
+``ganzoo.testing`` checks a plugin against it, and ``ganzoo plugin new`` writes a package
+that keeps it.
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING, Any, Protocol
 
 import pluggy
@@ -24,31 +29,47 @@ PROJECT = "ganzoo"
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
 
-#: The newest plugin contract this ganzoo offers (2: a loss may read D's real logits and the
-#: labels, models may be class-conditional). Plugins written for an older one still work.
+#: The plugin contract this ganzoo keeps. Plugins written for an earlier one still work: a
+#: change that would break them raises this number. Check ``CONTRACT_VERSION >= N``.
 CONTRACT_VERSION = 2
-#: Every contract this ganzoo honours: check ``N in SUPPORTED_CONTRACTS``, not equality.
-SUPPORTED_CONTRACTS: tuple[int, ...] = (1, 2)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "SUPPORTED_CONTRACTS":  # removed: kept for plugins that test it at import
+        warnings.warn(
+            "ganzoo.api.hooks.SUPPORTED_CONTRACTS is deprecated; test CONTRACT_VERSION >= N",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return tuple(range(1, CONTRACT_VERSION + 1))
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Register(Protocol):
     """The ``register`` callback handed to every ``register_*`` hook."""
 
     def __call__(
-        self, name: str, factory: Any, *, description: str | None = None, **meta: Any
+        self, name: str, factory: Any, *, description: str | None = None, **keywords: Any
     ) -> None:
-        """Register ``factory`` (a callable or ``"module:attr"`` string) under ``name``."""
+        """Register ``factory`` (a callable or ``"module:attr"`` string) under ``name``.
+
+        ``keywords`` are the fields of the kind's record (:mod:`ganzoo.api.records`); an
+        unknown one is a :class:`ganzoo.api.errors.PluginError`.
+        """
 
 
 @hookspec
 def register_models(register: Register) -> None:
     """Register model factories.
 
-    :param register: ``register(name, factory, description=..., family="adversarial", **meta)``.
+    :param register: ``register(name, factory, *, description=None, **keywords)``, the
+        keywords those of :class:`ganzoo.api.records.ModelRecord` (``family``,
+        ``conditional``, ``lr``, ``dataset_options``, ``data_kinds``, ``paper``).
         ``factory(data_info, latent_dim=None, **options)`` returns a model with ``sample(n)``;
-        ``family`` says which objectives it trains with (``"adversarial"``, ``"likelihood"``).
+        ``family`` says which objectives it trains with (``"adversarial"``: the model is a
+        :class:`ganzoo.api.models.AdversarialModel`; ``"likelihood"``).
         ``conditional=True`` promises a class-conditional build: ganzoo then also passes
-        ``num_classes`` (contract 2).
+        ``num_classes``.
     """
 
 
@@ -56,10 +77,12 @@ def register_models(register: Register) -> None:
 def register_losses(register: Register) -> None:
     """Register objectives (losses).
 
-    :param register: ``register(name, factory, description=..., family="adversarial", **meta)``.
+    :param register: ``register(name, factory, *, description=None, **keywords)``, the
+        keywords those of :class:`ganzoo.api.records.LossRecord` (``family``, ``paper``).
         ``factory(**options)`` returns an objective of that family, e.g. a
-        :class:`ganzoo.api.losses.AdversarialLoss` (``contract = 2`` on it: G's loss also
-        receives D's real logits).
+        :class:`ganzoo.api.losses.AdversarialLoss`, whose methods' signatures say what they
+        receive: ``generator_loss(fake_logits, real_logits)`` also gets D's real logits, a
+        ``labels`` parameter the class labels.
     """
 
 
@@ -67,7 +90,9 @@ def register_losses(register: Register) -> None:
 def register_datasets(register: Register) -> None:
     """Register datasets.
 
-    :param register: ``register(name, factory, description=..., shape=(C, H, W), **meta)``.
+    :param register: ``register(name, factory, *, description=None, **keywords)``, the
+        keywords those of :class:`ganzoo.api.records.DatasetRecord` (``shape``, ``kind``,
+        ``num_classes``, ``offline``, ``epochs``, ``paper``).
         ``factory(root, download=False, split="train", **options)`` returns a
         :class:`ganzoo.api.data.DataSource`.
     """

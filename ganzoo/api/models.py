@@ -4,6 +4,10 @@ Model plugins return a :class:`GenerativeModel`. Adversarial models subclass :cl
 which holds a generator and a discriminator; the training loop updates them with whichever
 adversarial objective the user picked.
 
+:class:`AdversarialModel` is the whole of what the adversarial trainer uses of a model: a
+:class:`GAN` has all of it; a duck-typed model must too, and ``ganzoo.host.build`` refuses
+one that lacks a member before training starts, naming what is missing.
+
 A *class-conditional* model has ``num_classes`` set (``None``: unconditional). It samples
 given labels (``sample(n, labels=...)``); a conditional GAN's networks are called as
 ``generator(z, labels)`` and ``discriminator(x, labels)``. :meth:`GAN.generate` and
@@ -13,7 +17,8 @@ them the networks as they run (DDP-wrapped or compiled).
 
 from __future__ import annotations
 
-from typing import ClassVar
+import inspect
+from typing import ClassVar, Protocol, runtime_checkable
 
 import torch
 from torch import nn
@@ -177,3 +182,73 @@ class GAN(GenerativeModel):
         if self.num_classes is not None and labels is None:
             labels = self.sample_labels(n, generator)
         return self.generate(z, labels)
+
+
+@runtime_checkable
+class AdversarialModel(Protocol):
+    """Everything the adversarial trainer (and ``ganzoo eval``/``sample``) uses of a GAN.
+
+    :class:`GAN` provides all of it. The members are listed by :func:`members`; a model
+    built for the ``adversarial`` family that lacks one is refused at build.
+    """
+
+    #: G: z (and labels, if conditional) -> x
+    generator: nn.Module
+    #: D: x (and labels) -> one logit per sample (``1 + aux_classes`` values for ACGAN)
+    discriminator: nn.Module
+    #: size of z
+    latent_dim: int
+    #: classes it is conditioned on; ``None``: unconditional
+    num_classes: int | None
+    #: ACGAN: D's auxiliary classifier over this many classes; ``None``: no head
+    aux_classes: int | None
+    #: weight of the auxiliary cross-entropy (ACGAN)
+    aux_weight: float
+
+    @property
+    def device(self) -> torch.device:
+        """The device of the model's parameters."""
+        ...
+
+    def sample_latent(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """z for ``n`` samples, drawn from ``generator`` and moved to the model's device."""
+        ...
+
+    def generate(
+        self, z: torch.Tensor, labels: torch.Tensor | None = None, network: nn.Module | None = None
+    ) -> torch.Tensor:
+        """G(z) (conditional: G(z, labels)), with ``network`` as G when given."""
+        ...
+
+    def discriminate(
+        self, x: torch.Tensor, labels: torch.Tensor | None = None, network: nn.Module | None = None
+    ) -> torch.Tensor:
+        """D's logits, shape ``(n,)``."""
+        ...
+
+    def discriminate_all(
+        self, x: torch.Tensor, labels: torch.Tensor | None = None, network: nn.Module | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """D's logits ``(n,)`` and, for ACGAN, its class logits ``(n, aux_classes)``."""
+        ...
+
+    def sample(
+        self, n: int, generator: torch.Generator | None = None, labels: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """``n`` samples shaped like the data."""
+        ...
+
+
+def members(protocol: type) -> tuple[str, ...]:
+    """The attributes and methods a protocol lists, in the order it declares them."""
+    names = list(inspect.get_annotations(protocol))
+    names += [
+        n
+        for n, v in vars(protocol).items()
+        if not n.startswith("_") and (callable(v) or isinstance(v, property))
+    ]
+    return tuple(names)
+
+
+#: what :class:`AdversarialModel` lists (the ``adversarial`` family checks each at build)
+ADVERSARIAL_MODEL_MEMBERS: tuple[str, ...] = members(AdversarialModel)

@@ -228,7 +228,7 @@ def _check_evaluation(spec: EvalSpec, dataset: str) -> None:
     """What the evaluation after training needs: image data and, for Inception, weights."""
     from ganzoo.host.plugins import get_registry
 
-    kind = get_registry().get("dataset", dataset).meta.get("kind")
+    kind = get_registry().get("dataset", dataset).record.kind
     if kind not in (None, "image"):
         raise UsageError(
             f"IS, FID and KID are defined for images, but dataset {dataset!r} holds {kind} data"

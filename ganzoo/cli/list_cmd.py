@@ -50,12 +50,12 @@ def list_command(kind: str | None, pattern: tuple[str, ...], as_json: bool) -> N
         table.add_column("family" if k != "dataset" else "shape", no_wrap=True)
         table.add_column("provided by", no_wrap=True, style="dim")
         for c in rows:
-            extra = c.family if k != "dataset" else _shape(c.meta.get("shape"))
+            extra = c.family if k != "dataset" else _shape(c.record.shape)
             table.add_row(c.name, c.description, extra or "", str(c.provider))
         console.print(table)
     err = Console(stderr=True)  # warnings never mix with the table a script may parse
     for problem in registry.problems:
-        err.print(f"[yellow]Warning:[/] {problem}", highlight=False)
+        err.print(f"[yellow]Warning:[/] {problem}", highlight=False, soft_wrap=True)
 
 
 def _shape(shape: object) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ganzoo.cli.options import parse_key_values
+from ganzoo.cli.registry_help import RegistryHelpOption, conditional_model_names
 from ganzoo.training.config import AMP_MODES, DEVICES, TrainConfig
 
 D = TrainConfig()
@@ -42,8 +43,10 @@ RESUMABLE = {"resume", "steps", "epochs", "device", "quiet", "overwrite", "nproc
 @click.option(
     "--conditional",
     is_flag=True,
+    cls=RegistryHelpOption,
+    names=conditional_model_names,
     help="Class-conditional: train on the data's labels, sample given a class "
-    "(vanilla, dcgan; -M acgan=true for an auxiliary classifier).",
+    "(models registered conditional: {names}).",
 )
 @click.option(
     "--data-dir",

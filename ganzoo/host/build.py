@@ -22,6 +22,7 @@ from typing import Any
 from ganzoo.api.data import DataInfo, DataSource
 from ganzoo.api.errors import GanzooError, PluginError, UsageError
 from ganzoo.host.families import get_family
+from ganzoo.host.options import check_options
 from ganzoo.host.plugins import get_registry
 from ganzoo.host.registry import Component
 
@@ -98,12 +99,12 @@ def create_model(
 
 def conditional_models() -> list[str]:
     """Names of the models that register ``conditional=True``."""
-    return [c.name for c in get_registry().components("model") if c.meta.get("conditional")]
+    return [c.name for c in get_registry().components("model") if c.record.conditional]
 
 
 def check_conditional_model(name: str) -> None:
     """:class:`UsageError` unless model ``name`` registers ``conditional=True`` (torch-free)."""
-    if not get_registry().get("model", name).meta.get("conditional"):
+    if not get_registry().get("model", name).record.conditional:
         raise UsageError(
             f"model {name!r} cannot train with --conditional (it does not register "
             f"conditional=True); conditional models: {', '.join(conditional_models()) or '(none)'}"
@@ -155,6 +156,7 @@ def call_factory(
                     f"{component.kind} {component.name!r} has no option {key!r}; valid options: "
                     f"{', '.join(valid) or '(none)'}"
                 )
+    options = check_options(f"{component.kind} {component.name!r}", factory, options)
     call_kwargs = {k: v for k, v in fixed.items() if takes_any or k in params}
     try:
         return factory(*args, **call_kwargs, **options)
@@ -181,7 +183,7 @@ def verify_model(component: Component, model: Any) -> None:
         )
     _require(component, model, isinstance(model, nn.Module), "a torch.nn.Module")
     contract = get_family(family)
-    _require_attributes(component, model, contract.model_attributes)
+    _require_members(component, model, contract.model_members(), contract.model_protocol)
     for part in contract.model_networks:
         _require(
             component,
@@ -201,20 +203,29 @@ def verify_loss(component: Component, loss: Any) -> None:
         )
     _require_attributes(component, loss, get_family(component.family).loss_methods)
     if family == "adversarial":
-        from ganzoo.api.losses import LOSS_CONTRACTS, loss_contract
+        _check_loss_signatures(component, loss)
 
-        contract = loss_contract(loss)
-        if contract not in LOSS_CONTRACTS:
-            raise PluginError(
-                f"{_who(component)} declares contract = {contract!r}; this ganzoo calls "
-                f"adversarial losses of contract {' or '.join(map(str, LOSS_CONTRACTS))}"
-            )
-        registered = component.meta.get("contract")
-        if registered is not None and registered != contract:
-            raise PluginError(
-                f"{_who(component)} was registered with contract={registered!r} but its "
-                f"{type(loss).__name__} keeps contract {contract}"
-            )
+
+def _check_loss_signatures(component: Component, loss: Any) -> None:
+    """One line, at build, for a loss ganzoo cannot call; a warning for a ``contract``."""
+    import warnings
+
+    from ganzoo.api.losses import BoundLoss, declared_contract
+
+    try:
+        bound = BoundLoss(loss)
+    except TypeError as exc:
+        raise PluginError(f"{_who(component)} broke the plugin contract: {exc}") from None
+    declared = declared_contract(loss)
+    if declared is not None:
+        unread = declared == 2 and not bound.wants_real
+        warnings.warn(
+            f"{_who(component)}: {type(loss).__name__}.contract is deprecated and ignored; "
+            "what a loss method receives follows from its signature (docs/plugins.md)"
+            + ("; this generator_loss gets no real logits: name a parameter real_logits" * unread),
+            DeprecationWarning,
+            stacklevel=3,
+        )
 
 
 def verify_data_source(component: Component, source: Any) -> None:
@@ -226,6 +237,27 @@ def verify_data_source(component: Component, source: Any) -> None:
         isinstance(source.info, DataInfo),
         "a data source whose 'info' is a ganzoo.api.data.DataInfo",
     )
+
+
+def _require_members(
+    component: Component, model: Any, names: tuple[str, ...], protocol: str | None
+) -> None:
+    """Every member the family's trainer uses: methods callable, attributes present."""
+    missing = []
+    for name in names:
+        value = getattr(model, name, _MISSING)
+        is_method = callable(getattr(type(model), name, None))
+        if value is _MISSING or (is_method and not callable(value)):
+            missing.append(name)
+    if missing:
+        needs = f" ({protocol.partition(':')[2]} needs {', '.join(names)})" if protocol else ""
+        raise PluginError(
+            f"{_who(component)} broke the plugin contract: its factory returned a "
+            f"{type(model).__name__}, which lacks {', '.join(repr(m) for m in missing)}{needs}"
+        )
+
+
+_MISSING = object()
 
 
 def _require_attributes(component: Component, obj: Any, names: tuple[str, ...]) -> None:

@@ -28,6 +28,9 @@ class Family:
     default_loss: str  # the objective when ``--loss`` is not given
     trainer: str  # "module:attr" of a :class:`ganzoo.training.trainer.TrainerFactory`
     model_attributes: tuple[str, ...]  # what the trainer and ``ganzoo eval`` call on a model
+    #: "module:attr" of a Protocol listing everything the trainer uses of a model (torch-backed,
+    #: imported only at build); its members are required besides ``model_attributes``
+    model_protocol: str | None = None
     model_networks: tuple[str, ...] = ()  # attributes of a model that must be nn.Modules
     loss_methods: tuple[str, ...] = ()  # what the trainer calls on a loss
     stat_networks: tuple[tuple[str, str], ...] = ()  # logged statistic -> network it belongs to
@@ -39,6 +42,15 @@ class Family:
         module, _, attr = self.trainer.partition(":")
         return getattr(importlib.import_module(module), attr)
 
+    def model_members(self) -> tuple[str, ...]:
+        """What a built model must have: the protocol's members, then ``model_attributes``."""
+        listed: tuple[str, ...] = ()
+        if self.model_protocol is not None:
+            module, _, attr = self.model_protocol.partition(":")
+            models = importlib.import_module(module)
+            listed = models.members(getattr(models, attr))
+        return tuple(dict.fromkeys([*listed, *self.model_attributes]))
+
     def network_of(self, statistic: str) -> str:
         """Which network a non-finite statistic points to, for the divergence message."""
         return dict(self.stat_networks).get(statistic, "model")
@@ -49,7 +61,8 @@ ADVERSARIAL = Family(
     description="a generator and a discriminator trained against each other (GANs)",
     default_loss="nonsat",
     trainer="ganzoo.training.adversarial:make_trainer",
-    model_attributes=("sample", "sample_latent", "discriminate", "generator", "discriminator"),
+    model_attributes=(),
+    model_protocol="ganzoo.api.models:AdversarialModel",
     model_networks=("generator", "discriminator"),
     loss_methods=("discriminator_loss", "generator_loss", "penalty"),
     stat_networks=(

@@ -13,7 +13,9 @@ both, so which one wins never depends on the order of ``sys.path`` or of a folde
 by entry-point name or by distribution name; a disabled plugin is not even imported.
 
 All of this state lives in one :class:`PluginHost`. The module-level functions act on the
-default host (:func:`default_host`); :func:`use_host` swaps in another, e.g. a fresh one.
+default host; :func:`use_host` swaps in another, e.g. a fresh one. The ``register`` callback
+is :mod:`ganzoo.host.registrar`, ``register_commands`` is :mod:`ganzoo.host.commands` and
+``ganzoo plugin list``'s view is :mod:`ganzoo.host.plugin_info`.
 """
 
 from __future__ import annotations
@@ -25,7 +27,6 @@ import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
@@ -33,40 +34,16 @@ import pluggy
 
 from ganzoo.api import hooks as hookspecs
 from ganzoo.api.errors import PluginError
+from ganzoo.api.records import RECORDS
+from ganzoo.host.plugin_info import PluginInfo
+from ganzoo.host.plugin_info import describe_plugins as _describe
+from ganzoo.host.registrar import registrar
 from ganzoo.host.registry import Component, PluginProblem, Provider, Registry
 
 DISABLE_ENV = "GANZOO_DISABLE_PLUGINS"
 CORE_DISTRIBUTION = "ganzoo"
-HOOKS: dict[str, str] = {  # component kind -> the hook that registers it
-    "model": "register_models",
-    "loss": "register_losses",
-    "dataset": "register_datasets",
-}
-
-
-@dataclass(frozen=True)
-class PluginInfo:
-    """One plugin as ``ganzoo plugin list`` shows it."""
-
-    name: str
-    distribution: str | None
-    version: str | None
-    status: str  # "loaded", "disabled" or "failed"
-    hooks: tuple[str, ...] = ()
-    components: dict[str, list[str]] = field(default_factory=dict)
-    problems: tuple[str, ...] = ()
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-friendly form."""
-        return {
-            "name": self.name,
-            "distribution": self.distribution,
-            "version": self.version,
-            "status": self.status,
-            "hooks": list(self.hooks),
-            "components": self.components,
-            "problems": list(self.problems),
-        }
+#: component kind -> the hook that registers it
+HOOKS: dict[str, str] = {kind: record.hook for kind, record in RECORDS.items()}
 
 
 def canonical(name: str) -> str:
@@ -91,11 +68,11 @@ class PluginHost:
     def __init__(self) -> None:
         self.pm = pluggy.PluginManager(hookspecs.PROJECT)
         self.pm.add_hookspecs(hookspecs)
-        self._providers: dict[str, Provider] = {}  # plugin -> who ships it (every import tried)
+        self.providers: dict[str, Provider] = {}  # plugin -> who ships it (every import tried)
         self._load_problems: list[PluginProblem] = []  # import failures, across rebuilds
-        self._command_problems: list[PluginProblem] = []  # from register_commands
-        self._command_owners: dict[str, str] = {}  # CLI command name -> plugin that added it
-        self._entry_points: list[EntryPoint] = []  # the group's entry points, in load order
+        self.command_problems: list[PluginProblem] = []  # from register_commands
+        self.command_owners: dict[str, str] = {}  # CLI command name -> plugin that added it
+        self.found_entry_points: list[EntryPoint] = []  # the group's entry points, in load order
         self._attempted: set[tuple[str, str | None]] = set()  # (entry point, dist) tried once
         self._loaded_entrypoints = False  # whether _entry_points has been read
         self._scanned_path: tuple[str, ...] = ()  # sys.path when read: a change reads again
@@ -145,22 +122,22 @@ class PluginHost:
         """
         pm = self.pm
         if not self._loaded_entrypoints or self._scanned_path != tuple(sys.path):
-            self._entry_points = sorted(entry_points(group=hookspecs.PROJECT), key=_load_order)
+            self.found_entry_points = sorted(entry_points(group=hookspecs.PROJECT), key=_load_order)
             self._attempted.clear()
             self._loaded_entrypoints, self._scanned_path = True, tuple(sys.path)
-        for ep in self._entry_points:
+        for ep in self.found_entry_points:
             dist = ep.dist.name if ep.dist else None
             version = ep.dist.version if ep.dist else None
             if self.is_disabled(ep.name, dist) or (ep.name, dist) in self._attempted:
                 continue
             self._attempted.add((ep.name, dist))
-            if ep.name in self._providers or pm.has_plugin(ep.name):
-                other = self._providers.get(ep.name)
+            if ep.name in self.providers or pm.has_plugin(ep.name):
+                other = self.providers.get(ep.name)
                 if other is not None and other.distribution == dist:
                     continue  # loaded already, before a rescan
                 self._note(ep.name, dist, f"plugin name {ep.name!r} is taken by {other}; skipped")
                 continue
-            self._providers[ep.name] = Provider(ep.name, dist, version)
+            self.providers[ep.name] = Provider(ep.name, dist, version)
             try:
                 plugin = ep.load()
                 pm.register(plugin, name=ep.name)
@@ -211,7 +188,7 @@ class PluginHost:
             raise PluginError(f"plugin {name!r} is already registered ({exc})") from None
         if registered is None:
             raise PluginError(f"plugin {name!r} is already registered")
-        self._providers.setdefault(registered, Provider(registered))
+        self.providers.setdefault(registered, Provider(registered))
         for problem in self._hook_problems(plugin, registered, None):
             self._note(problem.plugin, problem.distribution, problem.reason)
         self._registry = None
@@ -220,7 +197,7 @@ class PluginHost:
     def unregister_plugin(self, name: str) -> None:
         """Remove a plugin registered with :meth:`register_plugin` (or an installed one)."""
         self.pm.unregister(name=name)
-        self._providers.pop(name, None)
+        self.providers.pop(name, None)
         self._load_problems[:] = [p for p in self._load_problems if p.plugin != name]
         self._registry = None
 
@@ -249,7 +226,7 @@ class PluginHost:
         pm = self.pm
         for impl in getattr(pm.hook, hook_name).get_hookimpls():
             name = pm.get_name(impl.plugin) or repr(impl.plugin)
-            provider = self._providers.get(name, Provider(name))
+            provider = self.providers.get(name, Provider(name))
             if self.is_disabled(name, provider.distribution):
                 continue
             kwargs = kwargs_for(provider)
@@ -258,111 +235,38 @@ class PluginHost:
                 succeeded = True
             except Exception as exc:
                 succeeded = False
-                problems.append(
-                    PluginProblem(
-                        name,
-                        provider.distribution,
-                        f"{hook_name} raised {type(exc).__name__}: {exc}; "
-                        "nothing it added was kept",
-                    )
+                reason = (
+                    f"{hook_name}: {exc}; nothing it registered was kept"
+                    if isinstance(exc, PluginError)  # e.g. an unknown keyword to register
+                    else f"{hook_name} raised {type(exc).__name__}: {exc}; "
+                    "nothing it added was kept"
                 )
+                problems.append(PluginProblem(name, provider.distribution, reason))
             if after is not None:
                 after(provider, succeeded)
 
     def add_commands(self, cli: Any) -> None:
-        """Let every enabled plugin add CLI commands (``register_commands``), each isolated.
+        """Let every enabled plugin add CLI commands (``register_commands``), each isolated."""
+        from ganzoo.host.commands import add_commands
 
-        A plugin whose hook raises keeps none of its commands; a command name that ganzoo or
-        an earlier plugin already uses is kept by its first owner and reported.
-        """
-        self.load_entrypoint_plugins()
-        for command in cli.commands:
-            self._command_owners.setdefault(command, CORE_DISTRIBUTION)
-        problems: list[PluginProblem] = []
-        before: dict[str, Any] = {}
-
-        def snapshot(provider: Provider) -> dict[str, Any]:
-            before.clear()
-            before.update(cli.commands)
-            return {"cli": cli}
-
-        def check(provider: Provider, succeeded: bool) -> None:
-            added = {n: c for n, c in cli.commands.items() if before.get(n) is not c}
-            cli.commands.clear()
-            cli.commands.update(before)
-            if not succeeded:
-                return
-            for command_name, command in added.items():
-                owner = self._command_owners.setdefault(command_name, provider.plugin)
-                if owner != provider.plugin:
-                    who = "ganzoo itself" if owner == CORE_DISTRIBUTION else f"plugin {owner!r}"
-                    problems.append(
-                        PluginProblem(
-                            provider.plugin,
-                            provider.distribution,
-                            f"command {command_name!r} is already provided by {who}; kept that one",
-                        )
-                    )
-                    continue
-                cli.commands[command_name] = command
-
-        self.call_each("register_commands", problems, snapshot, after=check)
-        if problems != self._command_problems:
-            self._command_problems[:] = problems
-            self._registry = None
+        add_commands(self, cli)
 
     def describe_plugins(self) -> list[PluginInfo]:
         """Every plugin this host knows of: installed (loaded, disabled, failed) or run-time."""
-        pm = self.pm
-        registry = self.get_registry()
-        problems: dict[tuple[str, str | None], list[str]] = {}
-        for problem in registry.problems:
-            problems.setdefault((problem.plugin, problem.distribution), []).append(problem.reason)
-        components: dict[str, dict[str, list[str]]] = {}
-        for component in registry.components():
-            kinds = components.setdefault(component.provider.plugin, {})
-            kinds.setdefault(component.kind, []).append(component.name)
-
-        def info(name: str, dist: str | None, version: str | None) -> PluginInfo:
-            plugin = pm.get_plugin(name)
-            provider = self._providers.get(name)
-            ours = provider is not None and provider.distribution == dist
-            if self.is_disabled(name, dist):
-                status = "disabled"
-            elif plugin is None or not ours:
-                status = "failed"
-            else:
-                status = "loaded"
-            hooks = sorted(c.name for c in pm.get_hookcallers(plugin) or []) if ours else []
-            return PluginInfo(
-                name,
-                dist,
-                version,
-                status,
-                tuple(hooks),
-                components.get(name, {}) if ours and status == "loaded" else {},
-                tuple(problems.get((name, dist), [])),
-            )
-
-        seen: set[str] = set()
-        result = []
-        for ep in self._entry_points:
-            dist = ep.dist.name if ep.dist else None
-            result.append(info(ep.name, dist, ep.dist.version if ep.dist else None))
-            seen.add(ep.name)
-        for name, _ in pm.list_name_plugin():
-            if name not in seen:
-                result.append(info(name, None, None))
-        return result
+        return _describe(self)
 
     def _build_registry(self) -> Registry:
         registry = Registry()
         registry.problems.extend(
             p
-            for p in [*self._load_problems, *self._command_problems]
+            for p in [*self._load_problems, *self.command_problems]
             if not self.is_disabled(p.plugin, p.distribution)
         )
-        registry.problems.extend(self._unknown_disabled())
+        unknown = self._unknown_disabled()
+        registry.problems.extend(unknown)
+        registry.disabled = tuple(
+            sorted(set(self.disabled_plugins()) - {p.plugin for p in unknown})
+        )
         for kind, hook in HOOKS.items():
             self._collect(registry, kind, hook)
         return registry
@@ -372,9 +276,11 @@ class PluginHost:
         staged: dict[str, list[Component]] = {}
 
         def kwargs_for(provider: Provider) -> dict[str, Any]:
-            return {"register": _registrar(kind, provider, staged.setdefault(provider.plugin, []))}
+            return {"register": registrar(kind, provider, staged.setdefault(provider.plugin, []))}
 
         def commit(provider: Provider, succeeded: bool) -> None:
+            if not succeeded:
+                registry.broken.add(provider.plugin)
             for component in staged.pop(provider.plugin, []) if succeeded else []:
                 try:
                     registry.add(component)
@@ -387,7 +293,7 @@ class PluginHost:
 
     def _unknown_disabled(self) -> list[PluginProblem]:
         """A ``--disable-plugin`` name that matches no plugin is most likely a typo: say so."""
-        eps = self._entry_points
+        eps = self.found_entry_points
         known = {canonical(ep.name) for ep in eps}
         known |= {canonical(ep.dist.name) for ep in eps if ep.dist}
         known |= {canonical(name) for name, _ in self.pm.list_name_plugin()}
@@ -408,11 +314,6 @@ class PluginHost:
 _default_host = PluginHost()
 
 
-def default_host() -> PluginHost:
-    """The host the module-level functions (and so ganzoo's CLI and API) act on."""
-    return _default_host
-
-
 def set_default_host(host: PluginHost) -> PluginHost:
     """Make ``host`` the default; returns the one it replaces."""
     global _default_host
@@ -431,27 +332,9 @@ def use_host(host: PluginHost | None = None) -> Iterator[PluginHost]:
         set_default_host(previous)
 
 
-def disabled_plugins() -> frozenset[str]:
-    """Plugin names turned off by ``GANZOO_DISABLE_PLUGINS`` or :func:`disable_plugins`."""
-    return _default_host.disabled_plugins()
-
-
 def disable_plugins(names: list[str] | tuple[str, ...]) -> None:
     """Turn plugins off for this process (the CLI's ``--disable-plugin``)."""
     _default_host.disable_plugins(names)
-
-
-def is_disabled(plugin: str, distribution: str | None = None) -> bool:
-    """Whether a plugin is turned off, by its entry-point name or its distribution's name."""
-    return _default_host.is_disabled(plugin, distribution)
-
-
-def load_entrypoint_plugins() -> None:
-    """Import every enabled plugin of the ``ganzoo`` entry-point group once, isolating failures.
-
-    A disabled plugin is not imported; it is imported by a later call once it is enabled.
-    """
-    _default_host.load_entrypoint_plugins()
 
 
 def register_plugin(plugin: Any, name: str | None = None) -> str:
@@ -469,19 +352,6 @@ def get_registry(refresh: bool = False) -> Registry:
     return _default_host.get_registry(refresh)
 
 
-def call_each(
-    hook_name: str,
-    problems: list[PluginProblem],
-    kwargs_for: Callable[[Provider], dict[str, Any]],
-    after: Callable[[Provider, bool], None] | None = None,
-) -> None:
-    """Call every enabled implementation of ``hook_name`` on its own, recording failures.
-
-    See :meth:`PluginHost.call_each`.
-    """
-    _default_host.call_each(hook_name, problems, kwargs_for, after)
-
-
 def add_commands(cli: Any) -> None:
     """Let every enabled plugin add CLI commands (``register_commands``), each isolated.
 
@@ -494,16 +364,3 @@ def add_commands(cli: Any) -> None:
 def describe_plugins() -> list[PluginInfo]:
     """Every plugin ganzoo knows of: installed (loaded, disabled or failed) and run-time ones."""
     return _default_host.describe_plugins()
-
-
-def _registrar(kind: str, provider: Provider, staged: list[Component]) -> Callable[..., None]:
-    """The ``register`` callback for one plugin and one kind; components are staged."""
-
-    def register(name: str, factory: Any, *, description: str | None = None, **meta: Any) -> None:
-        family = meta.pop("family", "adversarial") if kind != "dataset" else None
-        if description is None:
-            doc = getattr(factory, "__doc__", None) if callable(factory) else None
-            description = (doc or "").strip().splitlines()[0] if doc else ""
-        staged.append(Component(kind, name, factory, description, provider, family, meta))
-
-    return register

@@ -11,14 +11,15 @@ import fnmatch
 import importlib
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ganzoo.api.errors import PluginError, UnknownNameError
+from ganzoo.api.records import RECORDS, Record
 from ganzoo.host.families import family_names
 
-KINDS: tuple[str, ...] = ("model", "loss", "dataset")
-PLURAL: dict[str, str] = {"model": "models", "loss": "losses", "dataset": "datasets"}
+KINDS: tuple[str, ...] = tuple(RECORDS)
+PLURAL: dict[str, str] = {kind: record.plural for kind, record in RECORDS.items()}
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
 
@@ -38,7 +39,11 @@ class Provider:
 
 @dataclass(frozen=True)
 class Component:
-    """One registered model, loss or dataset."""
+    """One registered model, loss or dataset; ``record`` holds what ``register`` was given.
+
+    Read settings as typed attributes of the record (``component.record.conditional``);
+    :attr:`meta` is the same as a dictionary of the keywords given, for JSON.
+    """
 
     kind: str
     name: str
@@ -46,7 +51,16 @@ class Component:
     description: str
     provider: Provider
     family: str | None = None
-    meta: Mapping[str, Any] = field(default_factory=dict)
+    record: Record | None = None
+
+    def __post_init__(self) -> None:
+        if self.record is None and self.kind in RECORDS:
+            object.__setattr__(self, "record", RECORDS[self.kind]())
+
+    @property
+    def meta(self) -> Mapping[str, Any]:
+        """The keywords given at registration besides ``description`` and ``family``."""
+        return self.record.meta() if self.record is not None else {}
 
     def load(self) -> Callable[..., Any]:
         """Import and return the factory (resolving a ``"module:attr"`` target)."""
@@ -116,6 +130,10 @@ class Registry:
     def __init__(self) -> None:
         self._components: dict[str, dict[str, Component]] = {kind: {} for kind in KINDS}
         self.problems: list[PluginProblem] = []
+        #: plugins a ``register_*`` hook of which failed (what it registered there is dropped)
+        self.broken: set[str] = set()
+        #: plugins turned off: an unknown name may be theirs
+        self.disabled: tuple[str, ...] = ()
 
     def add(self, component: Component) -> None:
         """Add a component; raise :class:`PluginError` if it breaks the contract."""
@@ -150,7 +168,8 @@ class Registry:
         try:
             return self._components[kind][name]
         except KeyError:
-            raise UnknownNameError(kind, name, self._components.get(kind, {})) from None
+            valid = self._components.get(kind, {})
+            raise UnknownNameError(kind, name, valid, disabled=self.disabled) from None
 
     def names(self, kind: str, pattern: str | list[str] | None = None) -> list[str]:
         """Sorted names of ``kind``, filtered by one or more ``fnmatch`` patterns."""

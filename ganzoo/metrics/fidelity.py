@@ -104,7 +104,7 @@ class Evaluator:
         self.spec = spec
         self.dataset, self.samples, self.split = spec.dataset, spec.samples, spec.split
         self.batch_size, self.seed = spec.batch_size, spec.seed
-        kind = get_registry().get("dataset", spec.dataset).meta.get("kind")
+        kind = get_registry().get("dataset", spec.dataset).record.kind
         if kind not in (None, "image"):
             raise UsageError(_not_images(spec.dataset, kind))
         source = load_dataset(

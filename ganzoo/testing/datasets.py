@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -62,44 +62,56 @@ def check_dataset(
         )
 
     for split in splits:
-        source = load(split)
-        info = source.info
-        _check_info(c, info)
-        expect(len(source) >= 1, c, f"split {split!r} is empty")
-        size = min(batch_size, len(source))
-        batches = _first_batches(source, size, seed)
-        for batch in batches:
-            _check_batch(c, f"a {split} batch", batch, (size, *info.shape), info, found[0])
-        _check_epoch_length(c, source, size, split)
-        again = load(split)
-        same = _first_batches(again, size, seed)
-        expect(
-            all(torch.equal(a, b) for a, b in zip(batches, same, strict=True)),
-            c,
-            f"two builds of split {split!r} gave different batches for the same seed",
-        )
-        if len(source) >= 2 * size:
-            other = _first_batches(source, size, seed + 1)
-            expect(
-                not all(torch.equal(a, b) for a, b in zip(batches, other, strict=True)),
-                c,
-                "epoch(batch_size, generator) ignores the generator: every seed, same order",
-            )
-        _check_density(c, source, batches[0])
-        for device in found:
-            if device.type != "cpu":
-                moved = next(source.to(device).epoch(size, torch.Generator().manual_seed(seed)))
-                _check_batch(c, f"a batch on {device}", moved, (size, *info.shape), info, device)
-        report.ok(
-            f"split {split!r}: {len(source)} samples of {tuple(info.shape)} ({info.kind}), "
-            "full float32 batches in range, seeded order, reproducible"
-        )
+        _check_split(c, load, split, batch_size, seed, found, report)
     devices_checked = [str(d) for d in found if d.type != "cpu"]
     if devices_checked:
         report.ok(f"batches move to {', '.join(devices_checked)}")
     for kind in unavailable_devices(found) if devices is None else []:
         report.skip(f"{kind}: not available here")
     return report
+
+
+def _check_split(
+    c: Component,
+    load: Callable[[str], Any],
+    split: str,
+    batch_size: int,
+    seed: int,
+    found: list[torch.device],
+    report: Report,
+) -> None:
+    """Every check of one split: info, batches, epoch length, seeded order, density, devices."""
+    source = load(split)
+    info = source.info
+    _check_info(c, info)
+    expect(len(source) >= 1, c, f"split {split!r} is empty")
+    size = min(batch_size, len(source))
+    batches = _first_batches(source, size, seed)
+    for batch in batches:
+        _check_batch(c, f"a {split} batch", batch, (size, *info.shape), info, found[0])
+    _check_epoch_length(c, source, size, split)
+    same = _first_batches(load(split), size, seed)
+    expect(
+        all(torch.equal(a, b) for a, b in zip(batches, same, strict=True)),
+        c,
+        f"two builds of split {split!r} gave different batches for the same seed",
+    )
+    if len(source) >= 2 * size:
+        other = _first_batches(source, size, seed + 1)
+        expect(
+            not all(torch.equal(a, b) for a, b in zip(batches, other, strict=True)),
+            c,
+            "epoch(batch_size, generator) ignores the generator: every seed, same order",
+        )
+    _check_density(c, source, batches[0])
+    for device in found:
+        if device.type != "cpu":
+            moved = next(source.to(device).epoch(size, torch.Generator().manual_seed(seed)))
+            _check_batch(c, f"a batch on {device}", moved, (size, *info.shape), info, device)
+    report.ok(
+        f"split {split!r}: {len(source)} samples of {tuple(info.shape)} ({info.kind}), "
+        "full float32 batches in range, seeded order, reproducible"
+    )
 
 
 def _check_info(c: Component, info: Any) -> None:
@@ -113,19 +125,20 @@ def _check_info(c: Component, info: Any) -> None:
     expect(info.kind in KINDS, c, f"info.kind must be one of {KINDS}, got {info.kind!r}")
     if info.kind == "image":
         expect(len(shape) == 3, c, f"images are C×H×W, got shape {shape}")
-    registered = c.meta.get("shape")
-    if isinstance(registered, tuple | list):
+    registered = c.record.shape
+    if isinstance(registered, tuple):
         expect(
             tuple(registered) == shape,
             c,
             f"registered with shape={tuple(registered)} but its samples have shape {shape}",
         )
-    for key in ("kind", "num_classes"):
-        if key in c.meta:
+    for key in ("kind", "num_classes"):  # checked where the plugin registered them
+        if getattr(c.record, key) is not None:
             expect(
-                c.meta[key] == getattr(info, key),
+                getattr(c.record, key) == getattr(info, key),
                 c,
-                f"registered with {key}={c.meta[key]!r} but info.{key} is {getattr(info, key)!r}",
+                f"registered with {key}={getattr(c.record, key)!r} but info.{key} is "
+                f"{getattr(info, key)!r}",
             )
 
 

@@ -9,9 +9,8 @@ and a penalty is a non-negative scalar that reaches D's parameters.
 "Pure" is checked in earnest: G's loss must be the same on a fresh copy of the loss (no
 ``discriminator_loss`` before it), after ``discriminator_loss`` on the step's logits and
 after one on other logits. A loss that keeps D's real logits on ``self`` between the two
-calls (a relativistic loss written against contract 1) fails here; contract 2 hands G's
-loss the real logits instead. Contract-2 losses are called as ganzoo calls them, through
-:class:`ganzoo.api.losses.BoundLoss`.
+calls fails here; a ``real_logits`` parameter hands G's loss the real logits instead. Every
+loss is called as ganzoo calls it, through :class:`ganzoo.api.losses.BoundLoss`.
 """
 
 from __future__ import annotations
@@ -114,7 +113,7 @@ def _value(c: Component, what: str, x: Any, device: torch.device | None = None) 
 def _bind(c: Component, loss: Any) -> BoundLoss:
     try:
         return BoundLoss(loss)
-    except ValueError as exc:
+    except (TypeError, ValueError) as exc:
         raise ConformanceError(f"{who(c)}: {exc}") from None
 
 
@@ -122,7 +121,7 @@ def _check_adversarial(
     c: Component, loss: Any, report: Report, devices: list[torch.device], seed: int
 ) -> None:
     bound = _bind(c, loss)
-    version = f"contract {bound.contract}"
+    version = f"called as {bound.describe()}"
     _check_no_hidden_state(c, loss, seed)
     report.ok(
         f"{version}: generator_loss depends only on its arguments (no state carried from "
@@ -169,6 +168,14 @@ def _check_adversarial(
         report.ok(f"same values on {device}")
 
 
+ADVICE = (
+    "a loss must be a pure function of its arguments: nothing it computes in "
+    "discriminator_loss may reach generator_loss through self. A generator loss that needs "
+    "D's logits on the real batch (a relativistic loss) names a real_logits parameter and "
+    "receives them: generator_loss(self, fake_logits, real_logits)"
+)
+
+
 def _check_no_hidden_state(c: Component, loss: Any, seed: int) -> None:
     """G's loss on fixed arguments is the same alone and after any ``discriminator_loss``.
 
@@ -179,28 +186,10 @@ def _check_no_hidden_state(c: Component, loss: Any, seed: int) -> None:
     real_d, fake_d = 2 * torch.randn(8, generator=g) + 1, 2 * torch.randn(8, generator=g) - 1
     real_g, fake_g = torch.randn(8, generator=g) + 2, torch.randn(8, generator=g) - 2
     other = (-3 * real_d, 5 + fake_d)  # a D step on quite different logits
-
-    def fresh() -> BoundLoss:
-        try:
-            return _bind(c, copy.deepcopy(loss))
-        except ConformanceError:
-            raise
-        except Exception as exc:
-            raise ConformanceError(
-                f"{who(c)}: the loss object cannot be deep-copied ({type(exc).__name__}: "
-                f"{exc}); keep only plain settings on it"
-            ) from exc
-
-    v2 = "; it is called as generator_loss(fake_logits, real_logits)" if fresh().wants_real else ""
-    advice = (
-        "a loss must be a pure function of its arguments: nothing it computes in "
-        "discriminator_loss may reach generator_loss through self. A generator loss that "
-        "needs D's logits on the real batch (a relativistic loss) declares contract = 2 and "
-        "receives them: generator_loss(fake_logits, real_logits)"
-    )
+    called = f"; it is called as {_fresh(c, loss).describe()}"
 
     def g_after(*d_calls: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
-        bound = fresh()
+        bound = _fresh(c, loss)
         for real, fake in d_calls:  # copies: a loss that mutates its input fails elsewhere
             bound.d(real.clone(), fake.clone())
         return bound.g(fake_g.clone(), real_g.clone())
@@ -210,34 +199,52 @@ def _check_no_hidden_state(c: Component, loss: Any, seed: int) -> None:
         "after discriminator_loss on the same step's logits": ((real_d, fake_d),),
         "after discriminator_loss on other logits": ((real_d, fake_d), other),
     }
-    values: dict[str, float] = {}
-    for what, calls in orders.items():
-        try:
-            values[what] = _value(c, f"generator_loss {what}", g_after(*calls))
-        except ConformanceError:
-            raise
-        except Exception as exc:
-            raise ConformanceError(
-                f"{who(c)}: generator_loss raised {type(exc).__name__}: {exc} when called "
-                f"{what}{v2}; {advice}"
-            ) from exc
+    values = {
+        what: _g_value(c, what, called, lambda d=d: g_after(*d)) for what, d in orders.items()
+    }
     first = next(iter(values.values()))
     if any(abs(v - first) > TOLERANCE * max(1.0, abs(first)) for v in values.values()):
         shown = "; ".join(f"{v:.6g} {what}" for what, v in values.items())
         raise ConformanceError(
             f"{who(c)}: generator_loss on the same arguments gave {shown}: it carries state "
-            f"from discriminator_loss{v2}; {advice}"
+            f"from discriminator_loss{called}; {ADVICE}"
         )
-    alone = fresh().d(real_d.clone(), fake_d.clone())
-    bound = fresh()
+    alone = _fresh(c, loss).d(real_d.clone(), fake_d.clone())
+    bound = _fresh(c, loss)
     bound.g(fake_g.clone(), real_g.clone())
     bound.d(other[0].clone(), other[1].clone())
     expect(
         torch.allclose(alone, bound.d(real_d.clone(), fake_d.clone()), rtol=1e-6, atol=TOLERANCE),
         c,
         "discriminator_loss on the same arguments changes after other calls: it carries "
-        f"state between calls; {advice}",
+        f"state between calls; {ADVICE}",
     )
+
+
+def _fresh(c: Component, loss: Any) -> BoundLoss:
+    """A deep copy of ``loss``, bound: what one call left on ``self`` stays on the copy."""
+    try:
+        return _bind(c, copy.deepcopy(loss))
+    except ConformanceError:
+        raise
+    except Exception as exc:
+        raise ConformanceError(
+            f"{who(c)}: the loss object cannot be deep-copied ({type(exc).__name__}: "
+            f"{exc}); keep only plain settings on it"
+        ) from exc
+
+
+def _g_value(c: Component, what: str, called: str, compute: Callable[[], Any]) -> float:
+    """G's loss computed ``what`` (one order of calls); an exception names the order."""
+    try:
+        return _value(c, f"generator_loss {what}", compute())
+    except ConformanceError:
+        raise
+    except Exception as exc:
+        raise ConformanceError(
+            f"{who(c)}: generator_loss raised {type(exc).__name__}: {exc} when called "
+            f"{what}{called}; {ADVICE}"
+        ) from exc
 
 
 def _check_pure_means(c: Component, loss: BoundLoss, seed: int) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from ganzoo.api.data import DataSource
 from ganzoo.api.errors import GanzooError, IncompatibleDataError
 from ganzoo.host.build import choose_loss, create_loss, create_model, load_dataset
 from ganzoo.host.device import seed_everything
+from ganzoo.host.registry import Component
 from ganzoo.testing._common import (
     ConformanceError,
     Report,
@@ -61,97 +63,144 @@ def check_model(
     labels=...)`` honours and needs its labels (other labels, other samples; labels out of
     range refused), labels drawn from the generator are reproducible, D takes labels, and
     the model trains on labelled batches. ``None`` (the default) checks both builds when the
-    model registers ``conditional=True`` and the data has labels, else the unconditional one.
+    model registers ``conditional=True`` and the data has labels, else the unconditional one
+    and reports the conditional checks as skipped, with the reason.
 
     :raises ConformanceError: naming the model, its distribution and the broken promise.
     :raises IncompatibleDataError: the model declares it cannot model ``dataset``'s shape.
     """
     c = component("model", name)
     data = dataset if isinstance(dataset, DataSource) else load_dataset(dataset, data_dir)
-    info = data.info
+    settings = _Settings(loss, options, loss_options, steps, batch_size, seed, devices)
     if conditional is None:
-        both = bool(c.meta.get("conditional")) and getattr(data, "labelled", False)
-        kwargs = dict(
-            loss=loss, options=options, loss_options=loss_options, steps=steps,
-            batch_size=batch_size, seed=seed, devices=devices,
-        )  # fmt: skip
-        report = check_model(name, data, conditional=False, **kwargs)  # type: ignore[arg-type]
-        if both:
-            more = check_model(name, data, conditional=True, **kwargs)  # type: ignore[arg-type]
-            report.passed += [f"conditional: {p}" for p in more.passed]
-        return report
+        return _check_both_builds(c, data, settings)
+    return _check_build(c, data, settings, conditional)
+
+
+@dataclass(frozen=True)
+class _Settings:
+    """What ``check_model`` was asked for, passed to each step of it."""
+
+    loss: str | None
+    options: dict[str, Any] | None
+    loss_options: dict[str, Any] | None
+    steps: int
+    batch_size: int
+    seed: int
+    devices: Iterable[str] | None
+
+
+def _check_both_builds(c: Component, data: DataSource, settings: _Settings) -> Report:
+    """The unconditional build; then the conditional one, or why it is skipped."""
+    report = _check_build(c, data, settings, conditional=False)
+    if not c.record.conditional:
+        report.skip(
+            "conditional checks: the model is not registered conditional=True, so "
+            "ganzoo train --conditional refuses it"
+        )
+    elif not getattr(data, "labelled", False):
+        report.skip(f"conditional checks: dataset {data.info.name!r} has no labels")
+    else:
+        more = _check_build(c, data, settings, conditional=True)
+        report.passed += [f"conditional: {p}" for p in more.passed]
+    return report
+
+
+def _check_build(c: Component, data: DataSource, s: _Settings, conditional: bool) -> Report:
+    """Every check of one build (unconditional or conditional) of model ``c``."""
+    info = data.info
     if conditional and not getattr(data, "labelled", False):
         raise ConformanceError(f"{who(c)}: dataset {info.name!r} has no labels to condition on")
     report = Report(f"{who(c)} on {info.name} {tuple(info.shape)}")
-    options = dict(options or {})
+    options = dict(s.options or {})
 
     def build(latent_dim: int | None = None) -> Any:
         try:
-            return create_model(name, info, latent_dim, options, conditional=conditional)
+            return create_model(c.name, info, latent_dim, options, conditional=conditional)
         except IncompatibleDataError:
             raise
         except GanzooError as exc:
             raise ConformanceError(f"{who(c)} could not be built: {exc}") from exc
 
-    seed_everything(seed + 1)
+    seed_everything(s.seed + 1)
     other_init = snapshot(build())
-    seed_everything(seed)
+    seed_everything(s.seed)
     model = build()
     report.ok(f"builds and keeps the {c.family} contract")
     expect(
         not same_state(snapshot(model), other_init),
         c,
-        f"seeds {seed} and {seed + 1} built identical weights: does the factory seed its own "
-        "RNG? ganzoo seeds torch before it builds (--seed)",
+        f"seeds {s.seed} and {s.seed + 1} built identical weights: does the factory seed its "
+        "own RNG? ganzoo seeds torch before it builds (--seed)",
     )
     _check_latent_dim(c, model, build, report)
     _check_sampling(c, model, info, report)
     if conditional:
         _check_labels(c, model, info, report)
     if c.family == "adversarial":
-        size = min(batch_size, len(data))
-        first = torch.Generator().manual_seed(seed)
-        if conditional:
-            real, labels = next(data.epoch_labelled(size, first))
-            labels = labels.to(model.device)
-        else:
-            real, labels = next(data.epoch(size, first)), None
-        x = real.to(model.device)  # a contract-1 model's discriminate takes x alone
-        logits = model.discriminate(x) if labels is None else model.discriminate(x, labels)
-        check_tensor(c, "discriminate(x)", logits, (real.shape[0],), dtype=None)
-        report.ok("discriminate(x) gives one finite logit per sample")
+        _check_discriminate(c, model, data, s, conditional, report)
+    objective = built(c, lambda: choose_loss(c.name, s.loss))
+    trainer = _Trainer(c, build, data, objective, s.loss_options, s.steps, s.batch_size)
+    trainer.conditional = conditional
+    trained = _check_training(c, trainer, objective, s, report)
+    _check_checkpoint(c, trained, build, report)
+    _check_devices(c, trainer, info, s, report)
+    return report
 
-    objective = built(c, lambda: choose_loss(name, loss))
-    trainer = _Trainer(c, build, data, objective, loss_options, steps, batch_size, conditional)
-    trained = trainer.run(seed, torch.device("cpu"))
-    report.ok(f"{steps} training steps with {objective!r}: statistics and weights finite")
-    again = trainer.run(seed, torch.device("cpu"))
+
+def _check_discriminate(
+    c: Component, model: Any, data: DataSource, s: _Settings, conditional: bool, report: Report
+) -> None:
+    size = min(s.batch_size, len(data))
+    first = torch.Generator().manual_seed(s.seed)
+    if conditional:
+        real, labels = next(data.epoch_labelled(size, first))
+        labels = labels.to(model.device)
+    else:
+        real, labels = next(data.epoch(size, first)), None
+    x = real.to(model.device)  # an unconditional model's discriminate takes x alone
+    logits = model.discriminate(x) if labels is None else model.discriminate(x, labels)
+    check_tensor(c, "discriminate(x)", logits, (real.shape[0],), dtype=None)
+    report.ok("discriminate(x) gives one finite logit per sample")
+
+
+def _check_training(
+    c: Component, trainer: _Trainer, objective: str, s: _Settings, report: Report
+) -> torch.nn.Module:
+    """Training keeps everything finite; the seed decides the weights, bit for bit."""
+    cpu = torch.device("cpu")
+    trained = trainer.run(s.seed, cpu)
+    report.ok(f"{s.steps} training steps with {objective!r}: statistics and weights finite")
+    again = trainer.run(s.seed, cpu)
     expect(
         same_state(snapshot(trained), snapshot(again)),
         c,
-        f"two runs with seed {seed} gave different weights: use only torch's global RNG "
+        f"two runs with seed {s.seed} gave different weights: use only torch's global RNG "
         "(ganzoo seeds it) or a generator seeded from it",
     )
-    other = trainer.run(seed + 1, torch.device("cpu"))
+    other = trainer.run(s.seed + 1, cpu)
     expect(
         not same_state(snapshot(trained), snapshot(other)),
         c,
-        f"seeds {seed} and {seed + 1} trained to identical weights",
+        f"seeds {s.seed} and {s.seed + 1} trained to identical weights",
     )
     report.ok("same seed, same weights; another seed, other weights")
-    _check_checkpoint(c, trained, build, report)
+    return trained
 
-    found = available_devices(devices)
+
+def _check_devices(
+    c: Component, trainer: _Trainer, info: Any, s: _Settings, report: Report
+) -> None:
+    found = available_devices(s.devices)
     for device in found:
         if device.type == "cpu":
             continue
-        moved = trainer.run(seed, device)
-        x = moved.eval().sample(4, generator=torch.Generator().manual_seed(seed))
+        moved = trainer.run(s.seed, device)
+        x = moved.eval().sample(4, generator=torch.Generator().manual_seed(s.seed))
         check_tensor(c, f"sample(4) on {device}", x, (4, *info.shape), device=device)
         report.ok(f"trains and samples on {device}")
-    for kind in unavailable_devices(found) if devices is None else []:
+    for kind in unavailable_devices(found) if s.devices is None else []:
         report.skip(f"{kind}: not available here")
-    return report
 
 
 def _check_latent_dim(c: Any, model: Any, build: Any, report: Report) -> None:
@@ -279,7 +328,7 @@ class _Trainer:
         self.c, self.build, self.data, self.steps = c, build, data, steps
         self.conditional = conditional
         self.objective, self.loss_options = objective, dict(loss_options or {})
-        self.lr = float(c.meta.get("lr", TrainConfig.DEFAULT_LR))
+        self.lr = float(c.record.lr or TrainConfig.DEFAULT_LR)
         self.betas = TrainConfig.betas
         self.batch_size = min(batch_size, len(data))
 

@@ -268,7 +268,7 @@ def export_config(sampler: Any, fmt: str, network: nn.Module, seed: int) -> dict
         "file": EXPORT_FORMATS[fmt],
         "model": run_config["model"],
         "model_description": model_c.description,
-        "paper": model_c.meta.get("paper"),
+        "paper": model_c.record.paper,
         "family": model_c.family,
         "loss": run_config.get("loss"),
         "dataset": run_config.get("dataset"),

@@ -191,8 +191,8 @@ def dataset_options(config: TrainConfig) -> dict[str, Any]:
     """
     from ganzoo.host.plugins import get_registry
 
-    meta = get_registry().get("model", config.model).meta.get("dataset_options") or {}
-    return {**dict(meta.get(config.dataset, {})), **config.dataset_options}
+    defaults = get_registry().get("model", config.model).record.dataset_options
+    return {**dict(defaults.get(config.dataset, {})), **config.dataset_options}
 
 
 def check(config: TrainConfig) -> None:
@@ -208,9 +208,7 @@ def check(config: TrainConfig) -> None:
 
         check_conditional_model(config.model)
         # known without loading the data: a fixed shape registered without classes
-        if isinstance(dataset.meta.get("shape"), tuple | list) and not dataset.meta.get(
-            "num_classes"
-        ):
+        if isinstance(dataset.record.shape, tuple) and not dataset.record.num_classes:
             raise UsageError(unlabelled_message(config.dataset))
 
 
@@ -226,9 +224,9 @@ def resolve(config: TrainConfig, steps_per_epoch: int, model_defaults: bool = Tr
     check(config)
     model = get_registry().get("model", config.model)
     loss = choose_loss(config.model, config.loss)
-    lr = config.lr if config.lr is not None else float(model.meta.get("lr", config.DEFAULT_LR))
+    lr = config.lr if config.lr is not None else float(model.record.lr or config.DEFAULT_LR)
     dataset = get_registry().get("dataset", config.dataset)
-    default_epochs = int(dataset.meta.get("epochs", config.DEFAULT_EPOCHS))
+    default_epochs = int(dataset.record.epochs or config.DEFAULT_EPOCHS)
     epochs = config.epochs or (None if config.time_budget else default_epochs)
     total = config.steps or (epochs * steps_per_epoch if epochs else None)
     run_epochs = math.ceil(total / steps_per_epoch) if total else None

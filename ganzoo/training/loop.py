@@ -25,6 +25,7 @@ import torch
 from ganzoo.api.errors import GanzooError, UsageError
 from ganzoo.host.device import intra_op_threads, resolve_device
 from ganzoo.runs.rundir import DYNAMICS, METRICS, RunDir
+from ganzoo.runs.unfinished import removed_if_unfinished
 from ganzoo.training import distributed
 from ganzoo.training.config import TrainConfig
 from ganzoo.training.distributed import DistEnv
@@ -134,7 +135,11 @@ def train(
         session = prepare(config, env, device)  # user errors surface before the folder exists
         if overwrite and env.is_main:
             session.run.remove()  # the old run goes only now, with nothing left to refuse
-        with _main_only_lock(session.run, env, create=True):
+        # a failure before the first checkpoint leaves nothing that refuses the same command
+        with (
+            removed_if_unfinished(session.run, env.is_main),
+            _main_only_lock(session.run, env, create=True),
+        ):
             if env.is_main:
                 session.run.write_config(config_record(session))
             return _run(session, progress)

@@ -46,16 +46,14 @@ def register_losses(register):
     register(
         "rsgan",
         "ganzoo_losses.relativistic:RelativisticLoss",
-        description="Relativistic standard GAN: D and G judge C(x_r) - C(x_f) (contract 2).",
+        description="Relativistic standard GAN: D and G judge C(x_r) - C(x_f).",
         family="adversarial",
-        contract=2,
         paper="Jolicoeur-Martineau 2018, https://arxiv.org/abs/1807.00734",
     )
     register(
         "ragan",
         "ganzoo_losses.relativistic:RelativisticAverageLoss",
-        description="Relativistic average GAN: each score against the other batch's mean (v2).",
+        description="Relativistic average GAN: each score against the other batch's mean.",
         family="adversarial",
-        contract=2,
         paper="Jolicoeur-Martineau 2018, https://arxiv.org/abs/1807.00734",
     )

@@ -1,4 +1,4 @@
-"""Relativistic GAN losses, Jolicoeur-Martineau 2018 (plugin contract 2).
+"""Relativistic GAN losses, Jolicoeur-Martineau 2018.
 
 "The relativistic discriminator: a key element missing from standard GAN",
 https://arxiv.org/abs/1807.00734, eq. (3)-(4) (RSGAN) and (6)-(7) (RaGAN).
@@ -11,16 +11,14 @@ how much more realistic a real sample is than a fake one, not whether a sample i
     RaGAN  L_D = E_r[softplus(-(C(x_r) - E_f C(x_f)))] + E_f[softplus(C(x_f) - E_r C(x_r))]
            L_G = E_f[softplus(-(C(x_f) - E_r C(x_r)))] + E_r[softplus(C(x_r) - E_f C(x_f))]
 
-G's loss reads D's logits on the real batch too, so these losses keep contract 2: ganzoo
-passes ``generator_loss(fake_logits, real_logits)`` (D's current scores of the real batch,
-without gradient; G's gradient flows through the fake ones). Nothing is remembered between
+G's loss reads D's logits on the real batch too: its signature names ``real_logits``, so
+ganzoo calls ``generator_loss(fake_logits, real_logits)`` (D's current scores of the real
+batch, without gradient; G's gradient flows through the fake ones). Nothing is remembered between
 calls. RSGAN pairs the i-th real sample with the i-th fake one, so both batches have the
 same size (ganzoo draws them so); RaGAN compares each sample with the other batch's mean.
 """
 
 from __future__ import annotations
-
-from typing import ClassVar
 
 import torch
 import torch.nn.functional as F
@@ -39,8 +37,6 @@ def _paired(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> None:
 class RelativisticLoss(AdversarialLoss):
     """RSGAN: D raises C(x_r) - C(x_f) over pairs; G raises C(x_f) - C(x_r)."""
 
-    contract: ClassVar[int] = 2
-
     def discriminator_loss(
         self, real_logits: torch.Tensor, fake_logits: torch.Tensor
     ) -> torch.Tensor:
@@ -56,8 +52,6 @@ class RelativisticLoss(AdversarialLoss):
 
 class RelativisticAverageLoss(AdversarialLoss):
     """RaGAN: each sample is judged against the mean score of the other batch."""
-
-    contract: ClassVar[int] = 2
 
     def discriminator_loss(
         self, real_logits: torch.Tensor, fake_logits: torch.Tensor

@@ -1,5 +1,6 @@
-"""Plugin contract 2: relativistic losses as pure functions, v1 losses called as before,
-and the conformance kit catching state carried from discriminator_loss to generator_loss."""
+"""How a loss is called follows from its signatures: relativistic losses as pure functions
+(a real_logits parameter), one-argument losses called as before, and the conformance kit
+catching state carried from discriminator_loss to generator_loss."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from torch import nn
 
 import ganzoo
 from ganzoo.api.data import DataInfo
-from ganzoo.api.errors import PluginError
 from ganzoo.api.hooks import CONTRACT_VERSION
 from ganzoo.api.losses import AdversarialLoss, BoundLoss
 from ganzoo.api.models import GAN
@@ -33,14 +33,15 @@ def mean(values) -> float:
     return sum(values) / len(values)
 
 
-def test_the_contract_is_version_2_and_the_relativistic_losses_keep_it():
+def test_the_relativistic_losses_read_real_logits_from_their_signatures_alone():
     assert CONTRACT_VERSION == 2
     for name in ("rsgan", "ragan"):
         component = ganzoo.get_registry().get("loss", name)
-        assert component.meta["contract"] == 2
-        assert "1807.00734" in component.meta["paper"]
-        assert create_loss(name).contract == 2
-    assert create_loss("nonsat").contract == 1  # first-party v1 losses are unchanged
+        assert "contract" not in component.meta  # no marker: the signature decides
+        assert "1807.00734" in component.record.paper
+        assert not hasattr(create_loss(name), "contract")
+        assert BoundLoss(create_loss(name)).wants_real
+    assert not BoundLoss(create_loss("nonsat")).wants_real  # fake logits only, as before
 
 
 # --- closed forms -----------------------------------------------------------------------
@@ -112,8 +113,6 @@ class V1Only(AdversarialLoss):
 
 
 class SeesLabels(AdversarialLoss):
-    contract = 2
-
     def __init__(self):
         self.seen: list[tuple[str, object]] = []
 
@@ -175,11 +174,9 @@ def test_the_trainer_hands_a_v2_loss_the_real_batch_logits_of_the_current_d():
 
 
 def test_a_v1_loss_trains_bit_for_bit_as_its_v2_twin_without_real_logits():
-    """A v1 loss sees nothing new: same weights as a v2 loss that ignores real_logits."""
+    """A one-argument loss sees nothing new: same weights as a twin ignoring real_logits."""
 
     class Twin(V1Only):
-        contract = 2
-
         def generator_loss(self, fake_logits, real_logits):
             return F.softplus(-fake_logits).mean()
 
@@ -255,7 +252,9 @@ def test_the_kit_fails_a_stateful_rsgan_written_against_v1(losses):
     text = str(info.value)
     assert text.startswith("loss 'stateful-rsgan'")
     assert "AttributeError" in text and "on a fresh loss" in text
-    assert "declares contract = 2" in text and "generator_loss(fake_logits, real_logits)" in text
+    assert "contract" not in text  # nothing to declare any more: the signature decides
+    assert "names a real_logits parameter" in text
+    assert "generator_loss(self, fake_logits, real_logits)" in text
 
 
 def test_the_kit_fails_state_that_only_changes_values(losses):
@@ -268,13 +267,22 @@ def test_the_kit_fails_a_discriminator_loss_with_state(losses):
         check_loss("counts-calls")
 
 
-def test_the_kit_passes_v1_and_v2_losses_and_says_which_contract(losses):
-    assert any("contract 1:" in p for p in check_loss("v1-only", steps=2).passed)
-    assert any("contract 2:" in p for p in check_loss("rsgan", steps=2).passed)
+def test_the_kit_passes_both_kinds_of_loss_and_says_how_it_called_them(losses):
+    assert any(
+        p.startswith("called as generator_loss(fake_logits):")
+        for p in check_loss("v1-only", steps=2).passed
+    )
+    assert any(
+        p.startswith("called as generator_loss(fake_logits, real_logits):")
+        for p in check_loss("rsgan", steps=2).passed
+    )
 
 
-def test_a_loss_of_an_unknown_contract_or_a_misdeclared_one_is_refused_at_build(losses):
-    with pytest.raises(PluginError, match="declares contract = 3"):
-        create_loss("bad-contract")
-    with pytest.raises(PluginError, match="registered with contract=2 but its V1Only keeps"):
-        create_loss("misdeclared")
+def test_an_old_contract_marker_is_accepted_ignored_and_deprecated(losses):
+    with pytest.warns(DeprecationWarning, match="contract is deprecated and ignored"):
+        loss = create_loss("bad-contract")  # contract = 3 on the class
+    assert not BoundLoss(loss).wants_real  # called as its signature says
+    with pytest.warns(DeprecationWarning, match=r"contract=N\) is deprecated and ignored"):
+        ganzoo.get_registry(refresh=True)  # register(..., contract=2)
+    assert "misdeclared" in ganzoo.list_losses()
+    assert not BoundLoss(create_loss("misdeclared")).wants_real  # one argument: fake only

@@ -99,7 +99,7 @@ def test_the_zoo_is_registered_by_the_first_party_loss_plugin():
         assert component.family == "adversarial"
         assert component.provider.plugin == "losses"
         assert isinstance(component.target, str)  # an import path: `ganzoo list` stays light
-        assert "arxiv.org" in component.meta["paper"]
+        assert "arxiv.org" in component.record.paper
 
 
 # --- WGAN-GP ---------------------------------------------------------------------------

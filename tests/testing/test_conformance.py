@@ -130,7 +130,7 @@ def broken_models():
         ("unsquashed", "images are in [-1, 1]"),
         ("seeds-itself", "does the factory seed its own RNG?"),
         ("ignores-latent-dim", "built with latent_dim=7, has 4"),
-        ("no-sample", "its factory returned a Familiar, which lacks 'sample', 'sample_latent'"),
+        ("no-sample", "a Familiar, which lacks 'generator', 'discriminator', 'latent_dim'"),
         ("not-a-model", "was registered as adversarial but built a Linear of family None"),
         ("exploding", "has non-finite values"),
     ],
@@ -147,7 +147,8 @@ def test_a_conforming_model_passes_and_reports_what_was_checked(broken_models):
     report = check_model("good", "digits", devices=["cpu"])
     assert "honours latent_dim" in report.passed
     assert any("training steps" in p for p in report.passed)
-    assert report.skipped == []  # devices were given: nothing left untried
+    assert len(report.skipped) == 1  # devices were given: only the conditional build untried
+    assert report.skipped[0].startswith("conditional checks: the model is not registered")
     assert str(report).startswith("model 'good' (broken-models (registered at run time)) on")
 
 
@@ -325,8 +326,8 @@ def test_a_conforming_dataset_passes(broken_datasets):
 
 REGISTRY = ganzoo.get_registry()
 MODELS = ganzoo.list_models()
-OFFLINE = [c.name for c in REGISTRY.components("dataset") if c.meta.get("offline")]
-WITH_FILES = [c.name for c in REGISTRY.components("dataset") if not c.meta.get("offline")]
+OFFLINE = [c.name for c in REGISTRY.components("dataset") if c.record.offline]
+WITH_FILES = [c.name for c in REGISTRY.components("dataset") if not c.record.offline]
 
 
 def test_the_first_party_components_are_all_covered():

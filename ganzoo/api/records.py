@@ -1,0 +1,165 @@
+"""What ``register`` accepts for each kind of component, as typed records (torch-free).
+
+Each ``register_*`` hook's ``register(name, factory, *, description=None, **keywords)``
+turns its keywords into one of these records. A keyword the record does not list (a typo
+such as ``conditonal``) is an error naming the valid ones: that plugin is reported broken
+and none of its components of that kind is registered; other plugins are unaffected.
+
+ganzoo reads a component's settings as typed attributes, ``component.record.conditional``,
+never as strings in a dictionary. Adding a kind of component is one dataclass here and one
+line in :data:`RECORDS` (plus its hook in :mod:`ganzoo.api.hooks`).
+"""
+
+from __future__ import annotations
+
+import difflib
+import warnings
+from collections.abc import Mapping
+from dataclasses import MISSING, dataclass, field, fields
+from typing import Any, ClassVar
+
+from ganzoo.api.errors import PluginError
+
+
+@dataclass(frozen=True)
+class Record:
+    """Keywords every kind accepts: ``description`` and ``paper``."""
+
+    component: ClassVar[str] = ""  # the kind of component: "model", "loss", ...
+    hook: ClassVar[str] = ""  # the hook that registers this kind
+    plural: ClassVar[str] = ""
+
+    #: one line in ``ganzoo list`` (default: the first line of the factory's docstring)
+    description: str = ""
+    #: where the method is published: a citation or a URL (``ganzoo export`` records it)
+    paper: str | None = None
+
+    def meta(self) -> dict[str, Any]:
+        """The keywords given at registration, other than ``description`` and ``family``."""
+        out = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            default = f.default_factory() if f.default_factory is not MISSING else f.default
+            if f.name not in ("description", "family") and value != default:
+                out[f.name] = value
+        return out
+
+
+@dataclass(frozen=True)
+class ModelRecord(Record):
+    """``register_models``: what ganzoo reads of a model besides its factory."""
+
+    component: ClassVar[str] = "model"
+    hook: ClassVar[str] = "register_models"
+    plural: ClassVar[str] = "models"
+
+    #: how it trains and which losses fit it (``ganzoo.host.families``)
+    family: str = "adversarial"
+    #: the data kinds it supports (``"image"``, ``"vector"``): documentation
+    data_kinds: tuple[str, ...] = ()
+    #: ``True``: ``--conditional`` may build it with ``num_classes``
+    conditional: bool = False
+    #: the learning rate ``ganzoo train`` uses when the user gives none
+    lr: float | None = None
+    #: dataset name -> the ``-D`` options used with it by default:
+    #: ``{"mnist": {"image_size": 32}}``
+    dataset_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        _expect(self, "conditional", isinstance(self.conditional, bool), "True or False")
+        ok = self.lr is None or (not isinstance(self.lr, bool) and isinstance(self.lr, int | float))
+        _expect(self, "lr", ok and (self.lr is None or self.lr > 0), "a positive number")
+        _expect(self, "dataset_options", isinstance(self.dataset_options, Mapping), "a dict")
+        object.__setattr__(self, "data_kinds", tuple(self.data_kinds))
+
+
+@dataclass(frozen=True)
+class LossRecord(Record):
+    """``register_losses``: what ganzoo reads of a loss besides its factory."""
+
+    component: ClassVar[str] = "loss"
+    hook: ClassVar[str] = "register_losses"
+    plural: ClassVar[str] = "losses"
+
+    #: the model family it trains
+    family: str = "adversarial"
+    #: deprecated (plugin contracts 1 and 2): ignored, signatures decide how a loss is called
+    contract: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.contract is not None:
+            warnings.warn(
+                "register(..., contract=N) is deprecated and ignored: what a loss method "
+                "receives follows from its signature (docs/plugins.md)",
+                DeprecationWarning,
+                stacklevel=5,
+            )
+
+
+@dataclass(frozen=True)
+class DatasetRecord(Record):
+    """``register_datasets``: what ganzoo reads of a dataset besides its factory."""
+
+    component: ClassVar[str] = "dataset"
+    hook: ClassVar[str] = "register_datasets"
+    plural: ClassVar[str] = "datasets"
+
+    #: a tuple (``(C, H, W)``, ``(D,)``), or a string such as ``"C×S×S"`` when options decide
+    shape: tuple[int, ...] | str | None = None
+    #: the data kind, ``"image"`` or ``"vector"``
+    kind: str | None = None
+    #: classes of the labels, ``None`` for unlabelled data
+    num_classes: int | None = None
+    #: ``True`` when the data needs no files (tests and tutorials use it)
+    offline: bool = False
+    #: the epochs ``ganzoo train`` runs when the user gives neither ``--steps`` nor ``--epochs``
+    epochs: int | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.shape, list):
+            object.__setattr__(self, "shape", tuple(self.shape))
+        _expect(self, "offline", isinstance(self.offline, bool), "True or False")
+        whole = self.num_classes is None or (
+            isinstance(self.num_classes, int) and not isinstance(self.num_classes, bool)
+        )
+        _expect(self, "num_classes", whole, "an integer or None")
+
+
+def _expect(record: Record, keyword: str, ok: bool, what: str) -> None:
+    if not ok:
+        raise PluginError(
+            f"keyword {keyword}={getattr(record, keyword)!r} is invalid; expected {what}"
+        )
+
+
+#: component kind -> its record; a new kind is one dataclass above and one line here
+RECORDS: dict[str, type[Record]] = {
+    "model": ModelRecord,
+    "loss": LossRecord,
+    "dataset": DatasetRecord,
+}
+
+
+def keywords(kind: str) -> tuple[str, ...]:
+    """The keywords ``register`` accepts for ``kind`` (besides ``name`` and ``factory``)."""
+    return tuple(f.name for f in fields(RECORDS[kind]))
+
+
+def make_record(kind: str, name: str, given: Mapping[str, Any]) -> Record:
+    """The record of ``kind`` for component ``name`` from the keywords ``register`` got.
+
+    :raises PluginError: an unknown keyword (with a suggestion and the valid ones) or a value
+        of the wrong type.
+    """
+    valid = keywords(kind)
+    for key in given:
+        if key not in valid:
+            close = difflib.get_close_matches(key, valid, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise PluginError(
+                f"unknown keyword {key!r} for {kind} {name!r}{hint}; valid: {', '.join(valid)}"
+            )
+    try:
+        return RECORDS[kind](**given)
+    except PluginError as exc:
+        raise PluginError(f"{kind} {name!r}: {exc}") from None
