@@ -30,7 +30,8 @@ from ganzoo.api.errors import GanzooError, UsageError
 from ganzoo.cli import main
 from ganzoo.host.plugins import CORE_DISTRIBUTION
 from ganzoo.metrics import EvalSpec, realstats
-from ganzoo.metrics.fidelity import KID_SUBSETS, Evaluator, _private_weights_copy
+from ganzoo.metrics.bridge import KID_SUBSETS, _private_weights_copy
+from ganzoo.metrics.fidelity import Evaluator
 from ganzoo.metrics.images import UInt8Images
 from ganzoo.runs.rundir import RunDir, current_umask
 

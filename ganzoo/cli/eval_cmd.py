@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 
@@ -101,8 +102,7 @@ def eval_command(
 
     from rich.console import Console
 
-    from ganzoo.metrics.fidelity import evaluate_run
-    from ganzoo.metrics.results import health_text, result_path
+    from ganzoo.metrics.evaluation import evaluate_run
 
     err = Console(stderr=True)
     result = evaluate_run(
@@ -112,6 +112,15 @@ def eval_command(
         ema=not no_ema,
         log=lambda message: err.print(message, markup=False, highlight=False),
     )
+    _render(result, run_dir, as_json, err)
+
+
+def _render(result: dict, run_dir: str, as_json: bool, err: Any) -> None:
+    """The result as JSON or a table on stdout; warnings and where it was saved on stderr."""
+    from rich.console import Console
+
+    from ganzoo.metrics.results import health_text, result_path
+
     if as_json:
         click.echo(json.dumps(result, indent=2, sort_keys=True))
     else:

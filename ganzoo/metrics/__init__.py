@@ -38,8 +38,8 @@ __all__ = [
 
 _LAZY = {
     "Evaluator": "ganzoo.metrics.fidelity",
-    "evaluate": "ganzoo.metrics.fidelity",
-    "evaluate_run": "ganzoo.metrics.fidelity",
+    "evaluate": "ganzoo.metrics.evaluation",
+    "evaluate_run": "ganzoo.metrics.evaluation",
     "load_results": "ganzoo.metrics.results",
     "save_result": "ganzoo.metrics.results",
 }

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 import torch
 from torch import nn
 
-from ganzoo.host.families import get_family
+from ganzoo.host.families import Family
 from ganzoo.training import distributed
 from ganzoo.training.distributed import DistEnv
 from ganzoo.training.precision import Precision
@@ -88,13 +88,14 @@ def make_trainer(
     objective: Any,
     settings: OptimSettings,
     *,
+    family: Family,
     device: torch.device,
     amp: str = "none",
     compile: bool = False,
     sync_bn: bool = False,
     env: DistEnv | None = None,
 ) -> Trainer:
-    """The trainer of ``model``'s family, with its networks as they will run."""
+    """The trainer of ``family`` (the run's, resolved once), with its networks as they will run."""
     env = env or DistEnv()
     precision = Precision(amp, device)
 
@@ -104,5 +105,5 @@ def make_trainer(
         module = distributed.wrap(module, env, device)
         return torch.compile(module) if compile else module
 
-    factory: TrainerFactory = get_family(model.family).trainer_factory()
+    factory: TrainerFactory = family.trainer_factory()
     return factory(model, objective, settings, precision, wrap)
