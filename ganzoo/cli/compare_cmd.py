@@ -337,10 +337,10 @@ def _print_table(comparison) -> None:
                     markup=False, highlight=False, soft_wrap=True,
                 )  # fmt: skip
     err = Console(stderr=True)
-    for w in sorted({w for r in comparison.rows for w in r.metrics.get("warnings", [])}):
+    for w in sorted({w for r in comparison.rows for w in r.metrics.warnings or []}):
         err.print(f"warning: {w}", markup=False, highlight=False, soft_wrap=True)
     for r in comparison.rows:
-        health = r.metrics.get("health") or {}
+        health = r.metrics.health or {}
         if health.get("mode_collapse"):
             err.print(
                 f"warning: {r.name}: mode collapse: {'; '.join(health['reasons'])}",

@@ -9,7 +9,7 @@ from typing import Any
 
 from ganzoo.api.errors import UsageError
 from ganzoo.metrics.fidelity import Evaluator
-from ganzoo.metrics.results import save_result
+from ganzoo.metrics.results import EvalResult, attach_run, save_result
 from ganzoo.metrics.spec import EvalSpec
 
 
@@ -20,15 +20,15 @@ def evaluate(
     step: int | None = None,
     log: Callable[[str], None] | None = None,
     **fields: Any,
-) -> dict[str, Any]:
+) -> EvalResult:
     """IS, FID and KID of ``spec.samples`` images from ``model`` against the spec's real images.
 
     ``model`` is anything with ``sample(n, generator=None)`` returning images in ``[-1, 1]``
     (GANs and VAEs alike). The real side is a fixed random subset of at most ``samples``
     images of the split. Give an :class:`EvalSpec`, or its fields as keywords
-    (``evaluate(model, dataset="digits", samples=100)``). The result holds the keys of
-    :data:`ganzoo.metrics.results.REQUIRED_KEYS` and more; ``inception_score_mean`` is
-    ``None`` when the extractor cannot give a meaningful IS. The same seed gives the same
+    (``evaluate(model, dataset="digits", samples=100)``). The result is an
+    :class:`~ganzoo.metrics.results.EvalResult`; ``inception_score_mean`` is ``None`` when
+    the extractor cannot give a meaningful IS. The same seed gives the same
     numbers; the caller's random state is left untouched.
     """
     spec = (spec or EvalSpec()).replace(**fields) if fields else spec or EvalSpec()
@@ -44,7 +44,7 @@ def evaluate_run(
     ema: bool = True,
     log: Callable[[str], None] | None = None,
     **fields: Any,
-) -> dict[str, Any]:
+) -> EvalResult:
     """Evaluate a run's newest (or given) checkpoint and save the result under ``RUN/eval/``.
 
     The dataset, its options and (unless ``spec.data_dir`` is given) its folder come from
@@ -72,33 +72,12 @@ def evaluate_run(
         run.path, device=str(resolve_device(device)), checkpoint=checkpoint, ema=ema
     )
     result = evaluate(model, spec, step=_checkpoint_step(run, checkpoint), log=log)
-    result.update(
-        run=str(run.path),
-        model=config.get("model"),
-        loss=config.get("loss"),
-        checkpoint=checkpoint.name,
-        ema=model.uses_ema,
+    stored = run.read_config()
+    result = attach_run(
+        result, stored, run=str(run.path), checkpoint=checkpoint.name, ema=model.uses_ema
     )
-    add_run_provenance(result, run.read_config(), checkpoint.name)
     save_result(run.path, result)
     return result
-
-
-def add_run_provenance(
-    result: dict[str, Any], stored_config: dict[str, Any], checkpoint: str | None
-) -> None:
-    """Complete ``result["provenance"]`` with the run's checkpoint and plugin distributions."""
-    record = result.setdefault("provenance", {})
-    record["checkpoint"] = checkpoint
-    record["step"] = result.get("step")
-    record["ema"] = result.get("ema")
-    record["distributions"] = {
-        **record.get("distributions", {}),
-        **(stored_config.get("distributions") or {}),
-    }
-    record["components"] = {
-        kind: c.get("provider") for kind, c in (stored_config.get("components") or {}).items()
-    }
 
 
 def _checkpoint_step(run: Any, checkpoint: Path) -> int:

@@ -29,6 +29,7 @@ from ganzoo.metrics.bridge import ISC_SPLITS, KID_SUBSET_SIZE, KID_SUBSETS
 from ganzoo.metrics.extractors import Extractor, resolve_extractor
 from ganzoo.metrics.floors import FLOOR_KEYS, FLOOR_SEED, Floors
 from ganzoo.metrics.images import real_images, tensor_sha256
+from ganzoo.metrics.results import EvalResult
 from ganzoo.metrics.sampled import SampledImages
 from ganzoo.metrics.spec import EvalSpec
 
@@ -95,7 +96,7 @@ class Evaluator(Floors):
         self._real_sides: dict[tuple[str, str, str], realstats.RealSide] = {}
         self._floors: dict[str, dict[str, Any]] | None = None
 
-    def __call__(self, model: Any, step: int | None = None) -> dict[str, Any]:
+    def __call__(self, model: Any, step: int | None = None) -> EvalResult:
         """IS, FID, KID, precision and recall of ``samples`` images from ``model``, with
         intervals, the real-data and noise floors, health and provenance (see
         :func:`ganzoo.metrics.evaluation.evaluate`).
@@ -143,7 +144,7 @@ class Evaluator(Floors):
         floors: dict[str, dict[str, Any]],
         step: int | None,
         seconds: float,
-    ) -> dict[str, Any]:
+    ) -> EvalResult:
         """One evaluation's record: the numbers, how they were measured, and the scale."""
         isc = self.extractor.inception_score
         fid = measured["fid"]
@@ -153,7 +154,7 @@ class Evaluator(Floors):
             scaled = (fid - real_fid) / (noise_fid - real_fid)
         n_real = len(self.real)
         warnings_ = stats.sample_warnings(self.samples, n_real, measured["feature_dim"], isc)
-        return {
+        return EvalResult.from_dict({
             **conditional,
             "extractor": self.extractor.name,
             "extractor_kind": self.extractor.kind,
@@ -195,7 +196,7 @@ class Evaluator(Floors):
                 "torch": torch.__version__,
             },
             "provenance": self.provenance(step),
-        }
+        })  # fmt: skip
 
     def _conditional(self, model: Any) -> dict[str, Any]:
         """Class accuracy of a conditional model (``samples`` split evenly over its classes)."""

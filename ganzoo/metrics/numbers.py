@@ -42,9 +42,8 @@ def format_number(value: float | None, digits: int = 3) -> str:
     return f"{value:.{digits}g}" if abs(value) < 1e-3 else f"{value:.{digits}f}"
 
 
-def format_pm(metrics: dict[str, Any], key: str) -> str:
-    """``mean ± std`` of ``key`` (e.g. ``kid``) from ``key_mean`` and ``key_std``."""
-    mean, std = metrics.get(f"{key}_mean"), metrics.get(f"{key}_std")
+def format_pm(mean: float | None, std: float | None) -> str:
+    """``mean ± std`` (e.g. KID's mean and its spread over subsets), ``n/a`` without a mean."""
     if mean is None:
         return "n/a"
     return format_number(mean) + (f" ± {format_number(std)}" if std is not None else "")

@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import torch
 
@@ -49,6 +49,9 @@ from ganzoo.training.session import (
 )
 from ganzoo.training.signals import SIGNAL_EXIT, Interrupted, interruptible, signals_caught
 from ganzoo.training.state import DivergenceGuard
+
+if TYPE_CHECKING:
+    from ganzoo.metrics.results import EvalResult
 
 __all__ = [
     "Diverged", "Interrupted", "Progress", "Quiet", "TrainResult", "due", "dynamics_grid",
@@ -319,7 +322,7 @@ def _checkpoint(s: Session, guard: DivergenceGuard, elapsed: float) -> None:
             s.board.flush()
 
 
-def _finish(s: Session, last_eval: dict[str, Any] | None) -> TrainResult:
+def _finish(s: Session, last_eval: EvalResult | None) -> TrainResult:
     """Loss curves and ``summary.json``, written once the last step is done."""
     config, run = s.config, s.run
     identical = distributed.replicas_identical(s.model, s.env)
@@ -340,20 +343,19 @@ def _finish(s: Session, last_eval: dict[str, Any] | None) -> TrainResult:
             if config.time_budget and s.seconds >= config.time_budget
             else "steps",
             "final": s.final,
-            **({"eval": last_eval} if last_eval else {}),
+            **({"eval": last_eval.to_dict()} if last_eval else {}),
         }
     )
     return TrainResult(run.path, s.step, s.seconds, s.final)
 
 
-def _evaluate(s: Session, progress: Progress) -> tuple[dict[str, Any], float]:
+def _evaluate(s: Session, progress: Progress) -> tuple[EvalResult, float]:
     from ganzoo.metrics.results import summary_line
 
     result, seconds = evaluate_now(s)
     progress.message(summary_line(result))
     if s.board is not None:
         s.board.evaluation(s.step, result)
-    health = result.get("health") or {}
-    reasons = "; ".join(health.get("reasons", []))
+    reasons = "; ".join((result.health or {}).get("reasons", []))
     watch_collapse(s, progress, f"mode collapse: {reasons}" if reasons else None, "evaluation")
     return result, seconds

@@ -14,7 +14,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
@@ -31,6 +31,9 @@ from ganzoo.training.distributed import DistEnv
 from ganzoo.training.ema import EMA
 from ganzoo.training.state import BatchStream, rng_state, set_rng_state
 from ganzoo.training.trainer import OptimSettings, Trainer, make_trainer
+
+if TYPE_CHECKING:
+    from ganzoo.metrics.results import EvalResult
 
 UNBOUNDED = sys.maxsize  # total steps of a run that stops only when its time budget is spent
 
@@ -239,19 +242,16 @@ def make_evaluator(config: TrainConfig, components: Components | None = None) ->
         )
 
 
-def evaluate_now(s: Session) -> tuple[dict[str, Any], float]:
+def evaluate_now(s: Session) -> tuple[EvalResult, float]:
     """IS/FID/KID of the model now, saved under ``RUN/eval/``; returns it and its seconds."""
-    from ganzoo.metrics.results import save_result
+    from ganzoo.metrics.results import attach_run, save_result
 
     start = time.perf_counter()
     with s.sampling():
         result = s.evaluator(s.model, step=s.step)
-    result.update(
-        run=str(s.run.path), model=s.config.model, loss=s.config.loss, ema=s.ema is not None
+    result = attach_run(
+        result, config_record(s), run=str(s.run.path), checkpoint=None, ema=s.ema is not None
     )
-    from ganzoo.metrics.evaluation import add_run_provenance
-
-    add_run_provenance(result, config_record(s), None)
     save_result(s.run.path, result)
     return result, time.perf_counter() - start
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ganzoo.api.errors import UsageError
 from ganzoo.metrics.numbers import format_mean_pm, format_number, format_pm
+from ganzoo.metrics.results import EvalResult
 from ganzoo.metrics.spec import EvalSpec
 from ganzoo.runs.rundir import RunDir, timestamped_folder
 from ganzoo.tools.compare.matching import (
@@ -68,7 +69,7 @@ def compare_runs(
     extractor = _ExtractorName(rows[0], spec)
     for row in rows:
         row.metrics = _result_of(row, spec, extractor, evaluate_missing)
-    extractor_names = {row.metrics["extractor"] for row in rows}
+    extractor_names = {row.metrics.extractor for row in rows}
     if len(extractor_names) > 1:
         raise UsageError(
             "runs were measured by different extractors ("
@@ -76,7 +77,7 @@ def compare_runs(
             + "); their numbers are not comparable"
         )
     shared = check_same_provenance(rows)
-    floors = next((r.metrics["floors"] for r in rows if r.metrics.get("floors")), {})
+    floors = next((r.metrics.floors for r in rows if r.metrics.floors), {})
     return Comparison(rows, dataset, extractor_names.pop(), spec.samples, floors, shared)
 
 
@@ -101,7 +102,9 @@ class _ExtractorName:
         return self.name
 
 
-def _result_of(row: RunRow, spec: EvalSpec, extractor: _ExtractorName, evaluate: bool) -> dict:
+def _result_of(
+    row: RunRow, spec: EvalSpec, extractor: _ExtractorName, evaluate: bool
+) -> EvalResult:
     """``row``'s stored result measured like ``spec``, else a new evaluation (if allowed)."""
     from ganzoo import metrics
 

@@ -46,40 +46,39 @@ def plot_metric_bars(comparison: Comparison, path: Path) -> None:
     """IS, FID and KID as bars, one per run: FID with its interval, IS and KID with their std;
     grey lines at real data (dashed) and noise (dotted)."""
     plt = pyplot()
+    #: (the mean's field, its spread's field, title): FID's spread is its interval
     panels = [
-        ("inception_score", "IS ↑"),
-        ("fid", "FID ↓"),
-        ("kid", "KID ↓"),
+        ("inception_score_mean", "inception_score_std", "IS ↑"),
+        ("fid", None, "FID ↓"),
+        ("kid_mean", "kid_std", "KID ↓"),
     ]
     fig, axes = plt.subplots(1, 3, figsize=(12, 3.4))
     names = [r.name for r in comparison.rows]
-    for ax, (key, title) in zip(axes, panels, strict=True):
-        means, low, high = [], [], []
-        for r in comparison.rows:
-            m = r.metrics
-            mean = m.get(key) if key == "fid" else m.get(f"{key}_mean")
-            means.append(mean if mean is not None else 0.0)
-            interval = m.get("fid_interval") if key == "fid" else None
-            if interval and mean is not None:  # FID: its bootstrap interval
-                low.append(mean - interval[0])
-                high.append(interval[1] - mean)
+    results = [r.metrics for r in comparison.rows]
+    for ax, (key, spread, title) in zip(axes, panels, strict=True):
+        means = [getattr(m, key) for m in results]
+        low, high = [], []
+        for m, mean in zip(results, means, strict=True):
+            if (
+                spread is None and m.fid_interval and mean is not None
+            ):  # FID: its bootstrap interval
+                low.append(mean - m.fid_interval[0])
+                high.append(m.fid_interval[1] - mean)
             else:  # IS and KID: their standard deviation
-                low.append(m.get(f"{key}_std") or 0.0)
-                high.append(m.get(f"{key}_std") or 0.0)
-        ax.bar(range(len(names)), means, yerr=[low, high], color="tab:blue", capsize=3)
-        floor_key = key if key == "fid" else f"{key}_mean"
+                std = (getattr(m, spread) if spread else None) or 0.0
+                low.append(std)
+                high.append(std)
+        heights = [mean if mean is not None else 0.0 for mean in means]
+        ax.bar(range(len(names)), heights, yerr=[low, high], color="tab:blue", capsize=3)
         for kind, style in (("real", "--"), ("noise", ":")):
-            value = (comparison.floors.get(kind) or {}).get(floor_key)
+            value = (comparison.floors.get(kind) or {}).get(key)
             if value is not None:
                 ax.axhline(value, color="gray", linestyle=style, linewidth=1)
                 ax.annotate("real data" if kind == "real" else "noise", (0, value),
                             xycoords=("axes fraction", "data"), fontsize=7, color="gray",
                             va="bottom")  # fmt: skip
         ax.set_xticks(range(len(names)), names, rotation=30, ha="right", fontsize=8)
-        available = any(
-            (r.metrics.get(key) if key == "fid" else r.metrics.get(f"{key}_mean")) is not None
-            for r in comparison.rows
-        )
+        available = any(mean is not None for mean in means)
         ax.set_title(title if available else f"{title} (unavailable)")
     fig.suptitle(f"{comparison.extractor}, {comparison.samples} samples", fontsize=9)
     save_figure(fig, path)

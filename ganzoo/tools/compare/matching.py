@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ganzoo.api.errors import UsageError
+from ganzoo.metrics.results import EvalResult
 from ganzoo.metrics.spec import EvalSpec
 from ganzoo.runs.rundir import RunDir
 from ganzoo.tools.compare.runs import RunRow
@@ -17,7 +18,7 @@ def check_same_provenance(rows: list[RunRow]) -> dict[str, Any]:
 
     first = rows[0]
     for row in rows[1:]:
-        name = first_difference(first.metrics.get("provenance"), row.metrics.get("provenance"))
+        name = first_difference(first.metrics.provenance, row.metrics.provenance)
         if name is not None:
             if name == "provenance":
                 raise UsageError(
@@ -25,13 +26,13 @@ def check_same_provenance(rows: list[RunRow]) -> dict[str, Any]:
                     "comparability: one was stored before ganzoo recorded provenance; "
                     "evaluate again (drop --no-eval)"
                 )
-            have = field_value(first.metrics["provenance"], name)
-            other = field_value(row.metrics["provenance"], name)
+            have = field_value(first.metrics.provenance, name)
+            other = field_value(row.metrics.provenance, name)
             raise UsageError(
                 f"the results of {first.name} and {row.name} differ in provenance field "
                 f"{name} ({have!r} vs {other!r}); their numbers are not comparable"
             )
-    record = first.metrics.get("provenance") or {}
+    record = first.metrics.provenance or {}
     shared = {
         k: record[k] for k in record if k.split(".")[0] in {c.split(".")[0] for c in COMPARABLE}
     }
@@ -44,6 +45,7 @@ MATCHED_FIELDS = ("step", "split", "seed", "samples", "dataset", "dataset_option
 
 
 def wanted_fields(row: RunRow, spec: EvalSpec) -> dict[str, Any]:
+    """The value of each of :data:`MATCHED_FIELDS` that ``row``'s result must have."""
     config = RunDir.open(row.path).read_config()["config"]
     return {
         "step": row.steps,
@@ -57,8 +59,8 @@ def wanted_fields(row: RunRow, spec: EvalSpec) -> dict[str, Any]:
 
 
 def stored_result(
-    results: list[dict[str, Any]], wanted: dict[str, Any], extractor: Any
-) -> tuple[dict[str, Any] | None, str]:
+    results: list[EvalResult], wanted: dict[str, Any], extractor: Any
+) -> tuple[EvalResult | None, str]:
     """The newest stored result measured exactly as ``wanted``, or why none is.
 
     A result is reused only when the checkpoint step, split, seed, sample count, dataset
@@ -73,11 +75,12 @@ def stored_result(
         return None, "it has no stored results"
     nearest: tuple[int, str] = (len(MATCHED_FIELDS) + 2, "")
     for result in reversed(results):
-        stored = {k: result.get(k) for k in MATCHED_FIELDS}
-        stored["dataset_options"] = result.get("dataset_options", wanted["dataset_options"])
-        stored["ema"] = bool(result.get("ema", False))
+        stored = {k: getattr(result, k) for k in MATCHED_FIELDS}
+        if "dataset_options" in result.absent:  # measured on the run's own options
+            stored["dataset_options"] = wanted["dataset_options"]
+        stored["ema"] = bool(result.ema)
         different = [k for k in MATCHED_FIELDS if stored[k] != wanted[k]]
-        if not different and result.get("extractor") != extractor():
+        if not different and result.extractor != extractor():
             different = ["extractor"]
         if not different:
             different = _provenance_differs(result)
@@ -85,7 +88,7 @@ def stored_result(
             return result, ""
         if len(different) < nearest[0]:
             field_name = different[0]
-            have = result.get(field_name) if field_name != "extractor" else result.get("extractor")
+            have = getattr(result, field_name, None)
             want = wanted.get(field_name) if field_name != "extractor" else extractor()
             if field_name.startswith("provenance"):
                 have, want = _provenance_values(result, field_name)
@@ -94,12 +97,12 @@ def stored_result(
     return None, nearest[1]
 
 
-def _provenance_differs(result: dict[str, Any]) -> list[str]:
+def _provenance_differs(result: EvalResult) -> list[str]:
     """``["provenance.<field>"]`` if ``result`` was computed by other code than this one's
     (or stored before provenance was recorded), else ``[]``."""
     from ganzoo.metrics.provenance import field_value, versions
 
-    record = result.get("provenance")
+    record = result.provenance
     if not isinstance(record, dict):
         return ["provenance"]
     now = versions()
@@ -109,11 +112,11 @@ def _provenance_differs(result: dict[str, Any]) -> list[str]:
     return []
 
 
-def _provenance_values(result: dict[str, Any], field_name: str) -> tuple[Any, Any]:
+def _provenance_values(result: EvalResult, field_name: str) -> tuple[Any, Any]:
     """(stored, current) of a provenance field named by :func:`_provenance_differs`."""
     from ganzoo.metrics.provenance import field_value, versions
 
     if field_name == "provenance":
         return "none (stored before provenance was recorded)", "a provenance record"
     name = field_name.removeprefix("provenance.versions.")
-    return field_value(result.get("provenance") or {}, f"versions.{name}"), versions()[name]
+    return field_value(result.provenance or {}, f"versions.{name}"), versions()[name]

@@ -12,7 +12,8 @@ from ganzoo.tools.compare.figures import (
     plot_metric_bars,
     plot_sample_grids,
 )
-from ganzoo.tools.compare.seeds import DIFFERENCE_RULE, Comparison, differences
+from ganzoo.tools.compare.runs import RunRow
+from ganzoo.tools.compare.seeds import DIFFERENCE_RULE, Comparison, SeedGroup, differences
 
 
 def write_report(comparison: Comparison, out: str | Path) -> Path:
@@ -36,52 +37,56 @@ def write_report(comparison: Comparison, out: str | Path) -> Path:
     return out
 
 
+#: the metrics of a row, as EvalResult fields (and floor keys), in the table's order
+TABLE_METRICS = ("inception_score_mean", "fid", "kid_mean", "precision", "recall")
+
+
 def table_rows(comparison: Comparison) -> tuple[list[str], list[list[str]]]:
     """The comparison table (header, rows) that the report and the CLI both print.
 
     One row per run, then the real-data floor and the noise ceiling measured like them. With
     several seeds per configuration, one row per configuration: mean ± 95% t-interval half-width.
     """
-    from ganzoo.metrics.results import floor_value
-
-    header = ["run", "model", "loss", "IS ↑", "FID ↓ [95%]", "KID ↓", "precision ↑",
-              "recall ↑", "steps", "time (s)", "parameters"]  # fmt: skip
-    rows = []
     if comparison.seeded:
         header = ["configuration", "seeds", "IS ↑", "FID ↓", "KID ↓", "precision ↑", "recall ↑"]
-        for group in comparison.groups():
-            cells = [group.name, ",".join(str(r.seed) for r in group.rows)]
-            for key in ("inception_score_mean", "fid", "kid_mean", "precision", "recall"):
-                found = group.summary(key)
-                cells.append("n/a" if found is None else format_mean_pm(*found))
-            rows.append(cells)
+        rows = [_seed_row(group) for group in comparison.groups()]
     else:
-        conditional = any(r.metrics.get("conditional") for r in comparison.rows)
+        header = ["run", "model", "loss", "IS ↑", "FID ↓ [95%]", "KID ↓", "precision ↑",
+                  "recall ↑", "steps", "time (s)", "parameters"]  # fmt: skip
+        conditional = any(r.metrics.conditional for r in comparison.rows)
         if conditional:  # samples asked for class k, labelled k by the domain classifier
             header.insert(8, "class acc. ↑")
-        for r in comparison.rows:
-            m = r.metrics
-            accuracy = [format_number(m.get("conditional_accuracy"))] if conditional else []
-            rows.append([
-                r.name, r.model, r.loss, format_pm(m, "inception_score"),
-                f"{format_number(m.get('fid'))} {format_interval(m.get('fid_interval'))}".strip(),
-                format_pm(m, "kid"), format_number(m.get("precision")),
-                format_number(m.get("recall")), *accuracy, str(r.steps), f"{r.seconds:.1f}",
-                f"{r.parameters:,}",
-            ])  # fmt: skip
-    fake = {"floors": comparison.floors}
+        rows = [_run_row(r, conditional) for r in comparison.rows]
     for kind, label in (("real", "real data"), ("noise", "noise")):
-        if floor_value(fake, kind, "fid") is None:
+        floor = comparison.floors.get(kind) or {}
+        if floor.get("fid") is None:
             continue
-        source = comparison.floors[kind].get("source", "")
-        values = [
-            format_number(floor_value(fake, kind, k))
-            for k in ("inception_score_mean", "fid", "kid_mean", "precision", "recall")
-        ]
-        name = f"{label} ({source}, {comparison.floors[kind].get('samples')})"
+        values = [format_number(floor.get(k)) for k in TABLE_METRICS]
+        name = f"{label} ({floor.get('source', '')}, {floor.get('samples')})"
         lead = [name, ""] if comparison.seeded else [name, "", ""]
         rows.append(lead + values + ([] if comparison.seeded else [""] * (len(header) - 8)))
     return header, rows
+
+
+def _seed_row(group: SeedGroup) -> list[str]:
+    """A configuration's seeds pooled: mean ± 95% t-interval half-width per metric."""
+    cells = [group.name, ",".join(str(r.seed) for r in group.rows)]
+    for key in TABLE_METRICS:
+        found = group.summary(key)
+        cells.append("n/a" if found is None else format_mean_pm(*found))
+    return cells
+
+
+def _run_row(row: RunRow, conditional: bool) -> list[str]:
+    """One run: what it is, its scores, what it cost."""
+    m = row.metrics
+    accuracy = [format_number(m.conditional_accuracy)] if conditional else []
+    return [
+        row.name, row.model, row.loss, format_pm(m.inception_score_mean, m.inception_score_std),
+        f"{format_number(m.fid)} {format_interval(m.fid_interval)}".strip(),
+        format_pm(m.kid_mean, m.kid_std), format_number(m.precision), format_number(m.recall),
+        *accuracy, str(row.steps), f"{row.seconds:.1f}", f"{row.parameters:,}",
+    ]  # fmt: skip
 
 
 def render_markdown(comparison: Comparison) -> str:
@@ -113,8 +118,8 @@ def render_markdown(comparison: Comparison) -> str:
                          f"{d['b'] if d['better'] == d['a'] else d['a']} — {verdict}")  # fmt: skip
         lines += ["", "Runs:", ""]
         lines += [f"- {r.name}: {r.configuration}, seed {r.seed}" for r in comparison.rows]
-    warnings_ = sorted({w for r in comparison.rows for w in r.metrics.get("warnings", [])})
-    alerts = [(r.name, r.metrics.get("health") or {}) for r in comparison.rows]
+    warnings_ = sorted({w for r in comparison.rows for w in r.metrics.warnings or []})
+    alerts = [(r.name, r.metrics.health or {}) for r in comparison.rows]
     alerts = [(n, h) for n, h in alerts if h.get("mode_collapse")]
     if warnings_ or alerts:
         lines += ["", "## Warnings", ""]

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ganzoo.api.errors import UsageError
 from ganzoo.runs.rundir import RunDir
+
+if TYPE_CHECKING:
+    from ganzoo.metrics.results import EvalResult
 
 
 @dataclass
@@ -25,7 +28,7 @@ class RunRow:
     steps: int
     seconds: float
     parameters: int
-    metrics: dict[str, Any] = field(default_factory=dict)
+    metrics: EvalResult | None = None  # the result this comparison measured or reused
 
     options: str = ""  # what else distinguishes the configuration (not the seed)
 
@@ -38,6 +41,7 @@ class RunRow:
         """JSON-friendly form."""
         d = dict(vars(self))
         d["path"] = str(self.path)
+        d["metrics"] = self.metrics.to_dict() if self.metrics is not None else {}
         d["configuration"] = self.configuration
         return d
 

@@ -50,7 +50,7 @@ class Comparison:
         return out
 
 
-#: Metrics pooled over seeds: (result key, label, higher is better)
+#: Metrics pooled over seeds: (EvalResult field, label, higher is better)
 SEED_METRICS: tuple[tuple[str, str, bool], ...] = (
     ("fid", "FID", False),
     ("kid_mean", "KID", False),
@@ -76,7 +76,7 @@ class SeedGroup:
         """(mean, half-width) of ``key`` over the seeds; ``None`` if unavailable."""
         from ganzoo.metrics.stats import t_interval
 
-        values = [r.metrics.get(key) for r in self.rows]
+        values = [getattr(r.metrics, key) for r in self.rows]
         if any(v is None for v in values):
             return None
         return t_interval([float(v) for v in values])
@@ -90,7 +90,7 @@ class SeedGroup:
                 metrics[key] = {
                     "mean": found[0],
                     "half_width": None if math.isnan(found[1]) else found[1],
-                    "values": [r.metrics[key] for r in self.rows],
+                    "values": [getattr(r.metrics, key) for r in self.rows],
                 }
         return {
             "configuration": self.name,

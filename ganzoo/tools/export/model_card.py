@@ -213,13 +213,13 @@ def _metrics_section(sampler: Any, config: dict[str, Any]) -> list[str]:
         "|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
-        mark = " (exported)" if r.get("step") == config["step"] else ""
-        weights = "EMA" if r.get("ema") else "raw"
+        mark = " (exported)" if r.step == config["step"] else ""
+        weights = "EMA" if r.ema else "raw"
+        real = r.real_samples if r.real_samples is not None else "?"
         lines.append(
-            f"| {r['step']}{mark} | {r['extractor']} | {r['samples']} vs "
-            f"{r.get('real_samples', '?')} | {r['split']} | {weights} | "
-            f"{format_value(r['inception_score_mean'], r['inception_score_std'], 3)} | "
-            f"{format_value(r['fid'], digits=3)} | {format_value(r['kid_mean'], r['kid_std'])} |"
+            f"| {r.step}{mark} | {r.extractor} | {r.samples} vs {real} | {r.split} | "
+            f"{weights} | {format_value(r.inception_score_mean, r.inception_score_std, 3)} | "
+            f"{format_value(r.fid, digits=3)} | {format_value(r.kid_mean, r.kid_std)} |"
         )
     return lines
 
