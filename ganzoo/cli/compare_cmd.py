@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -165,11 +166,9 @@ def compare_command(
     from ganzoo.tools.compare import default_report_dir
 
     spec = EvalSpec(
-        samples=samples,
-        feature_extractor=feature_extractor,
-        inception_weights=inception_weights,
-        seed=seed,
-    ).validate()
+        samples=samples, feature_extractor=feature_extractor,
+        inception_weights=inception_weights, seed=seed,
+    ).validate()  # fmt: skip
     pairs = parse_model_specs(model_specs)
     seed_list = parse_seeds(seeds)
     _check_invocation(runs, pairs, seed_list, conditional, no_eval)
@@ -178,15 +177,14 @@ def compare_command(
     if pairs:
         _check_evaluation(spec, dataset)  # before any training, not after it
 
-    def train_pairs() -> list[Path]:
+    train_first = None
+    if pairs:  # train first, into the report folder unless --runs-dir says otherwise
         budget = {"steps": steps, "epochs": epochs, "time_budget": time_budget}
-        runs_root = Path(runs_dir) if runs_dir else report_dir / "runs"
-        return _train_all(
-            pairs, dataset, data_dir, budget, batch_size, seed_list or [seed], runs_root,
+        root = Path(runs_dir) if runs_dir else report_dir / "runs"
+        train_first = functools.partial(
+            _train_all, pairs, dataset, data_dir, budget, batch_size, seed_list or [seed], root,
             conditional,
         )  # fmt: skip
-
-    train_first = train_pairs if pairs else None
     comparison, written = _compare_into(report_dir, runs, train_first, spec, no_eval)
     if as_json:
         import json

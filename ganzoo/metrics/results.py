@@ -34,7 +34,7 @@ REQUIRED_KEYS: tuple[str, ...] = (
 )
 
 
-@dataclass
+@dataclass(eq=False)  # equal to another result, or a dict, with the same JSON form
 class EvalResult(Mapping[str, Any]):
     """One evaluation: the numbers, how they were measured, the scale, and where they came from.
 
