@@ -1,11 +1,13 @@
 """The configuration of a training run (torch-free): what the user asked, and what it means.
 
 :class:`TrainConfig` is what the user asked for, with ``None`` for "the default".
-:func:`resolve` looks every name up once and fixes every default (loss, learning rate,
-epochs, total steps, checkpoint interval, run folder, family) into a :class:`ResolvedRun`,
-a new object: the caller's config is never changed, and the defaults live here alone.
-Every value a run depends on is recorded, so ``config.json`` in the run folder is enough to
-reproduce it. Validation messages name the CLI option and the valid range.
+:func:`check` looks every name up once (:func:`ganzoo.host.resolve.resolve_names`) and
+:func:`resolve` fixes every default (loss, learning rate, epochs, total steps, checkpoint
+interval, run folder) into a :class:`ResolvedRun` that carries those components and their
+:class:`~ganzoo.host.families.Family`, a new object: the caller's config is never changed,
+and the defaults live here alone. Every value a run depends on is recorded, so
+``config.json`` in the run folder is enough to reproduce it. Validation messages name the
+CLI option and the valid range.
 """
 
 from __future__ import annotations
