@@ -59,5 +59,7 @@ def test_a_loss_of_another_family_is_refused_with_the_valid_ones():
 
 
 def test_dataset_options_put_the_users_over_the_models():
-    components = resolve_names("vanilla", None, "digits")
-    assert components.dataset_options({"x": 1}) == {"x": 1}
+    components = resolve_names("dcgan", None, "mnist")  # dcgan registers 32×32 for mnist
+    assert components.dataset_options({}) == {"image_size": 32}
+    assert components.dataset_options({"image_size": 28, "x": 1}) == {"image_size": 28, "x": 1}
+    assert resolve_names("dcgan", None, "digits").dataset_options({}) == {}
