@@ -208,6 +208,16 @@ def images_to_unit_range(x: torch.Tensor) -> torch.Tensor:
     return ((x.clamp(-1, 1) + 1) / 2).clamp(0, 1)
 
 
+def to_uint8(x: torch.Tensor) -> torch.Tensor:
+    """Images in ``[-1, 1]`` to uint8 ``0..255``: ``round((x + 1) / 2 * 255)``, clamped.
+
+    The one conversion every writer of pixels uses (sample files, grids, the images the
+    metrics see, exports), so that the same model output is the same pixels everywhere;
+    it rounds as torchvision's ``save_image`` does. Channels and leading dims are kept.
+    """
+    return images_to_unit_range(x.float()).mul(255).add(0.5).clamp(0, 255).to(torch.uint8)
+
+
 def uint8_to_model_range(x: torch.Tensor) -> torch.Tensor:
     """Map uint8 pixels ``0..255`` to float32 in ``[-1, 1]``."""
     return x.float().div(127.5).sub(1.0)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -159,17 +162,48 @@ def compare_command(
       ganzoo compare --models vanilla:nonsat,dcgan:nonsat,dcgan:minimax,vae --steps 500
       ganzoo compare --models vanilla:nonsat,vanilla:minimax --steps 500 --seeds 0,1,2
     """
+    from ganzoo.runs.rundir import RunDir
     from ganzoo.tools.compare import default_report_dir
 
     spec = EvalSpec(
-        samples=samples,
-        feature_extractor=feature_extractor,
-        inception_weights=inception_weights,
-        seed=seed,
-    ).validate()
+        samples=samples, feature_extractor=feature_extractor,
+        inception_weights=inception_weights, seed=seed,
+    ).validate()  # fmt: skip
     pairs = parse_model_specs(model_specs)
     seed_list = parse_seeds(seeds)
-    if seed_list and not pairs:
+    _check_invocation(runs, pairs, seed_list, conditional, no_eval)
+    report_dir = Path(out) if out else default_report_dir()
+    RunDir.check_new(report_dir)  # refuse before any training starts
+    if pairs:
+        _check_evaluation(spec, dataset)  # before any training, not after it
+
+    train_first = None
+    if pairs:  # train first, into the report folder unless --runs-dir says otherwise
+        budget = {"steps": steps, "epochs": epochs, "time_budget": time_budget}
+        root = Path(runs_dir) if runs_dir else report_dir / "runs"
+        train_first = functools.partial(
+            _train_all, pairs, dataset, data_dir, budget, batch_size, seed_list or [seed], root,
+            conditional,
+        )  # fmt: skip
+    comparison, written = _compare_into(report_dir, runs, train_first, spec, no_eval)
+    if as_json:
+        import json
+
+        click.echo(json.dumps(comparison.as_dict(), indent=2))
+        return
+    _print_table(comparison)
+    click.echo(f"report: {written / 'report.md'}")
+
+
+def _check_invocation(
+    runs: tuple[str, ...],
+    pairs: list[tuple[str, str | None]],
+    seeds: list[int],
+    conditional: bool,
+    no_eval: bool,
+) -> None:
+    """Refuse combinations of RUNS and options that cannot go together."""
+    if seeds and not pairs:
         raise UsageError(
             "--seeds trains with --models; runs given as RUNS are grouped by configuration "
             "whatever their seeds"
@@ -182,46 +216,29 @@ def compare_command(
         raise UsageError("--conditional trains --models conditional; finished RUNS keep theirs")
     if pairs and no_eval:
         raise UsageError("--no-eval needs RUNS with stored results; runs --models trains have none")
-    report_dir = Path(out) if out else default_report_dir()
-    from ganzoo.runs.rundir import RunDir
 
-    RunDir.check_new(report_dir)  # refuse before any training starts
-    if pairs:
-        _check_evaluation(spec, dataset)  # before any training, not after it
+
+def _compare_into(
+    report_dir: Path,
+    runs: tuple[str, ...],
+    train_first: Callable[[], list[Path]] | None,
+    spec: EvalSpec,
+    no_eval: bool,
+) -> tuple[Any, Path]:
+    """Train (if asked), compare and write the report; a failure leaves no report folder."""
     created = not report_dir.exists()
     try:
-        paths = [Path(r) for r in runs]
-        if pairs:
-            budget = {"steps": steps, "epochs": epochs, "time_budget": time_budget}
-            runs_root = Path(runs_dir) if runs_dir else report_dir / "runs"
-            paths = _train_all(
-                pairs,
-                dataset,
-                data_dir,
-                budget,
-                batch_size,
-                seed_list or [seed],
-                runs_root,
-                conditional,
-            )
-
+        paths = train_first() if train_first is not None else [Path(r) for r in runs]
         from ganzoo.tools.compare import compare_runs, write_report
 
         comparison = compare_runs(paths, spec, evaluate_missing=not no_eval)
-        written = write_report(comparison, report_dir)
+        return comparison, write_report(comparison, report_dir)
     except BaseException:
         if created and report_dir.exists():  # a half-made report must not block a rerun
             import shutil
 
             shutil.rmtree(report_dir)
         raise
-    if as_json:
-        import json
-
-        click.echo(json.dumps(comparison.as_dict(), indent=2))
-        return
-    _print_table(comparison)
-    click.echo(f"report: {written / 'report.md'}")
 
 
 def _check_evaluation(spec: EvalSpec, dataset: str) -> None:
@@ -318,10 +335,10 @@ def _print_table(comparison) -> None:
                     markup=False, highlight=False, soft_wrap=True,
                 )  # fmt: skip
     err = Console(stderr=True)
-    for w in sorted({w for r in comparison.rows for w in r.metrics.get("warnings", [])}):
+    for w in sorted({w for r in comparison.rows for w in r.metrics.warnings or []}):
         err.print(f"warning: {w}", markup=False, highlight=False, soft_wrap=True)
     for r in comparison.rows:
-        health = r.metrics.get("health") or {}
+        health = r.metrics.health or {}
         if health.get("mode_collapse"):
             err.print(
                 f"warning: {r.name}: mode collapse: {'; '.join(health['reasons'])}",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -13,6 +14,9 @@ from ganzoo.metrics.spec import (
     EXTRACTORS,
     SPLITS,
 )
+
+if TYPE_CHECKING:
+    from ganzoo.metrics.results import EvalResult
 
 
 @click.command("eval")
@@ -101,8 +105,7 @@ def eval_command(
 
     from rich.console import Console
 
-    from ganzoo.metrics.fidelity import evaluate_run
-    from ganzoo.metrics.results import health_text, result_path
+    from ganzoo.metrics.evaluation import evaluate_run
 
     err = Console(stderr=True)
     result = evaluate_run(
@@ -112,47 +115,75 @@ def eval_command(
         ema=not no_ema,
         log=lambda message: err.print(message, markup=False, highlight=False),
     )
+    _render(result, run_dir, as_json, err)
+
+
+def _render(result: EvalResult, run_dir: str, as_json: bool, err: Any) -> None:
+    """The result as JSON or a table on stdout; warnings and where it was saved on stderr."""
+    from rich.console import Console
+
+    from ganzoo.metrics.results import health_text, result_path
+
     if as_json:
-        click.echo(json.dumps(result, indent=2, sort_keys=True))
+        click.echo(json.dumps(result.to_dict(), indent=2, sort_keys=True))
     else:
         import sys
 
         Console(width=None if sys.stdout.isatty() else 140).print(result_table(result))
     alert = health_text(result)
     # too few samples, a collapsed model: one line each on stderr (also in the JSON)
-    for line in [*result.get("warnings", []), *([alert] if alert else [])]:
+    for line in [*(result.warnings or []), *([alert] if alert else [])]:
         err.print(f"warning: {line}", markup=False, highlight=False, soft_wrap=True)
     if not as_json:
         err.print(f"saved: {result_path(run_dir, result)}", markup=False, highlight=False)
 
 
-def result_table(result: dict) -> object:
+def result_table(result: EvalResult) -> object:
     """One result: a table of scores, intervals, real-data floor and noise (extractor in the
     title), then notes on the extractor, the sample counts and how to read them."""
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
 
-    from ganzoo.metrics.results import format_value, metric_rows
+    from ganzoo.metrics.numbers import format_value
+    from ganzoo.metrics.results import metric_rows
 
-    title = f"{result.get('run', '')}  step {result['step']}"
-    if result.get("model"):
-        title += f"  {result['model']}+{result.get('loss')}"
-    title += f"  extractor {result['extractor']}"
+    r = result
+    title = f"{r.run or ''}  step {r.step}"
+    if r.model:
+        title += f"  {r.model}+{r.loss}"
+    title += f"  extractor {r.extractor}"
+    table = Table(title=title.strip(), title_justify="left")
+    table.add_column("metric", style="bold")
+    table.add_column("value", justify="right")
+    table.add_column("95% interval", justify="right")
+    table.add_column("real data", justify="right")
+    table.add_column("noise", justify="right")
+    for row in metric_rows(r):
+        table.add_row(*row)
+    notes = _notes(r)
+    if r.conditional:  # samples asked for class k, labelled k by the classifier
+        table.add_row("class accuracy ↑", format_value(r.conditional_accuracy, digits=3))
+        notes.append(_class_accuracy_note(r))
+    # the notes as a paragraph under the table: a caption would wrap to the table's width
+    return Group(table, Text(" ".join(notes)))
+
+
+def _notes(r: EvalResult) -> list[str]:
+    """What the numbers under the table say: the extractor, the samples, the scale."""
     notes = []
-    if result.get("extractor_test_accuracy") is not None:
+    if r.extractor_test_accuracy is not None:
         notes.append(
-            f"{result['extractor']}: domain classifier with held-out test accuracy "
-            f"{result['extractor_test_accuracy']:.4f}."
+            f"{r.extractor}: domain classifier with held-out test accuracy "
+            f"{r.extractor_test_accuracy:.4f}."
         )
-    if result.get("inception_score_note"):
-        notes.append(f"{result['inception_score_note']}.")
+    if r.inception_score_note:
+        notes.append(f"{r.inception_score_note}.")
     notes.append(
-        f"{result['samples']} generated vs {result['real_samples']} real "
-        f"{result['dataset']}/{result['split']} images, seed {result['seed']}, "
-        f"{result['seconds']:.1f}s. Numbers from different extractors are not comparable."
+        f"{r.samples} generated vs {r.real_samples} real {r.dataset}/{r.split} images, "
+        f"seed {r.seed}, {r.seconds:.1f}s. Numbers from different extractors are not comparable."
     )
-    floors = result.get("floors") or {}
+    floors = r.floors or {}
     real = floors.get("real") or {}
     if real.get("samples"):
         notes.append(
@@ -160,37 +191,24 @@ def result_table(result: dict) -> object:
             f"generator reproducing real images scores); noise: "
             f"{(floors.get('noise') or {}).get('samples', 0)} uniform-noise images."
         )
-    if result.get("fid_interval"):
+    if r.fid_interval:
+        level = r.interval_level if r.interval_level is not None else 0.95
         notes.append(
-            f"Intervals: {result.get('interval_level', 0.95):.0%}; FID by bootstrap "
-            f"({result.get('fid_bootstrap_rounds')} resamples), KID by its subset spread."
+            f"Intervals: {level:.0%}; FID by bootstrap "
+            f"({r.fid_bootstrap_rounds} resamples), KID by its subset spread."
         )
-    if result.get("fid_scaled") is not None:
-        notes.append(f"FID scaled 0 (real data) to 1 (noise): {result['fid_scaled']:.3f}.")
-    table = Table(title=title.strip(), title_justify="left")
-    table.add_column("metric", style="bold")
-    table.add_column("value", justify="right")
-    table.add_column("95% interval", justify="right")
-    table.add_column("real data", justify="right")
-    table.add_column("noise", justify="right")
-    for row in metric_rows(result):
-        table.add_row(*row)
-    if result.get("conditional"):  # samples asked for class k, labelled k by the classifier
-        table.add_row(
-            "class accuracy ↑", format_value(result.get("conditional_accuracy"), digits=3)
-        )
-        notes.append(_class_accuracy_note(result))
-    # the notes as a paragraph under the table: a caption would wrap to the table's width
-    return Group(table, Text(" ".join(notes)))
+    if r.fid_scaled is not None:
+        notes.append(f"FID scaled 0 (real data) to 1 (noise): {r.fid_scaled:.3f}.")
+    return notes
 
 
-def _class_accuracy_note(result: dict) -> str:
+def _class_accuracy_note(r: EvalResult) -> str:
     """Who judged the class accuracy, and its worst class."""
     note = "Class accuracy: the domain classifier"
-    if result.get("conditional_classifier_test_accuracy") is not None:
-        note += f" (test accuracy {result['conditional_classifier_test_accuracy']:.3f})"
-    note += f", {result.get('conditional_samples_per_class')} samples a class"
-    per = result.get("conditional_accuracy_per_class")
+    if r.conditional_classifier_test_accuracy is not None:
+        note += f" (test accuracy {r.conditional_classifier_test_accuracy:.3f})"
+    note += f", {r.conditional_samples_per_class} samples a class"
+    per = r.conditional_accuracy_per_class
     if per:
         worst = min(range(len(per)), key=per.__getitem__)
         note += f"; worst class {worst}: {per[worst]:.3f}"

@@ -1,6 +1,6 @@
 """The progress bar of ``ganzoo train`` and ``compare``: a rich bar with the latest statistics.
 
-It implements :class:`ganzoo.training.loop.Progress`; the loop itself shows nothing.
+It implements :class:`ganzoo.training.progress.Progress`; the loop itself shows nothing.
 """
 
 from __future__ import annotations

@@ -97,7 +97,7 @@ def resolve_format(fmt: str | None, out: str | None, run_name: str, walk: bool) 
     type=int,
     default=None,
     metavar="K",
-    help="Class-conditional runs: draw class K only [default: classes in turn].",
+    help="Class-conditional runs: draw class K only [default: every class, one per row].",
 )
 @click.option(
     "--interpolate",
@@ -163,31 +163,13 @@ def sample_command(
         raise UsageError("--nrow does not apply to --interpolate: each walk is one grid row")
     if n is None:
         n = 64 if interpolate is None else 8
-    from ganzoo.runs.outputs import check_new_file, check_new_folder
     from ganzoo.runs.rundir import RunDir
+    from ganzoo.tools.sampling import check_output
 
     run = RunDir.open(run_dir)
-    stored = run.read_config()
     walk = interpolate is not None
     fmt, path = resolve_format(fmt, out, run.path.resolve().name, walk)
-    info = stored["data"]
-    shape = tuple(info.get("shape") or ())
-    if fmt in ("grid", "png") and not (
-        info.get("kind") == "image" and len(shape) == 3 and shape[0] in (1, 3)
-    ):
-        raise UsageError(
-            f"{run.path} samples {info.get('kind')} data of shape {shape}, not images: "
-            "use --format pt or --format npz"
-        )
-    if fmt == "png":
-        check_new_folder(path, overwrite, _only_pngs, what="PNG files")
-    else:
-        check_new_file(path, overwrite)
-        if walk and fmt == "grid":
-            from ganzoo.tools.sampling import walk_gif_path
-
-            check_new_file(walk_gif_path(path), overwrite)
-
+    check_output(run.path, run.read_config()["data"], fmt, path, walk, overwrite)
     from ganzoo.tools.sampling import Sampler, write_samples, write_walk
 
     sampler = Sampler(run.path, checkpoint=checkpoint, ema=not no_ema, device=device)
@@ -220,7 +202,3 @@ def _check_ints(**values: int | None) -> None:
         if value < lowest[name]:
             what = " (the images of a walk)" if name == "interpolate" else ""
             raise UsageError(f"{option} must be an integer >= {lowest[name]}{what}, got {value}")
-
-
-def _only_pngs(folder: Path) -> bool:
-    return all(p.is_file() and p.suffix == ".png" for p in folder.iterdir())

@@ -14,6 +14,30 @@ D = TrainConfig()
 RESUMABLE = {"resume", "steps", "epochs", "device", "quiet", "overwrite", "nproc"}
 
 
+class _EpochsOption(click.Option):
+    """``--epochs``, whose help reads the default the digits dataset registers (not a copy)."""
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        self.help = epochs_help()
+        return super().get_help_record(ctx)
+
+
+def epochs_help() -> str:
+    """The help of ``--epochs``, with the epochs the digits dataset registers (torch-free)."""
+    from ganzoo.api.errors import GanzooError
+    from ganzoo.host.plugins import get_registry
+
+    try:
+        digits = get_registry().get("dataset", "digits").meta.get("epochs")
+    except GanzooError:
+        digits = None
+    example = f" ({digits} for digits)" if digits is not None else ""
+    return (
+        f"Passes over the data [default: the dataset's{example}, else "
+        f"{TrainConfig.DEFAULT_EPOCHS}]."
+    )
+
+
 @click.command("train")
 @click.option(
     "--resume",
@@ -59,13 +83,7 @@ RESUMABLE = {"resume", "steps", "epochs", "device", "quiet", "overwrite", "nproc
     is_flag=True,
     help="Download the dataset if its files are missing (needs internet).",
 )
-@click.option(
-    "--epochs",
-    type=int,
-    default=None,
-    help=f"Passes over the data [default: the dataset's (200 for digits), else "
-    f"{TrainConfig.DEFAULT_EPOCHS}].",
-)
+@click.option("--epochs", type=int, default=None, cls=_EpochsOption)
 @click.option("--steps", type=int, default=None, help="Generator updates; overrides --epochs.")
 @click.option("--batch-size", "-b", type=int, default=D.batch_size, show_default=True)
 @click.option(
@@ -232,33 +250,10 @@ def train_command(
       ganzoo train --model dcgan --dataset digits --conditional
       ganzoo train --resume runs/vanilla-nonsat-digits-20260101-120000
     """
-    from ganzoo.api.errors import UsageError
-
     if nproc is not None:
         _launch_torchrun(nproc)
     if resume is not None:
-        source = click.core.ParameterSource.COMMANDLINE
-        extra = [
-            p.opts[0]
-            for p in ctx.command.params
-            if p.name not in RESUMABLE and ctx.get_parameter_source(p.name) == source
-        ]
-        if extra:
-            raise UsageError(
-                f"--resume continues a run with its own config; {', '.join(extra)} cannot "
-                "change (only --steps, --epochs, --device)"
-            )
-        from rich.console import Console
-
-        from ganzoo.cli.progress import RichProgress
-        from ganzoo.training.loop import resume as resume_run
-
-        console = Console(stderr=True)
-        _done(console, resume_run(
-            resume, steps=values["steps"], epochs=values["epochs"],
-            device=values["device"] if ctx.get_parameter_source("device") == source else None,
-            progress=RichProgress(console, bar=not quiet),
-        ))  # fmt: skip
+        _resume(ctx, resume, quiet, values)
         return
     config = TrainConfig(
         **values,
@@ -275,6 +270,34 @@ def train_command(
 
     console = Console(stderr=True)
     _done(console, train(config, RichProgress(console, bar=not quiet), overwrite=overwrite))
+
+
+def _resume(ctx: click.Context, resume: str, quiet: bool, values: dict) -> None:
+    """``--resume RUN``: only --steps, --epochs and --device may be given beside it."""
+    from ganzoo.api.errors import UsageError
+
+    source = click.core.ParameterSource.COMMANDLINE
+    extra = [
+        p.opts[0]
+        for p in ctx.command.params
+        if p.name not in RESUMABLE and ctx.get_parameter_source(p.name) == source
+    ]
+    if extra:
+        raise UsageError(
+            f"--resume continues a run with its own config; {', '.join(extra)} cannot "
+            "change (only --steps, --epochs, --device)"
+        )
+    from rich.console import Console
+
+    from ganzoo.cli.progress import RichProgress
+    from ganzoo.training.loop import resume as resume_run
+
+    console = Console(stderr=True)
+    _done(console, resume_run(
+        resume, steps=values["steps"], epochs=values["epochs"],
+        device=values["device"] if ctx.get_parameter_source("device") == source else None,
+        progress=RichProgress(console, bar=not quiet),
+    ))  # fmt: skip
 
 
 def _launch_torchrun(nproc: int) -> None:

@@ -36,14 +36,18 @@ def choose_loss(model: str, loss: str | None = None) -> str:
     model_c = registry.get("model", model)
     if loss is None:
         return get_family(model_c.family).default_loss
-    loss_c = registry.get("loss", loss)
-    if loss_c.family != model_c.family:
-        valid = [c.name for c in registry.components("loss") if c.family == model_c.family]
-        raise UsageError(
-            f"loss {loss!r} ({loss_c.family}) cannot train model {model!r} ({model_c.family}); "
-            f"valid losses for {model!r}: {', '.join(valid) or '(none)'}"
-        )
+    check_loss_fits(model_c, registry.get("loss", loss))
     return loss
+
+
+def check_loss_fits(model: Component, loss: Component) -> None:
+    """:class:`UsageError` unless ``loss`` trains models of ``model``'s family."""
+    if loss.family != model.family:
+        valid = [c.name for c in get_registry().components("loss") if c.family == model.family]
+        raise UsageError(
+            f"loss {loss.name!r} ({loss.family}) cannot train model {model.name!r} "
+            f"({model.family}); valid losses for {model.name!r}: {', '.join(valid) or '(none)'}"
+        )
 
 
 def load_dataset(
@@ -54,7 +58,17 @@ def load_dataset(
     options: dict[str, Any] | None = None,
 ) -> DataSource:
     """Load dataset ``name``'s ``split``; a plugin error or bad option becomes a clear error."""
-    component = get_registry().get("dataset", name)
+    return build_dataset(get_registry().get("dataset", name), root, download, split, options)
+
+
+def build_dataset(
+    component: Component,
+    root: str | Path | None = None,
+    download: bool = False,
+    split: str = "train",
+    options: dict[str, Any] | None = None,
+) -> DataSource:
+    """:func:`load_dataset` of a component already looked up (:mod:`ganzoo.host.resolve`)."""
     root = Path(root).expanduser() if root is not None else None
     source = call_factory(component, (root,), {"download": download, "split": split}, options)
     verify_data_source(component, source)
@@ -75,13 +89,25 @@ def create_model(
     ``num_classes=data_info.num_classes``.
     """
     component = get_registry().get("model", name)
+    return build_model(component, data_info, latent_dim, options, conditional)
+
+
+def build_model(
+    component: Component,
+    data_info: DataInfo,
+    latent_dim: int | None = None,
+    options: dict[str, Any] | None = None,
+    conditional: bool = False,
+) -> Any:
+    """:func:`create_model` of a component already looked up (:mod:`ganzoo.host.resolve`)."""
+    name = component.name
     if "num_classes" in (options or {}):
         raise UsageError(
             f"model {name!r}: num_classes is not an option; --conditional sets it from the data"
         )
     fixed: dict[str, Any] = {"latent_dim": latent_dim}
     if conditional:
-        check_conditional_model(name)
+        check_conditional(component)
         if data_info.num_classes is None:
             raise UsageError(unlabelled_message(data_info.name))
         fixed["num_classes"] = data_info.num_classes
@@ -104,9 +130,14 @@ def conditional_models() -> list[str]:
 
 def check_conditional_model(name: str) -> None:
     """:class:`UsageError` unless model ``name`` registers ``conditional=True`` (torch-free)."""
-    if not get_registry().get("model", name).record.conditional:
+    check_conditional(get_registry().get("model", name))
+
+
+def check_conditional(component: Component) -> None:
+    """:func:`check_conditional_model` of a model component already looked up."""
+    if not component.record.conditional:
         raise UsageError(
-            f"model {name!r} cannot train with --conditional (it does not register "
+            f"model {component.name!r} cannot train with --conditional (it does not register "
             f"conditional=True); conditional models: {', '.join(conditional_models()) or '(none)'}"
         )
 
@@ -122,7 +153,11 @@ def unlabelled_message(dataset: str) -> str:
 
 def create_loss(name: str, options: dict[str, Any] | None = None) -> Any:
     """Build loss ``name``."""
-    component = get_registry().get("loss", name)
+    return build_loss(get_registry().get("loss", name), options)
+
+
+def build_loss(component: Component, options: dict[str, Any] | None = None) -> Any:
+    """:func:`create_loss` of a component already looked up (:mod:`ganzoo.host.resolve`)."""
     loss = call_factory(component, (), {}, options)
     verify_loss(component, loss)
     return loss

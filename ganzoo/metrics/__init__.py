@@ -2,10 +2,10 @@
 
     from ganzoo.metrics import evaluate_run, load_results
     result = evaluate_run("runs/dcgan-nonsat-mnist", EvalSpec(samples=1000))
-    result["fid"], result["extractor"]   # every number travels with its extractor's name
+    result.fid, result.extractor   # every number travels with its extractor's name
 
 Importing this package is cheap (no torch): the functions below load their modules on
-first use. Numbers from different extractors (``result["extractor"]``) are not comparable.
+first use. Numbers from different extractors (``result.extractor``) are not comparable.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ __all__ = [
     "EXTRACTORS",
     "MIN_SAMPLES",
     "SPLITS",
+    "EvalResult",
     "EvalSpec",
     "Evaluator",
     "evaluate",
@@ -38,8 +39,9 @@ __all__ = [
 
 _LAZY = {
     "Evaluator": "ganzoo.metrics.fidelity",
-    "evaluate": "ganzoo.metrics.fidelity",
-    "evaluate_run": "ganzoo.metrics.fidelity",
+    "evaluate": "ganzoo.metrics.evaluation",
+    "evaluate_run": "ganzoo.metrics.evaluation",
+    "EvalResult": "ganzoo.metrics.results",
     "load_results": "ganzoo.metrics.results",
     "save_result": "ganzoo.metrics.results",
 }

@@ -12,7 +12,7 @@ import hashlib
 import torch
 from torch.utils.data import Dataset
 
-from ganzoo.api.data import DataSource, images_to_unit_range
+from ganzoo.api.data import DataSource, to_uint8
 
 REAL_SUBSET_SEED = 0  # fixed: the same real images (and cache entry) for every evaluation
 
@@ -21,7 +21,7 @@ def to_uint8_rgb(x: torch.Tensor) -> torch.Tensor:
     """``N×C×H×W`` floats in ``[-1, 1]`` -> ``N×3×H×W`` uint8 (C must be 1 or 3)."""
     if x.ndim != 4 or x.shape[1] not in (1, 3):
         raise ValueError(f"expected N×1×H×W or N×3×H×W images, got shape {tuple(x.shape)}")
-    x = images_to_unit_range(x.float()).mul(255).add(0.5).clamp(0, 255).to(torch.uint8)
+    x = to_uint8(x)
     return x.expand(-1, 3, -1, -1).contiguous() if x.shape[1] == 1 else x
 
 

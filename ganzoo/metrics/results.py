@@ -6,12 +6,15 @@ Torch-free, so that ``compare`` and scripts read results cheaply.
 
 from __future__ import annotations
 
+import dataclasses
 import json
-import math
 import warnings
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ganzoo.metrics.numbers import format_interval, format_value
 from ganzoo.runs.rundir import atomic_write_json
 
 EVAL_DIR = "eval"
@@ -31,73 +34,219 @@ REQUIRED_KEYS: tuple[str, ...] = (
 )
 
 
-def result_path(run_dir: str | Path, result: dict[str, Any]) -> Path:
+@dataclass(eq=False)  # equal to another result, or a dict, with the same JSON form
+class EvalResult(Mapping[str, Any]):
+    """One evaluation: the numbers, how they were measured, the scale, and where they came from.
+
+    Each field is the JSON key it is stored under (``RUN/eval/*.json``, ``--json``, a
+    comparison's runs); :meth:`to_dict` and :meth:`from_dict` are the one serialiser. Adding a
+    metric is one field here. Keys a stored file does not hold (a result written by an older
+    ganzoo, or the run fields of a bare :func:`~ganzoo.metrics.evaluation.evaluate`) stay
+    absent when written again, and keys this ganzoo does not know are kept as they were.
+
+    ganzoo reads the attributes; scripts may still read a result as a read-only mapping of
+    its JSON keys (``result["fid"]``).
+    """
+
+    # --- what was measured, against what ---
+    extractor: str
+    samples: int
+    dataset: str
+    split: str
+    step: int | None
+    inception_score_mean: float | None
+    inception_score_std: float | None
+    fid: float | None
+    kid_mean: float | None
+    kid_std: float | None
+    seconds: float
+    extractor_kind: str | None = None
+    extractor_test_accuracy: float | None = None
+    dataset_options: dict[str, Any] | None = None
+    real_samples: int | None = None
+    seed: int | None = None
+    batch_size: int | None = None
+    # --- the metrics and their intervals ---
+    inception_score_note: str | None = None
+    isc_splits: int | None = None
+    fid_interval: list[float] | None = None
+    fid_bootstrap_rounds: int | None = None
+    fid_scaled: float | None = None
+    kid_interval: list[float] | None = None
+    kid_subsets: int | None = None
+    kid_subset_size: int | None = None
+    precision: float | None = None
+    recall: float | None = None
+    prc_neighbourhood: int | None = None
+    interval_level: float | None = None
+    # --- the scale, the checks, where the numbers came from ---
+    floors: dict[str, dict[str, Any]] | None = None
+    health: dict[str, Any] | None = None
+    min_samples: int | None = None
+    warnings: list[str] | None = None
+    created: str | None = None
+    versions: dict[str, Any] | None = None
+    provenance: dict[str, Any] | None = None
+    # --- a class-conditional model ---
+    conditional: bool | None = None
+    conditional_accuracy: float | None = None
+    conditional_accuracy_note: str | None = None
+    conditional_accuracy_per_class: list[float] | None = None
+    conditional_samples_per_class: int | None = None
+    conditional_classifier_test_accuracy: float | None = None
+    # --- the run it measured (absent for a bare model) ---
+    run: str | None = None
+    model: str | None = None
+    loss: str | None = None
+    checkpoint: str | None = None
+    ema: bool | None = None
+    # --- bookkeeping of the serialiser ---
+    absent: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
+    extra: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> EvalResult:
+        """A result from its JSON form; :class:`ValueError` if a required key is missing."""
+        missing = [k for k in REQUIRED_KEYS if k not in data]
+        if missing:
+            raise ValueError(f"evaluation result lacks {', '.join(missing)}")
+        known = {k: v for k, v in data.items() if k in _FIELDS}
+        return cls(
+            **known,
+            absent=frozenset(_FIELDS - set(data)),
+            extra={k: v for k, v in data.items() if k not in _FIELDS},
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form: every key the result holds, and only those."""
+        out = {name: getattr(self, name) for name in _ORDER if name not in self.absent}
+        return {**self.extra, **out}
+
+    def with_fields(self, **values: Any) -> EvalResult:
+        """A copy with ``values`` set (and present in its JSON form)."""
+        unknown = set(values) - _FIELDS
+        if unknown:
+            raise TypeError(f"EvalResult has no field {', '.join(sorted(unknown))}")
+        return dataclasses.replace(self, **values, absent=self.absent - set(values))
+
+    # a read-only mapping of the JSON keys, for scripts written against dict results
+    def __getitem__(self, key: str) -> Any:
+        return self.to_dict()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.to_dict())
+
+    def __len__(self) -> int:
+        return len(self.to_dict())
+
+    def floor(self, kind: str, key: str) -> float | None:
+        """What ``kind`` (``real`` or ``noise``) scores on ``key`` in this result's floors."""
+        return ((self.floors or {}).get(kind) or {}).get(key)
+
+    @property
+    def collapse_reasons(self) -> list[str]:
+        """Why the health check calls the samples mode-collapsed (empty: it does not)."""
+        health = self.health or {}
+        return list(health.get("reasons", [])) if health.get("mode_collapse") else []
+
+
+_BOOKKEEPING = {"absent", "extra"}
+_ORDER: tuple[str, ...] = tuple(
+    f.name for f in dataclasses.fields(EvalResult) if f.name not in _BOOKKEEPING
+)
+_FIELDS: frozenset[str] = frozenset(_ORDER)
+
+
+def as_result(result: EvalResult | Mapping[str, Any]) -> EvalResult:
+    """``result`` as an :class:`EvalResult` (a dict in the JSON shape is converted)."""
+    return result if isinstance(result, EvalResult) else EvalResult.from_dict(result)
+
+
+def attach_run(
+    result: EvalResult,
+    stored_config: Mapping[str, Any],
+    *,
+    run: str,
+    checkpoint: str | None,
+    ema: bool,
+) -> EvalResult:
+    """The result of a run's checkpoint: the run's fields and a complete provenance.
+
+    The one place where a measurement becomes a run's result, for ``ganzoo eval`` and for
+    ``--eval-every`` alike: ``stored_config`` is the run's ``config.json`` record (its
+    config, components and distributions), ``checkpoint`` the file measured (``None``
+    during training, which measures the model in memory).
+    """
+    config = stored_config.get("config") or {}
+    record = dict(result.provenance or {})
+    record["checkpoint"] = checkpoint
+    record["step"] = result.step
+    record["ema"] = ema
+    record["distributions"] = {
+        **record.get("distributions", {}),
+        **(stored_config.get("distributions") or {}),
+    }
+    record["components"] = {
+        kind: c.get("provider") for kind, c in (stored_config.get("components") or {}).items()
+    }
+    fields: dict[str, Any] = {
+        "run": run, "model": config.get("model"), "loss": config.get("loss"), "ema": ema,
+        "provenance": record,
+    }  # fmt: skip
+    if checkpoint is not None:
+        fields["checkpoint"] = checkpoint
+    return result.with_fields(**fields)
+
+
+def result_path(run_dir: str | Path, result: EvalResult | Mapping[str, Any]) -> Path:
     """Where ``result`` is stored: its name says step, extractor, sample count, split, seed."""
-    step = result.get("step")
-    stem = f"step_{step:08d}" if isinstance(step, int) else "step_unknown"
-    name = (
-        f"{stem}-{result['extractor']}-n{result['samples']}-{result['split']}"
-        f"-seed{result.get('seed', 0)}.json"
-    )
+    r = as_result(result)
+    stem = f"step_{r.step:08d}" if isinstance(r.step, int) else "step_unknown"
+    seed = r.seed if r.seed is not None else 0
+    name = f"{stem}-{r.extractor}-n{r.samples}-{r.split}-seed{seed}.json"
     return Path(run_dir) / EVAL_DIR / name
 
 
-def save_result(run_dir: str | Path, result: dict[str, Any]) -> Path:
-    """Write ``result`` atomically under ``RUN/eval/``; return its path."""
-    missing = [k for k in REQUIRED_KEYS if k not in result]
-    if missing:
-        raise ValueError(f"evaluation result lacks {', '.join(missing)}")
-    path = result_path(run_dir, result)
-    atomic_write_json(path, result)
+def save_result(run_dir: str | Path, result: EvalResult | Mapping[str, Any]) -> Path:
+    """Write ``result`` atomically under ``RUN/eval/``; return its path.
+
+    A dict must hold :data:`REQUIRED_KEYS` (:class:`ValueError` naming the missing ones).
+    """
+    r = as_result(result)
+    path = result_path(run_dir, r)
+    atomic_write_json(path, r.to_dict())
     return path
 
 
-def load_results(run_dir: str | Path) -> list[dict[str, Any]]:
+def load_results(run_dir: str | Path) -> list[EvalResult]:
     """Every evaluation stored in ``run_dir``, ordered by step, extractor and sample count.
 
-    A file that is not a valid result is skipped with a warning naming it.
+    Files written by older ganzoo versions load too (fields they lack are ``None``). A file
+    that is not a valid result is skipped with a warning naming it.
     """
     results = []
     for path in sorted((Path(run_dir) / EVAL_DIR).glob("*.json")):
         try:
-            result = json.loads(path.read_text(encoding="utf-8"))
+            data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as exc:
             warnings.warn(f"skipping unreadable evaluation {path}: {exc}", stacklevel=2)
             continue
-        if not isinstance(result, dict) or any(k not in result for k in REQUIRED_KEYS):
+        try:
+            if not isinstance(data, dict):
+                raise ValueError("not an object")
+            results.append(EvalResult.from_dict(data))
+        except (ValueError, TypeError):
             warnings.warn(f"skipping {path}: not a ganzoo evaluation result", stacklevel=2)
-            continue
-        results.append(result)
 
-    def order(r: dict[str, Any]) -> tuple[int, str, int]:
-        return (r["step"] if isinstance(r["step"], int) else -1, r["extractor"], r["samples"])
+    def order(r: EvalResult) -> tuple[int, str, int]:
+        return (r.step if isinstance(r.step, int) else -1, r.extractor, r.samples)
 
     return sorted(results, key=order)
 
 
-def format_value(mean: float | None, std: float | None = None, digits: int = 4) -> str:
-    """``12.3456``, ``8.1234 ± 0.0567`` or ``n/a``."""
-    if mean is None or (isinstance(mean, float) and not math.isfinite(mean)):
-        return "n/a"
-    text = f"{mean:.{digits}f}"
-    return f"{text} ± {std:.{digits}f}" if std is not None else text
-
-
-def format_interval(interval: Any, digits: int = 3) -> str:
-    """``[2.512, 3.204]``, or an empty string without an interval."""
-    if not interval or any(v is None for v in interval):
-        return ""
-    return f"[{interval[0]:.{digits}f}, {interval[1]:.{digits}f}]"
-
-
-def floor_value(result: dict[str, Any], kind: str, key: str) -> float | None:
-    """What ``kind`` (``real`` or ``noise``) scores on ``key`` in ``result``'s floors."""
-    return ((result.get("floors") or {}).get(kind) or {}).get(key)
-
-
-def floors_text(result: dict[str, Any], key: str, digits: int = 3) -> str:
+def floors_text(result: EvalResult, key: str, digits: int = 3) -> str:
     """``(real data: 0.071, noise: 6.339)``: the floor and ceiling beside a score."""
-    real, noise = floor_value(result, "real", key), floor_value(result, "noise", key)
+    real, noise = result.floor("real", key), result.floor("noise", key)
     if real is None and noise is None:
         return ""
     return (
@@ -106,53 +255,53 @@ def floors_text(result: dict[str, Any], key: str, digits: int = 3) -> str:
     )
 
 
-def metric_rows(result: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
+def metric_rows(result: EvalResult) -> list[tuple[str, str, str, str, str]]:
     """(metric, value, interval, real data, noise) per metric, as tables print them."""
+    r = result
     digits = {"kid_mean": 4}
 
     def cell(kind: str, key: str) -> str:
-        return format_value(floor_value(result, kind, key), digits=digits.get(key, 3))
+        return format_value(r.floor(kind, key), digits=digits.get(key, 3))
 
-    is_value = format_value(result["inception_score_mean"], result["inception_score_std"], 3)
+    is_value = format_value(r.inception_score_mean, r.inception_score_std, 3)
     return [
         ("IS ↑", is_value, "", cell("real", "inception_score_mean"),
          cell("noise", "inception_score_mean")),
-        ("FID ↓", format_value(result["fid"], digits=3),
-         format_interval(result.get("fid_interval")), cell("real", "fid"), cell("noise", "fid")),
-        ("KID ↓", format_value(result["kid_mean"], digits=4),
-         format_interval(result.get("kid_interval"), 4), cell("real", "kid_mean"),
-         cell("noise", "kid_mean")),
-        ("precision ↑", format_value(result.get("precision"), digits=3), "",
+        ("FID ↓", format_value(r.fid, digits=3), format_interval(r.fid_interval),
+         cell("real", "fid"), cell("noise", "fid")),
+        ("KID ↓", format_value(r.kid_mean, digits=4), format_interval(r.kid_interval, 4),
+         cell("real", "kid_mean"), cell("noise", "kid_mean")),
+        ("precision ↑", format_value(r.precision, digits=3), "",
          cell("real", "precision"), cell("noise", "precision")),
-        ("recall ↑", format_value(result.get("recall"), digits=3), "",
+        ("recall ↑", format_value(r.recall, digits=3), "",
          cell("real", "recall"), cell("noise", "recall")),
     ]  # fmt: skip
 
 
-def health_text(result: dict[str, Any]) -> str:
+def health_text(result: EvalResult) -> str:
     """``mode collapse: class 8 holds 100% of samples`` or an empty string."""
-    health = result.get("health") or {}
+    health = result.health or {}
     if not health.get("mode_collapse"):
         return ""
     return "mode collapse: " + "; ".join(health.get("reasons", []))
 
 
-def summary_line(result: dict[str, Any]) -> str:
+def summary_line(result: EvalResult) -> str:
     """One line with every number and, beside them, the extractor that produced them."""
+    r = result
     line = (
-        f"step {result['step']}  [{result['extractor']}, {result['samples']} samples vs "
-        f"{result['dataset']}/{result['split']}]  "
-        f"IS {format_value(result['inception_score_mean'], result['inception_score_std'], 3)}  "
-        f"FID {format_value(result['fid'], digits=3)} "
-        f"{format_interval(result.get('fid_interval'))} {floors_text(result, 'fid')}  "
-        f"KID {format_value(result['kid_mean'], result['kid_std'])}"
+        f"step {r.step}  [{r.extractor}, {r.samples} samples vs {r.dataset}/{r.split}]  "
+        f"IS {format_value(r.inception_score_mean, r.inception_score_std, 3)}  "
+        f"FID {format_value(r.fid, digits=3)} "
+        f"{format_interval(r.fid_interval)} {floors_text(r, 'fid')}  "
+        f"KID {format_value(r.kid_mean, r.kid_std)}"
         + (
-            f"  class accuracy {format_value(result['conditional_accuracy'], digits=3)}"
-            if result.get("conditional")
+            f"  class accuracy {format_value(r.conditional_accuracy, digits=3)}"
+            if r.conditional
             else ""
         )
     )
-    if result.get("precision") is not None:
-        line += f"  precision {result['precision']:.3f}  recall {result['recall']:.3f}"
-    alert = health_text(result)
+    if r.precision is not None:
+        line += f"  precision {r.precision:.3f}  recall {r.recall:.3f}"
+    alert = health_text(r)
     return line + (f"  [{alert}]" if alert else "")

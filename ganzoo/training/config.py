@@ -1,11 +1,13 @@
 """The configuration of a training run (torch-free): what the user asked, and what it means.
 
 :class:`TrainConfig` is what the user asked for, with ``None`` for "the default".
-:func:`resolve` looks every name up once and fixes every default (loss, learning rate,
-epochs, total steps, checkpoint interval, run folder, family) into a :class:`ResolvedRun`,
-a new object: the caller's config is never changed, and the defaults live here alone.
-Every value a run depends on is recorded, so ``config.json`` in the run folder is enough to
-reproduce it. Validation messages name the CLI option and the valid range.
+:func:`check` looks every name up once (:func:`ganzoo.host.resolve.resolve_names`) and
+:func:`resolve` fixes every default (loss, learning rate, epochs, total steps, checkpoint
+interval, run folder) into a :class:`ResolvedRun` that carries those components and their
+:class:`~ganzoo.host.families.Family`, a new object: the caller's config is never changed,
+and the defaults live here alone. Every value a run depends on is recorded, so
+``config.json`` in the run folder is enough to reproduce it. Validation messages name the
+CLI option and the valid range.
 """
 
 from __future__ import annotations
@@ -14,10 +16,9 @@ import dataclasses
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ganzoo.api.errors import UsageError
-from ganzoo.host.families import Family, get_family
 from ganzoo.metrics.spec import (
     DEFAULT_EXTRACTOR,
     DEFAULT_SAMPLES,
@@ -25,6 +26,10 @@ from ganzoo.metrics.spec import (
     check_extractor_name,
     check_samples,
 )
+
+if TYPE_CHECKING:
+    from ganzoo.host.families import Family
+    from ganzoo.host.resolve import Components
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
 AMP_MODES = ("none", "bf16", "fp16")
@@ -165,11 +170,16 @@ class ResolvedRun:
     """A :class:`TrainConfig` with every default fixed: what the run actually does."""
 
     config: TrainConfig  # loss, lr and out filled in: the record in config.json
-    family: Family
+    components: Components  # the model, loss and dataset, looked up once
     steps_per_epoch: int
     epochs: int | None  # None: until the time budget is spent
     total_steps: int | None  # generator updates; None: until the time budget is spent
     checkpoint_every: int  # steps
+
+    @property
+    def family(self) -> Family:
+        """The model's family: its trainer, EMA network and statistics' networks."""
+        return self.components.family
 
     @property
     def out(self) -> Path:
@@ -183,50 +193,45 @@ class ResolvedRun:
         return f"{c.model}+{c.loss} on {c.dataset}" + (" (conditional)" if c.conditional else "")
 
 
-def dataset_options(config: TrainConfig) -> dict[str, Any]:
+def dataset_options(config: TrainConfig, components: Components | None = None) -> dict[str, Any]:
     """The dataset options of the run: the model's defaults for this dataset, then the user's.
 
     A model may register the data options the field trains it with on a dataset
     (``dataset_options={"mnist": {"image_size": 32}}``); an explicit ``-D`` always wins.
+    ``components`` (from :func:`check`) saves looking the names up again.
     """
-    from ganzoo.host.plugins import get_registry
-
-    defaults = get_registry().get("model", config.model).record.dataset_options
-    return {**dict(defaults.get(config.dataset, {})), **config.dataset_options}
+    components = components or check(config)
+    return components.dataset_options(config.dataset_options)
 
 
-def check(config: TrainConfig) -> None:
-    """Validate ``config``'s values and look up its names, before anything heavy loads."""
-    from ganzoo.host.build import choose_loss
-    from ganzoo.host.plugins import get_registry
+def check(config: TrainConfig) -> Components:
+    """Validate ``config``'s values and look up its names (once each), before anything loads.
+
+    The returned record is what every later step reads (:func:`resolve`, the session):
+    nothing after this looks a name up again.
+    """
+    from ganzoo.host.resolve import resolve_names
 
     config.validate()
-    choose_loss(config.model, config.loss)
-    dataset = get_registry().get("dataset", config.dataset)
-    if config.conditional:
-        from ganzoo.host.build import check_conditional_model, unlabelled_message
-
-        check_conditional_model(config.model)
-        # known without loading the data: a fixed shape registered without classes
-        if isinstance(dataset.record.shape, tuple) and not dataset.record.num_classes:
-            raise UsageError(unlabelled_message(config.dataset))
+    return resolve_names(config.model, config.loss, config.dataset, config.conditional)
 
 
-def resolve(config: TrainConfig, steps_per_epoch: int, model_defaults: bool = True) -> ResolvedRun:
+def resolve(
+    config: TrainConfig,
+    steps_per_epoch: int,
+    model_defaults: bool = True,
+    components: Components | None = None,
+) -> ResolvedRun:
     """Fix every default of ``config`` for data of ``steps_per_epoch`` steps per epoch.
 
     ``model_defaults=False`` keeps ``config.dataset_options`` as they are: a resumed run's
     stored config is resolved already, and a model's defaults may have changed since.
+    ``components`` is :func:`check`'s record (checked again if not given).
     """
-    from ganzoo.host.build import choose_loss
-    from ganzoo.host.plugins import get_registry
-
-    check(config)
-    model = get_registry().get("model", config.model)
-    loss = choose_loss(config.model, config.loss)
+    components = components or check(config)
+    model, family = components.model, components.family
     lr = config.lr if config.lr is not None else float(model.record.lr or config.DEFAULT_LR)
-    dataset = get_registry().get("dataset", config.dataset)
-    default_epochs = int(dataset.record.epochs or config.DEFAULT_EPOCHS)
+    default_epochs = int(components.dataset.record.epochs or config.DEFAULT_EPOCHS)
     epochs = config.epochs or (None if config.time_budget else default_epochs)
     total = config.steps or (epochs * steps_per_epoch if epochs else None)
     run_epochs = math.ceil(total / steps_per_epoch) if total else None
@@ -238,21 +243,21 @@ def resolve(config: TrainConfig, steps_per_epoch: int, model_defaults: bool = Tr
         if total
         else steps_per_epoch
     )
+    loss = components.loss.name
     name = config.dataset + ("-cond" if config.conditional else "")
     out = config.out or str(default_run_dir(config.model, loss, name))
-    family = get_family(model.family)
-    ema = config.ema if config.ema is not None else family.default_ema
+    options = config.dataset_options
     return ResolvedRun(
         config=dataclasses.replace(
             config,
             loss=loss,
             lr=lr,
-            ema=ema,
+            ema=config.ema if config.ema is not None else family.default_ema,
             sample_every=sample_every,
             out=out,
-            dataset_options=dataset_options(config) if model_defaults else config.dataset_options,
+            dataset_options=components.dataset_options(options) if model_defaults else options,
         ),
-        family=family,
+        components=components,
         steps_per_epoch=steps_per_epoch,
         epochs=epochs,
         total_steps=total,

@@ -13,24 +13,34 @@ from __future__ import annotations
 
 import contextlib
 import signal
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING
 
 import torch
 
-from ganzoo.api.errors import GanzooError, UsageError
+from ganzoo.api.errors import UsageError
 from ganzoo.host.device import intra_op_threads, resolve_device
 from ganzoo.runs.rundir import DYNAMICS, METRICS, RunDir
 from ganzoo.runs.unfinished import removed_if_unfinished
 from ganzoo.training import distributed
 from ganzoo.training.config import TrainConfig
 from ganzoo.training.distributed import DistEnv
-from ganzoo.training.figures import plot_loss_curves, save_samples
+from ganzoo.training.figures import plot_loss_curves
 from ganzoo.training.health import ALERT_AFTER_STEPS, collapse_alert
+from ganzoo.training.progress import Progress, Quiet
+from ganzoo.training.records import (
+    Diverged,
+    due,
+    dynamics_grid,
+    figures,
+    log_line,
+    snapshot,
+    stop_if_diverged,
+    watch_collapse,
+)
 from ganzoo.training.session import (
     UNBOUNDED,
     Session,
@@ -38,25 +48,16 @@ from ganzoo.training.session import (
     evaluate_now,
     prepare,
 )
-from ganzoo.training.state import DivergenceGuard, non_finite_parameters
+from ganzoo.training.signals import SIGNAL_EXIT, Interrupted, interruptible, signals_caught
+from ganzoo.training.state import DivergenceGuard
 
-SIGNAL_EXIT = {signal.SIGINT: 130, signal.SIGTERM: 143}
+if TYPE_CHECKING:
+    from ganzoo.metrics.results import EvalResult
 
-
-class Diverged(GanzooError):
-    """A loss or a weight became NaN or infinite; the last good checkpoint is kept."""
-
-    exit_code = 3
-
-
-class Interrupted(GanzooError):
-    """Stopped by SIGINT or SIGTERM after saving a checkpoint (exit 130 or 143)."""
-
-    prefix = "Stopped"
-
-    def __init__(self, message: str, exit_code: int) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
+__all__ = [
+    "Diverged", "Interrupted", "Progress", "Quiet", "TrainResult", "due", "dynamics_grid",
+    "resume", "train",
+]  # fmt: skip
 
 
 @dataclass
@@ -67,48 +68,6 @@ class TrainResult:
     steps: int
     seconds: float
     final: dict[str, float]
-
-
-class Progress(Protocol):
-    """How a run shows its progress; the loop calls these on the main process only."""
-
-    def start(self, title: str, total: int | None, completed: int) -> None:
-        """The run begins (or resumes at ``completed`` of ``total`` steps)."""
-        ...
-
-    def update(self, step: int, stats: dict[str, float]) -> None:
-        """A log line: ``step`` reached, with the mean statistics since the last one."""
-        ...
-
-    def message(self, text: str) -> None:
-        """A line for the user (a warning, an evaluation's summary)."""
-        ...
-
-    def stop(self) -> None:
-        """The run ends, by finishing or by an error."""
-        ...
-
-
-class Quiet:
-    """No progress bar; messages go to stderr."""
-
-    def start(self, title: str, total: int | None, completed: int) -> None:
-        """Nothing to show."""
-
-    def update(self, step: int, stats: dict[str, float]) -> None:
-        """Nothing to show."""
-
-    def message(self, text: str) -> None:
-        """Print ``text`` to stderr."""
-        print(text, file=sys.stderr)
-
-    def stop(self) -> None:
-        """Nothing to close."""
-
-
-def due(step: int, every: int | None, last: bool = False) -> bool:
-    """Whether a periodic action (logging, checkpoints, ...) runs at ``step``."""
-    return last or (every is not None and step % every == 0)
 
 
 def train(
@@ -123,7 +82,7 @@ def train(
     from ganzoo.training.config import check
 
     progress = progress or Quiet()
-    check(config)
+    components = check(config)  # every name looked up here, once
     env = distributed.from_environment()
     device = distributed.init(env, resolve_device(config.device))
     try:
@@ -132,7 +91,7 @@ def train(
             out = Path(str(config.out))
             check = RunDir.check_replaceable if overwrite else RunDir.check_new
             distributed.on_main(lambda: check(out), env)
-        session = prepare(config, env, device)  # user errors surface before the folder exists
+        session = prepare(config, env, device, components=components)  # errors before the folder
         if overwrite and env.is_main:
             session.run.remove()  # the old run goes only now, with nothing left to refuse
         # a failure before the first checkpoint leaves nothing that refuses the same command
@@ -225,99 +184,38 @@ def _run(s: Session, progress: Progress) -> TrainResult:
 
 
 def _train_steps(s: Session, progress: Progress) -> TrainResult:
-    config, run, main = s.config, s.run, s.env.is_main
+    """Step until the run's length, its time budget or a signal; then the summary."""
     grid = dynamics_grid(s.data)
     guard = DivergenceGuard(s.device)
-    start = time.perf_counter()
+    clock = _Clock(time.perf_counter())
     last_eval = None
-    if main and grid is not None and s.step == 0:  # the figure starts before any training
-        _snapshot(s, 0, grid)
-    if main:
-        total = s.total_steps if s.total_steps < UNBOUNDED else None
-        progress.start(s.plan.title, total, s.step)
-        if config.tensorboard:
-            from ganzoo.training.tensorboard import Board
-
-            s.board = Board(run.path, resumed_at=s.step)
+    _start(s, progress, grid)
     try:
-        with _signals_caught() as caught:
+        with signals_caught() as caught:
             while s.step < s.total_steps:
-                # --- one step: k D updates and one G update (or the family's own) ---
-                s.step += 1
-                stats = s.trainer.step(s.stream)
-                if s.ema is not None:
-                    s.ema.update()
-                values = torch.stack(list(stats.values()))
-                s.keys = list(stats)
-                guard.observe(s.step, s.keys, values)
-                s.window = values if s.window is None else s.window + values
-                s.since_log += 1
-
-                # --- when to stop: the step count, the time budget, a signal on any rank ---
-                elapsed = s.seconds + time.perf_counter() - start
-                out_of_time = config.time_budget is not None and elapsed >= config.time_budget
-                if s.env.enabled:  # every rank must stop at the same step
-                    flags = torch.tensor(
-                        [caught.get("signal", 0), int(out_of_time)], device=s.device
-                    )  # collectives run on the training device (NCCL takes CUDA tensors only)
-                    flags = distributed.max_across_ranks(flags, s.env).tolist()
-                    if flags[0]:
-                        caught.setdefault("signal", int(flags[0]))
-                    out_of_time = bool(flags[1])
+                _one_step(s, guard)
+                out_of_time, stop = _stop_flags(s, caught, clock)
                 last = s.step == s.total_steps or out_of_time
-                stop = "signal" in caught  # the same on every rank, after the flags above
-
-                # --- logging ---
-                if due(s.step, config.log_every, last):
-                    _stop_if_diverged(s, guard)
-                    _log(s, elapsed)
-                    if main:
-                        progress.update(s.step, s.final)
-                        if s.board is not None:
-                            s.board.log(s.step, s.final)
-                        alert = None
-                        if s.step >= ALERT_AFTER_STEPS:  # a fresh G's samples are all alike
-                            alert = collapse_alert(s.final, "training batches" in s.alerts)
-                        _watch_collapse(s, progress, alert, "training batches")
-
-                # --- figures: once per --sample-every epochs, and at the end ---
-                end_of_epoch = due(s.step, s.steps_per_epoch, last)
-                epoch = s.epoch_of(s.step)
-                # the first epoch's grid always: where the run started from
-                if end_of_epoch and (epoch == 1 or due(epoch, config.sample_every, last)):
-                    _stop_if_diverged(s, guard)  # never a sample grid of a NaN model
-                    if main:
-                        _figures(s, epoch, grid)
-
-                # --- checkpoints ---
+                _records(s, guard, progress, grid, clock, last)
                 saved = due(s.step, s.plan.checkpoint_every, last)
                 if saved:
-                    _checkpoint(s, guard, elapsed)
-                    start = time.perf_counter()
-
+                    _checkpoint(s, guard, clock.elapsed(s))
+                    clock.start = time.perf_counter()
                 # --- evaluations of --eval-every (a signal cuts one short) ---
-                if config.eval_every and not stop and due(s.step, config.eval_every, last):
-                    _stop_if_diverged(s, guard)  # every rank: it is a collective
+                if s.config.eval_every and not stop and due(s.step, s.config.eval_every, last):
+                    stop_if_diverged(s, guard)  # every rank: it is a collective
                     if s.evaluator is not None:
-                        with _interruptible(caught):
+                        with interruptible(caught):
                             last_eval, seconds = _evaluate(s, progress)
-                            start += seconds  # evaluation time is not training time
+                            clock.start += seconds  # evaluation time is not training time
                     # one process stops now; several learn of it at the next step's flags
                     stop = stop or (not s.env.enabled and "signal" in caught)
-
                 if stop:
-                    if not saved:
-                        _checkpoint(s, guard, s.seconds + time.perf_counter() - start)
-                    sig = caught["signal"]
-                    raise Interrupted(
-                        f"{signal.Signals(sig).name} at step {s.step}; checkpoint saved; resume "
-                        f"with: ganzoo train --resume {run.path}",
-                        SIGNAL_EXIT[signal.Signals(sig)],
-                    )
+                    _interrupt(s, guard, caught["signal"], saved, clock)
                 if out_of_time:
                     s.total_steps = s.step
     finally:
-        if main:
+        if s.env.is_main:
             progress.stop()
         if s.board is not None:
             s.board.close()
@@ -325,9 +223,102 @@ def _train_steps(s: Session, progress: Progress) -> TrainResult:
     return _finish(s, last_eval)
 
 
+@dataclass
+class _Clock:
+    """When this session's training time started counting (moved on past evaluations)."""
+
+    start: float
+
+    def elapsed(self, s: Session) -> float:
+        """Training seconds of the run: earlier sessions' and this one's."""
+        return s.seconds + time.perf_counter() - self.start
+
+
+def _start(s: Session, progress: Progress, grid: torch.Tensor | None) -> None:
+    """Before the first step: the 1-D figure's first panel, the progress bar, TensorBoard."""
+    if not s.env.is_main:
+        return
+    if grid is not None and s.step == 0:  # the figure starts before any training
+        snapshot(s, 0, grid)
+    total = s.total_steps if s.total_steps < UNBOUNDED else None
+    progress.start(s.plan.title, total, s.step)
+    if s.config.tensorboard:
+        from ganzoo.training.tensorboard import Board
+
+        s.board = Board(s.run.path, resumed_at=s.step)
+
+
+def _one_step(s: Session, guard: DivergenceGuard) -> None:
+    """One step: k D updates and one G update (or the family's own), statistics summed."""
+    s.step += 1
+    stats = s.trainer.step(s.stream)
+    if s.ema is not None:
+        s.ema.update()
+    values = torch.stack(list(stats.values()))
+    s.keys = list(stats)
+    guard.observe(s.step, s.keys, values)
+    s.window = values if s.window is None else s.window + values
+    s.since_log += 1
+
+
+def _stop_flags(s: Session, caught: dict[str, int], clock: _Clock) -> tuple[bool, bool]:
+    """(out of time, a signal came): the same on every rank, so all stop at one step."""
+    out_of_time = s.config.time_budget is not None and clock.elapsed(s) >= s.config.time_budget
+    if s.env.enabled:  # every rank must stop at the same step
+        flags = torch.tensor(
+            [caught.get("signal", 0), int(out_of_time)], device=s.device
+        )  # collectives run on the training device (NCCL takes CUDA tensors only)
+        flags = distributed.max_across_ranks(flags, s.env).tolist()
+        if flags[0]:
+            caught.setdefault("signal", int(flags[0]))
+        out_of_time = bool(flags[1])
+    return out_of_time, "signal" in caught
+
+
+def _records(
+    s: Session,
+    guard: DivergenceGuard,
+    progress: Progress,
+    grid: torch.Tensor | None,
+    clock: _Clock,
+    last: bool,
+) -> None:
+    """The log line (with the collapse watch) and, per --sample-every epochs, the figures."""
+    main = s.env.is_main
+    if due(s.step, s.config.log_every, last):
+        stop_if_diverged(s, guard)
+        log_line(s, clock.elapsed(s))
+        if main:
+            progress.update(s.step, s.final)
+            if s.board is not None:
+                s.board.log(s.step, s.final)
+            alert = None
+            if s.step >= ALERT_AFTER_STEPS:  # a fresh G's samples are all alike
+                alert = collapse_alert(s.final, "training batches" in s.alerts)
+            watch_collapse(s, progress, alert, "training batches")
+    end_of_epoch = due(s.step, s.steps_per_epoch, last)
+    epoch = s.epoch_of(s.step)
+    # the first epoch's grid always: where the run started from
+    if end_of_epoch and (epoch == 1 or due(epoch, s.config.sample_every, last)):
+        stop_if_diverged(s, guard)  # never a sample grid of a NaN model
+        if main:
+            figures(s, epoch, grid)
+
+
+def _interrupt(s: Session, guard: DivergenceGuard, sig: int, saved: bool, clock: _Clock) -> None:
+    """Save the step (unless just saved) and stop with the signal's exit code."""
+    if not saved:
+        _checkpoint(s, guard, clock.elapsed(s))
+    raise Interrupted(
+        f"{signal.Signals(sig).name} at step {s.step}; checkpoint saved; resume "
+        f"with: ganzoo train --resume {s.run.path}",
+        SIGNAL_EXIT[signal.Signals(sig)],
+    )
+
+
 def _checkpoint(s: Session, guard: DivergenceGuard, elapsed: float) -> None:
     """Save a checkpoint of the current step, never of a diverged model."""
-    _stop_if_diverged(s, guard)
+    stop_if_diverged(s, guard)
     s.seconds = elapsed
     state = s.state_dict()  # every rank takes part (random states are gathered)
     if s.env.is_main:
@@ -336,7 +327,7 @@ def _checkpoint(s: Session, guard: DivergenceGuard, elapsed: float) -> None:
             s.board.flush()
 
 
-def _finish(s: Session, last_eval: dict[str, Any] | None) -> TrainResult:
+def _finish(s: Session, last_eval: EvalResult | None) -> TrainResult:
     """Loss curves and ``summary.json``, written once the last step is done."""
     config, run = s.config, s.run
     identical = distributed.replicas_identical(s.model, s.env)
@@ -357,145 +348,19 @@ def _finish(s: Session, last_eval: dict[str, Any] | None) -> TrainResult:
             if config.time_budget and s.seconds >= config.time_budget
             else "steps",
             "final": s.final,
-            **({"eval": last_eval} if last_eval else {}),
+            **({"eval": last_eval.to_dict()} if last_eval else {}),
         }
     )
     return TrainResult(run.path, s.step, s.seconds, s.final)
 
 
-def _evaluate(s: Session, progress: Progress) -> tuple[dict[str, Any], float]:
+def _evaluate(s: Session, progress: Progress) -> tuple[EvalResult, float]:
     from ganzoo.metrics.results import summary_line
 
     result, seconds = evaluate_now(s)
     progress.message(summary_line(result))
     if s.board is not None:
         s.board.evaluation(s.step, result)
-    health = result.get("health") or {}
-    reasons = "; ".join(health.get("reasons", []))
-    _watch_collapse(s, progress, f"mode collapse: {reasons}" if reasons else None, "evaluation")
+    reasons = "; ".join((result.health or {}).get("reasons", []))
+    watch_collapse(s, progress, f"mode collapse: {reasons}" if reasons else None, "evaluation")
     return result, seconds
-
-
-def _watch_collapse(s: Session, progress: Progress, alert: str | None, source: str) -> None:
-    """Warn once when a mode-collapse alert starts (and note when it ends) in the progress
-    output and ``metrics.jsonl``, rather than at every log line while it lasts."""
-    was = source in s.alerts
-    if alert and not was:
-        s.alerts.add(source)
-        progress.message(f"warning: step {s.step}: {alert}")
-        s.run.append_metrics(
-            {"step": s.step, "event": "mode_collapse", "source": source, "alert": alert}
-        )
-    elif not alert and was:
-        s.alerts.discard(source)
-        s.run.append_metrics({"step": s.step, "event": "mode_collapse_ended", "source": source})
-
-
-def _log(s: Session, elapsed: float) -> None:
-    means = distributed.mean_across_ranks(s.window, s.env).div(s.since_log)
-    s.final = dict(zip(s.keys, means.tolist(), strict=True))
-    s.window, s.since_log = None, 0
-    if s.env.is_main:
-        s.run.append_metrics(
-            {
-                "step": s.step,
-                "epoch": s.epoch_of(s.step),
-                "images": s.images,
-                "time": round(elapsed, 4),
-                **s.final,
-            }
-        )
-
-
-def dynamics_grid(data: Any, points: int = 200) -> torch.Tensor | None:
-    """For 1-D data, the x grid of the distribution figure: the data's range ± 3 std."""
-    samples = getattr(data, "samples", None)
-    if data.info.dim != 1 or samples is None:
-        return None
-    x = samples.reshape(-1).float().cpu()
-    spread = 3 * x.std().item()
-    return torch.linspace(x.min().item() - spread, x.max().item() + spread, points)
-
-
-def _figures(s: Session, epoch: int, grid: torch.Tensor | None) -> None:
-    with s.sampling():
-        path = s.run.path / "samples" / f"epoch_{epoch:04d}.png"
-        save_samples(s.model, s.data, path, s.config.seed)
-    if s.board is not None and path.exists():
-        s.board.image(s.step, path)
-    if grid is not None:
-        _snapshot(s, epoch, grid)
-
-
-def _snapshot(s: Session, epoch: int, grid: torch.Tensor) -> None:
-    """Record p_data, p_g and D(x) on the grid: a panel of the seed's distribution figure."""
-    from ganzoo.metrics.theory import snapshot_1d
-
-    with s.sampling():
-        snapshot = snapshot_1d(s.model, s.data, grid, seed=s.config.seed)
-    s.run.append_jsonl(DYNAMICS, {"step": s.step, "epoch": epoch, **snapshot})
-
-
-def _stop_if_diverged(s: Session, guard: DivergenceGuard) -> None:
-    if s.env.enabled:  # a bad step seen on any rank stops every rank
-        both = distributed.max_across_ranks(torch.stack([guard.first_bad, guard.bad_key]), s.env)
-        guard.first_bad, guard.bad_key = both[0], both[1]
-    found = guard.check()
-    bad_nets = [] if found else non_finite_parameters(s.model)
-    if not found and not bad_nets:
-        return
-    if found:
-        step, key = found
-        what = f"{key} became non-finite at step {step}"
-        network = s.plan.family.network_of(key)
-    else:
-        step, key, network = s.step, None, ", ".join(bad_nets)
-        what = f"weights of the {network} became non-finite by step {step}"
-    if s.env.is_main:
-        s.run.append_metrics(
-            {"step": step, "event": "diverged", "network": network, "statistic": key}
-        )
-    latest = s.run.latest_checkpoint()
-    kept = f"last good checkpoint kept: {latest}" if latest else "no checkpoint was written"
-    raise Diverged(f"training diverged: {what} ({network}); {kept}; try a lower --lr")
-
-
-class _Stop(BaseException):
-    """Raised by the signal handler inside :func:`_interruptible` to cut an evaluation short."""
-
-
-@contextlib.contextmanager
-def _interruptible(caught: dict[str, int]) -> Iterator[None]:
-    """A signal during this block stops it at once (the evaluation is dropped, not saved)."""
-    caught["interruptible"] = 1
-    try:
-        yield
-    except _Stop:
-        pass
-    finally:
-        caught.pop("interruptible", None)
-
-
-@contextlib.contextmanager
-def _signals_caught() -> Iterator[dict[str, int]]:
-    """SIGINT/SIGTERM set a flag instead of killing: the loop ends its step, then saves."""
-    import threading
-
-    caught: dict[str, int] = {}
-    if threading.current_thread() is not threading.main_thread():
-        yield caught
-        return
-    previous = {}
-
-    def handler(signum: int, frame: Any) -> None:
-        caught.setdefault("signal", signum)
-        if caught.pop("interruptible", None):
-            raise _Stop
-
-    for sig in SIGNAL_EXIT:
-        previous[sig] = signal.signal(sig, handler)
-    try:
-        yield caught
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)

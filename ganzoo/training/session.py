@@ -14,22 +14,26 @@ import sys
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
 import ganzoo
 from ganzoo.api.data import DataSource
 from ganzoo.api.errors import UsageError
-from ganzoo.host.build import create_loss, create_model, load_dataset, unlabelled_message
+from ganzoo.host.build import build_dataset, build_loss, build_model, unlabelled_message
 from ganzoo.host.device import choose_threads, seed_everything
+from ganzoo.host.resolve import Components
 from ganzoo.runs.rundir import RunDir
 from ganzoo.training import distributed
-from ganzoo.training.config import ResolvedRun, TrainConfig, check, dataset_options, resolve
+from ganzoo.training.config import ResolvedRun, TrainConfig, check, resolve
 from ganzoo.training.distributed import DistEnv
 from ganzoo.training.ema import EMA
 from ganzoo.training.state import BatchStream, rng_state, set_rng_state
 from ganzoo.training.trainer import OptimSettings, Trainer, make_trainer
+
+if TYPE_CHECKING:
+    from ganzoo.metrics.results import EvalResult
 
 UNBOUNDED = sys.maxsize  # total steps of a run that stops only when its time budget is spent
 
@@ -132,19 +136,67 @@ class Session:
 
 
 def prepare(
-    config: TrainConfig, env: DistEnv, device: torch.device, run: RunDir | None = None
+    config: TrainConfig,
+    env: DistEnv,
+    device: torch.device,
+    run: RunDir | None = None,
+    components: Components | None = None,
 ) -> Session:
     """Build data, model, objective, trainer and evaluator for ``config``.
 
     Every user error (a name, an option, the data, the evaluation settings) is raised here,
     before anything is written. The run folder is ``run`` (a resumed run), else
     ``config.out`` or, if unset, a new default name agreed on by every process.
+    ``components`` is :func:`ganzoo.training.config.check`'s record, if the caller has it:
+    each name is looked up once per run.
     """
-    check(config)
+    components = components or check(config)
     seed_everything(config.seed)
     resumed = run is not None  # a stored config is resolved: no model defaults on top
-    options = config.dataset_options if resumed else dataset_options(config)
-    data = load_dataset(config.dataset, config.data_dir, config.download, "train", options)
+    options = (
+        config.dataset_options if resumed else components.dataset_options(config.dataset_options)
+    )
+    data = build_dataset(components.dataset, config.data_dir, config.download, "train", options)
+    plan = resolve(config, _steps_per_epoch(config, env, data), not resumed, components)
+    if run is None:
+        out = distributed.broadcast_object(str(plan.out), env)  # one folder, named by rank 0
+        if out != str(plan.out):
+            plan = _with_out(plan, out)
+        run = RunDir(plan.out)
+    c = plan.config
+    if c.conditional and not getattr(data, "labelled", False):  # a folder without classes
+        raise UsageError(unlabelled_message(c.dataset))
+    model = build_model(components.model, data.info, c.latent_dim, c.model_options, c.conditional)
+    objective = build_loss(components.loss, c.loss_options)
+    model.to(device)
+    data = data.to(device)
+    if env.enabled:  # same initial weights everywhere (DDP also checks), different noise
+        seed_everything(c.seed + env.rank)
+    trainer = make_trainer(
+        model,
+        objective,
+        OptimSettings(float(c.lr), tuple(c.betas), c.d_steps),  # type: ignore[arg-type]
+        family=plan.family,
+        device=device,
+        amp=c.amp,
+        compile=c.compile,
+        sync_bn=c.sync_bn,
+        env=env,
+    )
+    stream = BatchStream(
+        data, c.batch_size, c.seed, env.rank, env.world_size, labelled=c.conditional
+    )
+    session = Session(
+        plan, run, model, trainer, data, stream, device, env,
+        total_steps=plan.total_steps or UNBOUNDED,
+    )  # fmt: skip
+    session.ema = _ema(plan, model)
+    session.evaluator = make_evaluator(c, components) if env.is_main else None
+    return session
+
+
+def _steps_per_epoch(config: TrainConfig, env: DistEnv, data: DataSource) -> int:
+    """Generator steps per pass over ``data``; a batch larger than the data is refused."""
     per_step = config.batch_size * env.world_size
     steps_per_epoch = data.batches_per_epoch(per_step) // config.d_steps
     if steps_per_epoch < 1:
@@ -154,48 +206,19 @@ def prepare(
             + f" needs more samples than dataset {config.dataset!r} has ({len(data)}); "
             "use a smaller batch"
         )
-    plan = resolve(config, steps_per_epoch, model_defaults=not resumed)
-    if run is None:
-        out = distributed.broadcast_object(str(plan.out), env)  # one folder, named by rank 0
-        if out != str(plan.out):
-            plan = _with_out(plan, out)
-        run = RunDir(plan.out)
+    return steps_per_epoch
+
+
+def _ema(plan: ResolvedRun, model: Any) -> EMA | None:
+    """The moving average of ``--ema`` over the family's sampling network, if asked for."""
     c = plan.config
-    if c.conditional and not getattr(data, "labelled", False):  # a folder without classes
-        raise UsageError(unlabelled_message(c.dataset))
-    model = create_model(c.model, data.info, c.latent_dim, c.model_options, c.conditional)
-    objective = create_loss(c.loss, c.loss_options)  # type: ignore[arg-type]
-    model.to(device)
-    data = data.to(device)
-    if env.enabled:  # same initial weights everywhere (DDP also checks), different noise
-        seed_everything(c.seed + env.rank)
-    trainer = make_trainer(
-        model,
-        objective,
-        OptimSettings(float(c.lr), tuple(c.betas), c.d_steps),  # type: ignore[arg-type]
-        device=device,
-        amp=c.amp,
-        compile=c.compile,
-        sync_bn=c.sync_bn,
-        env=env,
-    )
-    ema = None
-    if c.ema:
-        if plan.family.sampling_network is None:
-            raise UsageError(
-                f"--ema averages a GAN's generator; model {c.model!r} ({plan.family.name}) has none"
-            )
-        ema = EMA(model, plan.family.sampling_network, c.ema)
-    stream = BatchStream(
-        data, c.batch_size, c.seed, env.rank, env.world_size, labelled=c.conditional
-    )
-    session = Session(
-        plan, run, model, trainer, data, stream, device, env,
-        total_steps=plan.total_steps or UNBOUNDED,
-    )  # fmt: skip
-    session.ema = ema
-    session.evaluator = make_evaluator(c) if env.is_main else None
-    return session
+    if not c.ema:
+        return None
+    if plan.family.sampling_network is None:
+        raise UsageError(
+            f"--ema averages a GAN's generator; model {c.model!r} ({plan.family.name}) has none"
+        )
+    return EMA(model, plan.family.sampling_network, c.ema)
 
 
 def _with_out(plan: ResolvedRun, out: str) -> ResolvedRun:
@@ -204,29 +227,31 @@ def _with_out(plan: ResolvedRun, out: str) -> ResolvedRun:
     return dataclasses.replace(plan, config=dataclasses.replace(plan.config, out=out))
 
 
-def make_evaluator(config: TrainConfig) -> Any:
+def make_evaluator(config: TrainConfig, components: Components | None = None) -> Any:
     """The evaluator of ``--eval-every``, built (and its errors raised) before training."""
     if config.eval_every is None:
         return None
     from ganzoo.metrics.fidelity import Evaluator
 
+    dataset = components.dataset if components is not None else None
     with torch.random.fork_rng(devices=[]):  # training draws the same numbers with or without
-        return Evaluator(config.eval_spec(), log=lambda message: print(message, file=sys.stderr))
+        return Evaluator(
+            config.eval_spec(),
+            log=lambda message: print(message, file=sys.stderr),
+            dataset=dataset,
+        )
 
 
-def evaluate_now(s: Session) -> tuple[dict[str, Any], float]:
+def evaluate_now(s: Session) -> tuple[EvalResult, float]:
     """IS/FID/KID of the model now, saved under ``RUN/eval/``; returns it and its seconds."""
-    from ganzoo.metrics.results import save_result
+    from ganzoo.metrics.results import attach_run, save_result
 
     start = time.perf_counter()
     with s.sampling():
         result = s.evaluator(s.model, step=s.step)
-    result.update(
-        run=str(s.run.path), model=s.config.model, loss=s.config.loss, ema=s.ema is not None
+    result = attach_run(
+        result, config_record(s), run=str(s.run.path), checkpoint=None, ema=s.ema is not None
     )
-    from ganzoo.metrics.fidelity import add_run_provenance
-
-    add_run_provenance(result, config_record(s), None)
     save_result(s.run.path, result)
     return result, time.perf_counter() - start
 
@@ -238,7 +263,7 @@ def count_parameters(module: torch.nn.Module) -> int:
 
 def config_record(s: Session) -> dict[str, Any]:
     """What ``config.json`` records: the resolved config, the data, the machine."""
-    components = provenance(s.config)
+    components = s.plan.components.provenance()
     return {
         "config": s.config.to_dict(),
         "data": s.data.info.as_dict(),
@@ -263,29 +288,6 @@ def config_record(s: Session) -> dict[str, Any]:
             "started": datetime.now().isoformat(timespec="seconds"),
         },
     }
-
-
-def provenance(config: TrainConfig) -> dict[str, dict[str, Any]]:
-    """Who provided the run's model, loss and dataset: plugin, distribution and version.
-
-    A component registered at run time (``ganzoo.register_plugin``, no installed
-    distribution) has ``distribution`` and ``version`` ``None`` and says so in ``provider``.
-    """
-    from ganzoo.host.plugins import get_registry
-
-    registry = get_registry()
-    record: dict[str, dict[str, Any]] = {}
-    for kind, name in (("model", config.model), ("loss", config.loss), ("dataset", config.dataset)):
-        provider = registry.get(kind, name).provider
-        record[kind] = {
-            "name": name,
-            "plugin": provider.plugin,
-            "distribution": provider.distribution,
-            "version": provider.version,
-            "registered_at_run_time": provider.distribution is None,
-            "provider": str(provider),
-        }
-    return record
 
 
 def distributions(components: dict[str, dict[str, Any]]) -> dict[str, str | None]:

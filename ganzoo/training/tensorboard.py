@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ganzoo.api.errors import UsageError
+
+if TYPE_CHECKING:
+    from ganzoo.metrics.results import EvalResult
 
 FOLDER = "tensorboard"
 #: Evaluation numbers written as ``eval/<name>`` (and their floors as ``eval/<name>_real``).
@@ -51,17 +54,16 @@ class Board:
         for key, value in stats.items():
             self.writer.add_scalar(f"train/{key}", value, step)
 
-    def evaluation(self, step: int, result: dict[str, Any]) -> None:
+    def evaluation(self, step: int, result: EvalResult) -> None:
         """An evaluation's scores, with the real-data floor and noise beside each."""
-        floors = result.get("floors") or {}
         for key, name in EVAL_SCALARS.items():
-            if result.get(key) is not None:
-                self.writer.add_scalar(f"eval/{name}", result[key], step)
+            if getattr(result, key) is not None:
+                self.writer.add_scalar(f"eval/{name}", getattr(result, key), step)
             for kind in ("real", "noise"):
-                value = (floors.get(kind) or {}).get(key)
+                value = result.floor(kind, key)
                 if value is not None:
                     self.writer.add_scalar(f"eval/{name}_{kind}", value, step)
-        health = result.get("health") or {}
+        health = result.health or {}
         if health.get("near_duplicate_rate") is not None:
             self.writer.add_scalar("eval/near_duplicate_rate", health["near_duplicate_rate"], step)
         if health.get("class_entropy") is not None:

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 import torch
 from torch import nn
 
-from ganzoo.host.families import get_family
+from ganzoo.host.families import Family, get_family
 from ganzoo.training import distributed
 from ganzoo.training.distributed import DistEnv
 from ganzoo.training.precision import Precision
@@ -89,12 +89,17 @@ def make_trainer(
     settings: OptimSettings,
     *,
     device: torch.device,
+    family: Family | None = None,
     amp: str = "none",
     compile: bool = False,
     sync_bn: bool = False,
     env: DistEnv | None = None,
 ) -> Trainer:
-    """The trainer of ``model``'s family, with its networks as they will run."""
+    """The trainer of ``family``, with ``model``'s networks as they will run.
+
+    A training run passes the family it resolved once (``ResolvedRun.family``); a
+    caller with a bare model (the conformance kit) leaves it out: the model's own is used.
+    """
     env = env or DistEnv()
     precision = Precision(amp, device)
 
@@ -104,5 +109,6 @@ def make_trainer(
         module = distributed.wrap(module, env, device)
         return torch.compile(module) if compile else module
 
-    factory: TrainerFactory = get_family(model.family).trainer_factory()
+    family = family if family is not None else get_family(model.family)
+    factory: TrainerFactory = family.trainer_factory()
     return factory(model, objective, settings, precision, wrap)

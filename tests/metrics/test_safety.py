@@ -26,7 +26,8 @@ import torch_fidelity
 
 from ganzoo.api.errors import GanzooError, UsageError
 from ganzoo.metrics import EvalSpec, realstats
-from ganzoo.metrics.fidelity import KID_SUBSETS, Evaluator, _private_weights_copy
+from ganzoo.metrics.bridge import KID_SUBSETS, _private_weights_copy
+from ganzoo.metrics.fidelity import Evaluator
 from ganzoo.metrics.images import UInt8Images
 from ganzoo.runs.rundir import current_umask
 from tests.helpers import ROOT, cli_ok, ganzoo_process

@@ -215,13 +215,14 @@ def test_class_conditional_sampling(conditional_run, run_cli, tmp_path):
     with torch.no_grad():
         own = sampler.model.generate(threes["z"], threes["labels"])
     assert torch.equal(threes["images"], to_uint8(own))
-    # without --class: the classes in turn, so a default grid has one class per column
+    # without --class: the classes in blocks, so a default grid has one class per row
     mixed = tmp_path / "mixed.pt"
-    assert run_cli("sample", run, "--n", "12", "--out", mixed).exit_code == 0
-    assert torch.load(mixed, weights_only=True)["labels"].tolist() == [*range(10), 0, 1]
+    assert run_cli("sample", run, "--n", "25", "--out", mixed).exit_code == 0
+    labels = torch.load(mixed, weights_only=True)["labels"].tolist()
+    assert labels == [c for c in range(10) for _ in range(3)][:25]
     grid = tmp_path / "grid.png"
     assert run_cli("sample", run, "--n", "20", "--out", grid).exit_code == 0
-    assert _png(grid).shape == (2 * 10 + 2, 10 * 10 + 2)
+    assert _png(grid).shape == (10 * 10 + 2, 2 * 10 + 2)  # 10 rows (classes) of 2
     # the class changes the images; PNG names carry it
     assert (
         run_cli("sample", run, "--class", "4", "--n", "5", "--out", tmp_path / "fours.pt").exit_code

@@ -1,44 +1,20 @@
-"""Sample from a trained run: latent codes, images, latent walks, and the files they go to.
-
-What ``ganzoo sample`` does, as a library. A :class:`Sampler` is a run's model rebuilt
-from its ``config.json`` and one checkpoint (refused when the checkpoint is missing or
-holds non-finite weights), with the generator's moving average when the run kept one.
-
-Determinism: latent codes (and the class labels of a conditional model) are drawn on the
-CPU from a ``torch.Generator`` seeded with the user's seed, then moved to the model's
-device, so the codes of a seed are the same on every machine and device; on one device the
-same seed gives byte-identical files. The codes are saved with the images (``.pt``/``.npz``)
-so that an exported generator can be checked against ``ganzoo sample``.
-
-Models: one with a latent code, i.e. ``sample_latent(n, generator)`` and either
-``generate(z, labels=None)`` or a ``generator`` network (every ganzoo GAN; the VAE decodes
-its codes), samples from explicit codes and supports ``--interpolate``. Any other model is
-sampled through its ``sample(n, generator)``.
-"""
+"""A run's model rebuilt for sampling: :class:`Sampler`, and the :class:`Samples` it draws."""
 
 from __future__ import annotations
 
-import io
 import math
 import re
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 
-from ganzoo.api.data import images_to_unit_range
+from ganzoo.api.data import to_uint8
 from ganzoo.api.errors import GanzooError, UsageError
-from ganzoo.runs.outputs import atomic_folder, write_bytes, writing
 from ganzoo.runs.rundir import RunDir
 
-#: ``--format``: a grid PNG, one PNG per image in a folder, or the uint8 tensor (+ codes).
-FORMATS: tuple[str, ...] = ("grid", "png", "pt", "npz")
-SUFFIXES: dict[str, str] = {"grid": ".png", "pt": ".pt", "npz": ".npz"}
 DEFAULT_BATCH_SIZE = 256
-GIF_FRAME_MS = 80  # per frame of a latent walk's animation
 
 
 @dataclass
@@ -58,11 +34,6 @@ class Samples:
     def uint8(self) -> torch.Tensor:
         """The images as uint8 (``0..255``, channels kept), rounded as torchvision saves."""
         return to_uint8(self.images)
-
-
-def to_uint8(x: torch.Tensor) -> torch.Tensor:
-    """Floats in ``[-1, 1]`` -> uint8 ``0..255`` (``round((x+1)/2 · 255)``, clamped)."""
-    return images_to_unit_range(x.float()).mul(255).add(0.5).clamp(0, 255).to(torch.uint8)
 
 
 def resolve_checkpoint(run: RunDir, checkpoint: str | None) -> Path:
@@ -216,16 +187,17 @@ class Sampler:
         return self.model.sample_latent(n, generator=generator).detach().cpu()
 
     def labels(self, n: int, class_: int | None = None) -> torch.Tensor | None:
-        """Class labels for ``n`` samples: ``class_`` for all, else classes in turn (0, 1, ...).
+        """Class labels for ``n`` samples: ``class_`` for all, else the classes in blocks.
 
-        Classes in turn make a grid whose columns are the classes when ``nrow`` is the
-        number of classes (the default for conditional runs). ``None`` when unconditional.
+        Without ``class_``, class 0 takes the first ``ceil(n / classes)`` samples, class 1
+        the next, and so on: a grid of that many per row (:func:`default_nrow`) has one class
+        per row, as a training run's sample grids do. ``None`` when unconditional.
         """
         if self.num_classes is None:
             return None
         if class_ is not None:
             return torch.full((n,), class_, dtype=torch.long)
-        return torch.arange(n, dtype=torch.long) % self.num_classes
+        return torch.arange(n, dtype=torch.long) // per_class(n, self.num_classes)
 
     @torch.no_grad()
     def generate(
@@ -344,145 +316,6 @@ def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     return out
 
 
-# --- writers ---------------------------------------------------------------------------------
-
-
-def grid_image(images: torch.Tensor, nrow: int, padding: int = 2) -> Any:
-    """A PIL image of uint8 ``images`` (``N×C×H×W``) in rows of ``nrow``, grey if C is 1."""
-    from PIL import Image
-    from torchvision.utils import make_grid
-
-    grid = make_grid(images, nrow=nrow, padding=padding, pad_value=0)
-    array = grid.permute(1, 2, 0).numpy()
-    if images.shape[1] == 1:
-        return Image.fromarray(np.ascontiguousarray(array[:, :, 0]), mode="L")
-    return Image.fromarray(np.ascontiguousarray(array), mode="RGB")
-
-
-def _png_bytes(image: Any) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
-def write_grid(path: Path, images: torch.Tensor, nrow: int) -> None:
-    """Write uint8 ``images`` as one grid PNG, atomically."""
-    write_bytes(path, _png_bytes(grid_image(images, nrow)))
-
-
-def write_pngs(folder: Path, images: torch.Tensor, labels: torch.Tensor | None = None) -> None:
-    """One PNG per uint8 image in ``folder`` (replaced as a whole, atomically).
-
-    Files are ``000000.png``, ... (``000000-class3.png`` for a conditional model): the
-    layout torch-fidelity's ``fidelity --input1 DIR`` and clean-fid read.
-    """
-    from PIL import Image
-
-    width = max(6, len(str(images.shape[0] - 1)))
-    with atomic_folder(folder) as tmp:
-        for i, image in enumerate(images):
-            array = image.permute(1, 2, 0).numpy()
-            if image.shape[0] == 1:
-                pil = Image.fromarray(np.ascontiguousarray(array[:, :, 0]), mode="L")
-            else:
-                pil = Image.fromarray(np.ascontiguousarray(array), mode="RGB")
-            suffix = "" if labels is None else f"-class{int(labels[i])}"
-            (tmp / f"{i:0{width}d}{suffix}.png").write_bytes(_png_bytes(pil))
-
-
-def write_gif(path: Path, frames: list[Any], frame_ms: int = GIF_FRAME_MS) -> None:
-    """An animated GIF of PIL ``frames`` that plays forward then back, looping forever."""
-    frames = frames + frames[-2:0:-1]
-    buffer = io.BytesIO()
-    frames[0].save(
-        buffer,
-        format="GIF",
-        save_all=True,
-        append_images=frames[1:],
-        duration=frame_ms,
-        loop=0,
-        optimize=False,
-    )
-    write_bytes(path, buffer.getvalue())
-
-
-def tensors_of(samples: Samples) -> dict[str, torch.Tensor]:
-    """What ``.pt``/``.npz`` files hold: ``images`` (uint8), ``z`` and ``labels`` if any."""
-    out = {"images": samples.uint8()}
-    if samples.z is not None:
-        out["z"] = samples.z.float()
-    if samples.labels is not None:
-        out["labels"] = samples.labels.long()
-    return out
-
-
-def write_pt(path: Path, samples: Samples) -> None:
-    """A ``torch.save`` dict (loads with ``weights_only=True``), byte-identical per seed."""
-    buffer = io.BytesIO()  # a fixed archive name inside, not the temp file's
-    torch.save(tensors_of(samples), buffer)
-    write_bytes(path, buffer.getvalue())
-
-
-def write_npz(path: Path, samples: Samples) -> None:
-    """An ``.npz`` of plain arrays (``np.load(path)`` with ``allow_pickle=False``).
-
-    Written entry by entry with a fixed timestamp, so the same seed gives the same bytes
-    (``np.savez`` stamps the current time).
-    """
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
-        for name, tensor in tensors_of(samples).items():
-            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
-            info.external_attr = 0o644 << 16
-            with archive.open(info, "w", force_zip64=True) as f:
-                np.lib.format.write_array(f, tensor.numpy(), allow_pickle=False)
-    write_bytes(path, buffer.getvalue())
-
-
-def default_nrow(n: int, num_classes: int | None = None) -> int:
-    """Columns of a grid: the classes of a conditional model, else about a square."""
-    if num_classes is not None and n >= num_classes:
-        return num_classes
-    return max(1, math.ceil(math.sqrt(n)))
-
-
-def write_samples(
-    samples: Samples, out: Path, fmt: str, nrow: int | None = None, num_classes: int | None = None
-) -> list[Path]:
-    """Write ``samples`` (not a walk) as ``fmt`` to ``out``; returns the paths written."""
-    out = Path(out)
-    if fmt == "grid":
-        images = samples.uint8()
-        write_grid(out, images, nrow or default_nrow(images.shape[0], num_classes))
-    elif fmt == "png":
-        write_pngs(out, samples.uint8(), samples.labels)
-    elif fmt == "pt":
-        write_pt(out, samples)
-    elif fmt == "npz":
-        write_npz(out, samples)
-    else:
-        raise UsageError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
-    return [out]
-
-
-def walk_gif_path(out: Path) -> Path:
-    """The animation beside a walk's grid: ``walk.png`` -> ``walk.gif``."""
-    return Path(out).with_suffix(".gif")
-
-
-def write_walk(samples: Samples, out: Path, fmt: str) -> list[Path]:
-    """Write a latent walk: a grid (a walk per row) and its GIF, or the tensors."""
-    out = Path(out)
-    if fmt in ("pt", "npz"):
-        (write_pt if fmt == "pt" else write_npz)(out, samples)
-        return [out]
-    if fmt != "grid":
-        raise UsageError("--interpolate writes a grid and a GIF (--out FILE.png) or pt/npz")
-    images = samples.uint8()  # walks × steps × C×H×W
-    walks, steps = images.shape[:2]
-    write_grid(out, images.reshape(walks * steps, *images.shape[2:]), steps)
-    frames = [grid_image(images[:, t], default_nrow(walks)) for t in range(steps)]
-    gif = walk_gif_path(out)
-    with writing(gif):
-        write_gif(gif, frames)
-    return [out, gif]
+def per_class(n: int, num_classes: int) -> int:
+    """Samples of each class when ``n`` are shared out in blocks: ``ceil(n / classes)``."""
+    return max(1, math.ceil(n / num_classes))

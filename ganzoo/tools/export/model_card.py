@@ -1,0 +1,311 @@
+"""An export's ``model_card.md``: what the network is, its data, training, metrics, loading."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from ganzoo.api.errors import GanzooError
+from ganzoo.metrics.numbers import format_stat, format_value
+from ganzoo.tools.export.verify import ONNX_TOLERANCE
+
+CARD_SAMPLES = 64  # images in samples.png
+
+
+def model_card(sampler: Any, config: dict[str, Any]) -> str:
+    """``model_card.md``: what the network is, its data, training, metrics and how to load it."""
+    lines = [
+        *_summary_section(config),
+        *_data_section(config),
+        *_training_section(config),
+        "## Metrics",
+        "",
+        *_metrics_section(sampler, config),
+        "",
+    ]
+    if sampler.is_image:
+        lines += _samples_section(config)
+    lines += ["## How to load it", "", *_loading_section(config), ""]
+    lines += _limitations_section(config)
+    return "\n".join(lines)
+
+
+def _summary_section(config: dict[str, Any]) -> list[str]:
+    """The title, what the network is, and the table of its inputs, output and checks."""
+    run = config["run"]
+    registry_loss = _component("loss", run["config"].get("loss"))
+    weights = (
+        f"the exponential moving average of its generator (decay {config['ema_decay']})"
+        if config["ema"]
+        else "its raw generator weights"
+    )
+    inputs = ", ".join(
+        f"`{i['name']}` {i['dtype']} ({', '.join(map(str, i['shape']))})" for i in config["inputs"]
+    )
+    out = config["output"]
+    return [
+        f"# {run['name']}: {config['model']} ({config['loss']}) on {config['dataset']}",
+        "",
+        f"A generative model exported by ganzoo {config['versions']['ganzoo']} from the run "
+        f"`{run['name']}`, checkpoint `{config['checkpoint']}` (step {config['step']}), with "
+        f"{weights}. It maps latent codes to {out['kind']} samples and needs only PyTorch"
+        + (" (and onnxruntime)" if config["format"] == "onnx" else "")
+        + " to run: no ganzoo.",
+        "",
+        "| | |",
+        "|---|---|",
+        f"| model | `{config['model']}`: {config['model_description']}"
+        + (f" ([paper]({config['paper']}))" if config.get("paper") else "")
+        + " |",
+        f"| family | {config['family']} |",
+        f"| objective | `{config['loss']}`"
+        + (f": {registry_loss.description}" if registry_loss else "")
+        + " |",
+        f"| input | {inputs}; z ~ {config['latent_prior']} |",
+        f"| output | `{out['name']}` {out['dtype']} ({', '.join(map(str, out['shape']))})"
+        + (" in [-1, 1]" if out["range"] else "")
+        + " |",
+        f"| parameters | {config['parameters']:,} |",
+        f"| format | {config['format']} (`{config['file']}`) |",
+        f"| checked | {_verification_line(config)} |",
+        "",
+    ]
+
+
+def _data_section(config: dict[str, Any]) -> list[str]:
+    """The dataset, its shape and classes, and what ``labels`` chooses."""
+    rc = config["run"]["config"]
+    data = config["run"].get("data") or {}
+    registry_dataset = _component("dataset", rc.get("dataset"))
+    return [
+        "## Data",
+        "",
+        f"Dataset `{config['dataset']}`"
+        + (f": {registry_dataset.description}" if registry_dataset else "")
+        + f" Samples of shape {tuple(data.get('shape') or ())}, kind {data.get('kind')}"
+        + (f", {data['num_classes']} classes" if data.get("num_classes") is not None else "")
+        + (f", options {rc.get('dataset_options')}" if rc.get("dataset_options") else "")
+        + "; trained on its `train` split."
+        + (
+            f" Class-conditional: `labels` in 0..{config['num_classes'] - 1} chooses the class."
+            if config["num_classes"] is not None
+            else ""
+        ),
+        "",
+    ]
+
+
+def _training_section(config: dict[str, Any]) -> list[str]:
+    """The settings the run trained with, and its final statistics."""
+    run = config["run"]
+    rc = run["config"]
+    summary = run.get("summary") or {}
+    resolved = run.get("resolved") or {}
+    lines = ["## Training", "", "| setting | value |", "|---|---|"]
+    for key, value in (
+        ("steps done", summary.get("steps", config["step"])),
+        ("stopped by", summary.get("stopped_by", "not finished")),
+        ("epochs", format_stat(summary.get("epochs"))),
+        ("batch size", rc.get("batch_size")),
+        ("learning rate", rc.get("lr")),
+        ("betas", rc.get("betas")),
+        ("D steps per G step", rc.get("d_steps") if _has_discriminator(config) else None),
+        ("latent dim", config["latent_dim"]),
+        ("model options", rc.get("model_options") or None),
+        ("loss options", rc.get("loss_options") or None),
+        ("EMA decay", config["ema_decay"]),
+        ("seed", rc.get("seed")),
+        ("device", resolved.get("device")),
+        ("seconds", format_stat(summary.get("seconds"))),
+    ):
+        if value is not None:
+            lines.append(f"| {key} | {value} |")
+    final = summary.get("final") or {}
+    if final:
+        lines += [
+            "",
+            "Final training statistics: "
+            + ", ".join(f"{k} {format_stat(v)}" for k, v in sorted(final.items()))
+            + ".",
+        ]
+    return [
+        *lines,
+        "",
+        "The run's full configuration, data description and provenance are in `config.json`, "
+        "under `run`.",
+        "",
+    ]
+
+
+def _has_discriminator(config: dict[str, Any]) -> bool:
+    """Whether the run's family trains D steps (its trainer runs ``--d-steps``)."""
+    from ganzoo.host.families import get_family
+
+    try:
+        return "discriminator" in get_family(config["family"]).model_networks
+    except GanzooError:
+        return False
+
+
+def _samples_section(config: dict[str, Any]) -> list[str]:
+    """The grid of samples the export wrote."""
+    return [
+        "## Samples",
+        "",
+        f"{CARD_SAMPLES} samples from the exported network, seed {config['seed']}"
+        + (", one class per row" if config["num_classes"] is not None else "")
+        + ":",
+        "",
+        f"![{CARD_SAMPLES} samples](samples.png)",
+        "",
+    ]
+
+
+def _limitations_section(config: dict[str, Any]) -> list[str]:
+    """What the card does not promise."""
+    steps = (config["run"].get("summary") or {}).get("steps", config["step"])
+    return [
+        "## Limitations",
+        "",
+        f"Trained for {steps} steps; judge its samples above "
+        "and the metrics with their extractor before relying on it. Numbers from different "
+        "feature extractors are not comparable. The model reproduces its training data's "
+        "biases; its licence is that of the data and of the code you trained it with.",
+        "",
+    ]
+
+
+def _component(kind: str, name: str | None) -> Any:
+    from ganzoo.host.plugins import get_registry
+
+    try:
+        return get_registry().get(kind, name) if name else None
+    except GanzooError:
+        return None
+
+
+def _verification_line(config: dict[str, Any]) -> str:
+    v = config.get("verification") or {}
+    if v.get("max_abs_diff") is None:
+        return v.get("note", "not run back")
+    diff = v["max_abs_diff"]
+    how = "bit-exact" if diff == 0 else f"largest absolute difference {diff:.2g}"
+    return f"loaded back and run on {v['codes']} codes: {how} against PyTorch"
+
+
+def _metrics_section(sampler: Any, config: dict[str, Any]) -> list[str]:
+    from ganzoo.metrics.results import load_results
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        results = load_results(sampler.run.path)
+    if not results:
+        return [
+            "No evaluation is stored with the run. Measure it with "
+            f"`ganzoo eval {config['run']['path']}`, then export again.",
+        ]
+    lines = [
+        "Stored evaluations of the run (`ganzoo eval`); the row of the exported checkpoint "
+        "is marked. Each number is only comparable with numbers of the same extractor and "
+        "sample count.",
+        "",
+        "| step | extractor | generated vs real | split | weights | IS | FID | KID |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        mark = " (exported)" if r.step == config["step"] else ""
+        weights = "EMA" if r.ema else "raw"
+        real = r.real_samples if r.real_samples is not None else "?"
+        lines.append(
+            f"| {r.step}{mark} | {r.extractor} | {r.samples} vs {real} | {r.split} | "
+            f"{weights} | {format_value(r.inception_score_mean, r.inception_score_std, 3)} | "
+            f"{format_value(r.fid, digits=3)} | {format_value(r.kid_mean, r.kid_std)} |"
+        )
+    return lines
+
+
+#: images in [-1, 1] to pixels, as the card's code writes it (ganzoo.api.data.to_uint8)
+_TO_UINT8 = (
+    "pixels = ((images + 1) / 2).clamp(0, 1).mul(255).add(0.5).clamp(0, 255).to(torch.uint8)\n"
+)
+
+
+def _loading_section(config: dict[str, Any]) -> list[str]:
+    """How to load the file without ganzoo: what it needs, then code that runs."""
+    conditional = config["num_classes"] is not None
+    writer = {"torchscript": _torchscript_code, "safetensors": _safetensors_code}
+    note, code = writer.get(config["format"], _onnx_code)(config)
+    return [
+        note,
+        "",
+        "```python",
+        code.rstrip("\n"),
+        "```",
+        "",
+        "`z` must be drawn from the prior above; `ganzoo sample "
+        f"{config['run']['path']} --format pt` saves the codes `z`"
+        + (" and `labels`" if conditional else "")
+        + " with the images, and this network maps those codes to the same images.",
+    ]
+
+
+def _torchscript_code(config: dict[str, Any]) -> tuple[str, str]:
+    conditional = config["num_classes"] is not None
+    args = "z, labels" if conditional else "z"
+    labels = (
+        f"labels = torch.arange(16) % {config['num_classes']}  # class of each image\n"
+        if conditional
+        else ""
+    )
+    code = (
+        "import torch\n\n"
+        'net = torch.jit.load("generator.pt", map_location="cpu").eval()\n'
+        f"z = torch.randn(16, {config['latent_dim']})\n{labels}"
+        f"with torch.no_grad():\n    images = net({args})  # float32 in [-1, 1]\n{_TO_UINT8}"
+    )
+    return "Needs `torch` only. `torch.jit.load` reads the network and its weights.", code
+
+
+def _safetensors_code(config: dict[str, Any]) -> tuple[str, str]:
+    code = (
+        "import torch\n"
+        "from generator import load_generator  # generator.py, in this folder\n\n"
+        'net, config = load_generator(".")  # config.json + generator.safetensors\n'
+        f"z = torch.randn(16, {config['latent_dim']})\n"
+        f"with torch.no_grad():\n    images = net(z)  # float32 in [-1, 1]\n{_TO_UINT8}"
+    )
+    note = (
+        "Needs `torch` and `safetensors`. `generator.py` rebuilds the network from the "
+        "layer list in `config.json` (`architecture`) with plain `torch.nn`, then loads "
+        "the weights with `safetensors.torch.load_file`; no code is unpickled."
+    )
+    return note, code
+
+
+def _onnx_code(config: dict[str, Any]) -> tuple[str, str]:
+    conditional = config["num_classes"] is not None
+    feed = '{"z": z}' if not conditional else '{"z": z, "labels": labels}'
+    labels_np = (
+        f"labels = (np.arange(16) % {config['num_classes']}).astype(np.int64)\n"
+        if conditional
+        else ""
+    )
+    code = (
+        "import numpy as np\nimport onnxruntime\n\n"
+        'session = onnxruntime.InferenceSession("generator.onnx")\n'
+        f"z = np.random.default_rng(0).standard_normal((16, {config['latent_dim']}))"
+        ".astype(np.float32)\n"
+        f"{labels_np}"
+        f'images = session.run(["images"], {feed})[0]  # float32 in [-1, 1]\n'
+        "pixels = np.clip(np.floor((images + 1) / 2 * 255 + 0.5), 0, 255).astype(np.uint8)\n"
+    )
+    tolerance = (config.get("verification") or {}).get("max_abs_diff")
+    note = (
+        "Needs `onnxruntime` and `numpy` (any ONNX runtime works: opset and the dynamic "
+        "`batch` axis are in the file). ONNX Runtime's arithmetic differs from PyTorch's "
+        "in the last bits"
+        + (f" (measured here: at most {tolerance:.2g})" if tolerance is not None else "")
+        + f"; ganzoo accepts at most {ONNX_TOLERANCE:g}, so a pixel can differ by one step "
+        "where a value sits on a rounding boundary."
+    )
+    return note, code
