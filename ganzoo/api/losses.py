@@ -40,6 +40,10 @@ class AdversarialLoss:
     """
 
     family: ClassVar[str] = "adversarial"
+    #: Optional: logged loss -> its value at the game's equilibrium (p_g = p_data, D = ½
+    #: everywhere), e.g. ``{"d_loss": math.log(4)}`` for the original GAN. The loss-curve
+    #: figure draws each as a dotted line to read the curve against.
+    equilibrium: ClassVar[dict[str, float]] = {}
 
     def discriminator_loss(
         self, real_logits: torch.Tensor, fake_logits: torch.Tensor

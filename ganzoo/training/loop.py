@@ -333,7 +333,7 @@ def _finish(s: Session, last_eval: EvalResult | None) -> TrainResult:
     identical = distributed.replicas_identical(s.model, s.env)
     if not s.env.is_main:
         return TrainResult(run.path, s.step, s.seconds, s.final)
-    plot_loss_curves(run.read_metrics(), run.path / "loss_curves.png")
+    plot_loss_curves(run.read_metrics(), run.path / "loss_curves.png", s.equilibrium)
     run.write_summary(
         {
             "processes": s.env.world_size,

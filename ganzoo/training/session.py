@@ -61,6 +61,7 @@ class Session:
     ema: EMA | None = None  # the generator's moving average of --ema, if set
     alerts: set[str] = field(default_factory=set)  # health alerts in force (see loop)
     board: Any = None  # the TensorBoard writer of --tensorboard (main process), if set
+    equilibrium: dict[str, float] = field(default_factory=dict)  # loss values at p_g = p_data
 
     def sampling(self) -> contextlib.AbstractContextManager[Any]:
         """The block in which the model samples as grids and evaluations see it (EMA's G)."""
@@ -191,6 +192,7 @@ def prepare(
         total_steps=plan.total_steps or UNBOUNDED,
     )  # fmt: skip
     session.ema = _ema(plan, model)
+    session.equilibrium = dict(getattr(objective, "equilibrium", None) or {})
     session.evaluator = make_evaluator(c, components) if env.is_main else None
     return session
 
