@@ -59,7 +59,9 @@ COMMANDS: tuple[str, ...] = (
 #: The shared data folder of ganzoo's CI, as the pages write it and where it is
 #: (``GANZOO_DOCS_SHARED_DATA`` to point elsewhere, or at nothing to try the fallback).
 SHARED_DATA_IN_DOCS = "../shared/data"
-SHARED_DATA = Path(os.environ.get("GANZOO_DOCS_SHARED_DATA", ROOT.parent / "shared" / "data"))
+SHARED_DATA = Path(
+    os.environ.get("GANZOO_DOCS_SHARED_DATA", ROOT.parent / "shared" / "data")
+)
 
 #: The DCGAN tutorial's commands (docs/tutorials/dcgan-mnist.md), verbatim, in order.
 MNIST_COMMANDS: tuple[str, ...] = (
@@ -94,7 +96,11 @@ COPIED: dict[str, str] = {
 }
 
 #: Figures computed with ganzoo's Python API rather than copied from a run.
-COMPUTED: tuple[str, ...] = ("gan_losses.png", "d_star.png", "reading_numbers_samples.png")
+COMPUTED: tuple[str, ...] = (
+    "gan_losses.png",
+    "d_star.png",
+    "reading_numbers_samples.png",
+)
 #: Sample counts of the "reading the numbers" figure (digits' test split has 359 images).
 READING_COUNTS: tuple[int, ...] = (50, 100, 200, 400, 800)
 
@@ -116,7 +122,9 @@ def run_command(line: str) -> str:
             main(args[1:])
     except SystemExit as exc:
         if exc.code not in (0, None):
-            raise RuntimeError(f"{line!r} exited with {exc.code}\n{out.getvalue()}") from None
+            raise RuntimeError(
+                f"{line!r} exited with {exc.code}\n{out.getvalue()}"
+            ) from None
     sys.stdout.write(out.getvalue())
     return out.getvalue()
 
@@ -138,7 +146,6 @@ def mnist_available() -> bool:
 def generator_losses_figure(path: Path) -> None:
     """The two generator losses and their gradients against D(G(z)), from the loss plugins."""
     import torch
-
     from ganzoo.host.build import create_loss
     from ganzoo.runs.plotting import pyplot, save_figure
 
@@ -171,7 +178,9 @@ def generator_losses_figure(path: Path) -> None:
     for i, ax in enumerate(axes):
         for name, (color, label) in style.items():
             ys = curves[name][i]
-            ax.plot(d, [abs(y) for y in ys] if i == 2 else ys, color=color, label=label)
+            ax.plot(
+                d, [abs(y) for y in ys] if i == 2 else ys, color=color, label=label
+            )
         ax.set_title(titles[i], fontsize=9)
         ax.set_xlabel("D(G(z))")
         ax.axvspan(0, 0.1, color="0.9", zorder=0)
@@ -186,8 +195,6 @@ def generator_losses_figure(path: Path) -> None:
 def optimal_discriminator_figure(path: Path) -> dict[str, float]:
     """D trained against a fixed G (the setting of ``tests/metrics/test_theory.py``) against D*."""
     import torch
-    from torch import nn
-
     from ganzoo.api.models import GAN
     from ganzoo.host.build import create_loss, create_model, load_dataset
     from ganzoo.metrics.theory import (
@@ -196,6 +203,7 @@ def optimal_discriminator_figure(path: Path) -> dict[str, float]:
         train_discriminator,
     )
     from ganzoo.runs.plotting import pyplot, save_figure
+    from torch import nn
 
     torch.manual_seed(0)
     data = load_dataset("gaussian1d", None)
@@ -210,7 +218,9 @@ def optimal_discriminator_figure(path: Path) -> dict[str, float]:
     def real_batch() -> torch.Tensor:
         return data.samples[torch.randint(len(data), (512,), generator=g)]
 
-    train_discriminator(fixed, create_loss("minimax", {}), real_batch, 1500, 512, lr=2e-3)
+    train_discriminator(
+        fixed, create_loss("minimax", {}), real_batch, 1500, 512, lr=2e-3
+    )
     xs = torch.linspace(-1.0, 5.0, 241)
     p_data = data.density(xs.unsqueeze(1)).reshape(-1)
     p_g = torch.exp(-0.5 * ((xs - 1.5) / 0.8) ** 2) / (0.8 * (2 * torch.pi) ** 0.5)
@@ -224,13 +234,22 @@ def optimal_discriminator_figure(path: Path) -> dict[str, float]:
     ax.set_xlabel("x")
     ax.set_ylabel("density")
     twin = ax.twinx()
-    twin.plot(xs, d_star, color="0.4", lw=3, alpha=0.5, label="D*(x) = p_data / (p_data + p_g)")
+    twin.plot(
+        xs,
+        d_star,
+        color="0.4",
+        lw=3,
+        alpha=0.5,
+        label="D*(x) = p_data / (p_data + p_g)",
+    )
     twin.plot(xs, d, "b--", lw=1.5, label="D(x) after 1500 steps")
     twin.set_ylim(0, 1)
     twin.set_ylabel("D(x)", color="b")
     handles = ax.get_legend_handles_labels()
     more = twin.get_legend_handles_labels()
-    ax.legend(handles[0] + more[0], handles[1] + more[1], fontsize=7, loc="upper left")
+    ax.legend(
+        handles[0] + more[0], handles[1] + more[1], fontsize=7, loc="upper left"
+    )
     save_figure(fig, path)
     return {"d_star_max_error": float((d - d_star)[inside].abs().max())}
 
@@ -238,7 +257,6 @@ def optimal_discriminator_figure(path: Path) -> dict[str, float]:
 def trained_generator_checks(run_dir: Path) -> dict[str, float]:
     """The numbers ``tests/metrics/test_theory.py`` asserts, measured on the docs' own 1-D run."""
     import torch
-
     from ganzoo.host.build import create_model, load_dataset
     from ganzoo.metrics.theory import discriminator_curve, wasserstein1
     from ganzoo.runs.loading import load_run_model
@@ -266,7 +284,10 @@ def dynamics_panels(run_dir: Path, panels: int) -> list[dict[str, float]]:
     """
     snapshots = [json.loads(line) for line in (run_dir / "dynamics.jsonl").open()]
     count = min(panels, len(snapshots))
-    picks = [snapshots[round(i * (len(snapshots) - 1) / max(count - 1, 1))] for i in range(count)]
+    picks = [
+        snapshots[round(i * (len(snapshots) - 1) / max(count - 1, 1))]
+        for i in range(count)
+    ]
     rows = []
     for snap in picks:
         x, p_g, d = snap["x"], snap["p_g"], snap["d"]
@@ -309,7 +330,9 @@ FIG1_CLAIMS: dict[str, Any] = {
         rows[2]["mean"] > 2.3 and rows[2]["std"] > 0.65 and rows[2]["d_max"] < 0.5
     ),
     "(d): p_g back on the data with a heavier right tail, D(x) lower on the right": lambda rows: (
-        abs(rows[3]["mean"] - 2) < 0.15 and rows[3]["std"] > 0.55 and rows[3]["d1"] > rows[3]["d3"]
+        abs(rows[3]["mean"] - 2) < 0.15
+        and rows[3]["std"] > 0.55
+        and rows[3]["d1"] > rows[3]["d3"]
     ),
     "(e), (f): p_g on p_data, D(x) within 0.05 of ½ on [1, 3]": lambda rows: all(
         abs(r["mean"] - 2) < 0.15
@@ -331,10 +354,21 @@ def check_fig1_claims(rows: list[dict[str, float]]) -> None:
         )
 
 
+def transposed(table: list[str]) -> list[str]:
+    """A markdown table with rows and columns swapped: a few runs, many metrics, fit a page."""
+    cells = [
+        [c.strip() for c in line.strip().strip("|").split("|")] for line in table
+    ]
+    rows = [r for r in cells if not all(set(c) <= set("-: ") for c in r)]
+    columns = list(zip(*rows, strict=True))
+    lines = ["| " + " | ".join(columns[0]) + " |", "|---" * len(columns[0]) + "|"]
+    lines += ["| " + " | ".join(col) + " |" for col in columns[1:]]
+    return lines
+
+
 def fig1_panels_table(rows: list[dict[str, float]]) -> str:
     lines = [
-        "| panel | step | p_g mean (data: 2) | p_g std (data: 0.5) | D(1) | D(3) "
-        "| D(x) for x in [1, 3] |",
+        "| panel | step | p_g mean | p_g std | D(1) | D(3) | D(x), x in [1, 3] |",
         "|---|---|---|---|---|---|---|",
     ]
     for label, r in zip("abcdefghijkl", rows, strict=False):
@@ -343,6 +377,8 @@ def fig1_panels_table(rows: list[dict[str, float]]) -> str:
             f"| {fmt(r['d1'], 2)} | {fmt(r['d3'], 2)} "
             f"| {fmt(r['d_min'], 2)} to {fmt(r['d_max'], 2)} |"
         )
+    lines.append("")
+    lines.append("p_data, for comparison: mean 2, standard deviation 0.5.")
     return "\n".join(lines)
 
 
@@ -355,7 +391,11 @@ def run_tree(run_dir: Path) -> str:
             continue
         if path.is_dir():
             children = sorted(p.name for p in path.iterdir())
-            shown = children if len(children) <= 4 else [*children[:2], "...", *children[-2:]]
+            shown = (
+                children
+                if len(children) <= 4
+                else [*children[:2], "...", *children[-2:]]
+            )
             lines.append(f"  {path.name}/")
             lines += [f"    {c}" for c in shown]
         else:
@@ -378,7 +418,11 @@ def zoo_table() -> str:
             if kind != "dataset":
                 extra = c.family
             else:  # as `ganzoo list` shows it: 1×28×28, or C×S×S for a folder of images
-                extra = "×".join(map(str, shape)) if isinstance(shape, list | tuple) else shape
+                extra = (
+                    "×".join(map(str, shape))
+                    if isinstance(shape, list | tuple)
+                    else shape
+                )
             description = c.description.replace("|", "\\|")
             lines.append(f"| {kind} | `{c.name}` | {extra} | {description} |")
     return "\n".join(lines)
@@ -400,11 +444,17 @@ def generate(out: Path) -> None:
         start = time.perf_counter()
         printed[line] = run_command(line)
         timings[line] = round(time.perf_counter() - start, 1)
-        if line == COMMANDS[0]:  # the folder as training left it, before any evaluation
+        if (
+            line == COMMANDS[0]
+        ):  # the folder as training left it, before any evaluation
             trees["first-gan"] = run_tree(work / "runs/first-gan")
     for name, source in COPIED.items():
         folder = (work / source).parent  # {last}: that run's newest grid
-        last = sorted(p.name for p in folder.glob("epoch_*.png"))[-1] if "{last}" in source else ""
+        last = (
+            sorted(p.name for p in folder.glob("epoch_*.png"))[-1]
+            if "{last}" in source
+            else ""
+        )
         shutil.copyfile(work / source.format(last=last), figures / name)
     generator_losses_figure(figures / COMPUTED[0])
     theory = optimal_discriminator_figure(figures / COMPUTED[1])
@@ -421,11 +471,13 @@ def generate(out: Path) -> None:
     check_fig1_claims(fig1_rows)
     metrics = (work / "runs/first-gan/metrics.jsonl").read_text().splitlines()
     eval_line = next(line for line in COMMANDS if line.startswith("ganzoo eval "))
-    eval_output = "\n".join(line.rstrip() for line in printed[eval_line].strip().splitlines())
+    eval_output = "\n".join(
+        line.rstrip() for line in printed[eval_line].strip().splitlines()
+    )
     texts = {
         "reading-numbers-eval": f"```text\n$ {eval_line}\n{eval_output}\n```",
         "zoo-table": zoo_table(),
-        "gan-vs-vae-table": note + "\n\n" + "\n".join(table),
+        "gan-vs-vae-table": note + "\n\n" + "\n".join(transposed(table)),
         "first-gan-summary": (
             f"It ran {first['steps']} steps "
             f"({first['epochs']:.1f} epochs) in {first['seconds']:.1f} s "
@@ -460,8 +512,12 @@ def generate(out: Path) -> None:
         ),
     }
     texts.update(reading_numbers(work / "runs/first-gan", figures / COMPUTED[2]))
-    (out / "texts.json").write_text(json.dumps(texts, indent=2, sort_keys=True) + "\n")
-    shutil.rmtree(work / "runs/first-gan/checkpoints", ignore_errors=True)  # keep the cache small
+    (out / "texts.json").write_text(
+        json.dumps(texts, indent=2, sort_keys=True) + "\n"
+    )
+    shutil.rmtree(
+        work / "runs/first-gan/checkpoints", ignore_errors=True
+    )  # keep the cache small
 
 
 def first_gan_curves(summary: dict[str, Any]) -> str:
@@ -522,9 +578,20 @@ def reading_numbers(run_dir: Path, figure: Path) -> dict[str, str]:
     fid = [r["fid"] for r in results]
     low = [r["fid"] - r["fid_interval"][0] for r in results]
     high = [r["fid_interval"][1] - r["fid"] for r in results]
-    left.errorbar(n, fid, yerr=[low, high], fmt="o-", capsize=3, label="the GAN (95% interval)")
-    left.plot(n, [r["floors"]["real"]["fid"] for r in results], "s--", label="real data")
-    left.plot(n, [r["floors"]["noise"]["fid"] for r in results], "^:", label="noise")
+    left.errorbar(
+        n,
+        fid,
+        yerr=[low, high],
+        fmt="o-",
+        capsize=3,
+        label="the GAN (95% interval)",
+    )
+    left.plot(
+        n, [r["floors"]["real"]["fid"] for r in results], "s--", label="real data"
+    )
+    left.plot(
+        n, [r["floors"]["noise"]["fid"] for r in results], "^:", label="noise"
+    )
     left.set_xscale("log")
     left.set_xlabel("generated samples")
     left.set_ylabel("FID (domain features)")
@@ -535,7 +602,9 @@ def reading_numbers(run_dir: Path, figure: Path) -> dict[str, str]:
     right.set_yscale("log")
     right.set_xlabel("generated samples")
     right.set_ylabel("width of FID's 95% interval")
-    right.set_title("the interval narrows (the real side stops at 359 images)", fontsize=9)
+    right.set_title(
+        "the interval narrows (the real side stops at 359 images)", fontsize=9
+    )
     for ax in (left, right):
         ax.minorticks_off()
         ax.set_xticks(n, [str(x) for x in n])
@@ -589,7 +658,9 @@ def mnist_texts_absent() -> dict[str, str]:
         "not run this\n    page's commands; the figures and numbers that go here are "
         "missing. Build the site\n    where MNIST is, and they appear."
     )
-    absent = "*(Not shown: no MNIST when these pages were built; see the note above.)*"
+    absent = (
+        "*(Not shown: no MNIST when these pages were built; see the note above.)*"
+    )
     return {
         "dcgan-mnist-run": note,
         "dcgan-mnist-evals": absent,
@@ -610,14 +681,18 @@ def generate_mnist(out: Path) -> None:
     figures.mkdir()
     if not mnist_available():
         texts = mnist_texts_absent()
-        (out / "texts.json").write_text(json.dumps(texts, indent=2, sort_keys=True) + "\n")
+        (out / "texts.json").write_text(
+            json.dumps(texts, indent=2, sort_keys=True) + "\n"
+        )
         return
     os.chdir(work)
     timings, printed = {}, {}
     lines = [scaled(line, MNIST_SCALE) for line in MNIST_COMMANDS]
     for line in lines:
         start = time.perf_counter()
-        printed[line] = run_command(line.replace(SHARED_DATA_IN_DOCS, str(SHARED_DATA)))
+        printed[line] = run_command(
+            line.replace(SHARED_DATA_IN_DOCS, str(SHARED_DATA))
+        )
         timings[line] = round(time.perf_counter() - start, 1)
     run_dir = work / "runs/dcgan-mnist"
     last = sorted(p.name for p in (run_dir / "samples").glob("epoch_*.png"))[-1]
@@ -625,13 +700,17 @@ def generate_mnist(out: Path) -> None:
         shutil.copyfile(work / source.format(last=last), figures / name)
     summary = json.loads((run_dir / "summary.json").read_text())
     final, result = summary["final"], summary["eval"]
-    eval_output = "\n".join(line.rstrip() for line in printed[lines[1]].strip().splitlines())
+    eval_output = "\n".join(
+        line.rstrip() for line in printed[lines[1]].strip().splitlines()
+    )
     texts = {
         "dcgan-mnist-run": (
             '!!! note "The outputs on this page are real, from a tenth of the budget"\n'
             "    The figures and numbers below were made while these pages were built, by "
             "this page's\n    commands with a tenth of their budget, to keep the build "
-            "short:\n\n    ```text\n" + "".join(f"    {line}\n" for line in lines) + "    ```\n\n"
+            "short:\n\n    ```text\n"
+            + "".join(f"    {line}\n" for line in lines)
+            + "    ```\n\n"
             f"    Training took {summary['seconds']:.0f} s "
             f"({summary['images_per_second']:.0f} images/s, {summary['epochs']:.2f} epochs) "
             "on the\n    build machine's CPU. The full budget trains ten times longer: expect "
@@ -664,8 +743,12 @@ def generate_mnist(out: Path) -> None:
         ),
         "reading-numbers-floors-mnist": floors_table([("MNIST, domain", result)]),
     }
-    (out / "texts.json").write_text(json.dumps(texts, indent=2, sort_keys=True) + "\n")
-    shutil.rmtree(run_dir / "checkpoints", ignore_errors=True)  # keep the cache small
+    (out / "texts.json").write_text(
+        json.dumps(texts, indent=2, sort_keys=True) + "\n"
+    )
+    shutil.rmtree(
+        run_dir / "checkpoints", ignore_errors=True
+    )  # keep the cache small
 
 
 # --- cache ---------------------------------------------------------------------------------
@@ -676,13 +759,17 @@ def source_key() -> str:
     h = hashlib.sha256()
     files = [Path(__file__).resolve()]
     for top in SOURCES:
-        files += sorted(p for p in (ROOT / top).rglob("*") if p.suffix in (".py", ".tmpl"))
+        files += sorted(
+            p for p in (ROOT / top).rglob("*") if p.suffix in (".py", ".tmpl")
+        )
     for path in files:
         if "__pycache__" in path.parts:
             continue
         h.update(str(path.relative_to(ROOT)).encode())
         h.update(path.read_bytes())
-    h.update(f"mnist={mnist_available()}".encode())  # MNIST arriving: the tutorial's outputs
+    h.update(
+        f"mnist={mnist_available()}".encode()
+    )  # MNIST arriving: the tutorial's outputs
     return h.hexdigest()[:16]
 
 
@@ -695,9 +782,15 @@ def ensure_generated() -> Path:
     tmp = CACHE / f".tmp-{target.name}-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     env = dict(os.environ)
-    env.setdefault("OMP_NUM_THREADS", "1")  # tiny models: one thread is faster, and polite
-    env["GANZOO_CACHE_DIR"] = str(CACHE / "ganzoo-cache")  # the domain classifier, trained once
-    env.setdefault("COLUMNS", "88")  # the width of a command's printed output on the pages
+    env.setdefault(
+        "OMP_NUM_THREADS", "1"
+    )  # tiny models: one thread is faster, and polite
+    env["GANZOO_CACHE_DIR"] = str(
+        CACHE / "ganzoo-cache"
+    )  # the domain classifier, trained once
+    env.setdefault(
+        "COLUMNS", "88"
+    )  # the width of a command's printed output on the pages
     log.info("ganzoo figures: generating into %s (a minute or two)", target)
     if not mnist_available():
         log.info(
@@ -721,11 +814,15 @@ def ensure_generated() -> Path:
     failed = [what for what, proc in procs.items() if proc.returncode != 0]
     if failed:
         shutil.rmtree(tmp, ignore_errors=True)
-        report = "\n".join(f"{what}:\n{outputs[what][0]}\n{outputs[what][1]}" for what in failed)
+        report = "\n".join(
+            f"{what}:\n{outputs[what][0]}\n{outputs[what][1]}" for what in failed
+        )
         raise RuntimeError(f"generating the docs' figures failed:\n{report}")
     texts = json.loads((tmp / "texts.json").read_text())
     texts.update(json.loads((tmp / "mnist" / "texts.json").read_text()))
-    (tmp / "texts.json").write_text(json.dumps(texts, indent=2, sort_keys=True) + "\n")
+    (tmp / "texts.json").write_text(
+        json.dumps(texts, indent=2, sort_keys=True) + "\n"
+    )
     for path in (tmp / "mnist" / "figures").glob("*.png"):
         os.replace(path, tmp / "figures" / path.name)
     shutil.rmtree(target, ignore_errors=True)
@@ -739,5 +836,9 @@ def ensure_generated() -> Path:
 
 if __name__ == "__main__":
     if len(sys.argv) != 3 or sys.argv[1] not in ("generate", "generate-mnist"):
-        sys.exit("usage: python docs/_scripts/figures.py generate|generate-mnist OUT")
-    (generate if sys.argv[1] == "generate" else generate_mnist)(Path(sys.argv[2]).resolve())
+        sys.exit(
+            "usage: python docs/_scripts/figures.py generate|generate-mnist OUT"
+        )
+    (generate if sys.argv[1] == "generate" else generate_mnist)(
+        Path(sys.argv[2]).resolve()
+    )

@@ -19,7 +19,9 @@ from typing import Any
 
 import griffe
 
-ROLE = re.compile(r":(?:py:)?(?:class|func|meth|mod|attr|data|exc|obj|const):`(~?)([^`]+)`")
+ROLE = re.compile(
+    r":(?:py:)?(?:class|func|meth|mod|attr|data|exc|obj|const):`(~?)([^`]+)`"
+)
 
 
 def plain(text: str) -> str:
@@ -58,12 +60,16 @@ def literal_blocks(text: str) -> str:
         while j < len(lines) and not lines[j].strip():
             j += 1
         end = j
-        while end < len(lines) and (not lines[end].strip() or _indent(lines[end]) > base):
+        while end < len(lines) and (
+            not lines[end].strip() or _indent(lines[end]) > base
+        ):
             end += 1
         body = lines[j:end]
         while body and not body[-1].strip():
             body.pop()
-        if j == i + 1 or not body:  # not a literal block after all: keep the line as it is
+        if (
+            j == i + 1 or not body
+        ):  # not a literal block after all: keep the line as it is
             out.append(line)
             i += 1
             continue

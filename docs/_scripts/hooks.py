@@ -45,8 +45,12 @@ def on_files(files: Any, config: Any) -> Any:
     folder = figures.ensure_generated()
     _texts.clear()
     _texts.update(json.loads((folder / "texts.json").read_text()))
-    for path in sorted([*(folder / "figures").glob("*.png"), *(folder / "figures").glob("*.gif")]):
-        files.append(File.generated(config, f"figures/{path.name}", abs_src_path=str(path)))
+    for path in sorted(
+        [*(folder / "figures").glob("*.png"), *(folder / "figures").glob("*.gif")]
+    ):
+        files.append(
+            File.generated(config, f"figures/{path.name}", abs_src_path=str(path))
+        )
     return files
 
 
@@ -55,14 +59,34 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
 
     def text(match: re.Match[str]) -> str:
         if match[1] not in _texts:
-            raise PluginError(f"{page.file.src_uri}: unknown placeholder {match[1]!r}")
+            raise PluginError(
+                f"{page.file.src_uri}: unknown placeholder {match[1]!r}"
+            )
         return _texts[match[1]]
 
     return PLACEHOLDER.sub(text, markdown)
 
 
+#: A generated figure in a page's HTML.
+FIGURE = re.compile(r'<img [^>]*src="(?P<src>[^"]*figures/[^"]+\.png)"[^>]*>')
+
+
+def _linked(html: str) -> str:
+    """Every figure links to itself at full size (a page may show it scaled down)."""
+    out, last = [], 0
+    for match in FIGURE.finditer(html):
+        before = html[: match.start()]
+        inside_link = before.rfind("<a ") > before.rfind("</a>")
+        out.append(html[last : match.start()])
+        tag = match.group(0)
+        out.append(tag if inside_link else f'<a href="{match["src"]}">{tag}</a>')
+        last = match.end()
+    return "".join(out) + html[last:]
+
+
 def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:
-    """In the CLI reference, show the commands' examples as code, as ``--help`` does."""
+    """Figures link to full size; the CLI reference shows its examples as code."""
+    html = _linked(html)
     if page.file.src_uri != "reference/cli.md":
         return html
     return VERBATIM.sub(_verbatim, html)
