@@ -236,6 +236,9 @@ def compare_runs(
         raise UsageError("compare needs at least two runs")
     if len({Path(p).resolve() for p in paths}) < len(paths):
         raise UsageError("the same run is named twice")
+    from ganzoo.tools.checks import check_runs_usable
+
+    check_runs_usable(paths, need_checkpoint=evaluate_missing)  # all, before measuring any
     rows = [describe_run(p) for p in paths]
     dataset = check_same_dataset(rows)
 
