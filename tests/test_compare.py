@@ -41,7 +41,18 @@ def test_compare_writes_table_and_report(two_runs, run_cli, tmp_path, monkeypatc
     report = tmp_path / "report"
     result = run_cli("compare", *two_runs, "--samples", SAMPLES, "--out", report)
     assert result.exit_code == 0, result.err
-    for word in ("vanilla", "vae", "nonsat", "elbo", "IS", "FID", "KID", "domain-digits"):
+    for word in (
+        "vanilla",
+        "vae",
+        "nonsat",
+        "elbo",
+        "classifier score (domain IS)",
+        "FID",
+        "KID",
+        "density",
+        "coverage",
+        "domain-digits",
+    ):
         assert word in result.out
     assert {p.name for p in report.iterdir()} == {
         "report.md", "comparison.json", "samples.png", "loss_curves.png", "metrics.png",
@@ -52,7 +63,7 @@ def test_compare_writes_table_and_report(two_runs, run_cli, tmp_path, monkeypatc
     for row in data["runs"]:
         m = row["metrics"]
         assert m["extractor"] == data["extractor"] and m["samples"] == 100
-        assert m["fid"] > 0 and 1 <= m["inception_score_mean"] <= 10
+        assert m["fid"] > 0 and 1 <= m["classifier_score_mean"] <= 10
         assert row["parameters"] > 0 and row["seconds"] > 0
     text = (report / "report.md").read_text()
     assert "![samples](samples.png)" in text and "| vanilla | vanilla | nonsat |" in text

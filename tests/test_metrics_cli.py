@@ -48,7 +48,16 @@ def test_eval_prints_a_table_with_the_extractor_and_saves_only_under_eval(run_cl
     assert len(stored) == 1
     extractor = stored[0]["extractor"]
     assert extractor.startswith("domain-digits-")
-    for word in ("IS", "FID", "KID", extractor, "not comparable", "test accuracy", "step 30"):
+    for word in (
+        "classifier score (domain IS)",
+        "FID",
+        "KID",
+        "density",
+        extractor,
+        "not comparable",
+        "test accuracy",
+        "step 30",
+    ):
         assert word in result.out, word
     assert f"{stored[0]['fid']:.3f}" in result.out
     assert "saved" in result.err
@@ -77,7 +86,7 @@ def test_a_vae_is_evaluated_like_a_gan(run_cli, tmp_path):
     assert result.exit_code == 0, result.err
     data = json.loads(result.out)
     assert data["model"] == "vae" and math.isfinite(data["fid"])
-    assert data["inception_score_mean"] >= 1 and data["extractor"].startswith("domain-digits-")
+    assert data["classifier_score_mean"] >= 1 and data["extractor"].startswith("domain-digits-")
 
 
 @pytest.mark.filterwarnings("ignore:Detected pickle protocol")

@@ -82,7 +82,7 @@ def test_every_score_has_its_real_data_floor_and_noise_ceiling(measured):
     assert real["samples"] == noise["samples"] == 359
     assert 0 <= real["fid"] < 0.5 and noise["fid"] > 20 * real["fid"]
     assert abs(real["kid_mean"]) < 0.005 < 0.05 < noise["kid_mean"]
-    assert real["inception_score_mean"] > 8 > 3 > noise["inception_score_mean"]
+    assert real["classifier_score_mean"] > 8 > 3 > noise["classifier_score_mean"]
     # the real floor is what real training images score: the measured real images agree
     assert result["fid_scaled"] == pytest.approx(
         (result["fid"] - real["fid"]) / (noise["fid"] - real["fid"])

@@ -73,7 +73,7 @@ def eval_command(
     no_ema: bool,
     as_json: bool,
 ) -> None:
-    """Measure IS, FID and KID of RUN_DIR's newest checkpoint against real images.
+    """Measure RUN_DIR's newest checkpoint: IS (domain: classifier score), FID, KID and more.
 
     The result is saved in RUN_DIR/eval/ (one JSON per evaluation). Every number is shown
     with the feature extractor that produced it: numbers from different extractors are not
@@ -145,8 +145,16 @@ def result_table(result: dict) -> object:
             f"{result['extractor']}: domain classifier with held-out test accuracy "
             f"{result['extractor_test_accuracy']:.4f}."
         )
-    if result.get("inception_score_note"):
-        notes.append(f"{result['inception_score_note']}.")
+    from ganzoo.metrics.scores import CLASSIFIER, score_prefix
+
+    note = result.get("inception_score_note") or result.get("classifier_score_note")
+    if note:
+        notes.append(f"{note}.")
+    if score_prefix(result) == CLASSIFIER:
+        notes.append(
+            "classifier score (domain IS): the Inception Score's formula on the domain "
+            "classifier's class probabilities; not Inception, not comparable with published IS."
+        )
     notes.append(
         f"{result['samples']} generated vs {result['real_samples']} real "
         f"{result['dataset']}/{result['split']} images, seed {result['seed']}, "

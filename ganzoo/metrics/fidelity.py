@@ -28,7 +28,7 @@ from torch_fidelity.generative_model_base import GenerativeModelBase
 import ganzoo
 from ganzoo.api.errors import GanzooError, UsageError
 from ganzoo.host.plugins import get_registry
-from ganzoo.metrics import provenance, realstats, stats
+from ganzoo.metrics import coverage, provenance, realstats, scores, stats
 from ganzoo.metrics.extractors import Extractor, resolve_extractor
 from ganzoo.metrics.images import (
     UInt8Images,
@@ -48,7 +48,7 @@ KID_SUBSET_SIZE = 1000  # ... capped at half the smaller side: subsets holding e
 FLOOR_SEED = 0  # the noise images of the noise floor: the same for every evaluation
 #: What a floor records of its measurement (beside its source and sample count).
 FLOOR_KEYS = (
-    "fid", "kid_mean", "kid_std", "precision", "recall",
+    "fid", "kid_mean", "kid_std", "precision", "recall", "density", "coverage",
     "inception_score_mean", "inception_score_std",
 )  # fmt: skip
 
@@ -204,6 +204,9 @@ class Evaluator:
             "precision": measured["precision"],
             "recall": measured["recall"],
             "prc_neighbourhood": stats.PRC_NEIGHBOURHOOD,
+            "density": measured["density"],
+            "coverage": measured["coverage"],
+            "dc_neighbourhood": coverage.DC_NEIGHBOURHOOD,
             "interval_level": stats.LEVEL,
             "floors": floors,
             "health": measured["health"],
@@ -218,7 +221,7 @@ class Evaluator:
             },
             "provenance": self.provenance(step),
         }
-        return result
+        return scores.to_stored_names(result)  # a domain classifier's score is not IS
 
     def _conditional(self, model: Any) -> dict[str, Any]:
         """Class accuracy of a conditional model (``samples`` split evenly over its classes)."""
@@ -275,7 +278,7 @@ class Evaluator:
                 continue
             path = realstats.floor_path(self.cache_name, self.extractor.name, kind, len(images))
             values = realstats.load_floor(path)
-            if values is None:
+            if values is None or any(k not in values for k in FLOOR_KEYS):  # older cache
                 with torch.random.fork_rng(devices=[]):
                     measured = self._measure(UInt8Images(images), len(images), cuda=cuda)
                 values = {k: measured[k] for k in FLOOR_KEYS}
@@ -360,6 +363,7 @@ class Evaluator:
             "kid_subset_size": kid_subset,
             "feature_dim": int(fake["features"].shape[1]),
             **stats.precision_recall(fake["features"], real),
+            **coverage.density_coverage(fake["features"], real),
             "health": stats.mode_collapse(fake["features"], real, fake.get("logits")),
         }
         if intervals:
@@ -489,9 +493,10 @@ def evaluate(
     (GANs and VAEs alike). The real side is a fixed random subset of at most ``samples``
     images of the split. Give an :class:`EvalSpec`, or its fields as keywords
     (``evaluate(model, dataset="digits", samples=100)``). The result holds the keys of
-    :data:`ganzoo.metrics.results.REQUIRED_KEYS` and more; ``inception_score_mean`` is
-    ``None`` when the extractor cannot give a meaningful IS. The same seed gives the same
-    numbers; the caller's random state is left untouched.
+    :data:`ganzoo.metrics.results.REQUIRED_KEYS` and more; the score is
+    ``classifier_score_mean`` under a domain extractor (:mod:`ganzoo.metrics.scores`),
+    ``inception_score_mean`` under Inception, ``None`` when it cannot be meaningful. The
+    same seed gives the same numbers; the caller's random state is left untouched.
     """
     spec = (spec or EvalSpec()).replace(**fields) if fields else spec or EvalSpec()
     return Evaluator(spec, log=log)(model, step=step)

@@ -12,18 +12,19 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from ganzoo.metrics.scores import score_label, score_of, score_prefix, to_stored_names
 from ganzoo.runs.rundir import atomic_write_json
 
 EVAL_DIR = "eval"
-#: Keys every result has (``compare`` relies on them). IS is ``None`` when unavailable.
+#: Keys every result has (``compare`` relies on them), beside its score: ``inception_score_*``
+#: (Inception) or ``classifier_score_*`` (a domain extractor; see :mod:`ganzoo.metrics.scores`),
+#: ``None`` when unavailable.
 REQUIRED_KEYS: tuple[str, ...] = (
     "extractor",
     "samples",
     "dataset",
     "split",
     "step",
-    "inception_score_mean",
-    "inception_score_std",
     "fid",
     "kid_mean",
     "kid_std",
@@ -44,7 +45,9 @@ def result_path(run_dir: str | Path, result: dict[str, Any]) -> Path:
 
 def save_result(run_dir: str | Path, result: dict[str, Any]) -> Path:
     """Write ``result`` atomically under ``RUN/eval/``; return its path."""
+    result = to_stored_names(dict(result))  # an old-shape domain result: its score renamed
     missing = [k for k in REQUIRED_KEYS if k not in result]
+    missing += [k for k in ("_mean", "_std") if score_prefix(result) + k not in result]
     if missing:
         raise ValueError(f"evaluation result lacks {', '.join(missing)}")
     path = result_path(run_dir, result)
@@ -67,7 +70,7 @@ def load_results(run_dir: str | Path) -> list[dict[str, Any]]:
         if not isinstance(result, dict) or any(k not in result for k in REQUIRED_KEYS):
             warnings.warn(f"skipping {path}: not a ganzoo evaluation result", stacklevel=2)
             continue
-        results.append(result)
+        results.append(to_stored_names(result))  # an older file's domain IS is renamed
 
     def order(r: dict[str, Any]) -> tuple[int, str, int]:
         return (r["step"] if isinstance(r["step"], int) else -1, r["extractor"], r["samples"])
@@ -113,10 +116,10 @@ def metric_rows(result: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
     def cell(kind: str, key: str) -> str:
         return format_value(floor_value(result, kind, key), digits=digits.get(key, 3))
 
-    is_value = format_value(result["inception_score_mean"], result["inception_score_std"], 3)
+    score = f"{score_prefix(result)}_mean"
     return [
-        ("IS ↑", is_value, "", cell("real", "inception_score_mean"),
-         cell("noise", "inception_score_mean")),
+        (f"{score_label(result)} ↑", format_value(*score_of(result), 3), "", cell("real", score),
+         cell("noise", score)),
         ("FID ↓", format_value(result["fid"], digits=3),
          format_interval(result.get("fid_interval")), cell("real", "fid"), cell("noise", "fid")),
         ("KID ↓", format_value(result["kid_mean"], digits=4),
@@ -126,6 +129,10 @@ def metric_rows(result: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
          cell("real", "precision"), cell("noise", "precision")),
         ("recall ↑", format_value(result.get("recall"), digits=3), "",
          cell("real", "recall"), cell("noise", "recall")),
+        ("density ↑", format_value(result.get("density"), digits=3), "",
+         cell("real", "density"), cell("noise", "density")),
+        ("coverage ↑", format_value(result.get("coverage"), digits=3), "",
+         cell("real", "coverage"), cell("noise", "coverage")),
     ]  # fmt: skip
 
 
@@ -142,7 +149,7 @@ def summary_line(result: dict[str, Any]) -> str:
     line = (
         f"step {result['step']}  [{result['extractor']}, {result['samples']} samples vs "
         f"{result['dataset']}/{result['split']}]  "
-        f"IS {format_value(result['inception_score_mean'], result['inception_score_std'], 3)}  "
+        f"{score_label(result)} {format_value(*score_of(result), 3)}  "
         f"FID {format_value(result['fid'], digits=3)} "
         f"{format_interval(result.get('fid_interval'))} {floors_text(result, 'fid')}  "
         f"KID {format_value(result['kid_mean'], result['kid_std'])}"
@@ -154,5 +161,7 @@ def summary_line(result: dict[str, Any]) -> str:
     )
     if result.get("precision") is not None:
         line += f"  precision {result['precision']:.3f}  recall {result['recall']:.3f}"
+    if result.get("density") is not None:
+        line += f"  density {result['density']:.3f}  coverage {result['coverage']:.3f}"
     alert = health_text(result)
     return line + (f"  [{alert}]" if alert else "")

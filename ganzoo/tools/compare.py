@@ -22,7 +22,7 @@ from ganzoo.metrics.spec import EvalSpec
 from ganzoo.runs.plotting import is_number, pyplot, save_figure
 from ganzoo.runs.rundir import RunDir, atomic_write_json, atomic_write_text, timestamped_folder
 
-METRIC_KEYS = ("inception_score_mean", "fid", "kid_mean")
+METRIC_KEYS = ("score_mean", "fid", "kid_mean")  # score: IS or the domain classifier score
 
 
 @dataclass
@@ -102,7 +102,9 @@ SEED_METRICS: tuple[tuple[str, str, bool], ...] = (
     ("kid_mean", "KID", False),
     ("precision", "precision", True),
     ("recall", "recall", True),
-    ("inception_score_mean", "IS", True),
+    ("density", "density", True),
+    ("coverage", "coverage", True),
+    ("score_mean", "score", True),  # named per extractor by seed_metrics()
 )
 DIFFERENCE_RULE = (
     "a difference between two configurations is supported when their 95% t-intervals over "
@@ -130,7 +132,7 @@ class SeedGroup:
     def as_dict(self) -> dict[str, Any]:
         """JSON-friendly form: seeds, runs, and each metric's mean, half-width and values."""
         metrics = {}
-        for key, _, _ in SEED_METRICS:
+        for key, _, _ in seed_metrics(self.rows[0].metrics):
             found = self.summary(key)
             if found is not None:
                 metrics[key] = {
@@ -146,13 +148,22 @@ class SeedGroup:
         }
 
 
+def seed_metrics(metrics: dict[str, Any]) -> list[tuple[str, str, bool]]:
+    """:data:`SEED_METRICS` with the score keyed and named for the extractor of ``metrics``:
+    ``inception_score_mean`` "IS", or ``classifier_score_mean`` "classifier score"."""
+    from ganzoo.metrics.scores import score_label, score_prefix
+
+    score = (f"{score_prefix(metrics)}_mean", score_label(metrics), True)
+    return [score if key == "score_mean" else (key, label, h) for key, label, h in SEED_METRICS]
+
+
 def differences(groups: list[SeedGroup]) -> list[dict[str, Any]]:
     """Each pair of configurations on each metric: which is better, and whether the seeds'
     intervals support it (see :data:`DIFFERENCE_RULE`)."""
     out = []
     for i, a in enumerate(groups):
         for b in groups[i + 1 :]:
-            for key, label, higher in SEED_METRICS:
+            for key, label, higher in seed_metrics(a.rows[0].metrics):
                 sa, sb = a.summary(key), b.summary(key)
                 if sa is None or sb is None:
                     continue
@@ -454,30 +465,36 @@ def table_rows(comparison: Comparison) -> tuple[list[str], list[list[str]]]:
     several seeds per configuration, one row per configuration: mean ± 95% t-interval half-width.
     """
     from ganzoo.metrics.results import floor_value, format_interval
+    from ganzoo.metrics.scores import score_label, score_prefix
 
-    header = ["run", "model", "loss", "IS ↑", "FID ↓ [95%]", "KID ↓", "precision ↑",
-              "recall ↑", "steps", "time (s)", "parameters"]  # fmt: skip
+    first = comparison.rows[0].metrics
+    score, prefix = f"{score_label(first)} ↑", score_prefix(first)
+    keys = (f"{prefix}_mean", "fid", "kid_mean", "precision", "recall", "density", "coverage")
+    header = ["run", "model", "loss", score, "FID ↓ [95%]", "KID ↓", "precision ↑",
+              "recall ↑", "density ↑", "coverage ↑", "steps", "time (s)", "parameters"]  # fmt: skip
     rows = []
     if comparison.seeded:
-        header = ["configuration", "seeds", "IS ↑", "FID ↓", "KID ↓", "precision ↑", "recall ↑"]
+        header = ["configuration", "seeds", score, "FID ↓", "KID ↓", "precision ↑", "recall ↑",
+                  "density ↑", "coverage ↑"]  # fmt: skip
         for group in comparison.groups():
             cells = [group.name, ",".join(str(r.seed) for r in group.rows)]
-            for key in ("inception_score_mean", "fid", "kid_mean", "precision", "recall"):
+            for key in keys:
                 found = group.summary(key)
                 cells.append("n/a" if found is None else format_mean_pm(*found))
             rows.append(cells)
     else:
         conditional = any(r.metrics.get("conditional") for r in comparison.rows)
         if conditional:  # samples asked for class k, labelled k by the domain classifier
-            header.insert(8, "class acc. ↑")
+            header.insert(10, "class acc. ↑")
         for r in comparison.rows:
             m = r.metrics
             accuracy = [format_number(m.get("conditional_accuracy"))] if conditional else []
             rows.append([
-                r.name, r.model, r.loss, format_pm(m, "inception_score"),
+                r.name, r.model, r.loss, format_pm(m, prefix),
                 f"{format_number(m.get('fid'))} {format_interval(m.get('fid_interval'))}".strip(),
                 format_pm(m, "kid"), format_number(m.get("precision")),
-                format_number(m.get("recall")), *accuracy, str(r.steps), f"{r.seconds:.1f}",
+                format_number(m.get("recall")), format_number(m.get("density")),
+                format_number(m.get("coverage")), *accuracy, str(r.steps), f"{r.seconds:.1f}",
                 f"{r.parameters:,}",
             ])  # fmt: skip
     fake = {"floors": comparison.floors}
@@ -485,13 +502,10 @@ def table_rows(comparison: Comparison) -> tuple[list[str], list[list[str]]]:
         if floor_value(fake, kind, "fid") is None:
             continue
         source = comparison.floors[kind].get("source", "")
-        values = [
-            format_number(floor_value(fake, kind, k))
-            for k in ("inception_score_mean", "fid", "kid_mean", "precision", "recall")
-        ]
+        values = [format_number(floor_value(fake, kind, k)) for k in keys]
         name = f"{label} ({source}, {comparison.floors[kind].get('samples')})"
         lead = [name, ""] if comparison.seeded else [name, "", ""]
-        rows.append(lead + values + ([] if comparison.seeded else [""] * (len(header) - 8)))
+        rows.append(lead + values + ([] if comparison.seeded else [""] * (len(header) - 10)))
     return header, rows
 
 
@@ -615,11 +629,14 @@ def plot_loss_curves_side_by_side(rows: list[RunRow], path: Path) -> None:
 
 
 def plot_metric_bars(comparison: Comparison, path: Path) -> None:
-    """IS, FID and KID as bars, one per run: FID with its interval, IS and KID with their std;
-    grey lines at real data (dashed) and noise (dotted)."""
+    """The score (IS or the domain classifier score), FID and KID as bars, one per run: FID
+    with its interval, the others with their std; grey lines at real data and noise."""
+    from ganzoo.metrics.scores import score_label, score_prefix
+
     plt = pyplot()
+    first = comparison.rows[0].metrics
     panels = [
-        ("inception_score", "IS ↑"),
+        (score_prefix(first), f"{score_label(first)} ↑"),
         ("fid", "FID ↓"),
         ("kid", "KID ↓"),
     ]

@@ -620,6 +620,7 @@ def _verification_line(config: dict[str, Any]) -> str:
 
 def _metrics_section(sampler: Any, config: dict[str, Any]) -> list[str]:
     from ganzoo.metrics.results import format_value, load_results
+    from ganzoo.metrics.scores import score_label, score_of
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -632,9 +633,11 @@ def _metrics_section(sampler: Any, config: dict[str, Any]) -> list[str]:
     lines = [
         "Stored evaluations of the run (`ganzoo eval`); the row of the exported checkpoint "
         "is marked. Each number is only comparable with numbers of the same extractor and "
-        "sample count.",
+        "sample count. The score is the Inception Score (IS) under the inception extractor; "
+        "under a domain extractor it is the same formula on the dataset's own classifier "
+        "(classifier score, domain IS), not comparable with published IS.",
         "",
-        "| step | extractor | generated vs real | split | weights | IS | FID | KID |",
+        "| step | extractor | generated vs real | split | weights | score | FID | KID |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
@@ -643,7 +646,7 @@ def _metrics_section(sampler: Any, config: dict[str, Any]) -> list[str]:
         lines.append(
             f"| {r['step']}{mark} | {r['extractor']} | {r['samples']} vs "
             f"{r.get('real_samples', '?')} | {r['split']} | {weights} | "
-            f"{format_value(r['inception_score_mean'], r['inception_score_std'], 3)} | "
+            f"{format_value(*score_of(r), 3)} ({score_label(r)}) | "
             f"{format_value(r['fid'], digits=3)} | {format_value(r['kid_mean'], r['kid_std'])} |"
         )
     return lines
