@@ -230,6 +230,8 @@ def _train_steps(s: Session, progress: Progress) -> TrainResult:
     if main:
         total = s.total_steps if s.total_steps < UNBOUNDED else None
         progress.start(s.plan.title, total, s.step)
+        if getattr(s.model, "objective_note", None):  # what the logged loss terms are
+            progress.message(s.model.objective_note)
         if config.tensorboard:
             from ganzoo.training.tensorboard import Board
 
