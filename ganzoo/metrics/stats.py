@@ -39,7 +39,7 @@ MIN_SAMPLES_IS = 1000
 LABELS = {
     "fid": "FID",
     "kid": "KID",
-    "precision_recall": "precision/recall",
+    "precision_recall": "precision/recall (and density/coverage)",
     "inception_score": "IS",
 }
 
