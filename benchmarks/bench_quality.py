@@ -99,9 +99,12 @@ def score(sampler: Any, data_dir: str, samples: int) -> dict[str, float]:
         "fid": result["fid"],
         "kid": result["kid_mean"],
         "classifier_score": score_of(result)[0],
+        "precision": result.get("precision"),
+        "recall": result.get("recall"),
         "density": result.get("density"),
         "coverage": result.get("coverage"),
         "extractor": result["extractor"],
+        "floors": result.get("floors"),  # real data and uniform noise, measured alike
     }
 
 
@@ -300,6 +303,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     floor = score(RealImages(mnist_train(args.data_dir, 28)), args.data_dir, args.samples)
     figures["real_train_vs_test"] = floor
     say(f"extractor {floor['extractor']}; real train vs test: FID {floor['fid']:.2f}")
+    for kind, f in (floor.get("floors") or {}).items():
+        say(f"floor {kind:6} ({f.get('source')}): " + "  ".join(
+            f"{k} {f[k]:.3f}" for k in ("fid", "precision", "recall", "density", "coverage")
+            if f.get(k) is not None))  # fmt: skip
     say(f"{'row':8} {'setting':14} {'loop':14} {'FID':>8} {'KID':>8} {'clf.sc':>6} "
         f"{'train s':>8}  differences")  # fmt: skip
     for row in rows:
