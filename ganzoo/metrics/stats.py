@@ -40,7 +40,7 @@ LABELS = {
     "fid": "FID",
     "kid": "KID",
     "precision_recall": "precision/recall (and density/coverage)",
-    "inception_score": "IS",
+    "inception_score": "IS (classifier score under a domain extractor)",
 }
 
 # Mode collapse: the classifier's predicted classes of the samples should cover the classes
