@@ -3,8 +3,9 @@
     python benchmarks/bench_dcgan_mnist.py --budget 300 --samples 1000
 
 Trains with ``--time-budget`` (training time only: figures and checkpoints count, evaluation
-does not), then reports images/s, domain IS/FID/KID and Inception FID/KID on a fixed number
-of samples (Inception IS is unavailable with the FID-only weights in ../shared/data). With
+does not), then reports images/s, the domain classifier score (domain IS), FID and KID, and
+Inception FID/KID on a fixed number of samples (Inception IS is unavailable with the
+FID-only weights in ../shared/data). With
 ``--reference``, real MNIST training images are scored the same way: the floor of each
 metric at this sample count, which a generator can approach but not beat.
 """
@@ -133,8 +134,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
 
 def _metrics(r: dict[str, Any], seconds: float) -> dict[str, Any]:
-    keys = ("extractor", "extractor_test_accuracy", "inception_score_mean", "inception_score_std")
-    keys += ("fid", "kid_mean", "kid_std", "real_samples")
+    from ganzoo.metrics.scores import score_prefix
+
+    prefix = score_prefix(r)  # classifier_score (domain) or inception_score (Inception)
+    keys = ("extractor", "extractor_test_accuracy", f"{prefix}_mean", f"{prefix}_std")
+    keys += ("fid", "kid_mean", "kid_std", "density", "coverage", "real_samples")
     return {**{k: r.get(k) for k in keys}, "eval_seconds": round(seconds, 1)}
 
 
@@ -147,6 +151,7 @@ def print_table(f: dict[str, Any]) -> None:
     from rich.table import Table
 
     from ganzoo.metrics.results import format_value
+    from ganzoo.metrics.scores import score_label, score_of
 
     table = Table(
         title=f"{f['model']}+{f['loss']} on MNIST, {f['budget_s']:.0f}s on {f['device']} "
@@ -157,7 +162,7 @@ def print_table(f: dict[str, Any]) -> None:
         "extractors are not comparable.",
         caption_justify="left",
     )
-    for column in ("images", "extractor", "IS", "FID", "KID", "eval s"):
+    for column in ("images", "extractor", "IS or classifier score", "FID", "KID", "eval s"):
         table.add_column(column, no_wrap=column in ("extractor", "KID"))
     for key, value in f.items():
         if not isinstance(value, dict):
@@ -166,7 +171,7 @@ def print_table(f: dict[str, Any]) -> None:
         table.add_row(
             images,
             value["extractor"],
-            format_value(value["inception_score_mean"], value["inception_score_std"], 3),
+            f"{format_value(*score_of(value), 3)} ({score_label(value, short=True)})",
             format_value(value["fid"], digits=3),
             format_value(value["kid_mean"], value["kid_std"]),
             f"{value['eval_seconds']:.0f}",

@@ -2,28 +2,40 @@
 
     python benchmarks/bench_quality.py --data-dir ../shared/data [--steps 6500] [--rows dcgan]
 
-For each row (DCGAN + non-saturating, the MLP GAN + non-saturating, the VAE) this trains
-ganzoo with its defaults (``ganzoo.training.train``, the same code as ``ganzoo train``) and
-a plain PyTorch loop written here in the style of the PyTorch examples, for the **same
-number of steps at the same batch size** on MNIST, then scores both the same way: FID (and
-IS, KID) of 10,000 samples against the 10,000 MNIST test images, with ganzoo's MNIST domain
-extractor (a LeNet-like classifier: the usual practice for MNIST). Every generator is scored
-at 28×28: a 32-px generator's samples are resized with the same antialiased resampling that
-ganzoo uses for ``image_size``. The real-data floor is real training images scored the same
-way. A GAN row also scores ganzoo's raw generator beside its moving average (EMA), which is
-what the EMA buys.
+Each row (DCGAN + non-saturating, the MLP GAN + non-saturating, the VAE) is measured in two
+settings, ganzoo (``ganzoo.training.train``, the same code as ``ganzoo train``) against a
+plain PyTorch loop written here in the style of the PyTorch examples, for the **same number
+of steps at the same batch size** on MNIST:
 
-The plain loops, all Adam with betas (0.5, 0.999), one D and one G update per step:
+- ``like for like``: the plain loop trains the *same networks* ganzoo builds, with the same
+  optimiser settings (Adam, lr, betas), steps and batch; ganzoo's extras are switched off
+  through its own options (``--ema 0``, ``-M dropout=0``, ``--lr``, ``--betas``, ``-M arch=...``).
+  What still differs (the loops' own mechanics) is named in the table's last column.
+- ``defaults``: ganzoo as ``ganzoo train`` runs it (its registered lr, D's dropout, the EMA
+  generator as the headline with the raw G beside it, the conv VAE) against the classic
+  hand-written loop (the examples' networks and settings); every difference is named.
+
+Both are scored the same way: FID (and the classifier score, KID) of ``--samples`` samples
+against as many MNIST test images, with ganzoo's MNIST domain extractor (a LeNet-like
+classifier: the usual practice for MNIST; its "IS" is the classifier score, not Inception's).
+Every generator is scored at 28×28: a 32-px generator's samples are resized with the same
+antialiased resampling ganzoo uses for ``image_size``. The real-data floor is real training
+images scored the same way.
+
+The classic plain loops (``defaults``), one D and one G update per step:
 
 - ``dcgan``: the PyTorch examples' DCGAN at 32×32 (ngf = ndf = 64, three stages, BCE on a
-  sigmoid D, N(0, 0.02) init, lr 2e-4; G's update reuses the batch D just saw).
+  sigmoid D, N(0, 0.02) init, Adam 2e-4 (0.5, 0.999); G's update reuses the batch D just
+  saw). ganzoo's DCGAN at 32 px is the same network, so both settings train it.
 - ``vanilla``: the MLP GAN most hand-written code uses (G 100-128-256-512-1024-784 with
-  batch norm and LeakyReLU, D 784-512-256-1), BCE, lr 2e-4.
-- ``vae``: the PyTorch examples' VAE (784-400-20, Bernoulli decoder, summed BCE + KL),
-  lr 1e-3; samples are the decoder's means.
+  batch norm and LeakyReLU, D 784-512-256-1), BCE, Adam 2e-4 (0.5, 0.999). That code is
+  usually written ``nn.BatchNorm1d(o, 0.8)``, which sets eps = 0.8 (the second positional
+  argument is eps, not momentum): fixed here to ``nn.BatchNorm1d(o)`` (eps 1e-5).
+- ``vae``: the PyTorch examples' VAE (784-400-20, Bernoulli decoder, BCE + KL summed over
+  the batch), Adam 1e-3 with torch's default betas (0.9, 0.999); samples are decoder means.
 
 Prints one table (stderr) and the figures as JSON (stdout). Goal: ganzoo's FID <= the plain
-loop's in every row. ``--quick`` is a smoke run (200 steps, 1,000 samples).
+loop's like for like. ``--quick`` is a smoke run (300 steps, 1,000 samples).
 """
 
 from __future__ import annotations
@@ -34,16 +46,18 @@ import math
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import torch
 import torch.nn.functional as F
+from quality_nets import PlainVAE, Z, ganzoo_mlp_gan, plain_dcgan, plain_mlp_gan
 from torch import nn
 
 ROWS = {"dcgan": ("dcgan", "nonsat"), "vanilla": ("vanilla", "nonsat"), "vae": ("vae", "elbo")}
 SIDE = 28  # every generator is scored at MNIST's own size
-Z = 100
 
 
 # --- scoring ----------------------------------------------------------------------------
@@ -74,24 +88,34 @@ class RealImages:
 
 
 def score(sampler: Any, data_dir: str, samples: int) -> dict[str, float]:
-    """FID, KID and IS of ``samples`` images against as many MNIST test images."""
+    """FID, KID and the domain classifier score of ``samples`` images against as many MNIST
+    test images (the score is the Inception Score's formula on ganzoo's MNIST classifier)."""
     from ganzoo.metrics import EvalSpec, evaluate
+    from ganzoo.metrics.scores import score_of
 
     spec = EvalSpec(dataset="mnist", samples=samples, data_dir=data_dir, split="test")
     result = evaluate(sampler, spec)
     return {
         "fid": result["fid"],
         "kid": result["kid_mean"],
-        "is": result["inception_score_mean"],
+        "classifier_score": score_of(result)[0],
+        "precision": result.get("precision"),
+        "recall": result.get("recall"),
+        "density": result.get("density"),
+        "coverage": result.get("coverage"),
         "extractor": result["extractor"],
+        "floors": result.get("floors"),  # real data and uniform noise, measured alike
     }
 
 
 # --- ganzoo -----------------------------------------------------------------------------
 
 
-def ganzoo_run(row: str, data_dir: str, steps: int, batch: int, seed: int, out: Path) -> dict:
-    """Train ganzoo's defaults for ``row``; return its samplers (EMA and raw where present)."""
+def ganzoo_run(
+    row: str, setting: Setting, data_dir: str, steps: int, batch: int, seed: int, out: Path
+) -> dict:
+    """Train ganzoo for ``row`` with ``setting.ganzoo``'s options; return its samplers (the
+    EMA generator as the headline and the raw one beside it, where there is an EMA)."""
     from ganzoo.runs.loading import load_run_model
     from ganzoo.training.config import TrainConfig
     from ganzoo.training.loop import train
@@ -100,7 +124,7 @@ def ganzoo_run(row: str, data_dir: str, steps: int, batch: int, seed: int, out: 
     config = TrainConfig(
         model=model, loss=loss, dataset="mnist", data_dir=data_dir, steps=steps,
         batch_size=batch, seed=seed, device="cpu", out=str(out), log_every=500,
-        sample_every=10**6,
+        sample_every=10**6, **setting.ganzoo,
     )  # fmt: skip
     result = train(config)
     samplers = {"ganzoo": At28(load_run_model(out).sample)}
@@ -133,63 +157,14 @@ def batches(x: torch.Tensor, batch: int, seed: int):
             yield x[order[i * batch : (i + 1) * batch]]
 
 
-def dcgan_init(m: nn.Module) -> None:
-    if isinstance(m, nn.Conv2d | nn.ConvTranspose2d):
-        nn.init.normal_(m.weight, 0.0, 0.02)
-    elif isinstance(m, nn.BatchNorm2d):
-        nn.init.normal_(m.weight, 1.0, 0.02)
-        nn.init.zeros_(m.bias)
-
-
-def plain_dcgan() -> tuple[nn.Module, nn.Module]:
-    """The examples' DCGAN, three stages for 32×32 (ngf = ndf = 64)."""
-    ngf = ndf = 64
-    g = nn.Sequential(
-        nn.ConvTranspose2d(Z, ngf * 4, 4, 1, 0, bias=False), nn.BatchNorm2d(ngf * 4), nn.ReLU(True),
-        nn.ConvTranspose2d(ngf * 4, ngf * 2, 4, 2, 1, bias=False), nn.BatchNorm2d(ngf * 2),
-        nn.ReLU(True),
-        nn.ConvTranspose2d(ngf * 2, ngf, 4, 2, 1, bias=False), nn.BatchNorm2d(ngf), nn.ReLU(True),
-        nn.ConvTranspose2d(ngf, 1, 4, 2, 1, bias=False), nn.Tanh(),
-    )  # fmt: skip
-    d = nn.Sequential(
-        nn.Conv2d(1, ndf, 4, 2, 1, bias=False), nn.LeakyReLU(0.2, True),
-        nn.Conv2d(ndf, ndf * 2, 4, 2, 1, bias=False), nn.BatchNorm2d(ndf * 2),
-        nn.LeakyReLU(0.2, True),
-        nn.Conv2d(ndf * 2, ndf * 4, 4, 2, 1, bias=False), nn.BatchNorm2d(ndf * 4),
-        nn.LeakyReLU(0.2, True),
-        nn.Conv2d(ndf * 4, 1, 4, 1, 0, bias=False), nn.Sigmoid(),
-    )  # fmt: skip
-    g.apply(dcgan_init)
-    d.apply(dcgan_init)
-    return nn.Sequential(nn.Unflatten(1, (Z, 1, 1)), g), d
-
-
-def plain_mlp_gan() -> tuple[nn.Module, nn.Module]:
-    """The MLP GAN of most hand-written code: batch norm in G, a sigmoid D."""
-
-    def block(i: int, o: int, bn: bool = True) -> list[nn.Module]:
-        return [nn.Linear(i, o), *([nn.BatchNorm1d(o, 0.8)] if bn else []), nn.LeakyReLU(0.2)]
-
-    g = nn.Sequential(
-        *block(Z, 128, bn=False), *block(128, 256), *block(256, 512), *block(512, 1024),
-        nn.Linear(1024, 784), nn.Tanh(), nn.Unflatten(1, (1, 28, 28)),
-    )  # fmt: skip
-    d = nn.Sequential(
-        nn.Flatten(), nn.Linear(784, 512), nn.LeakyReLU(0.2), nn.Linear(512, 256),
-        nn.LeakyReLU(0.2), nn.Linear(256, 1), nn.Sigmoid(),
-    )  # fmt: skip
-    return g, d
-
-
-def plain_gan(row: str, data_dir: str, steps: int, batch: int, seed: int) -> dict:
+def plain_gan(setting: Setting, data_dir: str, steps: int, batch: int, seed: int) -> dict:
     """A GAN trained the way the PyTorch examples write it; returns its sampler."""
     torch.manual_seed(seed)
-    side = 32 if row == "dcgan" else 28
-    g, d = plain_dcgan() if row == "dcgan" else plain_mlp_gan()
-    data = batches(mnist_train(data_dir, side), batch, seed)
-    opt_d = torch.optim.Adam(d.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    opt_g = torch.optim.Adam(g.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    bce = nn.BCELoss()
+    g, d = setting.networks()
+    data = batches(mnist_train(data_dir, setting.side), batch, seed)
+    opt_d = torch.optim.Adam(d.parameters(), lr=setting.lr, betas=setting.betas)
+    opt_g = torch.optim.Adam(g.parameters(), lr=setting.lr, betas=setting.betas)
+    bce = nn.BCEWithLogitsLoss() if setting.logits else nn.BCELoss()
     ones, zeros = torch.ones(batch), torch.zeros(batch)
     start = time.perf_counter()
     for _ in range(steps):
@@ -212,46 +187,84 @@ def plain_gan(row: str, data_dir: str, steps: int, batch: int, seed: int) -> dic
     return {"samplers": {"plain loop": At28(sample)}, "seconds": seconds}
 
 
-class PlainVAE(nn.Module):
-    """The PyTorch examples' VAE: 784-400-20, Bernoulli pixels."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.fc1, self.fc21, self.fc22 = nn.Linear(784, 400), nn.Linear(400, 20), nn.Linear(400, 20)
-        self.fc3, self.fc4 = nn.Linear(20, 400), nn.Linear(400, 784)
-
-    def decode(self, z: torch.Tensor) -> torch.Tensor:
-        return torch.sigmoid(self.fc4(F.relu(self.fc3(z))))
-
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        h = F.relu(self.fc1(x))
-        mu, logvar = self.fc21(h), self.fc22(h)
-        z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
-        return self.decode(z), mu, logvar
-
-
-def plain_vae(row: str, data_dir: str, steps: int, batch: int, seed: int) -> dict:
+def plain_vae(setting: Setting, data_dir: str, steps: int, batch: int, seed: int) -> dict:
     """The examples' VAE training loop; its samples are the decoder's means."""
     torch.manual_seed(seed)
-    model = PlainVAE()
+    model = setting.networks()
     data = batches((mnist_train(data_dir, 28) + 1) / 2, batch, seed)  # pixels in [0, 1]
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    opt = torch.optim.Adam(model.parameters(), lr=setting.lr, betas=setting.betas)
+    per_sample = 1.0 / batch if setting.logits else 1.0  # like ganzoo: the batch's mean
     start = time.perf_counter()
     for _ in range(steps):
         x = next(data).view(-1, 784)
-        recon, mu, logvar = model(x)
-        bce = F.binary_cross_entropy(recon, x, reduction="sum")
+        logits, mu, logvar = model(x)
+        bce = F.binary_cross_entropy_with_logits(logits, x, reduction="sum")
         kld = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
         opt.zero_grad()
-        (bce + kld).backward()
+        ((bce + kld) * per_sample).backward()
         opt.step()
     seconds = time.perf_counter() - start
 
     def sample(n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         with torch.no_grad():
-            return model.decode(torch.randn(n, 20, generator=generator)).view(n, 1, 28, 28) * 2 - 1
+            z = torch.randn(n, model.latent, generator=generator)
+            return model.decode(z).view(n, 1, 28, 28) * 2 - 1
 
     return {"samplers": {"plain loop": At28(sample)}, "seconds": seconds}
+
+
+# --- the settings -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One pairing of ganzoo with a plain loop: ganzoo's options, the plain loop's networks
+    and optimiser, and what still differs between the two."""
+
+    name: str
+    ganzoo: dict[str, Any]  # TrainConfig fields on top of the row's model, loss and budget
+    networks: Callable[[], Any]  # the plain loop's (G, D), or its VAE
+    lr: float
+    betas: tuple[float, float]
+    differences: str
+    logits: bool = True  # GAN: D gives a logit (BCE with logits); VAE: loss averaged
+    side: int = 28  # the plain loop's image side
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+LOOP = "G's update draws new z (plain: reuses the fakes D just saw); data order, init draws"
+SETTINGS: dict[str, tuple[Setting, ...]] = {
+    "dcgan": (
+        Setting("like for like", {"ema": 0.0}, plain_dcgan, 2e-4, (0.5, 0.999),
+                f"same 32-px DCGAN, Adam 2e-4 (0.5, 0.999), no EMA; D logit vs sigmoid "
+                f"(same loss); {LOOP}", logits=False, side=32),
+        Setting("defaults", {}, plain_dcgan, 2e-4, (0.5, 0.999),
+                f"ganzoo's EMA G (0.999) headline, raw G beside it; {LOOP}",
+                logits=False, side=32),
+    ),
+    "vanilla": (
+        Setting("like for like", {"ema": 0.0, "lr": 2e-4, "model_options": {"dropout": 0.0}},
+                ganzoo_mlp_gan, 2e-4, (0.5, 0.999),
+                f"same MLPs (G 100-1024-1024-784, D 784-1024-1024-1), lr 2e-4, no dropout, "
+                f"no EMA; {LOOP}"),
+        Setting("defaults", {}, plain_mlp_gan, 2e-4, (0.5, 0.999),
+                "ganzoo: lr 1e-3, D 784-1024-1024-1 with dropout 0.3, G 100-1024-1024-784, EMA G "
+                "headline; plain: lr 2e-4, D 784-512-256-1, G 100-128-256-512-1024-784 with "
+                f"batch norm (eps 1e-5, the usual eps=0.8 slip fixed); {LOOP}", logits=False),
+    ),
+    "vae": (
+        Setting("like for like",
+                {"lr": 1e-3, "betas": (0.9, 0.999), "latent_dim": 20,
+                 "model_options": {"arch": "mlp", "hidden_dim": 400}},
+                lambda: PlainVAE(layers=2), 1e-3, (0.9, 0.999),
+                "same MLP VAE (784-400-400-20, Bernoulli), Adam 1e-3 (0.9, 0.999), loss "
+                "averaged over the batch; data order, init and noise draws"),
+        Setting("defaults", {}, PlainVAE, 1e-3, (0.9, 0.999),
+                "ganzoo: conv VAE (2 conv + 256 hidden, 16 latents), Adam 1e-3 (0.5, 0.999); "
+                "plain: the examples' 784-400-20 MLP, Adam 1e-3 (0.9, 0.999), loss summed over "
+                "the batch; data order, init draws", logits=False),
+    ),
+}  # fmt: skip
 
 
 # --- the table --------------------------------------------------------------------------
@@ -265,16 +278,22 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--samples", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--rows", default="dcgan,vanilla,vae", help="comma-separated")
-    parser.add_argument("--quick", action="store_true", help="200 steps, 1,000 samples")
+    parser.add_argument("--quick", action="store_true", help="300 steps, 1,000 samples")
+    parser.add_argument(
+        "--settings", default="like for like,defaults", help="comma-separated: which settings"
+    )
     args, _ = parser.parse_known_args(argv)  # benchmarks/run.py passes its arguments to all
     if args.quick:
-        args.steps, args.samples = 200, 1000
+        args.steps, args.samples = 300, 1000
     if not (Path(args.data_dir) / "MNIST" / "raw").is_dir():
         print(f"MNIST not found under {args.data_dir}: nothing to measure", file=sys.stderr)
         return {}
     rows = [r.strip() for r in args.rows.split(",") if r.strip()]
     if unknown := set(rows) - set(ROWS):
         parser.error(f"unknown rows {sorted(unknown)}; valid: {', '.join(ROWS)}")
+    wanted = [w.strip() for w in args.settings.split(",") if w.strip()]
+    if unknown := set(wanted) - {"like for like", "defaults"}:
+        parser.error(f"unknown settings {sorted(unknown)}; valid: like for like, defaults")
 
     torch.set_num_threads(min(2, torch.get_num_threads()))
     figures: dict[str, Any] = {
@@ -284,26 +303,41 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     floor = score(RealImages(mnist_train(args.data_dir, 28)), args.data_dir, args.samples)
     figures["real_train_vs_test"] = floor
     say(f"extractor {floor['extractor']}; real train vs test: FID {floor['fid']:.2f}")
-    say(f"{'row':8} {'loop':14} {'FID':>8} {'KID':>8} {'IS':>6} {'train s':>8}")
+    for kind, f in (floor.get("floors") or {}).items():
+        say(f"floor {kind:6} ({f.get('source')}): " + "  ".join(
+            f"{k} {f[k]:.3f}" for k in ("fid", "precision", "recall", "density", "coverage")
+            if f.get(k) is not None))  # fmt: skip
+    say(f"{'row':8} {'setting':14} {'loop':14} {'FID':>8} {'KID':>8} {'clf.sc':>6} "
+        f"{'train s':>8}  differences")  # fmt: skip
     for row in rows:
-        with tempfile.TemporaryDirectory() as tmp:
-            ours = ganzoo_run(row, args.data_dir, args.steps, args.batch_size, args.seed,
-                              Path(tmp) / "run")  # fmt: skip
-            plain_fn = plain_vae if row == "vae" else plain_gan
-            theirs = plain_fn(row, args.data_dir, args.steps, args.batch_size, args.seed)
-            entry: dict[str, Any] = {"row": row, "ema": ours.get("ema"), "loops": {}}
-            for part in (ours, theirs):
-                for name, sampler in part["samplers"].items():
-                    s = score(sampler, args.data_dir, args.samples)
-                    s["train_seconds"] = round(part["seconds"], 1)
-                    entry["loops"][name] = s
-                    say(f"{row:8} {name:14} {s['fid']:8.2f} {s['kid']:8.4f} "
-                        f"{s['is'] or math.nan:6.2f} {s['train_seconds']:8.1f}")  # fmt: skip
-        entry["fid_ratio"] = entry["loops"]["ganzoo"]["fid"] / entry["loops"]["plain loop"]["fid"]
-        say(f"{row:8} ganzoo FID / plain FID = {entry['fid_ratio']:.2f} (goal <= 1)")
-        figures["rows"].append(entry)
+        for setting in (s for s in SETTINGS[row] if s.name in wanted):
+            figures["rows"].append(measure(row, setting, args))
     print(json.dumps(figures, indent=2))
     return figures
+
+
+def measure(row: str, setting: Setting, args: argparse.Namespace) -> dict[str, Any]:
+    """Train ganzoo and the plain loop of ``row`` in ``setting``; score every sampler."""
+    budget = (args.data_dir, args.steps, args.batch_size, args.seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        ours = ganzoo_run(row, setting, *budget, Path(tmp) / "run")
+        theirs = (plain_vae if row == "vae" else plain_gan)(setting, *budget)
+        entry: dict[str, Any] = {
+            "row": row, "setting": setting.name, "ema": ours.get("ema"),
+            "differences": setting.differences, "loops": {},
+        }  # fmt: skip
+        for part in (ours, theirs):
+            for name, sampler in part["samplers"].items():
+                s = score(sampler, args.data_dir, args.samples)
+                s["train_seconds"] = round(part["seconds"], 1)
+                entry["loops"][name] = s
+                note = setting.differences if name == "ganzoo" else ""
+                say(f"{row:8} {setting.name:14} {name:14} {s['fid']:8.2f} {s['kid']:8.4f} "
+                    f"{s['classifier_score'] or math.nan:6.2f} {s['train_seconds']:8.1f}  "
+                    f"{note}")  # fmt: skip
+    entry["fid_ratio"] = entry["loops"]["ganzoo"]["fid"] / entry["loops"]["plain loop"]["fid"]
+    say(f"{row:8} {setting.name:14} ganzoo FID / plain FID = {entry['fid_ratio']:.2f}")
+    return entry
 
 
 def say(line: str) -> None:

@@ -543,9 +543,12 @@ def first_gan_curves(summary: dict[str, Any]) -> str:
 
 def floors_table(rows: list[tuple[str, dict[str, Any]]]) -> str:
     """One row per (dataset and extractor, result): what real data and noise score."""
+    from ganzoo.metrics.scores import score_prefix
+
     lines = [
-        "| dataset, extractor | samples | against | FID | KID | precision | recall | IS |",
-        "|---|---|---|---|---|---|---|---|",
+        "| dataset, extractor | samples | against | FID | KID | precision | recall | density "
+        "| coverage | classifier score (domain IS) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for label, result in rows:
         for kind, name in (("real", "real data"), ("noise", "noise")):
@@ -557,7 +560,8 @@ def floors_table(rows: list[tuple[str, dict[str, Any]]]) -> str:
             lines.append(
                 f"| {label} | {f['samples']} vs {result['real_samples']} | {name} "
                 f"({f['source']}) | {cell('fid')} | {cell('kid_mean', 4)} | "
-                f"{cell('precision')} | {cell('recall')} | {cell('inception_score_mean', 2)} |"
+                f"{cell('precision')} | {cell('recall')} | {cell('density')} | "
+                f"{cell('coverage')} | {cell(score_prefix(result) + '_mean', 2)} |"
             )
     return "\n".join(lines)
 
@@ -631,6 +635,7 @@ def reading_numbers(run_dir: Path, figure: Path) -> dict[str, str]:
 def eval_table(run_dir: Path) -> str:
     """The evaluations a run made while training, one row each, from its ``eval/`` files."""
     from ganzoo.metrics import load_results
+    from ganzoo.metrics.scores import score_label, score_of
 
     results = sorted(load_results(run_dir), key=lambda r: r["step"])
     extractors = sorted({r["extractor"] for r in results})
@@ -638,13 +643,13 @@ def eval_table(run_dir: Path) -> str:
         f"Extractor `{', '.join(extractors)}`, {results[-1]['samples']} generated against "
         f"{results[-1]['real_samples']} real test images:",
         "",
-        "| step | IS ↑ | FID ↓ | KID ↓ |",
+        f"| step | {score_label(results[-1])} ↑ | FID ↓ | KID ↓ |",
         "|---|---|---|---|",
     ]
     for r in results:
+        mean, std = score_of(r)
         lines.append(
-            f"| {r['step']} | {fmt(r['inception_score_mean'], 2)} ± "
-            f"{fmt(r['inception_score_std'], 2)} | {fmt(r['fid'], 2)} | "
+            f"| {r['step']} | {fmt(mean, 2)} ± {fmt(std, 2)} | {fmt(r['fid'], 2)} | "
             f"{fmt(r['kid_mean'], 4)} ± {fmt(r['kid_std'], 4)} |"
         )
     return "\n".join(lines)

@@ -301,6 +301,18 @@ def _train_all(
     return paths
 
 
+def _score_caption(comparison) -> str:
+    """What the score column is, when a domain classifier gave it (headers may wrap)."""
+    from ganzoo.metrics.scores import CLASSIFIER, score_prefix
+
+    if score_prefix(comparison.rows[0].metrics) != CLASSIFIER:
+        return ""
+    return (
+        "classifier score (domain IS): the Inception Score's formula on the domain "
+        "classifier, not Inception. "
+    )
+
+
 def _print_table(comparison) -> None:
     import sys
 
@@ -313,7 +325,8 @@ def _print_table(comparison) -> None:
     table = Table(
         title=f"{comparison.dataset}: {comparison.extractor}, {comparison.samples} samples",
         title_justify="left",
-        caption="real data: real images of the other split measured like a model (the floor); "
+        caption=_score_caption(comparison)
+        + "real data: real images of the other split measured like a model (the floor); "
         "noise: uniform noise (the ceiling). FID [95% bootstrap interval]; KID ± subset spread."
         + (" With seeds: mean ± 95% t-interval half-width." if comparison.seeded else ""),
         caption_justify="left",

@@ -77,7 +77,7 @@ def eval_command(
     no_ema: bool,
     as_json: bool,
 ) -> None:
-    """Measure IS, FID and KID of RUN_DIR's newest checkpoint against real images.
+    """Measure RUN_DIR's newest checkpoint: IS (domain: classifier score), FID, KID and more.
 
     The result is saved in RUN_DIR/eval/ (one JSON per evaluation). Every number is shown
     with the feature extractor that produced it: numbers from different extractors are not
@@ -171,14 +171,21 @@ def result_table(result: EvalResult) -> object:
 
 def _notes(r: EvalResult) -> list[str]:
     """What the numbers under the table say: the extractor, the samples, the scale."""
+    from ganzoo.metrics import scores
+
     notes = []
     if r.extractor_test_accuracy is not None:
         notes.append(
             f"{r.extractor}: domain classifier with held-out test accuracy "
             f"{r.extractor_test_accuracy:.4f}."
         )
-    if r.inception_score_note:
-        notes.append(f"{r.inception_score_note}.")
+    if r.score_note:
+        notes.append(f"{r.score_note}.")
+    if r.score_prefix == scores.CLASSIFIER:
+        notes.append(
+            "classifier score (domain IS): the Inception Score's formula on the domain "
+            "classifier's class probabilities; not Inception, not comparable with published IS."
+        )
     notes.append(
         f"{r.samples} generated vs {r.real_samples} real {r.dataset}/{r.split} images, "
         f"seed {r.seed}, {r.seconds:.1f}s. Numbers from different extractors are not comparable."

@@ -19,7 +19,7 @@ import torch
 import torch_fidelity
 
 from ganzoo.api.errors import UsageError
-from ganzoo.metrics import realstats, stats
+from ganzoo.metrics import coverage, realstats, stats
 from ganzoo.metrics.extractors import Extractor
 from ganzoo.metrics.images import UInt8Images
 from ganzoo.metrics.sampled import SampledImages
@@ -87,6 +87,7 @@ class FidelityBridge:
             "kid_subset_size": kid_subset,
             "feature_dim": int(fake["features"].shape[1]),
             **stats.precision_recall(fake["features"], real),
+            **coverage.density_coverage(fake["features"], real),
             "health": stats.mode_collapse(fake["features"], real, fake.get("logits")),
         }
         if intervals:

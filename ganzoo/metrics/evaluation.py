@@ -27,9 +27,10 @@ def evaluate(
     (GANs and VAEs alike). The real side is a fixed random subset of at most ``samples``
     images of the split. Give an :class:`EvalSpec`, or its fields as keywords
     (``evaluate(model, dataset="digits", samples=100)``). The result is an
-    :class:`~ganzoo.metrics.results.EvalResult`; ``inception_score_mean`` is ``None`` when
-    the extractor cannot give a meaningful IS. The same seed gives the same
-    numbers; the caller's random state is left untouched.
+    :class:`~ganzoo.metrics.results.EvalResult`; its score is ``classifier_score_mean``
+    under a domain extractor (:mod:`ganzoo.metrics.scores`), ``inception_score_mean`` under
+    Inception, ``None`` when it cannot be meaningful. The same seed gives the same numbers;
+    the caller's random state is left untouched.
     """
     spec = (spec or EvalSpec()).replace(**fields) if fields else spec or EvalSpec()
     return Evaluator(spec, log=log)(model, step=step)

@@ -24,7 +24,7 @@ import ganzoo
 from ganzoo.api.errors import UsageError
 from ganzoo.host.plugins import get_registry
 from ganzoo.host.registry import Component
-from ganzoo.metrics import provenance, realstats, stats
+from ganzoo.metrics import coverage, provenance, realstats, stats
 from ganzoo.metrics.bridge import ISC_SPLITS, KID_SUBSET_SIZE, KID_SUBSETS
 from ganzoo.metrics.extractors import Extractor, resolve_extractor
 from ganzoo.metrics.floors import FLOOR_KEYS, FLOOR_SEED, Floors
@@ -97,8 +97,9 @@ class Evaluator(Floors):
         self._floors: dict[str, dict[str, Any]] | None = None
 
     def __call__(self, model: Any, step: int | None = None) -> EvalResult:
-        """IS, FID, KID, precision and recall of ``samples`` images from ``model``, with
-        intervals, the real-data and noise floors, health and provenance (see
+        """IS (or the classifier score), FID, KID, precision, recall, density and coverage of
+        ``samples`` images from ``model``, with intervals, the real-data and noise floors,
+        health and provenance (see
         :func:`ganzoo.metrics.evaluation.evaluate`).
         """
         info = getattr(model, "data_info", None)
@@ -154,6 +155,7 @@ class Evaluator(Floors):
             scaled = (fid - real_fid) / (noise_fid - real_fid)
         n_real = len(self.real)
         warnings_ = stats.sample_warnings(self.samples, n_real, measured["feature_dim"], isc)
+        # from_dict stores a domain classifier's score as the classifier score, not IS
         return EvalResult.from_dict({
             **conditional,
             "extractor": self.extractor.name,
@@ -180,9 +182,7 @@ class Evaluator(Floors):
             "kid_interval": measured["kid_interval"],
             "kid_subsets": KID_SUBSETS,
             "kid_subset_size": measured["kid_subset_size"],
-            "precision": measured["precision"],
-            "recall": measured["recall"],
-            "prc_neighbourhood": stats.PRC_NEIGHBOURHOOD,
+            **_neighbour_metrics(measured),
             "interval_level": stats.LEVEL,
             "floors": floors,
             "health": measured["health"],
@@ -233,6 +233,18 @@ class Evaluator(Floors):
             ),
             **fields,
         )
+
+
+def _neighbour_metrics(measured: dict[str, Any]) -> dict[str, Any]:
+    """Precision/recall and density/coverage, with the neighbourhoods they were measured with."""
+    return {
+        "precision": measured["precision"],
+        "recall": measured["recall"],
+        "prc_neighbourhood": stats.PRC_NEIGHBOURHOOD,
+        "density": measured["density"],
+        "coverage": measured["coverage"],
+        "dc_neighbourhood": coverage.DC_NEIGHBOURHOOD,
+    }
 
 
 def real_cache_name(

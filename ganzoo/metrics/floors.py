@@ -20,7 +20,7 @@ from ganzoo.metrics.spec import EvalSpec
 FLOOR_SEED = 0  # the noise images of the noise floor: the same for every evaluation
 #: What a floor records of its measurement (beside its source and sample count).
 FLOOR_KEYS = (
-    "fid", "kid_mean", "kid_std", "precision", "recall",
+    "fid", "kid_mean", "kid_std", "precision", "recall", "density", "coverage",
     "inception_score_mean", "inception_score_std",
 )  # fmt: skip
 
@@ -55,7 +55,7 @@ class Floors(FidelityBridge):
                 continue
             path = realstats.floor_path(self.cache_name, self.extractor.name, kind, len(images))
             values = realstats.load_floor(path)
-            if values is None:
+            if values is None or any(k not in values for k in FLOOR_KEYS):  # older cache
                 with torch.random.fork_rng(devices=[]):
                     measured = self._measure(UInt8Images(images), len(images), cuda=cuda)
                 values = {k: measured[k] for k in FLOOR_KEYS}

@@ -14,19 +14,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ganzoo.metrics import scores
 from ganzoo.metrics.numbers import format_interval, format_value
 from ganzoo.runs.rundir import atomic_write_json
 
 EVAL_DIR = "eval"
-#: Keys every result has (``compare`` relies on them). IS is ``None`` when unavailable.
+#: Keys every result has (``compare`` relies on them), beside its score: ``inception_score_*``
+#: (Inception) or ``classifier_score_*`` (a domain extractor; see :mod:`ganzoo.metrics.scores`),
+#: ``None`` when unavailable.
 REQUIRED_KEYS: tuple[str, ...] = (
     "extractor",
     "samples",
     "dataset",
     "split",
     "step",
-    "inception_score_mean",
-    "inception_score_std",
     "fid",
     "kid_mean",
     "kid_std",
@@ -54,8 +55,6 @@ class EvalResult(Mapping[str, Any]):
     dataset: str
     split: str
     step: int | None
-    inception_score_mean: float | None
-    inception_score_std: float | None
     fid: float | None
     kid_mean: float | None
     kid_std: float | None
@@ -67,7 +66,14 @@ class EvalResult(Mapping[str, Any]):
     seed: int | None = None
     batch_size: int | None = None
     # --- the metrics and their intervals ---
+    # the score: IS under Inception, the classifier score under a domain extractor (only the
+    # extractor's pair is stored; see :mod:`ganzoo.metrics.scores`)
+    inception_score_mean: float | None = None
+    inception_score_std: float | None = None
     inception_score_note: str | None = None
+    classifier_score_mean: float | None = None
+    classifier_score_std: float | None = None
+    classifier_score_note: str | None = None
     isc_splits: int | None = None
     fid_interval: list[float] | None = None
     fid_bootstrap_rounds: int | None = None
@@ -78,6 +84,9 @@ class EvalResult(Mapping[str, Any]):
     precision: float | None = None
     recall: float | None = None
     prc_neighbourhood: int | None = None
+    density: float | None = None
+    coverage: float | None = None
+    dc_neighbourhood: int | None = None
     interval_level: float | None = None
     # --- the scale, the checks, where the numbers came from ---
     floors: dict[str, dict[str, Any]] | None = None
@@ -106,8 +115,15 @@ class EvalResult(Mapping[str, Any]):
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> EvalResult:
-        """A result from its JSON form; :class:`ValueError` if a required key is missing."""
+        """A result from its JSON form; :class:`ValueError` if a required key is missing.
+
+        A domain extractor's score stored (or measured) as ``inception_score_*``, by files
+        older than the classifier score, is read as ``classifier_score_*``, floors included.
+        """
+        data = scores.to_stored_names(dict(data))
         missing = [k for k in REQUIRED_KEYS if k not in data]
+        prefix = scores.score_prefix(data)
+        missing += [prefix + k for k in ("_mean", "_std") if prefix + k not in data]
         if missing:
             raise ValueError(f"evaluation result lacks {', '.join(missing)}")
         known = {k: v for k, v in data.items() if k in _FIELDS}
@@ -118,8 +134,13 @@ class EvalResult(Mapping[str, Any]):
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON form: every key the result holds, and only those."""
-        out = {name: getattr(self, name) for name in _ORDER if name not in self.absent}
+        """The JSON form: every key the result holds, and only those (one score's keys)."""
+        other = scores.INCEPTION if self.score_prefix == scores.CLASSIFIER else scores.CLASSIFIER
+        out = {
+            name: getattr(self, name)
+            for name in _ORDER
+            if name not in self.absent and not name.startswith(other)
+        }
         return {**self.extra, **out}
 
     def with_fields(self, **values: Any) -> EvalResult:
@@ -142,6 +163,30 @@ class EvalResult(Mapping[str, Any]):
     def floor(self, kind: str, key: str) -> float | None:
         """What ``kind`` (``real`` or ``noise``) scores on ``key`` in this result's floors."""
         return ((self.floors or {}).get(kind) or {}).get(key)
+
+    @property
+    def score_prefix(self) -> str:
+        """``classifier_score`` under a domain extractor, ``inception_score`` otherwise."""
+        if self.classifier_score_mean is not None or self.classifier_score_std is not None:
+            return scores.CLASSIFIER
+        domain = scores.is_domain_extractor(self.extractor, self.extractor_kind)
+        return scores.CLASSIFIER if domain else scores.INCEPTION
+
+    @property
+    def score(self) -> tuple[float | None, float | None]:
+        """(mean, std) of the score: IS, or a domain extractor's classifier score."""
+        prefix = self.score_prefix
+        return getattr(self, f"{prefix}_mean"), getattr(self, f"{prefix}_std")
+
+    @property
+    def score_label(self) -> str:
+        """How tables name the score: ``IS`` or ``classifier score (domain IS)``."""
+        return scores.LABELS[self.score_prefix]
+
+    @property
+    def score_note(self) -> str | None:
+        """Why the score is unavailable, if it is."""
+        return self.classifier_score_note or self.inception_score_note
 
     @property
     def collapse_reasons(self) -> list[str]:
@@ -263,10 +308,10 @@ def metric_rows(result: EvalResult) -> list[tuple[str, str, str, str, str]]:
     def cell(kind: str, key: str) -> str:
         return format_value(r.floor(kind, key), digits=digits.get(key, 3))
 
-    is_value = format_value(r.inception_score_mean, r.inception_score_std, 3)
+    score = f"{r.score_prefix}_mean"
     return [
-        ("IS ↑", is_value, "", cell("real", "inception_score_mean"),
-         cell("noise", "inception_score_mean")),
+        (f"{r.score_label} ↑", format_value(*r.score, 3), "", cell("real", score),
+         cell("noise", score)),
         ("FID ↓", format_value(r.fid, digits=3), format_interval(r.fid_interval),
          cell("real", "fid"), cell("noise", "fid")),
         ("KID ↓", format_value(r.kid_mean, digits=4), format_interval(r.kid_interval, 4),
@@ -275,6 +320,10 @@ def metric_rows(result: EvalResult) -> list[tuple[str, str, str, str, str]]:
          cell("real", "precision"), cell("noise", "precision")),
         ("recall ↑", format_value(r.recall, digits=3), "",
          cell("real", "recall"), cell("noise", "recall")),
+        ("density ↑", format_value(r.density, digits=3), "",
+         cell("real", "density"), cell("noise", "density")),
+        ("coverage ↑", format_value(r.coverage, digits=3), "",
+         cell("real", "coverage"), cell("noise", "coverage")),
     ]  # fmt: skip
 
 
@@ -291,7 +340,7 @@ def summary_line(result: EvalResult) -> str:
     r = result
     line = (
         f"step {r.step}  [{r.extractor}, {r.samples} samples vs {r.dataset}/{r.split}]  "
-        f"IS {format_value(r.inception_score_mean, r.inception_score_std, 3)}  "
+        f"{r.score_label} {format_value(*r.score, 3)}  "
         f"FID {format_value(r.fid, digits=3)} "
         f"{format_interval(r.fid_interval)} {floors_text(r, 'fid')}  "
         f"KID {format_value(r.kid_mean, r.kid_std)}"
@@ -303,5 +352,7 @@ def summary_line(result: EvalResult) -> str:
     )
     if r.precision is not None:
         line += f"  precision {r.precision:.3f}  recall {r.recall:.3f}"
+    if r.density is not None:
+        line += f"  density {r.density:.3f}  coverage {r.coverage:.3f}"
     alert = health_text(r)
     return line + (f"  [{alert}]" if alert else "")

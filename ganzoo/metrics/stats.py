@@ -39,8 +39,8 @@ MIN_SAMPLES_IS = 1000
 LABELS = {
     "fid": "FID",
     "kid": "KID",
-    "precision_recall": "precision/recall",
-    "inception_score": "IS",
+    "precision_recall": "precision/recall (and density/coverage)",
+    "inception_score": "IS (classifier score under a domain extractor)",
 }
 
 # Mode collapse: the classifier's predicted classes of the samples should cover the classes

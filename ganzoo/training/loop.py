@@ -242,6 +242,8 @@ def _start(s: Session, progress: Progress, grid: torch.Tensor | None) -> None:
         snapshot(s, 0, grid)
     total = s.total_steps if s.total_steps < UNBOUNDED else None
     progress.start(s.plan.title, total, s.step)
+    if getattr(s.model, "objective_note", None):  # what the logged loss terms are
+        progress.message(s.model.objective_note)
     if s.config.tensorboard:
         from ganzoo.training.tensorboard import Board
 

@@ -26,7 +26,10 @@ EVAL_SCALARS = {
     "kid_mean": "kid",
     "precision": "precision",
     "recall": "recall",
+    "density": "density",
+    "coverage": "coverage",
     "inception_score_mean": "inception_score",
+    "classifier_score_mean": "classifier_score",  # a domain extractor's (not Inception's) IS
 }
 
 

@@ -11,7 +11,8 @@ def register_models(register):
     register(
         "vae",
         "ganzoo_vae.vae:build",
-        description="Variational autoencoder of Kingma & Welling 2014 (MLP or conv, by data).",
+        description="Variational autoencoder of Kingma & Welling 2014 (MLP or conv, by data; "
+        "-M likelihood=bernoulli|logistic for images).",
         family="likelihood",
         data_kinds=("image", "vector"),
         lr=1e-3,
@@ -24,7 +25,8 @@ def register_losses(register):
     register(
         "elbo",
         "ganzoo_vae.elbo:ELBO",
-        description="Negative evidence lower bound: reconstruction NLL + beta · KL(q(z|x) ‖ p(z)).",
+        description="Negative ELBO: reconstruction term + beta · KL(q(z|x) ‖ p(z)), "
+        "in nats; an NLL bound only with a normalised likelihood (-M likelihood=logistic).",
         family="likelihood",
         paper="https://arxiv.org/abs/1312.6114",
     )

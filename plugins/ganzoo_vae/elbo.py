@@ -4,7 +4,11 @@
 
 with q(z|x) = N(mu, diag(exp(logvar))), one reparameterised sample of z, and the KL term in
 closed form:  KL = ½ Σ_j (mu_j² + exp(logvar_j) − 1 − logvar_j).
-``beta`` ≠ 1 weighs the KL term (beta-VAE, Higgins et al. 2017). Values are nats per sample.
+``beta`` ≠ 1 weighs the KL term (beta-VAE, Higgins et al. 2017). Values are nats per sample,
+and what they mean depends on the model's likelihood (see :mod:`ganzoo_vae.likelihoods`):
+with ``logistic`` pixels ``recon`` is a negative log-likelihood and ``loss`` an upper bound on
+-log p(x); with the default ``bernoulli`` on grey-level pixels both are cross-entropies of a
+likelihood that is not normalised for such pixels, and are not NLLs of the data.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ def kl_to_standard_normal(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tenso
 
 
 class ELBO(LikelihoodLoss):
-    """Minimise reconstruction NLL + beta · KL; logs ``recon`` and ``kl`` too."""
+    """Minimise reconstruction term + beta · KL; logs ``recon`` and ``kl`` too."""
 
     def __init__(self, beta: float = 1.0) -> None:
         if not beta >= 0:

@@ -1,8 +1,12 @@
 """Variational autoencoder of Kingma & Welling 2014 (https://arxiv.org/abs/1312.6114).
 
 Encoder x -> (mu, logvar) of q(z|x); decoder z -> the parameters of p(x|z):
-- images (in [-1, 1]): Bernoulli logits over pixels rescaled to [0, 1], the usual choice for
-  digits; ``sample`` returns the decoder's mean image, as VAE papers show;
+- images (in [-1, 1]), ``likelihood`` (``-M likelihood=...``, see :mod:`.likelihoods`):
+  ``bernoulli`` (default): logits over pixels rescaled to [0, 1], the usual choice for digits
+  but not a normalised likelihood of grey levels, so its nats are no NLL of the data;
+  ``logistic``: a discretised logistic over the 256 levels (mean from the decoder, a learned
+  per-pixel scale), a true NLL of 8-bit pixels. ``sample`` returns the decoder's mean image,
+  as VAE papers show;
 - vector data: a Gaussian with a learned per-dimension scale; ``sample`` draws from it,
   so p_g is the model's full distribution.
 
@@ -22,6 +26,8 @@ from torch import nn
 from ganzoo.api.data import DataInfo
 from ganzoo.api.models import GenerativeModel
 
+from .likelihoods import NOTES, check, discretised_logistic_log_prob
+
 ARCHS = ("auto", "mlp", "conv")
 
 
@@ -31,13 +37,21 @@ class VAE(GenerativeModel):
     family: ClassVar[str] = "likelihood"
 
     def __init__(
-        self, encoder: nn.Module, decoder: nn.Module, latent_dim: int, data_info: DataInfo
+        self,
+        encoder: nn.Module,
+        decoder: nn.Module,
+        latent_dim: int,
+        data_info: DataInfo,
+        likelihood: str = "auto",
     ) -> None:
         super().__init__(data_info)
         self.encoder, self.decoder, self.latent_dim = encoder, decoder, latent_dim
-        self.bernoulli = data_info.kind == "image"
+        self.likelihood = check(likelihood, data_info.kind == "image")
+        self.bernoulli = self.likelihood == "bernoulli"
+        self.objective_note = NOTES[self.likelihood]  # what its loss terms are, in words
+        start = -2.0 if self.likelihood == "logistic" else 0.0  # logistic: scale ~ 1/7
         self.log_scale = nn.Parameter(
-            torch.zeros(data_info.shape), requires_grad=not self.bernoulli
+            torch.full(data_info.shape, start), requires_grad=not self.bernoulli
         )
 
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -52,10 +66,13 @@ class VAE(GenerativeModel):
         return self.decoder(z), mu, logvar
 
     def reconstruction_nll(self, x: torch.Tensor, decoded: torch.Tensor) -> torch.Tensor:
-        """-log p(x|z) per sample, summed over the data dimensions."""
+        """-log p(x|z) per sample, summed over the data dimensions (for ``bernoulli`` on grey
+        levels a cross-entropy, not an NLL: see :mod:`ganzoo_vae.likelihoods`)."""
         if self.bernoulli:
             target = (x + 1) / 2
             nll = F.binary_cross_entropy_with_logits(decoded, target, reduction="none")
+        elif self.likelihood == "logistic":
+            nll = -discretised_logistic_log_prob(x, decoded, self.log_scale)
         else:
             z = (x - decoded) * torch.exp(-self.log_scale)
             nll = 0.5 * z.pow(2) + self.log_scale + 0.5 * math.log(2 * math.pi)
@@ -104,7 +121,7 @@ class VAE(GenerativeModel):
         device = generator.device if generator is not None else self.device
         z = torch.randn(n, self.latent_dim, generator=generator, device=device).to(self.device)
         mean = self.mean(self.decoder(z))
-        if self.bernoulli:
+        if self.likelihood != "gaussian":  # images: the mean image
             return mean
         noise = torch.randn(mean.shape, generator=generator, device=device).to(self.device)
         return mean + noise * self.log_scale.exp()
@@ -115,8 +132,15 @@ def build(
     latent_dim: int | None = None,
     hidden_dim: int | None = None,
     arch: str = "auto",
+    likelihood: str = "auto",
 ) -> VAE:
-    """A VAE sized for ``info``: latent 16 for images, the data dimension for vectors."""
+    """A VAE sized for ``info``: latent 16 for images, the data dimension for vectors.
+
+    ``likelihood``: ``bernoulli`` (images' default), ``logistic`` (images: a discretised
+    logistic, a true NLL of 8-bit pixels) or ``gaussian`` (vectors); see
+    :mod:`ganzoo_vae.likelihoods`.
+    """
+    likelihood = check(likelihood, info.kind == "image")  # refused before anything is built
     if arch not in ARCHS:
         raise ValueError(f"arch must be one of {', '.join(ARCHS)}, got {arch!r}")
     side = info.shape[-1] if info.kind == "image" and len(info.shape) == 3 else 0
@@ -132,7 +156,7 @@ def build(
         encoder, decoder = _conv(info, latent, hidden)
     else:
         encoder, decoder = _mlp(info, latent, hidden)
-    return VAE(encoder, decoder, latent, info)
+    return VAE(encoder, decoder, latent, info, likelihood)
 
 
 def _mlp(info: DataInfo, latent: int, hidden: int) -> tuple[nn.Module, nn.Module]:

@@ -126,8 +126,8 @@ def test_fid_kid_and_is_equal_torch_fidelity_on_exported_pngs(tmp_path):
         "fid": torch_fidelity.KEY_METRIC_FID,
         "kid_mean": torch_fidelity.KEY_METRIC_KID_MEAN,
         "kid_std": torch_fidelity.KEY_METRIC_KID_STD,
-        "inception_score_mean": torch_fidelity.KEY_METRIC_ISC_MEAN,
-        "inception_score_std": torch_fidelity.KEY_METRIC_ISC_STD,
+        "classifier_score_mean": torch_fidelity.KEY_METRIC_ISC_MEAN,
+        "classifier_score_std": torch_fidelity.KEY_METRIC_ISC_STD,
     }
     for ours_key, theirs_key in pairs.items():
         assert ours[ours_key] == pytest.approx(reference[theirs_key], rel=1e-4, abs=1e-6), ours_key
@@ -174,11 +174,11 @@ def test_domain_is_of_real_images_is_near_the_class_count_and_of_noise_near_one(
     )
     assert real["extractor_test_accuracy"] >= MIN_TEST_ACCURACY[name]
     if name == "mnist":  # 10 classes; a strong MNIST classifier gives 9.88 on all 10,000 images
-        assert 9.0 < real["inception_score_mean"] <= 10.0
-        assert 1.0 <= noise["inception_score_mean"] < 1.5
+        assert 9.0 < real["classifier_score_mean"] <= 10.0
+        assert 1.0 <= noise["classifier_score_mean"] < 1.5
     else:  # 10 splits of 36 images estimate the marginal roughly; 8×8 noise is more ambiguous
-        assert 8.0 < real["inception_score_mean"] <= 10.0
-        assert 1.0 <= noise["inception_score_mean"] < 3.0
+        assert 8.0 < real["classifier_score_mean"] <= 10.0
+        assert 1.0 <= noise["classifier_score_mean"] < 3.0
 
 
 def test_domain_features_have_inception_like_scale():
@@ -307,7 +307,7 @@ def test_domain_extractor_works_end_to_end_on_32px_colour_images(tmp_path):
         ganzoo.unregister_plugin("colours-test")
     assert result["extractor"].startswith("domain-colours-")
     assert result["extractor_test_accuracy"] > 0.9
-    assert 3.0 < result["inception_score_mean"] <= 4.0  # four classes
+    assert 3.0 < result["classifier_score_mean"] <= 4.0  # four classes
     assert result["fid"] < noise["fid"] / 10
 
 

@@ -82,7 +82,11 @@ def test_every_score_has_its_real_data_floor_and_noise_ceiling(measured):
     assert real["samples"] == noise["samples"] == 359
     assert 0 <= real["fid"] < 0.5 and noise["fid"] > 20 * real["fid"]
     assert abs(real["kid_mean"]) < 0.005 < 0.05 < noise["kid_mean"]
-    assert real["inception_score_mean"] > 8 > 3 > noise["inception_score_mean"]
+    assert real["classifier_score_mean"] > 8 > 3 > noise["classifier_score_mean"]
+    # density and coverage (Naeem et al. 2020): real data near 1, noise near 0
+    assert real["density"] > 0.8 > 0.05 > noise["density"]
+    assert real["coverage"] > 0.8 > 0.05 > noise["coverage"]
+    assert result["density"] >= 0 and 0 <= result["coverage"] <= 1
     # the real floor is what real training images score: the measured real images agree
     assert result["fid_scaled"] == pytest.approx(
         (result["fid"] - real["fid"]) / (noise["fid"] - real["fid"])

@@ -59,7 +59,9 @@ def test_a_result_in_the_old_shape_loads_and_keeps_exactly_its_keys(tmp_path):
         "vanilla",
     )
     assert result.provenance is None and result.floors is None and result.precision is None
-    assert result.to_dict() == OLD_SHAPE  # nothing added, nothing lost
+    # nothing added, nothing lost; the domain classifier's IS is read as its classifier score
+    renamed = {k.replace("inception_score", "classifier_score"): v for k, v in OLD_SHAPE.items()}
+    assert result.to_dict() == renamed and result.score == (7.5, 0.25)
     assert result["fid"] == 3.25 and "floors" not in result  # scripts' dict view
     assert "FID 3.250" in summary_line(result) and "precision" not in summary_line(result)
 
@@ -114,5 +116,6 @@ def test_attach_run_is_the_one_place_a_run_completes_the_provenance():
 def test_adding_a_field_is_all_a_new_metric_needs():
     result = EvalResult.from_dict(OLD_SHAPE).with_fields(precision=0.75)
     assert result.to_dict()["precision"] == 0.75
-    with pytest.raises(TypeError, match="no field density"):
-        result.with_fields(density=1.0)
+    assert result.with_fields(density=1.0).to_dict()["density"] == 1.0
+    with pytest.raises(TypeError, match="no field sharpness"):
+        result.with_fields(sharpness=1.0)

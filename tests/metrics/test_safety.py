@@ -198,7 +198,7 @@ def test_cache_is_plain_arrays_and_a_second_evaluation_reuses_it(run_cli, cache,
     assert second.exit_code == 0, second.err
     assert calls == [int(SAMPLES)] * 3  # the real side and the floors came from the cache
     a, b = json.loads(first.out), json.loads(second.out)
-    for key in ("fid", "kid_mean", "kid_std", "inception_score_mean", "inception_score_std"):
+    for key in ("fid", "kid_mean", "kid_std", "classifier_score_mean", "classifier_score_std"):
         assert a[key] == b[key], key
 
 
@@ -243,8 +243,8 @@ def test_numbers_are_exactly_torch_fidelitys_calculate_metrics_with_its_own_cach
             assert result["fid"] == reference[torch_fidelity.KEY_METRIC_FID]
             assert result["kid_mean"] == reference[torch_fidelity.KEY_METRIC_KID_MEAN]
             assert result["kid_std"] == reference[torch_fidelity.KEY_METRIC_KID_STD]
-            assert result["inception_score_mean"] == reference[torch_fidelity.KEY_METRIC_ISC_MEAN]
-            assert result["inception_score_std"] == reference[torch_fidelity.KEY_METRIC_ISC_STD]
+            assert result["classifier_score_mean"] == reference[torch_fidelity.KEY_METRIC_ISC_MEAN]
+            assert result["classifier_score_std"] == reference[torch_fidelity.KEY_METRIC_ISC_STD]
 
 
 def test_inception_weights_reach_torch_fidelity_as_a_private_plain_copy(tmp_path):

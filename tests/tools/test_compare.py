@@ -41,8 +41,11 @@ def test_compare_writes_table_and_report(two_runs, run_cli, tmp_path, monkeypatc
     report = tmp_path / "report"
     result = run_cli("compare", *two_runs, "--samples", SAMPLES, "--out", report)
     assert result.exit_code == 0, result.err
-    for word in ("vanilla", "vae", "nonsat", "elbo", "IS", "FID", "KID", "domain-digits"):
-        assert word in result.out
+    printed = " ".join(result.out.split())  # the table's cells and caption may wrap
+    words = ("vanilla", "vae", "nonsat", "elbo", "classifier score (domain IS)", "FID", "KID",
+             "density", "coverage", "domain-digits")  # fmt: skip
+    for word in words:
+        assert word in printed, word
     assert {p.name for p in report.iterdir()} == {
         "report.md", "comparison.json", "samples.png", "loss_curves.png", "metrics.png",
     }  # fmt: skip
@@ -52,10 +55,12 @@ def test_compare_writes_table_and_report(two_runs, run_cli, tmp_path, monkeypatc
     for row in data["runs"]:
         m = row["metrics"]
         assert m["extractor"] == data["extractor"] and m["samples"] == 100
-        assert m["fid"] > 0 and 1 <= m["inception_score_mean"] <= 10
+        assert m["fid"] > 0 and 1 <= m["classifier_score_mean"] <= 10
         assert row["parameters"] > 0 and row["seconds"] > 0
     text = (report / "report.md").read_text()
     assert "![samples](samples.png)" in text and "| vanilla | vanilla | nonsat |" in text
+    assert "| classifier score (domain IS) ↑ |" in text and "| density ↑ | coverage ↑ |" in text
+    assert "| IS ↑ |" not in text  # a domain classifier's score is not called IS
     assert [training_files(r) for r in two_runs] == before  # compare never alters training files
 
     again = run_cli("compare", *two_runs, "--samples", SAMPLES, "--out", report)

@@ -91,6 +91,7 @@ def test_torchscript_export_reproduces_sample_and_carries_a_card(runs, run_cli, 
         "exponential moving average of its generator (decay 0.9)",
         "| 20 (exported) | domain-digits | 500 vs 359 | test | EMA",
         "31.500",
+        "4.250 ± 0.500 (classifier score (domain IS))",  # a domain extractor's score, not IS
         "![64 samples](samples.png)",
         'torch.jit.load("generator.pt"',
         "scikit-learn's bundled 8×8",

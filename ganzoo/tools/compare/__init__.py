@@ -37,13 +37,15 @@ from ganzoo.tools.compare.seeds import (
     Comparison,
     SeedGroup,
     differences,
+    seed_metrics,
 )
 
 __all__ = [
     "DIFFERENCE_RULE", "MATCHED_FIELDS", "SEED_METRICS", "VARIANT_FIELDS", "Comparison",
     "RunRow", "SeedGroup", "check_same_dataset", "check_same_provenance", "compare_runs",
     "default_report_dir", "describe_run", "differences", "format_mean_pm", "format_number",
-    "format_pm", "render_markdown", "table_rows", "write_report",
+    "format_pm", "render_markdown", "seed_metrics", "table_rows",
+    "write_report",
 ]  # fmt: skip
 
 
@@ -63,6 +65,9 @@ def compare_runs(
         raise UsageError("compare needs at least two runs")
     if len({Path(p).resolve() for p in paths}) < len(paths):
         raise UsageError("the same run is named twice")
+    from ganzoo.tools.checks import check_runs_usable
+
+    check_runs_usable(paths, need_checkpoint=evaluate_missing)  # all, before measuring any
     rows = [describe_run(p) for p in paths]
     dataset = check_same_dataset(rows)
     name_variants(rows)

@@ -43,12 +43,13 @@ def plot_loss_curves_side_by_side(rows: list[RunRow], path: Path) -> None:
 
 
 def plot_metric_bars(comparison: Comparison, path: Path) -> None:
-    """IS, FID and KID as bars, one per run: FID with its interval, IS and KID with their std;
-    grey lines at real data (dashed) and noise (dotted)."""
+    """The score (IS or the domain classifier score), FID and KID as bars, one per run: FID
+    with its interval, the others with their std; grey lines at real data and noise."""
     plt = pyplot()
+    first = comparison.rows[0].metrics
     #: (the mean's field, its spread's field, title): FID's spread is its interval
     panels = [
-        ("inception_score_mean", "inception_score_std", "IS ↑"),
+        (f"{first.score_prefix}_mean", f"{first.score_prefix}_std", f"{first.score_label} ↑"),
         ("fid", None, "FID ↓"),
         ("kid_mean", "kid_std", "KID ↓"),
     ]

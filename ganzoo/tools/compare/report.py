@@ -37,8 +37,15 @@ def write_report(comparison: Comparison, out: str | Path) -> Path:
     return out
 
 
-#: the metrics of a row, as EvalResult fields (and floor keys), in the table's order
-TABLE_METRICS = ("inception_score_mean", "fid", "kid_mean", "precision", "recall")
+#: the metrics of a row, as EvalResult fields (and floor keys), in the table's order; the
+#: score is ``inception_score_mean`` or ``classifier_score_mean`` (see :func:`table_metrics`)
+TABLE_METRICS = ("score_mean", "fid", "kid_mean", "precision", "recall", "density", "coverage")
+
+
+def table_metrics(comparison: Comparison) -> list[str]:
+    """:data:`TABLE_METRICS` with the score keyed for the comparison's extractor."""
+    score = f"{comparison.rows[0].metrics.score_prefix}_mean"
+    return [score if key == "score_mean" else key for key in TABLE_METRICS]
 
 
 def table_rows(comparison: Comparison) -> tuple[list[str], list[list[str]]]:
@@ -47,31 +54,35 @@ def table_rows(comparison: Comparison) -> tuple[list[str], list[list[str]]]:
     One row per run, then the real-data floor and the noise ceiling measured like them. With
     several seeds per configuration, one row per configuration: mean ± 95% t-interval half-width.
     """
+    keys = table_metrics(comparison)
+    score = f"{comparison.rows[0].metrics.score_label} ↑"
     if comparison.seeded:
-        header = ["configuration", "seeds", "IS ↑", "FID ↓", "KID ↓", "precision ↑", "recall ↑"]
-        rows = [_seed_row(group) for group in comparison.groups()]
+        header = ["configuration", "seeds", score, "FID ↓", "KID ↓", "precision ↑", "recall ↑",
+                  "density ↑", "coverage ↑"]  # fmt: skip
+        rows = [_seed_row(group, keys) for group in comparison.groups()]
     else:
-        header = ["run", "model", "loss", "IS ↑", "FID ↓ [95%]", "KID ↓", "precision ↑",
-                  "recall ↑", "steps", "time (s)", "parameters"]  # fmt: skip
+        header = ["run", "model", "loss", score, "FID ↓ [95%]", "KID ↓", "precision ↑",
+                  "recall ↑", "density ↑", "coverage ↑", "steps", "time (s)",
+                  "parameters"]  # fmt: skip
         conditional = any(r.metrics.conditional for r in comparison.rows)
         if conditional:  # samples asked for class k, labelled k by the domain classifier
-            header.insert(8, "class acc. ↑")
+            header.insert(10, "class acc. ↑")
         rows = [_run_row(r, conditional) for r in comparison.rows]
     for kind, label in (("real", "real data"), ("noise", "noise")):
         floor = comparison.floors.get(kind) or {}
         if floor.get("fid") is None:
             continue
-        values = [format_number(floor.get(k)) for k in TABLE_METRICS]
+        values = [format_number(floor.get(k)) for k in keys]
         name = f"{label} ({floor.get('source', '')}, {floor.get('samples')})"
         lead = [name, ""] if comparison.seeded else [name, "", ""]
-        rows.append(lead + values + ([] if comparison.seeded else [""] * (len(header) - 8)))
+        rows.append(lead + values + ([] if comparison.seeded else [""] * (len(header) - 10)))
     return header, rows
 
 
-def _seed_row(group: SeedGroup) -> list[str]:
+def _seed_row(group: SeedGroup, keys: list[str]) -> list[str]:
     """A configuration's seeds pooled: mean ± 95% t-interval half-width per metric."""
     cells = [group.name, ",".join(str(r.seed) for r in group.rows)]
-    for key in TABLE_METRICS:
+    for key in keys:
         found = group.summary(key)
         cells.append("n/a" if found is None else format_mean_pm(*found))
     return cells
@@ -82,10 +93,11 @@ def _run_row(row: RunRow, conditional: bool) -> list[str]:
     m = row.metrics
     accuracy = [format_number(m.conditional_accuracy)] if conditional else []
     return [
-        row.name, row.model, row.loss, format_pm(m.inception_score_mean, m.inception_score_std),
+        row.name, row.model, row.loss, format_pm(*m.score),
         f"{format_number(m.fid)} {format_interval(m.fid_interval)}".strip(),
         format_pm(m.kid_mean, m.kid_std), format_number(m.precision), format_number(m.recall),
-        *accuracy, str(row.steps), f"{row.seconds:.1f}", f"{row.parameters:,}",
+        format_number(m.density), format_number(m.coverage), *accuracy, str(row.steps),
+        f"{row.seconds:.1f}", f"{row.parameters:,}",
     ]  # fmt: skip
 
 

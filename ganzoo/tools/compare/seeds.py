@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from ganzoo.metrics.results import EvalResult
 from ganzoo.tools.compare.runs import RunRow
 
 
@@ -56,7 +57,9 @@ SEED_METRICS: tuple[tuple[str, str, bool], ...] = (
     ("kid_mean", "KID", False),
     ("precision", "precision", True),
     ("recall", "recall", True),
-    ("inception_score_mean", "IS", True),
+    ("density", "density", True),
+    ("coverage", "coverage", True),
+    ("score_mean", "score", True),  # named per extractor by seed_metrics()
 )
 DIFFERENCE_RULE = (
     "a difference between two configurations is supported when their 95% t-intervals over "
@@ -84,7 +87,7 @@ class SeedGroup:
     def as_dict(self) -> dict[str, Any]:
         """JSON-friendly form: seeds, runs, and each metric's mean, half-width and values."""
         metrics = {}
-        for key, _, _ in SEED_METRICS:
+        for key, _, _ in seed_metrics(self.rows[0].metrics):
             found = self.summary(key)
             if found is not None:
                 metrics[key] = {
@@ -100,13 +103,20 @@ class SeedGroup:
         }
 
 
+def seed_metrics(metrics: EvalResult) -> list[tuple[str, str, bool]]:
+    """:data:`SEED_METRICS` with the score keyed and named for the extractor of ``metrics``:
+    ``inception_score_mean`` "IS", or ``classifier_score_mean`` "classifier score"."""
+    score = (f"{metrics.score_prefix}_mean", metrics.score_label, True)
+    return [score if key == "score_mean" else (key, label, h) for key, label, h in SEED_METRICS]
+
+
 def differences(groups: list[SeedGroup]) -> list[dict[str, Any]]:
     """Each pair of configurations on each metric: which is better, and whether the seeds'
     intervals support it (see :data:`DIFFERENCE_RULE`)."""
     out = []
     for i, a in enumerate(groups):
         for b in groups[i + 1 :]:
-            for key, label, higher in SEED_METRICS:
+            for key, label, higher in seed_metrics(a.rows[0].metrics):
                 sa, sb = a.summary(key), b.summary(key)
                 if sa is None or sb is None:
                     continue

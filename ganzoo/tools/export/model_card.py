@@ -207,9 +207,11 @@ def _metrics_section(sampler: Any, config: dict[str, Any]) -> list[str]:
     lines = [
         "Stored evaluations of the run (`ganzoo eval`); the row of the exported checkpoint "
         "is marked. Each number is only comparable with numbers of the same extractor and "
-        "sample count.",
+        "sample count. The score is the Inception Score (IS) under the inception extractor; "
+        "under a domain extractor it is the same formula on the dataset's own classifier "
+        "(classifier score, domain IS), not comparable with published IS.",
         "",
-        "| step | extractor | generated vs real | split | weights | IS | FID | KID |",
+        "| step | extractor | generated vs real | split | weights | score | FID | KID |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
@@ -218,7 +220,7 @@ def _metrics_section(sampler: Any, config: dict[str, Any]) -> list[str]:
         real = r.real_samples if r.real_samples is not None else "?"
         lines.append(
             f"| {r.step}{mark} | {r.extractor} | {r.samples} vs {real} | {r.split} | "
-            f"{weights} | {format_value(r.inception_score_mean, r.inception_score_std, 3)} | "
+            f"{weights} | {format_value(*r.score, 3)} ({r.score_label}) | "
             f"{format_value(r.fid, digits=3)} | {format_value(r.kid_mean, r.kid_std)} |"
         )
     return lines
