@@ -161,3 +161,4 @@ def test_an_uncallable_loss_stops_train_at_build_in_one_line(run_cli, tmp_path):
     assert lines[0].startswith("Error: loss 'three-required'")
     assert "generator_loss(fake_logits, real_logits, temperature) cannot be called" in lines[0]
     assert "Traceback" not in result.err and "adversarial.py" not in result.err
+    assert not out.exists()  # refused before the run folder was made: nothing blocks a rerun
