@@ -12,7 +12,13 @@ import torch
 from ganzoo.runs.loading import load_run_model
 from ganzoo.runs.rundir import RunDir
 from ganzoo.training.ema import warmed_up
-from tests.helpers import assert_same_run, ganzoo_cmd, run_ok, start_and_kill
+from tests.helpers import (
+    assert_same_run,
+    assert_same_weights,
+    ganzoo_cmd,
+    run_ok,
+    start_and_kill,
+)
 
 TRAIN = ["--model", "vanilla", "--dataset", "digits", "--batch-size", "32", "-q"]
 
@@ -65,7 +71,7 @@ def test_a_stopped_and_resumed_ema_run_equals_an_uninterrupted_one(tmp_path, run
     assert run_cli("train", *common, "--steps", "9", "--out", whole).exit_code == 0
     assert run_cli("train", *common, "--steps", "6", "--out", parts).exit_code == 0
     assert run_cli("train", "--resume", parts, "--steps", "9", "-q").exit_code == 0
-    assert_same_run(parts, whole)  # raw and averaged weights, and the log
+    assert_same_weights(parts, whole)  # raw and averaged weights (its log has a line at 6)
 
 
 @pytest.mark.slow  # real processes, killed
