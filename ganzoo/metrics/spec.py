@@ -74,6 +74,12 @@ class EvalSpec:
             or self.batch_size < 1
         ):
             raise UsageError(f"--batch-size must be an integer >= 1, got {self.batch_size!r}")
+        if (
+            isinstance(self.seed, bool)
+            or not isinstance(self.seed, int)
+            or not 0 <= self.seed < 2**63
+        ):
+            raise UsageError(f"--seed must be an integer in [0, 2**63), got {self.seed!r}")
         return self
 
     def replace(self, **changes: Any) -> EvalSpec:

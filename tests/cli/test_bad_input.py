@@ -261,11 +261,7 @@ ROWS = [
     row("eval {run} --batch-size 0", "--batch-size must be an integer >= 1"),
     row("eval {run} --split validation", "'validation' is not one of"),
     row("eval {run} --device tpu", "--device must be one of"),
-    row(
-        "eval {run} --seed -1 --samples 10",
-        "--seed must be an integer in [0, 2**63)",
-        pytest.mark.xfail(strict=True, reason="eval --seed is unchecked: a ValueError traceback"),
-    ),
+    row("eval {run} --seed -1 --samples 10", "--seed must be an integer in [0, 2**63)"),
     row(
         "eval {run} --feature-extractor inception --inception-weights {root}/missing.pth",
         "missing.pth (from --inception-weights) does not exist",
