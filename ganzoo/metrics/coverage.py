@@ -8,11 +8,12 @@ Each real sample gets a ball reaching its k-th nearest real neighbour (k = 5, th
 - **density**: for each generated sample, the number of real balls that contain it, over k,
   averaged. About 1 for generated samples distributed like the real ones; above 1 where
   samples crowd into dense real regions; near 0 for samples off the data. Unlike precision
-  it counts *how many* balls hold a sample, so one outlying real digit's large ball no longer
-  vouches for noise that lands in it.
+  it counts *how many* balls hold a sample, so one outlying real digit's large ball vouches
+  for one k-th of a sample, not a whole one (on MNIST's domain features uniform noise scores
+  precision 0.99 but density 0.50, against real data's 0.98).
 - **coverage**: the share of real samples whose ball holds at least one generated sample
   (in [0, 1]). Unlike recall it builds balls around real samples only, so an outlying
-  generated sample cannot cover much of the data.
+  generated sample cannot cover much of the data (MNIST noise: 0.008, real data: 0.97).
 
 Same semantics as the reference implementation ``prdc`` (``compute_prdc``): the k-th
 neighbour excludes the sample itself, and "contains" is a strict ``<``. Distances are
