@@ -23,6 +23,16 @@ of a class embedding with its last features (a projection discriminator). With
 ``-M acgan=true`` D takes no label and predicts it instead (ACGAN, Odena et al. 2017,
 https://arxiv.org/abs/1610.09585): its last convolution gives the logit and one class logit
 per class, fitted with cross-entropy weighted by ``aux_weight``.
+
+D's options for other objectives (see :mod:`ganzoo_gans.spectral`):
+
+- ``-M spectral_norm=true``: spectral normalisation (Miyato et al. 2018) on every layer of
+  D; D then has no batch norm unless ``d_norm=batch`` is asked for, as in the paper's
+  "standard CNN" (batch norm would rescale the features and undo the Lipschitz bound).
+- ``-M d_norm=batch|layer|none``: D's normalisation between convolutions. ``layer`` makes a
+  critic whose score of one sample does not depend on the rest of the batch, as WGAN-GP
+  needs (Gulrajani et al. 2017 replace batch norm by layer norm); the registration asks for
+  it by itself when the loss registers ``per_sample_critic=True`` (``critic_options``).
 """
 
 from __future__ import annotations
@@ -36,6 +46,7 @@ from ganzoo.api.data import DataInfo
 from ganzoo.api.errors import IncompatibleDataError
 from ganzoo.api.models import GAN
 from ganzoo_gans.conditional import ConditionalBatchNorm2d, ProjectionHead, check_options
+from ganzoo_gans.spectral import check_d_norm, feature_norm, spectral_normalise
 
 
 def stages(side: int) -> tuple[int, int]:
@@ -104,13 +115,20 @@ def build(
     width: int = 64,
     acgan: bool = False,
     aux_weight: float = 1.0,
+    spectral_norm: bool = False,
+    d_norm: str | None = None,
 ) -> GAN:
     """A DCGAN for ``info``; ``width`` is the channel count next to the image (ngf = ndf).
 
     ``num_classes`` (set by ganzoo for ``--conditional``) makes it a conditional GAN.
+    ``spectral_norm`` normalises every weight of D; ``d_norm`` is D's normalisation
+    (default ``batch``, or ``none`` with spectral norm).
     """
     if width < 1:
         raise ValueError(f"width must be >= 1, got {width}")
+    if not isinstance(spectral_norm, bool):
+        raise ValueError(f"spectral_norm must be true or false, got {spectral_norm!r}")
+    d_norm = check_d_norm(d_norm or ("none" if spectral_norm else "batch"))
     check_options(num_classes, acgan, aux_weight)
     base, n = check_shape(info)
     channels = info.shape[0]
@@ -145,8 +163,8 @@ def build(
     ]
     for c_in, c_out in pairwise(widths):
         d_layers += [
-            nn.Conv2d(c_in, c_out, 4, 2, 1, bias=False),
-            nn.BatchNorm2d(c_out),
+            nn.Conv2d(c_in, c_out, 4, 2, 1, bias=d_norm == "none"),
+            *feature_norm(d_norm, c_out),
             nn.LeakyReLU(0.2, True),
         ]
     outputs = 1 + (num_classes if acgan and num_classes else 0)
@@ -170,4 +188,6 @@ def build(
         aux_weight=aux_weight,
     )
     model.apply(init_weights)
+    if spectral_norm:  # after the initialisation: SN starts its power iteration from it
+        spectral_normalise(model.discriminator)
     return model
