@@ -36,7 +36,8 @@ RESUMABLE = {"resume", "steps", "epochs", "device", "quiet", "overwrite", "nproc
     "--loss",
     "-l",
     default=None,
-    help="Objective name; default: the model family's own (nonsat for GANs).",
+    help="Objective name; default: the model's (hinge for sngan), else its family's "
+    "(nonsat for GANs).",
 )
 @click.option("--dataset", "-d", default=D.dataset, show_default=True, help="Dataset name.")
 @click.option(
@@ -72,7 +73,10 @@ RESUMABLE = {"resume", "steps", "epochs", "device", "quiet", "overwrite", "nproc
     help=f"Adam learning rate [default: the model's, else {TrainConfig.DEFAULT_LR}].",
 )
 @click.option(
-    "--betas", type=(float, float), default=D.betas, show_default=True, help="Adam betas."
+    "--betas",
+    type=(float, float),
+    default=None,
+    help="Adam betas [default: the model's, else 0.5 0.999].",
 )
 @click.option(
     "--latent-dim",
@@ -83,9 +87,8 @@ RESUMABLE = {"resume", "steps", "epochs", "device", "quiet", "overwrite", "nproc
 @click.option(
     "--d-steps",
     type=int,
-    default=D.d_steps,
-    show_default=True,
-    help="Discriminator updates per generator update (k).",
+    default=None,
+    help="Discriminator updates per generator update (k) [default: the model's, else 1].",
 )
 @click.option("--seed", type=int, default=D.seed, show_default=True)
 @click.option(

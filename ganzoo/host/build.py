@@ -30,11 +30,15 @@ DATA_SOURCE_ATTRIBUTES: tuple[str, ...] = ("info", "epoch", "batches_per_epoch",
 
 
 def choose_loss(model: str, loss: str | None = None) -> str:
-    """The loss to use: the given one, checked against the model's family, or its default."""
+    """The loss to use: the given one, checked against the model's family, or its default.
+
+    The default is the model's registered ``loss`` (its paper's, e.g. hinge for SNGAN),
+    else its family's.
+    """
     registry = get_registry()
     model_c = registry.get("model", model)
     if loss is None:
-        return get_family(model_c.family).default_loss
+        return model_c.meta.get("loss") or get_family(model_c.family).default_loss
     loss_c = registry.get("loss", loss)
     if loss_c.family != model_c.family:
         valid = [c.name for c in registry.components("loss") if c.family == model_c.family]

@@ -44,9 +44,9 @@ class TrainConfig:
     time_budget: float | None = None  # seconds of training; stops early when spent
     batch_size: int = 64
     lr: float | None = None  # None: the model's recommended lr (meta "lr"), else DEFAULT_LR
-    betas: tuple[float, float] = (0.5, 0.999)
+    betas: tuple[float, float] | None = None  # None: the model's (meta "betas"), else DEFAULT_BETAS
     latent_dim: int | None = None  # None: the model's default for the data
-    d_steps: int = 1  # discriminator updates per generator update (k in the paper)
+    d_steps: int | None = None  # D updates per G update (k); None: the model's, else 1
     seed: int = 0
     device: str = "auto"
     amp: str = "none"  # mixed precision: none, bf16 or fp16
@@ -71,6 +71,8 @@ class TrainConfig:
 
     DEFAULT_EPOCHS = 30
     DEFAULT_LR = 2e-4  # where the model registers no "lr" of its own
+    DEFAULT_BETAS = (0.5, 0.999)  # where the model registers no "betas" (DCGAN's Adam)
+    DEFAULT_D_STEPS = 1  # where the model registers no "d_steps"
     # A long run on small data has thousands of short epochs: bound the files it leaves.
     MAX_GRIDS = 30
     MAX_CHECKPOINTS = 30
@@ -78,7 +80,8 @@ class TrainConfig:
     def validate(self) -> TrainConfig:
         """Raise :class:`UsageError` naming the first bad option and its valid range."""
         _positive_int("--batch-size", self.batch_size)
-        _positive_int("--d-steps", self.d_steps)
+        if self.d_steps is not None:
+            _positive_int("--d-steps", self.d_steps)
         _positive_int("--log-every", self.log_every)
         _positive_int("--keep-checkpoints", self.keep_checkpoints)
         if self.eval_every is not None:
@@ -109,7 +112,9 @@ class TrainConfig:
             isinstance(self.lr, int | float) and 0 < self.lr < float("inf")
         ):
             raise UsageError(f"--lr must be a number > 0, got {self.lr}")
-        if len(self.betas) != 2 or not all(0 <= b < 1 for b in self.betas):
+        if self.betas is not None and (
+            len(self.betas) != 2 or not all(0 <= b < 1 for b in self.betas)
+        ):
             raise UsageError(f"--betas must be two numbers in [0, 1), got {tuple(self.betas)}")
         if self.ema is not None and (
             isinstance(self.ema, bool)
@@ -132,7 +137,7 @@ class TrainConfig:
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly form (stored as the run's ``config.json``)."""
         d = dataclasses.asdict(self)
-        d["betas"] = list(self.betas)
+        d["betas"] = None if self.betas is None else list(self.betas)
         return d
 
     @classmethod
@@ -143,7 +148,7 @@ class TrainConfig:
         if unknown:
             raise UsageError(f"unknown config keys: {', '.join(unknown)}")
         data = dict(data)
-        if "betas" in data:
+        if data.get("betas") is not None:
             data["betas"] = tuple(data["betas"])
         return cls(**data)
 
@@ -195,6 +200,38 @@ def dataset_options(config: TrainConfig) -> dict[str, Any]:
     return {**dict(meta.get(config.dataset, {})), **config.dataset_options}
 
 
+def optimiser_defaults(config: TrainConfig) -> tuple[tuple[float, float], int]:
+    """Adam's betas and the D updates per G update: the user's, else the model's, else ganzoo's.
+
+    A model registers its paper's settings (``betas=(0.0, 0.9), d_steps=5`` for SNGAN), so
+    that ``ganzoo train --model sngan`` trains as the paper did; an explicit option wins.
+    """
+    from ganzoo.host.plugins import get_registry
+
+    meta = get_registry().get("model", config.model).meta
+    betas = config.betas if config.betas is not None else meta.get("betas", config.DEFAULT_BETAS)
+    d_steps = config.d_steps if config.d_steps is not None else meta.get("d_steps")
+    return (float(betas[0]), float(betas[1])), int(d_steps or config.DEFAULT_D_STEPS)
+
+
+def model_options(config: TrainConfig, loss: str) -> dict[str, Any]:
+    """The model options of the run: the model's critic options if the loss needs them, then
+    the user's.
+
+    A loss that registers ``per_sample_critic=True`` (WGAN-GP: its penalty is a per-sample
+    gradient) needs a D whose score of one sample does not depend on the others; a model
+    registers the options that give one (``critic_options={"d_norm": "layer"}``) and they
+    apply here, recorded in ``config.json``. An explicit ``-M`` always wins.
+    """
+    from ganzoo.host.plugins import get_registry
+
+    registry = get_registry()
+    if not registry.get("loss", loss).meta.get("per_sample_critic"):
+        return dict(config.model_options)
+    critic = registry.get("model", config.model).meta.get("critic_options") or {}
+    return {**dict(critic), **config.model_options}
+
+
 def check(config: TrainConfig) -> None:
     """Validate ``config``'s values and look up its names, before anything heavy loads."""
     from ganzoo.host.build import choose_loss
@@ -227,6 +264,7 @@ def resolve(config: TrainConfig, steps_per_epoch: int, model_defaults: bool = Tr
     model = get_registry().get("model", config.model)
     loss = choose_loss(config.model, config.loss)
     lr = config.lr if config.lr is not None else float(model.meta.get("lr", config.DEFAULT_LR))
+    betas, d_steps = optimiser_defaults(config)
     dataset = get_registry().get("dataset", config.dataset)
     default_epochs = int(dataset.meta.get("epochs", config.DEFAULT_EPOCHS))
     epochs = config.epochs or (None if config.time_budget else default_epochs)
@@ -249,6 +287,9 @@ def resolve(config: TrainConfig, steps_per_epoch: int, model_defaults: bool = Tr
             config,
             loss=loss,
             lr=lr,
+            betas=betas,
+            d_steps=d_steps,
+            model_options=model_options(config, loss) if model_defaults else config.model_options,
             ema=ema,
             sample_every=sample_every,
             out=out,

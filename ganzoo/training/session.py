@@ -25,7 +25,15 @@ from ganzoo.host.build import create_loss, create_model, load_dataset, unlabelle
 from ganzoo.host.device import choose_threads, seed_everything
 from ganzoo.runs.rundir import RunDir
 from ganzoo.training import distributed
-from ganzoo.training.config import ResolvedRun, TrainConfig, check, dataset_options, resolve
+from ganzoo.training.config import (
+    ResolvedRun,
+    TrainConfig,
+    check,
+    dataset_options,
+    optimiser_defaults,
+    resolve,
+)
+from ganzoo.training.critic import check_per_sample_critic
 from ganzoo.training.distributed import DistEnv
 from ganzoo.training.ema import EMA
 from ganzoo.training.state import BatchStream, rng_state, set_rng_state
@@ -146,10 +154,11 @@ def prepare(
     options = config.dataset_options if resumed else dataset_options(config)
     data = load_dataset(config.dataset, config.data_dir, config.download, "train", options)
     per_step = config.batch_size * env.world_size
-    steps_per_epoch = data.batches_per_epoch(per_step) // config.d_steps
+    d_steps = optimiser_defaults(config)[1]
+    steps_per_epoch = data.batches_per_epoch(per_step) // d_steps
     if steps_per_epoch < 1:
         raise UsageError(
-            f"--batch-size {config.batch_size} × --d-steps {config.d_steps}"
+            f"--batch-size {config.batch_size} × --d-steps {d_steps}"
             + (f" × {env.world_size} processes" if env.enabled else "")
             + f" needs more samples than dataset {config.dataset!r} has ({len(data)}); "
             "use a smaller batch"
@@ -165,6 +174,7 @@ def prepare(
         raise UsageError(unlabelled_message(c.dataset))
     model = create_model(c.model, data.info, c.latent_dim, c.model_options, c.conditional)
     objective = create_loss(c.loss, c.loss_options)  # type: ignore[arg-type]
+    check_per_sample_critic(c.model, model, [("loss", str(c.loss))])
     model.to(device)
     data = data.to(device)
     if env.enabled:  # same initial weights everywhere (DDP also checks), different noise

@@ -27,6 +27,8 @@ def register_losses(register):
         "ganzoo_losses.wasserstein:WassersteinGPLoss",
         description="Wasserstein critic loss with gradient penalty (λ: -L gp_weight=10).",
         family="adversarial",
+        # the penalty is per sample: D must score each sample on its own (no batch norm)
+        per_sample_critic=True,
         paper="Gulrajani et al. 2017, https://arxiv.org/abs/1704.00028",
     )
     register(
