@@ -111,9 +111,10 @@ def test_registered_defaults_are_the_papers_and_an_explicit_option_wins():
 
 
 def test_every_normalised_weight_has_largest_singular_value_one_after_training():
+    from ganzoo_gans.spectral import normalised_weights
+
     from ganzoo.host.build import create_loss, load_dataset
     from ganzoo.training.adversarial import AdversarialTrainer
-    from ganzoo_gans.spectral import normalised_weights
 
     torch.manual_seed(0)
     data = load_dataset("digits")
