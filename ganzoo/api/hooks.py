@@ -48,7 +48,12 @@ def register_models(register: Register) -> None:
         ``factory(data_info, latent_dim=None, **options)`` returns a model with ``sample(n)``;
         ``family`` says which objectives it trains with (``"adversarial"``, ``"likelihood"``).
         ``conditional=True`` promises a class-conditional build: ganzoo then also passes
-        ``num_classes`` (contract 2).
+        ``num_classes`` (contract 2). Training defaults the run takes when the user does not
+        set them: ``loss="hinge"``, ``lr=2e-4``, ``betas=(0.0, 0.9)``, ``d_steps=5`` (the
+        paper's), ``dataset_options={dataset: {option: value}}``, and ``critic_options``
+        (model options applied with a loss or regulariser that registers
+        ``per_sample_critic=True``). ``paper="Author et al. YEAR, URL"`` is shown by
+        ``ganzoo list`` and the model zoo page.
     """
 
 
@@ -59,7 +64,18 @@ def register_losses(register: Register) -> None:
     :param register: ``register(name, factory, description=..., family="adversarial", **meta)``.
         ``factory(**options)`` returns an objective of that family, e.g. a
         :class:`ganzoo.api.losses.AdversarialLoss` (``contract = 2`` on it: G's loss also
-        receives D's real logits).
+        receives D's real logits). ``per_sample_critic=True``: the loss needs a D that scores
+        each sample on its own (no batch norm), as WGAN-GP's gradient penalty does.
+    """
+
+
+@hookspec
+def register_regularisers(register: Register) -> None:
+    """Register regularisers of the discriminator (``ganzoo train --reg NAME``).
+
+    :param register: ``register(name, factory, description=..., paper=..., **meta)``.
+        ``factory(**options)`` returns a :class:`ganzoo.api.regularisers.Regulariser`;
+        ``per_sample_critic=True`` as for losses.
     """
 
 

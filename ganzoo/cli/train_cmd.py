@@ -201,6 +201,21 @@ RESUMABLE = {"resume", "steps", "epochs", "device", "quiet", "overwrite", "nproc
     help="Passed to the loss factory.",
 )
 @click.option(
+    "--reg",
+    "reg",
+    multiple=True,
+    metavar="NAME[,NAME]",
+    help="Regularisers of D added to any loss: r1, r2, gp (ganzoo list regularisers).",
+)
+@click.option(
+    "--reg-option",
+    "-R",
+    "reg_options",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Passed to every --reg that takes it (e.g. gamma=10, every=16 for lazy R1).",
+)
+@click.option(
     "--dataset-option",
     "-D",
     "dataset_options",
@@ -219,6 +234,8 @@ def train_command(
     nproc: int | None,
     model_options,
     loss_options,
+    reg,
+    reg_options,
     dataset_options,
     **values,
 ) -> None:
@@ -230,6 +247,7 @@ def train_command(
       ganzoo train --model vanilla --dataset gaussian1d --steps 2000
       ganzoo train --model vanilla --dataset mnist --data-dir ../shared/data --epochs 5
       ganzoo train --model dcgan --dataset digits --conditional
+      ganzoo train --model dcgan --reg r1 -R gamma=10 -R every=16
       ganzoo train --resume runs/vanilla-nonsat-digits-20260101-120000
     """
     from ganzoo.api.errors import UsageError
@@ -265,6 +283,8 @@ def train_command(
         compile=compile_,
         model_options=parse_key_values("--model-option", model_options),
         loss_options=parse_key_values("--loss-option", loss_options),
+        reg=[name.strip() for item in reg for name in item.split(",") if name.strip()],
+        reg_options=parse_key_values("--reg-option", reg_options),
         dataset_options=parse_key_values("--dataset-option", dataset_options),
     ).validate()
 

@@ -40,6 +40,7 @@ CORE_DISTRIBUTION = "ganzoo"
 HOOKS: dict[str, str] = {  # component kind -> the hook that registers it
     "model": "register_models",
     "loss": "register_losses",
+    "regulariser": "register_regularisers",
     "dataset": "register_datasets",
 }
 

@@ -17,8 +17,13 @@ from typing import Any
 from ganzoo.api.errors import PluginError, UnknownNameError
 from ganzoo.host.families import family_names
 
-KINDS: tuple[str, ...] = ("model", "loss", "dataset")
-PLURAL: dict[str, str] = {"model": "models", "loss": "losses", "dataset": "datasets"}
+KINDS: tuple[str, ...] = ("model", "loss", "regulariser", "dataset")
+PLURAL: dict[str, str] = {
+    "model": "models",
+    "loss": "losses",
+    "regulariser": "regularisers",
+    "dataset": "datasets",
+}
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
 

@@ -67,6 +67,8 @@ class TrainConfig:
     tensorboard: bool = False  # scalars and sample grids in RUN/tensorboard (optional package)
     model_options: dict[str, Any] = field(default_factory=dict)
     loss_options: dict[str, Any] = field(default_factory=dict)
+    reg: list[str] = field(default_factory=list)  # D's regularisers (--reg r1,r2)
+    reg_options: dict[str, Any] = field(default_factory=dict)  # -R gamma=10 -R every=16
     dataset_options: dict[str, Any] = field(default_factory=dict)
 
     DEFAULT_EPOCHS = 30
@@ -239,6 +241,9 @@ def check(config: TrainConfig) -> None:
 
     config.validate()
     choose_loss(config.model, config.loss)
+    from ganzoo.training.regularise import check_names
+
+    check_names(config.reg, str(get_registry().get("model", config.model).family))
     dataset = get_registry().get("dataset", config.dataset)
     if config.conditional:
         from ganzoo.host.build import check_conditional_model, unlabelled_message

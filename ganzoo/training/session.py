@@ -36,6 +36,7 @@ from ganzoo.training.config import (
 from ganzoo.training.critic import check_per_sample_critic
 from ganzoo.training.distributed import DistEnv
 from ganzoo.training.ema import EMA
+from ganzoo.training.regularise import build_regularisers
 from ganzoo.training.state import BatchStream, rng_state, set_rng_state
 from ganzoo.training.trainer import OptimSettings, Trainer, make_trainer
 
@@ -174,7 +175,9 @@ def prepare(
         raise UsageError(unlabelled_message(c.dataset))
     model = create_model(c.model, data.info, c.latent_dim, c.model_options, c.conditional)
     objective = create_loss(c.loss, c.loss_options)  # type: ignore[arg-type]
-    check_per_sample_critic(c.model, model, [("loss", str(c.loss))])
+    regs = [("regulariser", name) for name in c.reg]
+    check_per_sample_critic(c.model, model, [("loss", str(c.loss)), *regs])
+    regularisers = tuple(build_regularisers(c.reg, c.reg_options))
     model.to(device)
     data = data.to(device)
     if env.enabled:  # same initial weights everywhere (DDP also checks), different noise
@@ -182,7 +185,7 @@ def prepare(
     trainer = make_trainer(
         model,
         objective,
-        OptimSettings(float(c.lr), tuple(c.betas), c.d_steps),  # type: ignore[arg-type]
+        OptimSettings(float(c.lr), tuple(c.betas), c.d_steps, regularisers),  # type: ignore[arg-type]
         device=device,
         amp=c.amp,
         compile=c.compile,
