@@ -15,7 +15,7 @@ def register_models(register):
         family="likelihood",
         data_kinds=("image", "vector"),
         lr=1e-3,
-        paper="Kingma & Welling 2013, https://arxiv.org/abs/1312.6114",
+        paper="Kingma & Welling 2014, https://arxiv.org/abs/1312.6114",
     )
 
 
@@ -26,5 +26,5 @@ def register_losses(register):
         "ganzoo_vae.elbo:ELBO",
         description="Negative evidence lower bound: reconstruction NLL + beta · KL(q(z|x) ‖ p(z)).",
         family="likelihood",
-        paper="Kingma & Welling 2013, https://arxiv.org/abs/1312.6114",
+        paper="Kingma & Welling 2014, https://arxiv.org/abs/1312.6114",
     )
