@@ -46,7 +46,7 @@ from ganzoo.api.data import DataInfo
 from ganzoo.api.errors import IncompatibleDataError
 from ganzoo.api.models import GAN
 from ganzoo_gans.conditional import ConditionalBatchNorm2d, ProjectionHead, check_options
-from ganzoo_gans.spectral import check_d_norm, feature_norm, spectral_normalise
+from ganzoo_gans.spectral import check_d_norm, check_flag, feature_norm, spectral_normalise
 
 
 def stages(side: int) -> tuple[int, int]:
@@ -108,6 +108,37 @@ class ConditionalGenerator(nn.Module):
         return torch.tanh(self.out(h))
 
 
+def make_discriminator(
+    channels: int,
+    widths: list[int],
+    base: int,
+    num_classes: int | None,
+    acgan: bool,
+    d_norm: str,
+) -> nn.Module:
+    """DCGAN's D: strided convolutions, ``d_norm`` between them, LeakyReLU(0.2), one logit
+    (ACGAN: and a class logit per class; conditional: a projection head)."""
+    # A projection D gets a bias on its input layer: without one φ(0) = 0, so D scores a
+    # blank image 0 whatever its weights, and G can hide there (measured: grey samples).
+    projection = num_classes is not None and not acgan
+    d_layers: list[nn.Module] = [
+        nn.Conv2d(channels, widths[0], 4, 2, 1, bias=projection),
+        nn.LeakyReLU(0.2, True),
+    ]
+    for c_in, c_out in pairwise(widths):
+        d_layers += [
+            nn.Conv2d(c_in, c_out, 4, 2, 1, bias=d_norm == "none"),
+            *feature_norm(d_norm, c_out),
+            nn.LeakyReLU(0.2, True),
+        ]
+    outputs = 1 + (num_classes if acgan and num_classes else 0)
+    head = [nn.Conv2d(widths[-1], outputs, base, 1, 0, bias=False), nn.Flatten()]
+    if projection:
+        features = widths[-1] * base * base
+        return ProjectionHead(nn.Sequential(*d_layers), nn.Sequential(*head), features, num_classes)
+    return nn.Sequential(*d_layers, *head)
+
+
 def build(
     info: DataInfo,
     latent_dim: int | None = None,
@@ -126,8 +157,7 @@ def build(
     """
     if width < 1:
         raise ValueError(f"width must be >= 1, got {width}")
-    if not isinstance(spectral_norm, bool):
-        raise ValueError(f"spectral_norm must be true or false, got {spectral_norm!r}")
+    check_flag("spectral_norm", spectral_norm)
     d_norm = check_d_norm(d_norm or ("none" if spectral_norm else "batch"))
     check_options(num_classes, acgan, aux_weight)
     base, n = check_shape(info)
@@ -154,30 +184,7 @@ def build(
         g_layers += [nn.ConvTranspose2d(widths[0], channels, 4, 2, 1, bias=False), nn.Tanh()]
         generator = nn.Sequential(*g_layers)
 
-    # A projection D gets a bias on its input layer: without one φ(0) = 0, so D scores a
-    # blank image 0 whatever its weights, and G can hide there (measured: grey samples).
-    projection = num_classes is not None and not acgan
-    d_layers: list[nn.Module] = [
-        nn.Conv2d(channels, widths[0], 4, 2, 1, bias=projection),
-        nn.LeakyReLU(0.2, True),
-    ]
-    for c_in, c_out in pairwise(widths):
-        d_layers += [
-            nn.Conv2d(c_in, c_out, 4, 2, 1, bias=d_norm == "none"),
-            *feature_norm(d_norm, c_out),
-            nn.LeakyReLU(0.2, True),
-        ]
-    outputs = 1 + (num_classes if acgan and num_classes else 0)
-    head = [nn.Conv2d(widths[-1], outputs, base, 1, 0, bias=False), nn.Flatten()]
-    discriminator: nn.Module
-    if projection:
-        features = widths[-1] * base * base
-        discriminator = ProjectionHead(
-            nn.Sequential(*d_layers), nn.Sequential(*head), features, num_classes
-        )
-    else:
-        discriminator = nn.Sequential(*d_layers, *head)
-
+    discriminator = make_discriminator(channels, widths, base, num_classes, acgan, d_norm)
     model = GAN(
         generator,
         discriminator,

@@ -39,6 +39,12 @@ def normalised_weights(network: nn.Module) -> list[nn.Module]:
     return [m for m in network.modules() if hasattr(getattr(m, "parametrizations", None), "weight")]
 
 
+def check_flag(name: str, value: object) -> None:
+    """:class:`ValueError` unless ``value`` is a bool (``-M spectral_norm=true``)."""
+    if not isinstance(value, bool):
+        raise ValueError(f"{name} must be true or false, got {value!r}")
+
+
 def check_d_norm(d_norm: str) -> str:
     """``d_norm`` if valid, else :class:`ValueError` listing the valid ones."""
     if d_norm not in D_NORMS:

@@ -28,7 +28,7 @@ from ganzoo.api.data import DataInfo
 from ganzoo.api.models import GAN
 from ganzoo_gans.conditional import LabelledMLP, check_options
 from ganzoo_gans.dropout import UniformDropout
-from ganzoo_gans.spectral import spectral_normalise
+from ganzoo_gans.spectral import check_flag, spectral_normalise
 
 
 def default_hidden_dim(data_dim: int) -> int:
@@ -46,6 +46,17 @@ def default_latent_dim(info: DataInfo) -> int:
     return 100 if info.kind == "image" else max(2, 4 * info.dim)
 
 
+def embed_size(num_classes: int | None, embed_dim: int | None) -> int:
+    """Size of the label embedding: 0 unconditional, else ``embed_dim`` (default: one per
+    class)."""
+    if num_classes is None:
+        return 0
+    embed = embed_dim or num_classes
+    if embed < 1:
+        raise ValueError(f"embed_dim must be >= 1, got {embed_dim}")
+    return embed
+
+
 def build(
     info: DataInfo,
     latent_dim: int | None = None,
@@ -59,22 +70,15 @@ def build(
 ) -> GAN:
     """Build a vanilla GAN for ``info``; ``latent_dim``/``hidden_dim``/``dropout`` default
     from its shape and kind (dropout 0.3 in D for images, none for vector data).
-
-    ``num_classes`` (set by ganzoo for ``--conditional``) makes it a conditional GAN;
-    ``spectral_norm`` normalises every weight of D.
+    ``num_classes`` (``--conditional``) makes it conditional; ``spectral_norm``: SN in D.
     """
-    if not isinstance(spectral_norm, bool):
-        raise ValueError(f"spectral_norm must be true or false, got {spectral_norm!r}")
+    check_flag("spectral_norm", spectral_norm)
     latent_dim = latent_dim or default_latent_dim(info)
     hidden = hidden_dim or default_hidden_dim(info.dim)
     if dropout is None:
         dropout = 0.3 if info.kind == "image" else 0.0
     check_options(num_classes, acgan, aux_weight)
-    embed = 0
-    if num_classes is not None:
-        embed = embed_dim or num_classes
-        if embed < 1:
-            raise ValueError(f"embed_dim must be >= 1, got {embed_dim}")
+    embed = embed_size(num_classes, embed_dim)
     out_act: list[nn.Module] = [nn.Tanh()] if info.kind == "image" else []
     generator: nn.Module = nn.Sequential(
         nn.Linear(latent_dim + embed, hidden),
