@@ -95,6 +95,18 @@ def build_regularisers(names: Sequence[str], options: dict[str, Any]) -> list[Re
     return built
 
 
+def d_regularisers(
+    model_name: str, model: Any, loss: str, names: Sequence[str], options: dict[str, Any]
+) -> tuple[Regulariser, ...]:
+    """The run's ``--reg`` regularisers, once the model's D is known to suit the loss and
+    them (:func:`ganzoo.training.critic.check_per_sample_critic`)."""
+    from ganzoo.training.critic import check_per_sample_critic
+
+    components = [("loss", loss), *(("regulariser", name) for name in names)]
+    check_per_sample_critic(model_name, model, components)
+    return tuple(build_regularisers(names, options))
+
+
 def _parameters(factory: Any) -> list[str]:
     try:
         return [p for p in inspect.signature(factory).parameters if p != "self"]

@@ -33,10 +33,9 @@ from ganzoo.training.config import (
     optimiser_defaults,
     resolve,
 )
-from ganzoo.training.critic import check_per_sample_critic
 from ganzoo.training.distributed import DistEnv
 from ganzoo.training.ema import EMA
-from ganzoo.training.regularise import build_regularisers
+from ganzoo.training.regularise import d_regularisers
 from ganzoo.training.state import BatchStream, rng_state, set_rng_state
 from ganzoo.training.trainer import OptimSettings, Trainer, make_trainer
 
@@ -175,9 +174,7 @@ def prepare(
         raise UsageError(unlabelled_message(c.dataset))
     model = create_model(c.model, data.info, c.latent_dim, c.model_options, c.conditional)
     objective = create_loss(c.loss, c.loss_options)  # type: ignore[arg-type]
-    regs = [("regulariser", name) for name in c.reg]
-    check_per_sample_critic(c.model, model, [("loss", str(c.loss)), *regs])
-    regularisers = tuple(build_regularisers(c.reg, c.reg_options))
+    regularisers = d_regularisers(c.model, model, str(c.loss), c.reg, c.reg_options)
     model.to(device)
     data = data.to(device)
     if env.enabled:  # same initial weights everywhere (DDP also checks), different noise
