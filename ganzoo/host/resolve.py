@@ -74,14 +74,15 @@ class Components:
         ]
 
     def model_options(self, given: dict[str, Any]) -> dict[str, Any]:
-        """The model's critic options if the loss or a regulariser needs them, then ``given``.
+        """The model's critic options if the loss needs them, then ``given``.
 
         A loss registering ``per_sample_critic=True`` (WGAN-GP: its penalty is a per-sample
         gradient) needs a D whose score of one sample does not depend on the others; a model
         registers the options that give one (``critic_options={"d_norm": "layer"}``) and they
-        apply here, recorded in ``config.json``. An explicit ``-M`` always wins.
+        apply here, recorded in ``config.json``. An explicit ``-M`` always wins. A regulariser
+        that needs one is not given them: a D with batch norm is refused, naming the options.
         """
-        if not self.needs_per_sample_critic():
+        if not getattr(self.loss.record, "per_sample_critic", False):
             return dict(given)
         critic = self.model.record.critic_options  # type: ignore[union-attr]
         return {**dict(critic), **given}
