@@ -4,6 +4,9 @@ Before the build, ``figures.py`` beside this file makes (or finds cached) the fi
 texts for the current source. The figures join the site as ``figures/NAME.png``, and each
 ``<!-- docs-gen: name -->`` placeholder in a page becomes the generated text ``name``.
 
+The model zoo page's tables (``<!-- zoo: models -->``, ...) are generated from the registry
+by ``zoo.py`` beside this file.
+
 Also: the examples in a command's help, which click keeps verbatim after a ``\\b`` line,
 become code blocks in the CLI reference (mkdocs-click passes them on as prose).
 """
@@ -25,6 +28,11 @@ _spec = importlib.util.spec_from_file_location(
 )
 figures = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(figures)
+_zoo_spec = importlib.util.spec_from_file_location(
+    "ganzoo_docs_zoo", Path(__file__).with_name("zoo.py")
+)
+zoo = importlib.util.module_from_spec(_zoo_spec)
+_zoo_spec.loader.exec_module(zoo)
 
 _texts: dict[str, str] = {}
 
@@ -64,7 +72,7 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
             )
         return _texts[match[1]]
 
-    return PLACEHOLDER.sub(text, markdown)
+    return zoo.render(PLACEHOLDER.sub(text, markdown))
 
 
 #: A generated figure in a page's HTML.

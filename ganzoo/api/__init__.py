@@ -8,6 +8,7 @@ reachable from this package is ganzoo's machinery and may change between release
     errors.py    the errors a plugin raises for its users (one line, an exit code)
     models.py    ``GenerativeModel``, ``GAN`` and ``AdversarialModel`` (what the trainer calls)
     losses.py    ``AdversarialLoss``, ``LikelihoodLoss`` and how a loss method is called
+    regularisers.py  ``Regulariser``: a penalty on D usable with any adversarial loss
     data.py      ``DataInfo``, ``DataSource`` and the in-memory/streaming sources
     layers.py    the standard layers an exportable generator is built from (``ScaleShift``)
     paths.py     where datasets are looked for by default
@@ -42,6 +43,7 @@ _LAZY: dict[str, str] = {
     "AdversarialLoss": "ganzoo.api.losses",
     "LikelihoodLoss": "ganzoo.api.losses",
     "BoundLoss": "ganzoo.api.losses",
+    "Regulariser": "ganzoo.api.regularisers",
     "DataInfo": "ganzoo.api.data",
     "DataSource": "ganzoo.api.data",
     "TensorSource": "ganzoo.api.data",

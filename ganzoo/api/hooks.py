@@ -64,12 +64,17 @@ def register_models(register: Register) -> None:
 
     :param register: ``register(name, factory, *, description=None, **keywords)``, the
         keywords those of :class:`ganzoo.api.records.ModelRecord` (``family``,
-        ``conditional``, ``lr``, ``dataset_options``, ``data_kinds``, ``paper``).
+        ``conditional``, ``lr``, ``dataset_options``, ``data_kinds``, ``loss``, ``betas``,
+        ``d_steps``, ``critic_options``, ``paper``).
         ``factory(data_info, latent_dim=None, **options)`` returns a model with ``sample(n)``;
         ``family`` says which objectives it trains with (``"adversarial"``: the model is a
         :class:`ganzoo.api.models.AdversarialModel`; ``"likelihood"``).
         ``conditional=True`` promises a class-conditional build: ganzoo then also passes
-        ``num_classes``.
+        ``num_classes``. Training defaults the run takes when the user does not set them
+        (the paper's): ``loss="hinge"``, ``lr=2e-4``, ``betas=(0.0, 0.9)``, ``d_steps=5``,
+        ``dataset_options={dataset: {option: value}}``, and ``critic_options`` (model options
+        applied with a loss or regulariser that registers ``per_sample_critic=True``).
+        ``paper="Author et al. YEAR, URL"`` is shown by ``ganzoo list`` and the model zoo page.
     """
 
 
@@ -78,11 +83,25 @@ def register_losses(register: Register) -> None:
     """Register objectives (losses).
 
     :param register: ``register(name, factory, *, description=None, **keywords)``, the
-        keywords those of :class:`ganzoo.api.records.LossRecord` (``family``, ``paper``).
+        keywords those of :class:`ganzoo.api.records.LossRecord` (``family``,
+        ``per_sample_critic``, ``paper``).
         ``factory(**options)`` returns an objective of that family, e.g. a
         :class:`ganzoo.api.losses.AdversarialLoss`, whose methods' signatures say what they
         receive: ``generator_loss(fake_logits, real_logits)`` also gets D's real logits, a
         ``labels`` parameter the class labels.
+        ``per_sample_critic=True``: the loss needs a D that scores each sample on its own
+        (no batch norm), as WGAN-GP's gradient penalty does.
+    """
+
+
+@hookspec
+def register_regularisers(register: Register) -> None:
+    """Register regularisers of the discriminator (``ganzoo train --reg NAME``).
+
+    :param register: ``register(name, factory, *, description=None, **keywords)``, the
+        keywords those of :class:`ganzoo.api.records.RegulariserRecord` (``family``,
+        ``per_sample_critic``, ``paper``). ``factory(**options)`` returns a
+        :class:`ganzoo.api.regularisers.Regulariser`; ``per_sample_critic=True`` as for losses.
     """
 
 

@@ -64,6 +64,14 @@ class ModelRecord(Record):
     #: dataset name -> the ``-D`` options used with it by default:
     #: ``{"mnist": {"image_size": 32}}``
     dataset_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    #: the loss ``ganzoo train`` uses when the user gives none (its paper's; else the family's)
+    loss: str | None = None
+    #: Adam's betas when the user gives none (SNGAN: ``(0.0, 0.9)``; else ``(0.5, 0.999)``)
+    betas: tuple[float, float] | None = None
+    #: D updates per G update when the user gives none (SNGAN: 5; else 1)
+    d_steps: int | None = None
+    #: model options applied with a loss or regulariser that needs a per-sample critic
+    critic_options: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         _expect(self, "conditional", isinstance(self.conditional, bool), "True or False")
@@ -71,6 +79,17 @@ class ModelRecord(Record):
         _expect(self, "lr", ok and (self.lr is None or self.lr > 0), "a positive number")
         _expect(self, "dataset_options", isinstance(self.dataset_options, Mapping), "a dict")
         object.__setattr__(self, "data_kinds", tuple(self.data_kinds))
+        _expect(self, "loss", self.loss is None or isinstance(self.loss, str), "a loss name")
+        steps = self.d_steps is None or (
+            isinstance(self.d_steps, int) and not isinstance(self.d_steps, bool)
+        )
+        steps = steps and (self.d_steps is None or self.d_steps > 0)
+        _expect(self, "d_steps", steps, "an integer >= 1")
+        if self.betas is not None:
+            pair = isinstance(self.betas, tuple | list) and len(self.betas) == 2
+            _expect(self, "betas", pair and all(0 <= b < 1 for b in self.betas), "two in [0, 1)")
+            object.__setattr__(self, "betas", (float(self.betas[0]), float(self.betas[1])))
+        _expect(self, "critic_options", isinstance(self.critic_options, Mapping), "a dict")
 
 
 @dataclass(frozen=True)
@@ -85,6 +104,8 @@ class LossRecord(Record):
     family: str = "adversarial"
     #: deprecated (plugin contracts 1 and 2): ignored, signatures decide how a loss is called
     contract: int | None = None
+    #: ``True``: its penalty is per sample, so D must score each sample alone (no batch norm)
+    per_sample_critic: bool = False
 
     def __post_init__(self) -> None:
         if self.contract is not None:
@@ -94,6 +115,24 @@ class LossRecord(Record):
                 DeprecationWarning,
                 stacklevel=5,
             )
+        _expect(self, "per_sample_critic", isinstance(self.per_sample_critic, bool), "a bool")
+
+
+@dataclass(frozen=True)
+class RegulariserRecord(Record):
+    """``register_regularisers``: what ganzoo reads of a regulariser of D (``--reg``)."""
+
+    component: ClassVar[str] = "regulariser"
+    hook: ClassVar[str] = "register_regularisers"
+    plural: ClassVar[str] = "regularisers"
+
+    #: the model family whose training it regularises (a GAN's discriminator)
+    family: str = "adversarial"
+    #: ``True``: its penalty is per sample, so D must score each sample alone (no batch norm)
+    per_sample_critic: bool = False
+
+    def __post_init__(self) -> None:
+        _expect(self, "per_sample_critic", isinstance(self.per_sample_critic, bool), "a bool")
 
 
 @dataclass(frozen=True)
@@ -136,6 +175,7 @@ def _expect(record: Record, keyword: str, ok: bool, what: str) -> None:
 RECORDS: dict[str, type[Record]] = {
     "model": ModelRecord,
     "loss": LossRecord,
+    "regulariser": RegulariserRecord,
     "dataset": DatasetRecord,
 }
 

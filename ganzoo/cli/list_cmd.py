@@ -1,8 +1,10 @@
-"""``ganzoo list``: every registered model, loss and dataset, and who provides it."""
+"""``ganzoo list``: every registered model, loss, regulariser and dataset, who provides it,
+and the paper it comes from."""
 
 from __future__ import annotations
 
 import json
+import re
 
 import click
 
@@ -30,7 +32,7 @@ def list_command(kind: str | None, pattern: tuple[str, ...], as_json: bool) -> N
         click.echo(
             json.dumps(
                 {
-                    "components": [c.as_dict() for c in selected],
+                    "components": [{**c.as_dict(), "paper": c.record.paper} for c in selected],
                     "problems": [vars(p) for p in registry.problems],
                 },
                 indent=2,
@@ -48,14 +50,23 @@ def list_command(kind: str | None, pattern: tuple[str, ...], as_json: bool) -> N
         table.add_column("name", style="bold cyan", no_wrap=True)
         table.add_column("description")
         table.add_column("family" if k != "dataset" else "shape", no_wrap=True)
+        table.add_column("paper")
         table.add_column("provided by", no_wrap=True, style="dim")
         for c in rows:
             extra = c.family if k != "dataset" else _shape(c.record.shape)
-            table.add_row(c.name, c.description, extra or "", str(c.provider))
+            paper = _paper(c.record.paper)
+            table.add_row(c.name, c.description, extra or "", paper, str(c.provider))
         console.print(table)
     err = Console(stderr=True)  # warnings never mix with the table a script may parse
     for problem in registry.problems:
         err.print(f"[yellow]Warning:[/] {problem}", highlight=False, soft_wrap=True)
+
+
+def _paper(paper: object) -> str:
+    """``"Miyato et al. 2018, https://arxiv.org/abs/1802.05957"`` -> ``"Miyato et al. 2018
+    arXiv:1802.05957"``: short enough for a table column (``--json`` keeps it whole)."""
+    text = str(paper or "")
+    return re.sub(r",?\s*https?://arxiv\.org/abs/(\S+)", r" arXiv:\1", text).strip()
 
 
 def _shape(shape: object) -> str:

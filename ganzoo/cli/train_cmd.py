@@ -61,7 +61,8 @@ def epochs_help() -> str:
     "--loss",
     "-l",
     default=None,
-    help="Objective name; default: the model family's own (nonsat for GANs).",
+    help="Objective name; default: the model's (hinge for sngan), else its family's "
+    "(nonsat for GANs).",
 )
 @click.option("--dataset", "-d", default=D.dataset, show_default=True, help="Dataset name.")
 @click.option(
@@ -93,7 +94,10 @@ def epochs_help() -> str:
     help=f"Adam learning rate [default: the model's, else {TrainConfig.DEFAULT_LR}].",
 )
 @click.option(
-    "--betas", type=(float, float), default=D.betas, show_default=True, help="Adam betas."
+    "--betas",
+    type=(float, float),
+    default=None,
+    help="Adam betas [default: the model's, else 0.5 0.999].",
 )
 @click.option(
     "--latent-dim",
@@ -104,9 +108,8 @@ def epochs_help() -> str:
 @click.option(
     "--d-steps",
     type=int,
-    default=D.d_steps,
-    show_default=True,
-    help="Discriminator updates per generator update (k).",
+    default=None,
+    help="Discriminator updates per generator update (k) [default: the model's, else 1].",
 )
 @click.option("--seed", type=int, default=D.seed, show_default=True)
 @click.option(
@@ -219,6 +222,21 @@ def epochs_help() -> str:
     help="Passed to the loss factory.",
 )
 @click.option(
+    "--reg",
+    "reg",
+    multiple=True,
+    metavar="NAME[,NAME]",
+    help="Regularisers of D added to any loss: r1, r2, gp (ganzoo list regularisers).",
+)
+@click.option(
+    "--reg-option",
+    "-R",
+    "reg_options",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Passed to every --reg that takes it (e.g. gamma=10, every=16 for lazy R1).",
+)
+@click.option(
     "--dataset-option",
     "-D",
     "dataset_options",
@@ -237,6 +255,8 @@ def train_command(
     nproc: int | None,
     model_options,
     loss_options,
+    reg,
+    reg_options,
     dataset_options,
     **values,
 ) -> None:
@@ -248,6 +268,7 @@ def train_command(
       ganzoo train --model vanilla --dataset gaussian1d --steps 2000
       ganzoo train --model vanilla --dataset mnist --data-dir ../shared/data --epochs 5
       ganzoo train --model dcgan --dataset digits --conditional
+      ganzoo train --model dcgan --reg r1 -R gamma=10 -R every=16
       ganzoo train --resume runs/vanilla-nonsat-digits-20260101-120000
     """
     if nproc is not None:
@@ -260,6 +281,8 @@ def train_command(
         compile=compile_,
         model_options=parse_key_values("--model-option", model_options),
         loss_options=parse_key_values("--loss-option", loss_options),
+        reg=[name.strip() for item in reg for name in item.split(",") if name.strip()],
+        reg_options=parse_key_values("--reg-option", reg_options),
         dataset_options=parse_key_values("--dataset-option", dataset_options),
     ).validate()
 

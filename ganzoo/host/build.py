@@ -31,11 +31,15 @@ DATA_SOURCE_ATTRIBUTES: tuple[str, ...] = ("info", "epoch", "batches_per_epoch",
 
 
 def choose_loss(model: str, loss: str | None = None) -> str:
-    """The loss to use: the given one, checked against the model's family, or its default."""
+    """The loss to use: the given one, checked against the model's family, or its default.
+
+    The default is the model's registered ``loss`` (its paper's, e.g. hinge for SNGAN),
+    else its family's.
+    """
     registry = get_registry()
     model_c = registry.get("model", model)
     if loss is None:
-        return get_family(model_c.family).default_loss
+        return model_c.record.loss or get_family(model_c.family).default_loss
     check_loss_fits(model_c, registry.get("loss", loss))
     return loss
 

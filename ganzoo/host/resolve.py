@@ -1,17 +1,19 @@
-"""One run's names resolved once: the model, loss and dataset components and their family.
+"""One run's names resolved once: the model, loss, regularisers and dataset, and their family.
 
-``ganzoo train`` names a model, perhaps a loss, and a dataset. :func:`resolve_names` looks
-each name up in the registry exactly once, checks that they fit together (the loss's family
-is the model's, a conditional run has a conditional model and labelled data), and returns a
-:class:`Components` record. Everything after it (the defaults, building, the trainer, the
-provenance in ``config.json``) reads this record: no name is looked up twice, and no module
-compares family strings; it asks the :class:`~ganzoo.host.families.Family` instead.
+``ganzoo train`` names a model, perhaps a loss and regularisers (``--reg``), and a dataset.
+:func:`resolve_names` looks each name up in the registry exactly once, checks that they fit
+together (the loss's and regularisers' family is the model's, a conditional run has a
+conditional model and labelled data), and returns a :class:`Components` record. Everything
+after it (the defaults, building, the trainer, the provenance in ``config.json``) reads this
+record: no name is looked up twice, and no module compares family strings; it asks the
+:class:`~ganzoo.host.families.Family` instead.
 
 Torch-free: nothing is built here (see :mod:`ganzoo.host.build`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +31,7 @@ class Components:
     loss: Component
     dataset: Component
     family: Family
+    regularisers: tuple[Component, ...] = ()  # D's ``--reg`` regularisers, in the given order
 
     def provenance(self) -> dict[str, dict[str, Any]]:
         """Who provided the model, loss and dataset: plugin, distribution and version.
@@ -59,25 +62,55 @@ class Components:
         A model may register the data options the field trains it with on a dataset
         (``dataset_options={"mnist": {"image_size": 32}}``); an explicit ``-D`` always wins.
         """
-        meta = self.model.meta.get("dataset_options") or {}
+        meta = self.model.record.dataset_options  # type: ignore[union-attr]
         return {**dict(meta.get(self.dataset.name, {})), **given}
+
+    def needs_per_sample_critic(self) -> list[Component]:
+        """The loss and regularisers that register ``per_sample_critic=True``."""
+        return [
+            c
+            for c in (self.loss, *self.regularisers)
+            if getattr(c.record, "per_sample_critic", False)
+        ]
+
+    def model_options(self, given: dict[str, Any]) -> dict[str, Any]:
+        """The model's critic options if the loss needs them, then ``given``.
+
+        A loss registering ``per_sample_critic=True`` (WGAN-GP: its penalty is a per-sample
+        gradient) needs a D whose score of one sample does not depend on the others; a model
+        registers the options that give one (``critic_options={"d_norm": "layer"}``) and they
+        apply here, recorded in ``config.json``. An explicit ``-M`` always wins. A regulariser
+        that needs one is not given them: a D with batch norm is refused, naming the options.
+        """
+        if not getattr(self.loss.record, "per_sample_critic", False):
+            return dict(given)
+        critic = self.model.record.critic_options  # type: ignore[union-attr]
+        return {**dict(critic), **given}
 
 
 def resolve_names(
-    model: str, loss: str | None, dataset: str, conditional: bool = False
+    model: str,
+    loss: str | None,
+    dataset: str,
+    conditional: bool = False,
+    regularisers: Sequence[str] = (),
 ) -> Components:
-    """Look ``model``, ``loss`` (None: the family's default) and ``dataset`` up, once each.
+    """Look ``model``, ``loss`` (None: the model's, else the family's default), each of
+    ``regularisers`` and ``dataset`` up, once each.
 
-    Raises :class:`UsageError` for an unknown name, a loss of another family, or a
-    conditional run that the model or (known without loading it) the data cannot make.
+    Raises :class:`UsageError` for an unknown name, a loss or regulariser of another family,
+    a regulariser named twice, or a conditional run that the model or (known without loading
+    it) the data cannot make.
     """
     from ganzoo.host.build import check_conditional, check_loss_fits, unlabelled_message
 
     registry = get_registry()
     model_c = registry.get("model", model)
     family = get_family(model_c.family)
-    loss_c = registry.get("loss", loss if loss is not None else family.default_loss)
+    default_loss = model_c.record.loss or family.default_loss  # type: ignore[union-attr]
+    loss_c = registry.get("loss", loss if loss is not None else default_loss)
     check_loss_fits(model_c, loss_c)
+    regs = _regularisers(model_c, regularisers)
     dataset_c = registry.get("dataset", dataset)
     if conditional:
         check_conditional(model_c)
@@ -85,4 +118,19 @@ def resolve_names(
         shape = dataset_c.meta.get("shape")
         if isinstance(shape, tuple | list) and not dataset_c.meta.get("num_classes"):
             raise UsageError(unlabelled_message(dataset))
-    return Components(model_c, loss_c, dataset_c, family)
+    return Components(model_c, loss_c, dataset_c, family, regs)
+
+
+def _regularisers(model: Component, names: Sequence[str]) -> tuple[Component, ...]:
+    """The ``--reg`` components, each looked up once and fitting ``model``'s family."""
+    repeated = sorted({n for n in names if list(names).count(n) > 1})
+    if repeated:
+        raise UsageError(f"--reg names {', '.join(repeated)} more than once")
+    found = tuple(get_registry().get("regulariser", name) for name in names)
+    for reg in found:
+        if reg.family != model.family:
+            raise UsageError(
+                f"--reg {reg.name} regularises a {reg.family} model's training; model "
+                f"{model.name!r} is {model.family}"
+            )
+    return found

@@ -329,7 +329,7 @@ class _Trainer:
         self.conditional = conditional
         self.objective, self.loss_options = objective, dict(loss_options or {})
         self.lr = float(c.record.lr or TrainConfig.DEFAULT_LR)
-        self.betas = TrainConfig.betas
+        self.betas = TrainConfig.DEFAULT_BETAS
         self.batch_size = min(batch_size, len(data))
 
     def run(self, seed: int, device: torch.device) -> torch.nn.Module:

@@ -21,8 +21,10 @@ from torch import nn
 
 from ganzoo.api.losses import AdversarialLoss, BoundLoss
 from ganzoo.api.models import GAN
+from ganzoo.api.regularisers import Regulariser
 from ganzoo.training import health
 from ganzoo.training.precision import Precision
+from ganzoo.training.regularise import LossPenalty, total_penalty
 from ganzoo.training.trainer import Batch, OptimSettings, adam
 
 STATS = ("d_loss", "g_loss", "d_real", "d_fake", *health.HEALTH_STATS)
@@ -67,11 +69,15 @@ class AdversarialTrainer:
         d_steps: int = 1,
         precision: Precision | None = None,
         networks: tuple[nn.Module, nn.Module] | None = None,
+        regularisers: tuple[Regulariser, ...] = (),
     ) -> None:
-        """``networks``: (G, D) as they run (DDP-wrapped or compiled); default the model's."""
+        """``networks``: (G, D) as they run (DDP-wrapped or compiled); default the model's.
+        ``regularisers``: D's penalties besides the loss's own (``--reg``)."""
         self.model = model
         self.objective = objective
         self.loss = BoundLoss(objective)
+        self.regularisers = (LossPenalty(self.loss), *regularisers)
+        self.d_updates = 0  # the step counter of lazy regularisers
         self.d_steps = d_steps
         self.precision = precision or Precision("none", model.device)
         self.g_net, self.d_net = networks or (model.generator, model.discriminator)
@@ -127,7 +133,8 @@ class AdversarialTrainer:
                     d_loss = d_loss + model.aux_weight * aux["d_aux"]
             critic = self.d_net if not (self.conditional or self.aux) else None
             critic = critic or _LabelledD(model, self.d_net, labels)
-            penalty = loss.penalty(critic, real, fake.float())
+            penalty = total_penalty(self.regularisers, critic, real, fake.float(), self.d_updates)
+            self.d_updates += 1
             if penalty is not None:
                 d_loss = d_loss + penalty
             self.opt_d.zero_grad(set_to_none=True)
@@ -168,6 +175,7 @@ class AdversarialTrainer:
             "opt_d": self.opt_d.state_dict(),
             "opt_g": self.opt_g.state_dict(),
             "scaler": self.precision.state_dict(),
+            "d_updates": self.d_updates,
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -175,6 +183,7 @@ class AdversarialTrainer:
         self.opt_d.load_state_dict(state["opt_d"])
         self.opt_g.load_state_dict(state["opt_g"])
         self.precision.load_state_dict(state.get("scaler", {}))
+        self.d_updates = int(state.get("d_updates", 0))
 
 
 @contextlib.contextmanager
@@ -199,5 +208,6 @@ def make_trainer(
     """The adversarial family's :class:`ganzoo.training.trainer.TrainerFactory`."""
     networks = (wrap(model.generator), wrap(model.discriminator))
     return AdversarialTrainer(
-        model, objective, settings.lr, settings.betas, settings.d_steps, precision, networks
-    )
+        model, objective, settings.lr, settings.betas, settings.d_steps, precision, networks,
+        tuple(settings.regularisers),
+    )  # fmt: skip

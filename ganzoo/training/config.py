@@ -49,9 +49,9 @@ class TrainConfig:
     time_budget: float | None = None  # seconds of training; stops early when spent
     batch_size: int = 64
     lr: float | None = None  # None: the model's recommended lr (meta "lr"), else DEFAULT_LR
-    betas: tuple[float, float] = (0.5, 0.999)
+    betas: tuple[float, float] | None = None  # None: the model's (meta "betas"), else DEFAULT_BETAS
     latent_dim: int | None = None  # None: the model's default for the data
-    d_steps: int = 1  # discriminator updates per generator update (k in the paper)
+    d_steps: int | None = None  # D updates per G update (k); None: the model's, else 1
     seed: int = 0
     device: str = "auto"
     amp: str = "none"  # mixed precision: none, bf16 or fp16
@@ -72,10 +72,14 @@ class TrainConfig:
     tensorboard: bool = False  # scalars and sample grids in RUN/tensorboard (optional package)
     model_options: dict[str, Any] = field(default_factory=dict)
     loss_options: dict[str, Any] = field(default_factory=dict)
+    reg: list[str] = field(default_factory=list)  # D's regularisers (--reg r1,r2)
+    reg_options: dict[str, Any] = field(default_factory=dict)  # -R gamma=10 -R every=16
     dataset_options: dict[str, Any] = field(default_factory=dict)
 
     DEFAULT_EPOCHS = 30
     DEFAULT_LR = 2e-4  # where the model registers no "lr" of its own
+    DEFAULT_BETAS = (0.5, 0.999)  # where the model registers no "betas" (DCGAN's Adam)
+    DEFAULT_D_STEPS = 1  # where the model registers no "d_steps"
     # A long run on small data has thousands of short epochs: bound the files it leaves.
     MAX_GRIDS = 30
     MAX_CHECKPOINTS = 30
@@ -83,7 +87,8 @@ class TrainConfig:
     def validate(self) -> TrainConfig:
         """Raise :class:`UsageError` naming the first bad option and its valid range."""
         _positive_int("--batch-size", self.batch_size)
-        _positive_int("--d-steps", self.d_steps)
+        if self.d_steps is not None:
+            _positive_int("--d-steps", self.d_steps)
         _positive_int("--log-every", self.log_every)
         _positive_int("--keep-checkpoints", self.keep_checkpoints)
         if self.eval_every is not None:
@@ -114,7 +119,9 @@ class TrainConfig:
             isinstance(self.lr, int | float) and 0 < self.lr < float("inf")
         ):
             raise UsageError(f"--lr must be a number > 0, got {self.lr}")
-        if len(self.betas) != 2 or not all(0 <= b < 1 for b in self.betas):
+        if self.betas is not None and (
+            len(self.betas) != 2 or not all(0 <= b < 1 for b in self.betas)
+        ):
             raise UsageError(f"--betas must be two numbers in [0, 1), got {tuple(self.betas)}")
         if self.ema is not None and (
             isinstance(self.ema, bool)
@@ -137,7 +144,7 @@ class TrainConfig:
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly form (stored as the run's ``config.json``)."""
         d = dataclasses.asdict(self)
-        d["betas"] = list(self.betas)
+        d["betas"] = None if self.betas is None else list(self.betas)
         return d
 
     @classmethod
@@ -148,7 +155,7 @@ class TrainConfig:
         if unknown:
             raise UsageError(f"unknown config keys: {', '.join(unknown)}")
         data = dict(data)
-        if "betas" in data:
+        if data.get("betas") is not None:
             data["betas"] = tuple(data["betas"])
         return cls(**data)
 
@@ -204,16 +211,35 @@ def dataset_options(config: TrainConfig, components: Components | None = None) -
     return components.dataset_options(config.dataset_options)
 
 
+def optimiser_defaults(
+    config: TrainConfig, components: Components | None = None
+) -> tuple[tuple[float, float], int]:
+    """Adam's betas and the D updates per G update: the user's, else the model's, else ganzoo's.
+
+    A model registers its paper's settings (``betas=(0.0, 0.9), d_steps=5`` for SNGAN), so
+    that ``ganzoo train --model sngan`` trains as the paper did; an explicit option wins.
+    ``components`` (from :func:`check`) saves looking the names up again.
+    """
+    record = (components or check(config)).model.record
+    betas = config.betas if config.betas is not None else record.betas  # type: ignore[union-attr]
+    d_steps = config.d_steps if config.d_steps is not None else record.d_steps  # type: ignore[union-attr]
+    betas = betas or config.DEFAULT_BETAS
+    return (float(betas[0]), float(betas[1])), int(d_steps or config.DEFAULT_D_STEPS)
+
+
 def check(config: TrainConfig) -> Components:
     """Validate ``config``'s values and look up its names (once each), before anything loads.
 
-    The returned record is what every later step reads (:func:`resolve`, the session):
-    nothing after this looks a name up again.
+    The names are the model, the loss, the ``--reg`` regularisers and the dataset. The
+    returned record is what every later step reads (:func:`resolve`, the session): nothing
+    after this looks a name up again.
     """
     from ganzoo.host.resolve import resolve_names
 
     config.validate()
-    return resolve_names(config.model, config.loss, config.dataset, config.conditional)
+    return resolve_names(
+        config.model, config.loss, config.dataset, config.conditional, tuple(config.reg)
+    )
 
 
 def resolve(
@@ -231,6 +257,7 @@ def resolve(
     components = components or check(config)
     model, family = components.model, components.family
     lr = config.lr if config.lr is not None else float(model.record.lr or config.DEFAULT_LR)
+    betas, d_steps = optimiser_defaults(config, components)
     default_epochs = int(components.dataset.record.epochs or config.DEFAULT_EPOCHS)
     epochs = config.epochs or (None if config.time_budget else default_epochs)
     total = config.steps or (epochs * steps_per_epoch if epochs else None)
@@ -252,6 +279,13 @@ def resolve(
             config,
             loss=loss,
             lr=lr,
+            betas=betas,
+            d_steps=d_steps,
+            model_options=(
+                components.model_options(config.model_options)
+                if model_defaults
+                else config.model_options
+            ),
             ema=config.ema if config.ema is not None else family.default_ema,
             sample_every=sample_every,
             out=out,

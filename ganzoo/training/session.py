@@ -26,9 +26,10 @@ from ganzoo.host.device import choose_threads, seed_everything
 from ganzoo.host.resolve import Components
 from ganzoo.runs.rundir import RunDir
 from ganzoo.training import distributed
-from ganzoo.training.config import ResolvedRun, TrainConfig, check, resolve
+from ganzoo.training.config import ResolvedRun, TrainConfig, check, optimiser_defaults, resolve
 from ganzoo.training.distributed import DistEnv
 from ganzoo.training.ema import EMA
+from ganzoo.training.regularise import d_regularisers
 from ganzoo.training.state import BatchStream, rng_state, set_rng_state
 from ganzoo.training.trainer import OptimSettings, Trainer, make_trainer
 
@@ -158,7 +159,7 @@ def prepare(
         config.dataset_options if resumed else components.dataset_options(config.dataset_options)
     )
     data = build_dataset(components.dataset, config.data_dir, config.download, "train", options)
-    plan = resolve(config, _steps_per_epoch(config, env, data), not resumed, components)
+    plan = resolve(config, _steps_per_epoch(config, env, data, components), not resumed, components)
     if run is None:
         out = distributed.broadcast_object(str(plan.out), env)  # one folder, named by rank 0
         if out != str(plan.out):
@@ -169,6 +170,7 @@ def prepare(
         raise UsageError(unlabelled_message(c.dataset))
     model = build_model(components.model, data.info, c.latent_dim, c.model_options, c.conditional)
     objective = build_loss(components.loss, c.loss_options)
+    regularisers = d_regularisers(components, model, c.reg_options)
     model.to(device)
     data = data.to(device)
     if env.enabled:  # same initial weights everywhere (DDP also checks), different noise
@@ -176,7 +178,7 @@ def prepare(
     trainer = make_trainer(
         model,
         objective,
-        OptimSettings(float(c.lr), tuple(c.betas), c.d_steps),  # type: ignore[arg-type]
+        OptimSettings(float(c.lr), tuple(c.betas), c.d_steps, regularisers),  # type: ignore[arg-type]
         family=plan.family,
         device=device,
         amp=c.amp,
@@ -197,13 +199,16 @@ def prepare(
     return session
 
 
-def _steps_per_epoch(config: TrainConfig, env: DistEnv, data: DataSource) -> int:
+def _steps_per_epoch(
+    config: TrainConfig, env: DistEnv, data: DataSource, components: Components
+) -> int:
     """Generator steps per pass over ``data``; a batch larger than the data is refused."""
     per_step = config.batch_size * env.world_size
-    steps_per_epoch = data.batches_per_epoch(per_step) // config.d_steps
+    d_steps = optimiser_defaults(config, components)[1]
+    steps_per_epoch = data.batches_per_epoch(per_step) // d_steps
     if steps_per_epoch < 1:
         raise UsageError(
-            f"--batch-size {config.batch_size} × --d-steps {config.d_steps}"
+            f"--batch-size {config.batch_size} × --d-steps {d_steps}"
             + (f" × {env.world_size} processes" if env.enabled else "")
             + f" needs more samples than dataset {config.dataset!r} has ({len(data)}); "
             "use a smaller batch"

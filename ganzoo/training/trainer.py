@@ -53,6 +53,7 @@ class OptimSettings:
     lr: float
     betas: tuple[float, float] = (0.5, 0.999)
     d_steps: int = 1  # discriminator updates per generator update (adversarial only)
+    regularisers: tuple[Any, ...] = ()  # D's --reg penalties (adversarial only)
 
 
 def adam(params: Any, lr: float, betas: tuple[float, float]) -> torch.optim.Adam:

@@ -16,7 +16,7 @@ def register_models(register):
         data_kinds=("image", "vector"),
         conditional=True,  # --conditional: label embeddings concatenated (Mirza & Osindero)
         lr=1e-3,  # small MLPs on small data train best a little faster than DCGAN's 2e-4
-        paper="https://arxiv.org/abs/1406.2661",
+        paper="Goodfellow et al. 2014, https://arxiv.org/abs/1406.2661",
     )
     register(
         "dcgan",
@@ -29,5 +29,24 @@ def register_models(register):
         # MNIST-like 28 px images give only two stages (7·2²); the PyTorch examples and
         # most CPU-scale DCGAN work resize them to 32 px for the usual three (4·2³).
         dataset_options={"mnist": {"image_size": 32}, "fashion-mnist": {"image_size": 32}},
-        paper="https://arxiv.org/abs/1511.06434",
+        # A loss registered with per_sample_critic=True (wgan-gp) gets a D without batch
+        # norm: layer norm, as in the WGAN-GP reference code (an explicit -M d_norm wins).
+        critic_options={"d_norm": "layer"},
+        paper="Radford et al. 2015, https://arxiv.org/abs/1511.06434",
+    )
+    register(
+        "sngan",
+        "ganzoo_gans.sngan:build",
+        description="ResNet GAN with a spectrally normalised D, Miyato et al. 2018 (8-64 px).",
+        family="adversarial",
+        data_kinds=("image",),
+        conditional=True,  # --conditional: conditional BN in G, projection D (Miyato & Koyama)
+        # The paper's CIFAR-10 setting (Table 4, hinge loss): the defaults a run takes when
+        # --loss, --lr, --betas and --d-steps are not given (recorded in config.json).
+        loss="hinge",  # SNGAN's ResNet results use the hinge loss (eq. 16-17)
+        lr=2e-4,  # α = 0.0002
+        betas=(0.0, 0.9),  # the ResNet runs' Adam, after Gulrajani et al. 2017 (no momentum)
+        d_steps=5,  # n_dis = 5 D updates per G update
+        dataset_options={"mnist": {"image_size": 32}, "fashion-mnist": {"image_size": 32}},
+        paper="Miyato et al. 2018, https://arxiv.org/abs/1802.05957",
     )

@@ -23,6 +23,16 @@ of a class embedding with its last features (a projection discriminator). With
 ``-M acgan=true`` D takes no label and predicts it instead (ACGAN, Odena et al. 2017,
 https://arxiv.org/abs/1610.09585): its last convolution gives the logit and one class logit
 per class, fitted with cross-entropy weighted by ``aux_weight``.
+
+D's options for other objectives (see :mod:`ganzoo_gans.spectral`):
+
+- ``-M spectral_norm=true``: spectral normalisation (Miyato et al. 2018) on every layer of
+  D; D then has no batch norm unless ``d_norm=batch`` is asked for, as in the paper's
+  "standard CNN" (batch norm would rescale the features and undo the Lipschitz bound).
+- ``-M d_norm=batch|layer|none``: D's normalisation between convolutions. ``layer`` makes a
+  critic whose score of one sample does not depend on the rest of the batch, as WGAN-GP
+  needs (Gulrajani et al. 2017 replace batch norm by layer norm); the registration asks for
+  it by itself when the loss registers ``per_sample_critic=True`` (``critic_options``).
 """
 
 from __future__ import annotations
@@ -36,6 +46,7 @@ from ganzoo.api.data import DataInfo
 from ganzoo.api.errors import IncompatibleDataError
 from ganzoo.api.models import GAN
 from ganzoo_gans.conditional import ConditionalBatchNorm2d, ProjectionHead, check_options
+from ganzoo_gans.spectral import check_d_norm, check_flag, feature_norm, spectral_normalise
 
 
 def stages(side: int) -> tuple[int, int]:
@@ -97,6 +108,37 @@ class ConditionalGenerator(nn.Module):
         return torch.tanh(self.out(h))
 
 
+def make_discriminator(
+    channels: int,
+    widths: list[int],
+    base: int,
+    num_classes: int | None,
+    acgan: bool,
+    d_norm: str,
+) -> nn.Module:
+    """DCGAN's D: strided convolutions, ``d_norm`` between them, LeakyReLU(0.2), one logit
+    (ACGAN: and a class logit per class; conditional: a projection head)."""
+    # A projection D gets a bias on its input layer: without one φ(0) = 0, so D scores a
+    # blank image 0 whatever its weights, and G can hide there (measured: grey samples).
+    projection = num_classes is not None and not acgan
+    d_layers: list[nn.Module] = [
+        nn.Conv2d(channels, widths[0], 4, 2, 1, bias=projection),
+        nn.LeakyReLU(0.2, True),
+    ]
+    for c_in, c_out in pairwise(widths):
+        d_layers += [
+            nn.Conv2d(c_in, c_out, 4, 2, 1, bias=d_norm == "none"),
+            *feature_norm(d_norm, c_out),
+            nn.LeakyReLU(0.2, True),
+        ]
+    outputs = 1 + (num_classes if acgan and num_classes else 0)
+    head = [nn.Conv2d(widths[-1], outputs, base, 1, 0, bias=False), nn.Flatten()]
+    if projection:
+        features = widths[-1] * base * base
+        return ProjectionHead(nn.Sequential(*d_layers), nn.Sequential(*head), features, num_classes)
+    return nn.Sequential(*d_layers, *head)
+
+
 def build(
     info: DataInfo,
     latent_dim: int | None = None,
@@ -104,13 +146,19 @@ def build(
     width: int = 64,
     acgan: bool = False,
     aux_weight: float = 1.0,
+    spectral_norm: bool = False,
+    d_norm: str | None = None,
 ) -> GAN:
     """A DCGAN for ``info``; ``width`` is the channel count next to the image (ngf = ndf).
 
     ``num_classes`` (set by ganzoo for ``--conditional``) makes it a conditional GAN.
+    ``spectral_norm`` normalises every weight of D; ``d_norm`` is D's normalisation
+    (default ``batch``, or ``none`` with spectral norm).
     """
     if width < 1:
         raise ValueError(f"width must be >= 1, got {width}")
+    check_flag("spectral_norm", spectral_norm)
+    d_norm = check_d_norm(d_norm or ("none" if spectral_norm else "batch"))
     check_options(num_classes, acgan, aux_weight)
     base, n = check_shape(info)
     channels = info.shape[0]
@@ -136,30 +184,7 @@ def build(
         g_layers += [nn.ConvTranspose2d(widths[0], channels, 4, 2, 1, bias=False), nn.Tanh()]
         generator = nn.Sequential(*g_layers)
 
-    # A projection D gets a bias on its input layer: without one φ(0) = 0, so D scores a
-    # blank image 0 whatever its weights, and G can hide there (measured: grey samples).
-    projection = num_classes is not None and not acgan
-    d_layers: list[nn.Module] = [
-        nn.Conv2d(channels, widths[0], 4, 2, 1, bias=projection),
-        nn.LeakyReLU(0.2, True),
-    ]
-    for c_in, c_out in pairwise(widths):
-        d_layers += [
-            nn.Conv2d(c_in, c_out, 4, 2, 1, bias=False),
-            nn.BatchNorm2d(c_out),
-            nn.LeakyReLU(0.2, True),
-        ]
-    outputs = 1 + (num_classes if acgan and num_classes else 0)
-    head = [nn.Conv2d(widths[-1], outputs, base, 1, 0, bias=False), nn.Flatten()]
-    discriminator: nn.Module
-    if projection:
-        features = widths[-1] * base * base
-        discriminator = ProjectionHead(
-            nn.Sequential(*d_layers), nn.Sequential(*head), features, num_classes
-        )
-    else:
-        discriminator = nn.Sequential(*d_layers, *head)
-
+    discriminator = make_discriminator(channels, widths, base, num_classes, acgan, d_norm)
     model = GAN(
         generator,
         discriminator,
@@ -170,4 +195,6 @@ def build(
         aux_weight=aux_weight,
     )
     model.apply(init_weights)
+    if spectral_norm:  # after the initialisation: SN starts its power iteration from it
+        spectral_normalise(model.discriminator)
     return model

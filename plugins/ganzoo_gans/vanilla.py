@@ -15,6 +15,9 @@ Osindero 2014 (https://arxiv.org/abs/1411.1784). A learned embedding of the labe
 flattened sample in D. With ``-M acgan=true`` D instead takes no label and predicts it
 (ACGAN, Odena et al. 2017, https://arxiv.org/abs/1610.09585): its last layer gives the
 logit and one class logit per class, fitted with cross-entropy weighted by ``aux_weight``.
+
+``-M spectral_norm=true`` puts spectral normalisation (Miyato et al. 2018,
+https://arxiv.org/abs/1802.05957) on every linear layer of D (see :mod:`ganzoo_gans.spectral`).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from ganzoo.api.data import DataInfo
 from ganzoo.api.models import GAN
 from ganzoo_gans.conditional import LabelledMLP, check_options
 from ganzoo_gans.dropout import UniformDropout
+from ganzoo_gans.spectral import check_flag, spectral_normalise
 
 
 def default_hidden_dim(data_dim: int) -> int:
@@ -42,6 +46,17 @@ def default_latent_dim(info: DataInfo) -> int:
     return 100 if info.kind == "image" else max(2, 4 * info.dim)
 
 
+def embed_size(num_classes: int | None, embed_dim: int | None) -> int:
+    """Size of the label embedding: 0 unconditional, else ``embed_dim`` (default: one per
+    class)."""
+    if num_classes is None:
+        return 0
+    embed = embed_dim or num_classes
+    if embed < 1:
+        raise ValueError(f"embed_dim must be >= 1, got {embed_dim}")
+    return embed
+
+
 def build(
     info: DataInfo,
     latent_dim: int | None = None,
@@ -51,22 +66,19 @@ def build(
     embed_dim: int | None = None,
     acgan: bool = False,
     aux_weight: float = 1.0,
+    spectral_norm: bool = False,
 ) -> GAN:
     """Build a vanilla GAN for ``info``; ``latent_dim``/``hidden_dim``/``dropout`` default
     from its shape and kind (dropout 0.3 in D for images, none for vector data).
-
-    ``num_classes`` (set by ganzoo for ``--conditional``) makes it a conditional GAN.
+    ``num_classes`` (``--conditional``) makes it conditional; ``spectral_norm``: SN in D.
     """
+    check_flag("spectral_norm", spectral_norm)
     latent_dim = latent_dim or default_latent_dim(info)
     hidden = hidden_dim or default_hidden_dim(info.dim)
     if dropout is None:
         dropout = 0.3 if info.kind == "image" else 0.0
     check_options(num_classes, acgan, aux_weight)
-    embed = 0
-    if num_classes is not None:
-        embed = embed_dim or num_classes
-        if embed < 1:
-            raise ValueError(f"embed_dim must be >= 1, got {embed_dim}")
+    embed = embed_size(num_classes, embed_dim)
     out_act: list[nn.Module] = [nn.Tanh()] if info.kind == "image" else []
     generator: nn.Module = nn.Sequential(
         nn.Linear(latent_dim + embed, hidden),
@@ -93,6 +105,8 @@ def build(
         generator = LabelledMLP(generator, num_classes, embed)
         if not acgan:
             discriminator = LabelledMLP(nn.Sequential(*d_body), num_classes, embed)
+    if spectral_norm:
+        spectral_normalise(discriminator)
     return GAN(
         generator,
         discriminator,

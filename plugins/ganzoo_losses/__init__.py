@@ -27,6 +27,8 @@ def register_losses(register):
         "ganzoo_losses.wasserstein:WassersteinGPLoss",
         description="Wasserstein critic loss with gradient penalty (λ: -L gp_weight=10).",
         family="adversarial",
+        # the penalty is per sample: D must score each sample on its own (no batch norm)
+        per_sample_critic=True,
         paper="Gulrajani et al. 2017, https://arxiv.org/abs/1704.00028",
     )
     register(
@@ -56,4 +58,30 @@ def register_losses(register):
         description="Relativistic average GAN: each score against the other batch's mean.",
         family="adversarial",
         paper="Jolicoeur-Martineau 2018, https://arxiv.org/abs/1807.00734",
+    )
+
+
+@hookimpl
+def register_regularisers(register):
+    register(
+        "r1",
+        "ganzoo_losses.penalties:R1",
+        description="γ/2 E_real‖∇D(x)‖²: D flat on the data (-R gamma=10, -R every=16: lazy).",
+        family="adversarial",
+        paper="Mescheder et al. 2018, https://arxiv.org/abs/1801.04406",
+    )
+    register(
+        "r2",
+        "ganzoo_losses.penalties:R2",
+        description="γ/2 E_fake‖∇D(x)‖²: R1 on generated samples (-R gamma, -R every).",
+        family="adversarial",
+        paper="Mescheder et al. 2018, https://arxiv.org/abs/1801.04406",
+    )
+    register(
+        "gp",
+        "ganzoo_losses.penalties:GradientPenalty",
+        description="WGAN-GP's λ E(‖∇D(x̂)‖ - 1)² on interpolates, for any loss (-R weight=10).",
+        family="adversarial",
+        per_sample_critic=True,  # a per-sample gradient: D must not couple samples
+        paper="Gulrajani et al. 2017, https://arxiv.org/abs/1704.00028",
     )

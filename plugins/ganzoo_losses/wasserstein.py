@@ -20,6 +20,7 @@ import torch
 from torch import nn
 
 from ganzoo.api.losses import AdversarialLoss
+from ganzoo_losses.penalties import gradient_penalty
 
 
 class WassersteinGPLoss(AdversarialLoss):
@@ -46,14 +47,10 @@ class WassersteinGPLoss(AdversarialLoss):
         """λ E[(‖∇_x̂ f(x̂)‖₂ - 1)²] at random points x̂ between paired real and fake samples.
 
         ε is drawn per sample from torch's global generator (seeded by ganzoo). The graph
-        of the gradient is kept (``create_graph``), so the penalty trains the critic.
+        of the gradient is kept (``create_graph``), so the penalty trains the critic. The
+        same function is the ``gp`` regulariser (:mod:`ganzoo_losses.penalties`); the
+        trainer calls this penalty on its regulariser path, before the run's ``--reg``.
         """
         if self.gp_weight == 0:
             return None
-        fake = fake.detach()
-        eps = torch.rand((real.shape[0],) + (1,) * (real.dim() - 1), device=real.device)
-        between = (eps * real.detach() + (1 - eps) * fake).requires_grad_(True)
-        scores = discriminator(between)
-        (grad,) = torch.autograd.grad(scores.sum(), between, create_graph=True)
-        norms = grad.flatten(1).norm(2, dim=1)
-        return self.gp_weight * (norms - 1).pow(2).mean()
+        return gradient_penalty(discriminator, real, fake, self.gp_weight)

@@ -16,7 +16,7 @@ def register_models(register):
         family="likelihood",
         data_kinds=("image", "vector"),
         lr=1e-3,
-        paper="https://arxiv.org/abs/1312.6114",
+        paper="Kingma & Welling 2014, https://arxiv.org/abs/1312.6114",
     )
 
 
@@ -28,5 +28,5 @@ def register_losses(register):
         description="Negative ELBO: reconstruction term + beta · KL(q(z|x) ‖ p(z)), "
         "in nats; an NLL bound only with a normalised likelihood (-M likelihood=logistic).",
         family="likelihood",
-        paper="https://arxiv.org/abs/1312.6114",
+        paper="Kingma & Welling 2014, https://arxiv.org/abs/1312.6114",
     )

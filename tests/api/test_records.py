@@ -16,6 +16,7 @@ from ganzoo.api.records import (
     DatasetRecord,
     LossRecord,
     ModelRecord,
+    RegulariserRecord,
     keywords,
     make_record,
 )
@@ -35,6 +36,14 @@ from ganzoo.api import hookimpl
 @hookimpl
 def register_models(register):
     register("good-gan", "ganzoo_gans.vanilla:build", description="t", conditional=True)
+"""
+REG_TYPO = """
+from ganzoo.api import hookimpl
+
+
+@hookimpl
+def register_regularisers(register):
+    register("typo-reg", "ganzoo_losses.penalties:R1", description="t", per_sample_crtic=True)
 """
 
 
@@ -57,6 +66,12 @@ def test_every_keyword_first_party_plugins_give_is_a_typed_field():
     )
     assert digits.epochs == 250
     assert isinstance(registry.get("loss", "hinge").record, LossRecord)
+    sngan = registry.get("model", "sngan").record
+    assert (sngan.loss, sngan.betas, sngan.d_steps) == ("hinge", (0.0, 0.9), 5)
+    assert dcgan.critic_options == {"d_norm": "layer"}
+    assert registry.get("loss", "wgan-gp").record.per_sample_critic is True
+    gp = registry.get("regulariser", "gp").record
+    assert isinstance(gp, RegulariserRecord) and gp.per_sample_critic is True
 
 
 def test_an_unknown_keyword_names_the_component_a_suggestion_and_the_valid_ones():
@@ -76,6 +91,9 @@ def test_an_unknown_keyword_names_the_component_a_suggestion_and_the_valid_ones(
     [
         ("model", {"conditional": "yes"}, "conditional='yes' is invalid; expected True or False"),
         ("model", {"lr": -1.0}, "lr=-1.0 is invalid; expected a positive number"),
+        ("model", {"d_steps": 0}, "d_steps=0 is invalid; expected an integer >= 1"),
+        ("model", {"betas": (0.5,)}, r"betas=\(0.5,\) is invalid"),
+        ("regulariser", {"per_sample_critic": "yes"}, "per_sample_critic='yes' is invalid"),
         ("dataset", {"num_classes": 2.5}, "num_classes=2.5 is invalid; expected an integer"),
     ],
 )
@@ -94,8 +112,19 @@ def test_each_kind_names_its_hook_and_plural():
     assert {kind: (r.hook, r.plural) for kind, r in RECORDS.items()} == {
         "model": ("register_models", "models"),
         "loss": ("register_losses", "losses"),
+        "regulariser": ("register_regularisers", "regularisers"),
         "dataset": ("register_datasets", "datasets"),
     }
+
+
+def test_a_typo_in_a_regulariser_breaks_only_that_plugin(install_dist, run_cli):
+    install_dist("ganzoo-regtypo", REG_TYPO)
+    listed = run_cli("list", "regularisers")
+    assert listed.exit_code == 0
+    assert "r1" in listed.out and "typo-reg" not in listed.out
+    assert "unknown keyword 'per_sample_crtic' for regulariser 'typo-reg' (did you mean " in (
+        listed.err
+    )
 
 
 def test_a_typo_breaks_only_that_plugin(install_dist, run_cli):

@@ -63,3 +63,28 @@ def test_dataset_options_put_the_users_over_the_models():
     assert components.dataset_options({}) == {"image_size": 32}
     assert components.dataset_options({"image_size": 28, "x": 1}) == {"image_size": 28, "x": 1}
     assert resolve_names("dcgan", None, "digits").dataset_options({}) == {}
+
+
+def test_regularisers_are_looked_up_once_with_the_other_names(tmp_path, run_cli, lookups):
+    out = tmp_path / "run"
+    args = ["--model", "vanilla", "--dataset", "digits", "--steps", "2", "--batch-size", "32"]
+    result = run_cli("train", *args, "--reg", "r1,r2", "--device", "cpu", "--out", out, "-q")
+    assert result.exit_code == 0, result.err
+    assert lookups == Counter(
+        {
+            ("model", "vanilla"): 1,
+            ("loss", "nonsat"): 1,
+            ("regulariser", "r1"): 1,
+            ("regulariser", "r2"): 1,
+            ("dataset", "digits"): 1,
+        }
+    )
+
+
+def test_the_models_registered_loss_is_its_default_and_regularisers_are_checked():
+    sngan = resolve_names("sngan", None, "digits", regularisers=("r1",))
+    assert sngan.loss.name == "hinge" and [r.name for r in sngan.regularisers] == ["r1"]
+    with pytest.raises(UsageError, match="--reg names r1 more than once"):
+        resolve_names("vanilla", None, "digits", regularisers=("r1", "r1"))
+    with pytest.raises(UsageError, match="--reg r1 regularises"):
+        resolve_names("vae", None, "digits", regularisers=("r1",))

@@ -1,0 +1,47 @@
+"""The model zoo page (docs/zoo.md) and ``ganzoo list``'s paper column, from the registry."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+from ganzoo.host.plugins import get_registry
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+
+def zoo_module():
+    spec = importlib.util.spec_from_file_location("docs_zoo", DOCS / "_scripts" / "zoo.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_zoo_page_lists_every_model_loss_and_regulariser_with_its_paper():
+    page = zoo_module().render((DOCS / "zoo.md").read_text())
+    assert "<!-- zoo:" not in page
+    registry = get_registry()
+    for kind in ("model", "loss", "regulariser"):
+        for c in registry.components(kind):
+            row = next(line for line in page.splitlines() if line.startswith(f"| `{c.name}` |"))
+            url = c.record.paper.split()[-1]
+            assert f"]({url})" in row, (kind, c.name)
+    sngan = next(line for line in page.splitlines() if line.startswith("| `sngan` |"))
+    assert "`loss='hinge'`" in sngan and "`betas=(0.0, 0.9)`" in sngan and "`d_steps=5`" in sngan
+    assert "`width=128`" in sngan
+
+
+def test_the_zoo_page_is_in_the_nav_and_rendered_by_the_docs_hook():
+    assert "Model zoo: zoo.md" in (DOCS.parent / "mkdocs.yml").read_text()
+    assert "zoo.render(" in (DOCS / "_scripts" / "hooks.py").read_text()
+
+
+def test_list_shows_each_components_paper(run_cli):
+    result = run_cli("list", "--json")
+    assert result.exit_code == 0, result.err
+    papers = {(c["kind"], c["name"]): c["paper"] for c in json.loads(result.out)["components"]}
+    assert "1802.05957" in papers[("model", "sngan")]
+    assert "1801.04406" in papers[("regulariser", "r1")]
+    table = run_cli("list", "regularisers")
+    assert "paper" in table.out and "arXiv:1801.04406" in table.out.replace("\n", "")
