@@ -159,7 +159,8 @@ def compare_command(
     \b
     Examples:
       ganzoo compare runs/a runs/b
-      ganzoo compare --models vanilla:nonsat,dcgan:nonsat,dcgan:minimax,vae --steps 500
+      ganzoo compare --models vanilla:nonsat,dcgan:nonsat,dcgan:minimax,vae \\
+          --steps 500
       ganzoo compare --models vanilla:nonsat,vanilla:minimax --steps 500 --seeds 0,1,2
     """
     from ganzoo.runs.rundir import RunDir

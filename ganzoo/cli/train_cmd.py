@@ -266,7 +266,8 @@ def train_command(
     Examples:
       ganzoo train --model vanilla --loss nonsat
       ganzoo train --model vanilla --dataset gaussian1d --steps 2000
-      ganzoo train --model vanilla --dataset mnist --data-dir ../shared/data --epochs 5
+      ganzoo train --model vanilla --dataset mnist --data-dir ../shared/data \\
+          --epochs 5
       ganzoo train --model dcgan --dataset digits --conditional
       ganzoo train --model dcgan --reg r1 -R gamma=10 -R every=16
       ganzoo train --resume runs/vanilla-nonsat-digits-20260101-120000

@@ -5,7 +5,7 @@ Layout::
     RUN/
       config.json         resolved configuration, seed and versions
       metrics.jsonl       one JSON object per logged step
-      dynamics.jsonl      1-D data only: p_data, p_g and D(x) on a grid, per sample epoch
+      dynamics.jsonl      1-D data only: p_data, p_g and D(x) on a grid, per epoch
       samples/            epoch_0001.png, ...: a sample grid (or plot) per epoch
       loss_curves.png     losses and D outputs over training
       checkpoints/        step_00000100.pt, ...; LATEST names the newest complete one

@@ -1,6 +1,7 @@
 """The training loop: a prepared session in; a run folder out.
 
-    result = train(TrainConfig(model="vanilla", loss="nonsat", dataset="digits", steps=200))
+    config = TrainConfig(model="vanilla", loss="nonsat", dataset="digits", steps=200)
+    result = train(config)
     result = resume("runs/vanilla-nonsat-digits-...")  # after a crash, bit-exact
 
 The loop knows steps, logging, figures, checkpoints, evaluations, interrupts and

@@ -1,6 +1,7 @@
 """Compare finished runs fairly: same data, same extractor, same sample count.
 
-    table = compare_runs(["runs/a", "runs/b"], EvalSpec(samples=1000, feature_extractor="domain"))
+    spec = EvalSpec(samples=1000, feature_extractor="domain")
+    table = compare_runs(["runs/a", "runs/b"], spec)
     write_report(table, "runs/compare")
 
 Every run is measured with the same metric settings (evaluating where a result is missing);

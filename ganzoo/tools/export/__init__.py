@@ -4,7 +4,8 @@
 
     DIR/
       generator.pt | generator.onnx | generator.safetensors + generator.py
-      config.json      what the network takes and returns, the run's config and provenance
+      config.json      what the network takes and returns, the run's config and
+                       provenance
       model_card.md    what it is, the data, the training, the metrics, how to load it
       samples.png      a grid of samples (seed 0) from the exported network
 
