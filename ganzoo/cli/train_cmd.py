@@ -28,7 +28,7 @@ def epochs_help() -> str:
     from ganzoo.host.plugins import get_registry
 
     try:
-        digits = get_registry().get("dataset", "digits").meta.get("epochs")
+        digits = get_registry().get("dataset", "digits").record.epochs
     except GanzooError:
         digits = None
     example = f" ({digits} for digits)" if digits is not None else ""

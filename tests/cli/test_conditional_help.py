@@ -24,11 +24,11 @@ def conditional_help(text: str) -> str:
 def test_the_conditional_help_lists_registered_conditional_models(run_cli):
     name = ganzoo.register_plugin(Models(), name="help-models")
     try:
-        assert conditional_model_names() == ["cond-thing", "dcgan", "vanilla"]
+        assert conditional_model_names() == ["cond-thing", "dcgan", "sngan", "vanilla"]
         result = run_cli("train", "--help")
     finally:
         ganzoo.unregister_plugin(name)
     assert result.exit_code == 0
     line = conditional_help(result.out)
-    assert "cond-thing, dcgan, vanilla" in line
+    assert "cond-thing, dcgan, sngan, vanilla" in line
     assert "plain-thing" not in line and "vae" not in line

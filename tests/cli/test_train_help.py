@@ -9,7 +9,7 @@ from ganzoo.host.registry import Registry
 
 
 def test_epochs_help_states_the_epochs_digits_registers(run_cli):
-    registered = get_registry().get("dataset", "digits").meta["epochs"]
+    registered = get_registry().get("dataset", "digits").record.epochs
     text = " ".join(run_cli("train", "--help").out.split())
     assert f"the dataset's ({registered} for digits), else 30" in text
 
@@ -20,7 +20,8 @@ def test_epochs_help_follows_the_registry_not_a_copy(run_cli, monkeypatch):
     def with_77_epochs(self, kind, name):
         component = original(self, kind, name)
         if (kind, name) == ("dataset", "digits"):
-            return dataclasses.replace(component, meta={**component.meta, "epochs": 77})
+            record = dataclasses.replace(component.record, epochs=77)
+            return dataclasses.replace(component, record=record)
         return component
 
     monkeypatch.setattr(Registry, "get", with_77_epochs)

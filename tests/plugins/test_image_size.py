@@ -27,11 +27,18 @@ def test_mnist_at_32_pixels(shared_data):
     assert data.info.shape == (1, 32, 32) and len(data) == 10_000
 
 
-@pytest.mark.parametrize("bad", ["3", "0", "'big'"])
-def test_a_bad_image_size_is_one_clear_line(tmp_path, run_cli, bad):
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ("3", "image_size must be an integer >= 4"),
+        ("0", "image_size must be an integer >= 4"),
+        ("'big'", "option image_size expects int, got 'big'"),  # the annotation's check
+    ],
+)
+def test_a_bad_image_size_is_one_clear_line(tmp_path, run_cli, bad, message):
     result = run_cli("train", "--steps", "2", "-D", f"image_size={bad}", "--out", tmp_path / "r")
     assert result.exit_code == 2, result.err
-    assert "image_size must be an integer >= 4" in result.err and "Traceback" not in result.err
+    assert message in result.err and "Traceback" not in result.err
     assert not (tmp_path / "r").exists()
 
 
