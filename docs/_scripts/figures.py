@@ -165,7 +165,7 @@ def generator_losses_figure(path: Path) -> None:
             grad_logit.append(logit.grad.item())
         curves[name] = (values, grad_d, grad_logit)
     plt = pyplot()
-    fig, axes = plt.subplots(1, 3, figsize=(12, 3.4))
+    fig, axes = plt.subplots(1, 3, figsize=(9.5, 3.6))
     style = {
         "minimax": ("C3", "minimax: log(1 - D(G(z)))"),
         "nonsat": ("C0", "nonsat: -log D(G(z))"),
@@ -181,14 +181,14 @@ def generator_losses_figure(path: Path) -> None:
             ax.plot(
                 d, [abs(y) for y in ys] if i == 2 else ys, color=color, label=label
             )
-        ax.set_title(titles[i], fontsize=9)
+        ax.set_title(titles[i], fontsize=10)
         ax.set_xlabel("D(G(z))")
         ax.axvspan(0, 0.1, color="0.9", zorder=0)
-    axes[0].text(0.02, 0.05, "early training:\nD rejects fakes", fontsize=7,
+    axes[0].text(0.02, 0.05, "early training:\nD rejects fakes", fontsize=8,
                  transform=axes[0].transAxes)  # fmt: skip
     axes[1].set_ylim(-20, 5)
     axes[2].set_ylim(0, 1.05)
-    axes[0].legend(fontsize=8)
+    axes[0].legend(fontsize=9)
     save_figure(fig, path)
 
 

@@ -53,7 +53,7 @@ def plot_metric_bars(comparison: Comparison, path: Path) -> None:
         ("fid", None, "FID ↓"),
         ("kid_mean", "kid_std", "KID ↓"),
     ]
-    fig, axes = plt.subplots(1, 3, figsize=(12, 3.4))
+    fig, axes = plt.subplots(1, 3, figsize=(9.5, 3.6))
     names = [r.name for r in comparison.rows]
     results = [r.metrics for r in comparison.rows]
     for ax, (key, spread, title) in zip(axes, panels, strict=True):
@@ -76,10 +76,10 @@ def plot_metric_bars(comparison: Comparison, path: Path) -> None:
             if value is not None:
                 ax.axhline(value, color="gray", linestyle=style, linewidth=1)
                 ax.annotate("real data" if kind == "real" else "noise", (0, value),
-                            xycoords=("axes fraction", "data"), fontsize=7, color="gray",
+                            xycoords=("axes fraction", "data"), fontsize=8, color="gray",
                             va="bottom")  # fmt: skip
-        ax.set_xticks(range(len(names)), names, rotation=30, ha="right", fontsize=8)
+        ax.set_xticks(range(len(names)), names, rotation=30, ha="right", fontsize=9)
         available = any(mean is not None for mean in means)
         ax.set_title(title if available else f"{title} (unavailable)")
-    fig.suptitle(f"{comparison.extractor}, {comparison.samples} samples", fontsize=9)
+    fig.suptitle(f"{comparison.extractor}, {comparison.samples} samples", fontsize=10)
     save_figure(fig, path)
