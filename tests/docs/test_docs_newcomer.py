@@ -185,7 +185,7 @@ def test_readme_calls_the_venv_s_programs_or_says_to_activate_it():
 def test_first_pages_say_to_activate_the_venv_before_the_first_bare_command(page):
     text = (DOCS / page).read_text()
     first = min(
-        text.find(line)
+        text.find(line[:24])  # a long command continues on further lines: its start
         for b in blocks(DOCS / page)
         if b.lang in ("bash", "console")
         for line in commands(b.text)
@@ -242,8 +242,9 @@ def test_fig1_alt_texts_say_how_many_panels_the_figure_has():
 def test_dcgan_tutorial_outputs_come_from_its_own_commands_or_a_note(tmp_path, monkeypatch):
     module = figures_module()
     page = (DOCS / "tutorials/dcgan-mnist.md").read_text()
+    shown = {c for b in blocks(DOCS / "tutorials/dcgan-mnist.md") for c in commands(b.text)}
     for line in module.MNIST_COMMANDS:
-        assert line in page, line
+        assert line in shown, line
     placeholders = set(re.findall(r"<!-- docs-gen: (dcgan-mnist-[a-z-]+) -->", page))
     assert len(placeholders) >= 4
     assert "…" not in page
