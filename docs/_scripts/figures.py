@@ -368,14 +368,14 @@ def transposed(table: list[str]) -> list[str]:
 
 def fig1_panels_table(rows: list[dict[str, float]]) -> str:
     lines = [
-        "| panel | step | p_g mean | p_g std | D(1) | D(3) | D(x), x in [1, 3] |",
-        "|---|---|---|---|---|---|---|",
+        "| panel, step | p_g mean | p_g std | D(1) | D(3) | D on [1, 3] |",
+        "|---|---|---|---|---|---|",
     ]
     for label, r in zip("abcdefghijkl", rows, strict=False):
         lines.append(
-            f"| ({label}) | {r['step']} | {fmt(r['mean'], 2)} | {fmt(r['std'], 2)} "
+            f"| ({label}) {r['step']} | {fmt(r['mean'], 2)} | {fmt(r['std'], 2)} "
             f"| {fmt(r['d1'], 2)} | {fmt(r['d3'], 2)} "
-            f"| {fmt(r['d_min'], 2)} to {fmt(r['d_max'], 2)} |"
+            f"| {fmt(r['d_min'], 2)}–{fmt(r['d_max'], 2)} |"
         )
     lines.append("")
     lines.append("p_data, for comparison: mean 2, standard deviation 0.5.")
@@ -542,28 +542,37 @@ def first_gan_curves(summary: dict[str, Any]) -> str:
 
 
 def floors_table(rows: list[tuple[str, dict[str, Any]]]) -> str:
-    """One row per (dataset and extractor, result): what real data and noise score."""
+    """One table per (dataset and extractor, result): what real data and noise score.
+
+    A column each for real data and noise, a row per number, so the table fits the page.
+    """
     from ganzoo.metrics.scores import score_prefix
 
-    lines = [
-        "| dataset, extractor | samples | against | FID | KID | precision | recall | density "
-        "| coverage | classifier score (domain IS) |",
-        "|---|---|---|---|---|---|---|---|---|---|",
-    ]
+    tables = []
     for label, result in rows:
-        for kind, name in (("real", "real data"), ("noise", "noise")):
-            f = result["floors"][kind]
-
-            def cell(key: str, digits: int = 3, f: dict[str, Any] = f) -> str:
-                return "n/a" if f.get(key) is None else fmt(f[key], digits)
-
-            lines.append(
-                f"| {label} | {f['samples']} vs {result['real_samples']} | {name} "
-                f"({f['source']}) | {cell('fid')} | {cell('kid_mean', 4)} | "
-                f"{cell('precision')} | {cell('recall')} | {cell('density')} | "
-                f"{cell('coverage')} | {cell(score_prefix(result) + '_mean', 2)} |"
-            )
-    return "\n".join(lines)
+        real, noise = result["floors"]["real"], result["floors"]["noise"]
+        score = score_prefix(result) + "_mean"
+        lines = [
+            f"| {label}, {real['samples']} vs {result['real_samples']} samples "
+            f"| real data ({real['source']}) | noise ({noise['source']}) |",
+            "|---|---|---|",
+        ]
+        for name, key, digits in (
+            ("FID", "fid", 3),
+            ("KID", "kid_mean", 4),
+            ("precision", "precision", 3),
+            ("recall", "recall", 3),
+            ("density", "density", 3),
+            ("coverage", "coverage", 3),
+            ("classifier score (domain IS)", score, 2),
+        ):
+            cells = [
+                "n/a" if f.get(key) is None else fmt(f[key], digits)
+                for f in (real, noise)
+            ]
+            lines.append(f"| {name} | {cells[0]} | {cells[1]} |")
+        tables.append("\n".join(lines))
+    return "\n\n".join(tables)
 
 
 def reading_numbers(run_dir: Path, figure: Path) -> dict[str, str]:

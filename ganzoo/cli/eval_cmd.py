@@ -86,8 +86,8 @@ def eval_command(
     \b
     Examples:
       ganzoo eval runs/dcgan-nonsat-mnist
-      ganzoo eval runs/dcgan-nonsat-mnist --feature-extractor inception --samples 500 \\
-          --inception-weights \\
+      ganzoo eval runs/dcgan-nonsat-mnist --feature-extractor inception \\
+          --samples 500 --inception-weights \\
           ../shared/data/inception/pt_inception-2015-12-05-fid-only.pth
     """
     from ganzoo.metrics.spec import EvalSpec

@@ -9,9 +9,9 @@ Playwright's Python API (no browser download). A page fails when
 - text inside a figure renders under 7.5 px (its PNG records its smallest text size, see
   :data:`ganzoo.runs.plotting.MIN_FONT_KEY`; the page's scaling shrinks it).
 
-Run it after a build: ``mkdocs build --strict && pytest -m browser`` (marked ``browser``,
-left out of the default run until every page passes; it skips, saying which is missing,
-where the site or Chromium is not there).
+Run it after a build: ``mkdocs build --strict && pytest -m browser`` (marked ``browser``:
+the default run comes before the site is built). It skips, saying which is missing, where
+the site or Chromium is not there; ``.ci/run`` builds the site and installs Chromium first.
 """
 
 from __future__ import annotations
