@@ -62,9 +62,17 @@ def init(env: DistEnv, device: torch.device) -> torch.device:
     return device
 
 
-def shutdown(env: DistEnv) -> None:
-    """Leave the process group."""
+def shutdown(env: DistEnv, together: bool = False) -> None:
+    """Leave the process group; ``together`` waits for every rank first.
+
+    After a run that ended well, rank 0 still writes the summary and figures while the
+    others are done: a rank that tore its process group down then could abort in gloo's
+    teardown ("terminate called without an active exception"). A barrier makes them leave
+    together; after an error it is skipped, since another rank may never reach it.
+    """
     if env.enabled and dist.is_initialized():
+        if together:
+            dist.barrier()
         dist.destroy_process_group()
 
 

@@ -86,6 +86,7 @@ def train(
     components = check(config)  # every name looked up here, once
     env = distributed.from_environment()
     device = distributed.init(env, resolve_device(config.device))
+    finished = False
     try:
         _check_device_options(config, env, device)
         if config.out:
@@ -102,9 +103,11 @@ def train(
         ):
             if env.is_main:
                 session.run.write_config(config_record(session))
-            return _run(session, progress)
+            result = _run(session, progress)
+        finished = True
+        return result
     finally:
-        distributed.shutdown(env)
+        distributed.shutdown(env, together=finished)
 
 
 def _check_device_options(config: TrainConfig, env: DistEnv, device: torch.device) -> None:
@@ -159,10 +162,13 @@ def resume(
             if steps is not None or epochs is not None or device is not None:
                 run.write_config(config_record(session))
             progress.message(f"resuming {run.path} at step {session.step} from {path.name}")
+        finished = False
         try:
-            return _run(session, progress)
+            result = _run(session, progress)
+            finished = True
+            return result
         finally:
-            distributed.shutdown(env)
+            distributed.shutdown(env, together=finished)
 
 
 @contextlib.contextmanager
