@@ -80,11 +80,8 @@ class ModelRecord(Record):
         _expect(self, "dataset_options", isinstance(self.dataset_options, Mapping), "a dict")
         object.__setattr__(self, "data_kinds", tuple(self.data_kinds))
         _expect(self, "loss", self.loss is None or isinstance(self.loss, str), "a loss name")
-        steps = self.d_steps is None or (
-            isinstance(self.d_steps, int) and not isinstance(self.d_steps, bool)
-        )
-        steps = steps and (self.d_steps is None or self.d_steps > 0)
-        _expect(self, "d_steps", steps, "an integer >= 1")
+        steps = self.d_steps is None or (type(self.d_steps) is int and self.d_steps > 0)
+        _expect(self, "d_steps", steps, "an integer >= 1")  # type() is int: not a bool
         if self.betas is not None:
             pair = isinstance(self.betas, tuple | list) and len(self.betas) == 2
             _expect(self, "betas", pair and all(0 <= b < 1 for b in self.betas), "two in [0, 1)")

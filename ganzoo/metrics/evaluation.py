@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,7 @@ from ganzoo.api.errors import UsageError
 from ganzoo.metrics.fidelity import Evaluator
 from ganzoo.metrics.results import EvalResult, attach_run, save_result
 from ganzoo.metrics.spec import EvalSpec
+from ganzoo.runs.rundir import RunDir
 
 
 def evaluate(
@@ -55,7 +55,6 @@ def evaluate_run(
     """
     from ganzoo.host.device import resolve_device
     from ganzoo.runs.loading import load_run_model
-    from ganzoo.runs.rundir import RunDir
 
     spec = (spec or EvalSpec()).replace(**fields)
     run = RunDir.open(run_dir)
@@ -81,8 +80,6 @@ def evaluate_run(
     return result
 
 
-def _checkpoint_step(run: Any, checkpoint: Path) -> int:
-    match = re.fullmatch(r"step_(\d+)\.pt", checkpoint.name)
-    if match:
-        return int(match.group(1))
-    return int(run.load_checkpoint(checkpoint)["step"])
+def _checkpoint_step(run: RunDir, checkpoint: Path) -> int:
+    step = RunDir.checkpoint_step(checkpoint)
+    return step if step is not None else int(run.load_checkpoint(checkpoint)["step"])

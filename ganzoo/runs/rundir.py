@@ -21,6 +21,7 @@ import contextlib
 import fcntl
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -34,6 +35,7 @@ METRICS = "metrics.jsonl"
 DYNAMICS = "dynamics.jsonl"
 SUMMARY = "summary.json"
 CHECKPOINTS = "checkpoints"
+_CHECKPOINT_NAME = re.compile(r"step_(\d+)\.pt")  # what checkpoint_path writes
 LATEST = "LATEST"
 LOCK = ".lock"
 FILE_MODE = 0o666  # what open() asks for; the umask takes its share
@@ -252,6 +254,12 @@ class RunDir:
         return _read_json(path) if path.exists() else {}
 
     # --- checkpoints -------------------------------------------------------------------
+    @staticmethod
+    def checkpoint_step(path: Path | str) -> int | None:
+        """The step a checkpoint's file name says (``step_00000100.pt`` -> 100), else None."""
+        match = _CHECKPOINT_NAME.fullmatch(Path(path).name)
+        return int(match.group(1)) if match else None
+
     def checkpoint_path(self, step: int) -> Path:
         """Where the checkpoint of ``step`` lives."""
         return self.path / CHECKPOINTS / f"step_{step:08d}.pt"

@@ -158,10 +158,11 @@ LABELS: dict[str, str] = {
     "d_grad_norm": "‖∇D‖ (D's gradient norm)",
     "g_grad_norm": "‖∇G‖ (G's gradient norm)",
 }
+D_PANEL, GRAD_PANEL = "D(x) and D(G(z))", "gradient norms"
 #: Statistics with a panel of their own; everything else goes to "other statistics".
 PANELS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("D(x) and D(G(z))", ("d_real", "d_fake")),
-    ("gradient norms", ("d_grad_norm", "g_grad_norm")),
+    (D_PANEL, ("d_real", "d_fake")),
+    (GRAD_PANEL, ("d_grad_norm", "g_grad_norm")),
 )
 _NOT_PLOTTED = {"step", "epoch", "images", "time", "event"}
 
@@ -204,10 +205,10 @@ def plot_loss_curves(
 
 def _reference_lines(ax: Any, title: str, group: tuple[str, ...], eq: dict[str, float]) -> None:
     """The lines a panel is read against: ½ for D's outputs, each loss's equilibrium value."""
-    if title == "D(x) and D(G(z))":
+    if title == D_PANEL:
         ax.axhline(0.5, color="k", lw=0.8, ls=":", label="½: D undecided (p_g = p_data)")
         ax.set_ylim(0, 1)
-    elif title == "gradient norms":
+    elif title == GRAD_PANEL:
         ax.set_yscale("log")
     for key in group:
         if key in eq:

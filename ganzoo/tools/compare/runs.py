@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -56,7 +55,7 @@ def describe_run(path: str | Path) -> RunRow:
     config = stored["config"]
     dataset = _dataset_identity(config)
     latest = run.latest_checkpoint()
-    step = _step_of(latest) if latest is not None else summary["steps"]
+    step = RunDir.checkpoint_step(latest) if latest is not None else summary["steps"]
     if step != summary["steps"]:
         raise UsageError(
             f"run {run.path} has a checkpoint at step {step} but finished at step "
@@ -74,11 +73,6 @@ def describe_run(path: str | Path) -> RunRow:
         seconds=summary["seconds"],
         parameters=sum(stored.get("resolved", {}).get("parameters", {}).values()),
     )
-
-
-def _step_of(checkpoint: Path) -> int | None:
-    match = re.fullmatch(r"step_(\d+)\.pt", checkpoint.name)
-    return int(match.group(1)) if match else None
 
 
 def _dataset_identity(config: dict[str, Any]) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,7 +58,7 @@ def resolve_checkpoint(run: RunDir, checkpoint: str | None) -> Path:
         return path
     if checkpoint.isdigit():
         path = run.checkpoint_path(int(checkpoint))
-    elif re.fullmatch(r"step_\d+\.pt", checkpoint):
+    elif RunDir.checkpoint_step(checkpoint) is not None:
         path = run.path / "checkpoints" / checkpoint
     else:
         path = Path(checkpoint)
@@ -72,8 +71,9 @@ def resolve_checkpoint(run: RunDir, checkpoint: str | None) -> Path:
 
 
 def _step_of(path: Path) -> int | str:
-    match = re.fullmatch(r"step_(\d+)\.pt", path.name)
-    return int(match.group(1)) if match else path.name
+    """The checkpoint's step, or its file name where the name carries none."""
+    step = RunDir.checkpoint_step(path)
+    return step if step is not None else path.name
 
 
 def non_finite_tensors(module: torch.nn.Module) -> list[str]:
