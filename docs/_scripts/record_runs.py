@@ -33,7 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -100,7 +100,9 @@ def record(name: str, data_dir: str) -> Path:
             )
             seconds[line] = round(time.perf_counter() - start, 1)
             if done.returncode != 0:
-                raise SystemExit(f"{line!r} failed ({done.returncode}):\n{done.stderr}")
+                raise SystemExit(
+                    f"{line!r} failed ({done.returncode}):\n{done.stderr}"
+                )
             outputs[line] = done.stdout
         run = work / run_folder
         staged = work / "recorded"
@@ -118,8 +120,10 @@ def record(name: str, data_dir: str) -> Path:
             "run_folder": run_folder,
             "last_grid": grids[-1].name,
             "commit": git("rev-parse", "HEAD"),
-            "local_changes": bool(git("status", "--porcelain", "--", "ganzoo", "plugins")),
-            "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "local_changes": bool(
+                git("status", "--porcelain", "--", "ganzoo", "plugins")
+            ),
+            "date": datetime.now(UTC).isoformat(timespec="seconds"),
             "machine": machine(),
             "ganzoo": ganzoo.__version__,
             "seconds": seconds,
