@@ -10,37 +10,50 @@ Every figure comes from a ``ganzoo`` command in :data:`COMMANDS` (the same comma
 pages show; ``tests/docs/test_docs.py`` checks they appear verbatim) or from ganzoo's own Python
 API (the loss plugins, :mod:`ganzoo.metrics.theory`). Nothing is pasted in by hand.
 
-The DCGAN tutorial's commands (:data:`MNIST_COMMANDS`) need real MNIST in
-``../shared/data`` and run with a tenth of their budget (:data:`MNIST_SCALE`), in a second
-process alongside the others. Where MNIST is absent the tutorial's outputs are replaced by a
-note saying so, and the build goes on.
+The DCGAN tutorial's commands (:data:`MNIST_COMMANDS`) need minutes of CPU at their full
+budget, too long for a build: their run is recorded once by ``record_runs.py`` beside this
+file into ``docs/_recorded/dcgan-mnist/``, and the build shows that recording, after checking
+that it still loads with the current code's readers and answers the page's commands (a clear
+failure otherwise). The docs tests still run the page's commands, at a small budget.
+
+Where a sentence states a number or reads a figure, the number comes from the data the
+figure was drawn from, and the build fails where the words no longer hold (``FIG1_CLAIMS``,
+:func:`check_claims` and the ``raise`` in each text's function). A command's output shown on a
+page is its real output (:data:`OUTPUTS`): the page holds a placeholder, the tests hold the
+loose pattern (``...`` for timings and losses), and the build checks the output against it.
 
 Results are cached in ``.cache/docs/<key>/`` at the repository root, where ``key`` hashes
-the source of ``ganzoo/``, ``plugins/`` and this file, and whether MNIST is there: a build
-after a code change makes them again (a minute or two on two busy CPU cores), an unchanged
-build reuses them.
+the source of ``ganzoo/``, ``plugins/``, this file and the recorded runs: a build after a
+change makes them again (a minute or two on two busy CPU cores), an unchanged build reuses
+them.
 """
 
 from __future__ import annotations
 
 import contextlib
+import doctest
 import hashlib
 import io
 import json
 import logging
 import math
 import os
+import re
 import shlex
 import shutil
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 ROOT = Path(__file__).resolve().parents[2]
 CACHE = ROOT / ".cache" / "docs"
-SOURCES = ("ganzoo", "plugins")
+DOCS = ROOT / "docs"
+SOURCES = ("ganzoo", "plugins", "docs/_recorded")
+#: Runs recorded by ``record_runs.py``, too long for the build: one folder each.
+RECORDED = DOCS / "_recorded"
 
 #: The commands whose outputs the docs show, in order, run from one working folder.
 COMMANDS: tuple[str, ...] = (
@@ -54,29 +67,25 @@ COMMANDS: tuple[str, ...] = (
     "ganzoo sample runs/first-gan --interpolate 10 --n 6 --out first-gan-walk.png",
     "ganzoo train --model vanilla --dataset digits --conditional --steps 3000 --out runs/cgan",
     "ganzoo eval runs/first-gan --samples 1000",
+    "ganzoo compare --models vanilla:nonsat,vanilla:minimax,dcgan:nonsat,vae"
+    " --dataset digits --steps 1500 --samples 500 --out runs/zoo-digits",
 )
 
-#: The shared data folder of ganzoo's CI, as the pages write it and where it is
-#: (``GANZOO_DOCS_SHARED_DATA`` to point elsewhere, or at nothing to try the fallback).
+#: The shared data folder of ganzoo's CI, as the pages write it.
 SHARED_DATA_IN_DOCS = "../shared/data"
-SHARED_DATA = Path(
-    os.environ.get("GANZOO_DOCS_SHARED_DATA", ROOT.parent / "shared" / "data")
-)
 
-#: The DCGAN tutorial's commands (docs/tutorials/dcgan-mnist.md), verbatim, in order.
+#: The DCGAN tutorial's commands (docs/tutorials/dcgan-mnist.md), verbatim, in order; their
+#: run is recorded (``record_runs.py``), not made by the build.
 MNIST_COMMANDS: tuple[str, ...] = (
     "ganzoo train --model dcgan --loss nonsat --dataset mnist --data-dir ../shared/data"
     " --steps 2000 --eval-every 500 --eval-samples 1000 --out runs/dcgan-mnist",
     "ganzoo eval runs/dcgan-mnist --samples 1000",
 )
-#: The build runs :data:`MNIST_COMMANDS` with these options divided by 10: the same
-#: schedule, a tenth of the compute (a DCGAN step takes most of a second on a busy CPU).
-MNIST_SCALE: dict[str, int] = {"--steps": 10, "--eval-every": 10}
 
-#: Figure name in the site -> file in the MNIST working folder (made only where MNIST is).
-MNIST_COPIED: dict[str, str] = {
-    "dcgan_mnist_samples.png": "runs/dcgan-mnist/samples/{last}",
-    "dcgan_mnist_loss_curves.png": "runs/dcgan-mnist/loss_curves.png",
+#: Figure name in the site -> file in the DCGAN tutorial's recording.
+RECORDED_COPIED: dict[str, str] = {
+    "dcgan_mnist_samples.png": "samples_last.png",
+    "dcgan_mnist_loss_curves.png": "loss_curves.png",
 }
 
 #: Figure name in the site (``figures/NAME``) -> file in the working folder.
@@ -129,18 +138,151 @@ def run_command(line: str) -> str:
     return out.getvalue()
 
 
-def scaled(line: str, scale: dict[str, int]) -> str:
-    """``line`` with each option of ``scale`` divided by its factor (at least 1)."""
-    args = shlex.split(line)
-    for i, arg in enumerate(args[:-1]):
-        if arg in scale:
-            args[i + 1] = str(max(1, int(args[i + 1]) // scale[arg]))
-    return shlex.join(args)
+def run_shown(line: str) -> tuple[int, str]:
+    """Run a command a page shows with its output: its exit code, and stdout then stderr."""
+    from ganzoo.cli import main
+
+    out, err, code = io.StringIO(), io.StringIO(), 0
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            main(shlex.split(line)[1:])
+        except SystemExit as exc:
+            code = (
+                exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+            )
+    return code, out.getvalue() + err.getvalue()
 
 
-def mnist_available() -> bool:
-    """Whether real MNIST is in ``../shared/data`` (the test suite's rule too)."""
-    return (SHARED_DATA / "MNIST" / "raw").is_dir()
+def marker(key: str) -> str:
+    """The placeholder a page writes where the generated text ``key`` goes."""
+    return f"<!-- docs-gen: {key} -->"
+
+
+def pycon_output(page: str, key: str) -> str:
+    """What a page's ``pycon`` block prints where its output is the placeholder ``key``.
+
+    The block's examples run in order, as the docs tests run them, in the current folder, up
+    to the one whose output is the placeholder; that example's printed output is returned.
+    """
+    text = (DOCS / page).read_text(encoding="utf-8")
+    block = next(
+        (
+            b
+            for b in re.findall(r"```pycon\n(.*?)```", text, re.S)
+            if marker(key) in b
+        ),
+        None,
+    )
+    if block is None:
+        raise RuntimeError(f"docs/{page} has no pycon block with {marker(key)}")
+    namespace: dict[str, Any] = {"__name__": "__docs__"}
+    for example in doctest.DocTestParser().get_examples(block):
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            exec(compile(example.source, f"docs/{page}", "single"), namespace)
+        if example.want.strip() == marker(key):
+            return out.getvalue().rstrip("\n")
+    raise AssertionError("unreachable: the marker is in the block")
+
+
+class Shown(NamedTuple):
+    """A command's output shown on a page, made by the build (see :data:`OUTPUTS`)."""
+
+    #: the page, under docs/
+    page: str
+    #: the ``console`` command; None: the ``pycon`` example the placeholder follows
+    command: str | None
+    #: what the docs tests accept (``...``: anything); never shown
+    pattern: str
+    #: where it runs: the build's working folder, or the recording of that name
+    where: str = "work"
+
+
+#: Real outputs the pages show: the page's ``console`` command (or ``pycon`` example) is
+#: followed by the placeholder ``<!-- docs-gen: KEY -->`` as its whole output. The build runs
+#: it (after :data:`COMMANDS`, in their folder) and shows what it printed, after checking it
+#: against ``pattern``; the docs tests run the page's command and compare with ``pattern``.
+OUTPUTS: dict[str, Shown] = {
+    "runs-demo-train": Shown(
+        "runs.md",
+        "ganzoo train --model vanilla --steps 40 --checkpoint-every 10 --keep-checkpoints 2"
+        " --out runs/demo -q",
+        "done 40 steps in ...s  d_loss=...  g_loss=...  d_real=...  d_fake=...\n"
+        "run folder: runs/demo",
+    ),
+    "runs-demo-resume": Shown(
+        "runs.md",
+        "ganzoo train --resume runs/demo --steps 60 -q",
+        "resuming runs/demo at step 40 from step_00000040.pt\n"
+        "done 60 steps in ...s  d_loss=...  g_loss=...  d_real=...  d_fake=...\n"
+        "run folder: runs/demo",
+    ),
+    "runs-diverged": Shown(
+        "runs.md",
+        "ganzoo train --model vanilla --lr 1e30 --steps 30 --out runs/diverged -q",
+        "Error: training diverged: ... became non-finite at step ... (...); ...; "
+        "try a lower --lr",
+    ),
+    "first-gan-typo": Shown(
+        "tutorials/first-gan.md",
+        "ganzoo train --model vanila --out runs/typo",
+        "Error: unknown model 'vanila' (did you mean 'vanilla'?); valid models: ...",
+    ),
+    "sample-seed-a": Shown(
+        "tutorials/sample-export.md",
+        "ganzoo sample runs/first-gan --seed 1 --out a.png",
+        "a.png\n64 image(s) from runs/first-gan step ... seed 1)",
+    ),
+    "sample-seed-b": Shown(
+        "tutorials/sample-export.md",
+        "ganzoo sample runs/first-gan --seed 1 --out b.png",
+        "b.png\n...",
+    ),
+    "gan-vs-vae-refused": Shown(
+        "tutorials/gan-vs-vae.md",
+        "ganzoo compare runs/zoo-digits/runs/vae-elbo runs/zoo-digits/runs/dcgan-nonsat"
+        " --samples 300 --no-eval --out runs/refused",
+        "Error: run vae-elbo has no domain result on 300 samples measured like this "
+        "comparison (its newest near match differs in samples: ... stored, ... wanted); "
+        "numbers measured differently are not comparable: drop --no-eval to measure it",
+    ),
+    "quickstart-losses": Shown(
+        "quickstart.md", None, "[..., 'minimax', 'nonsat', ...]"
+    ),
+    "fig1-w1-check": Shown(
+        "concepts/distributions.md", None, "W1 = ..., D(x) on [1, 3] in [..., ...]"
+    ),
+    "dcgan-mnist-fid-line": Shown(
+        "tutorials/dcgan-mnist.md",
+        None,
+        "FID ... with domain-mnist-... on ... samples",
+        where="dcgan-mnist",
+    ),
+}
+
+_CHECKER = doctest.OutputChecker()
+_LOOSE = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+
+
+def shown_output(key: str, shown: Shown) -> str:
+    """The real output of :data:`OUTPUTS` entry ``key``, checked against its pattern."""
+    if shown.command is None:
+        code, text = 0, pycon_output(shown.page, key)
+    else:
+        code, text = run_shown(shown.command)
+    text = "\n".join(line.rstrip() for line in text.strip().splitlines())
+    should_fail = any(
+        line.startswith("Error: ") for line in shown.pattern.splitlines()
+    )
+    if (code != 0) != should_fail or not _CHECKER.check_output(
+        shown.pattern + "\n", text + "\n", _LOOSE
+    ):
+        raise RuntimeError(
+            f"docs/{shown.page}: the output shown for {shown.command or key!r} (exit {code}) "
+            f"no longer fits what the docs tests accept:\n{text}\nexpected (figures.OUTPUTS):"
+            f"\n{shown.pattern}"
+        )
+    return text
 
 
 def generator_losses_figure(path: Path) -> None:
@@ -295,6 +437,14 @@ def dynamics_panels(run_dir: Path, panels: int) -> list[dict[str, float]]:
         mean = sum(a * b for a, b in zip(x, p_g, strict=True)) / mass
         var = sum((a - mean) ** 2 * b for a, b in zip(x, p_g, strict=True)) / mass
         inside = [v for a, v in zip(x, d, strict=True) if 1 <= a <= 3]
+        # W1 between the drawn curves: the area between their cumulative distributions
+        cdf_g = cdf_data = w1 = 0.0
+        step = x[1] - x[0]
+        total_data = sum(snap["p_data"])
+        for pg, pd in zip(p_g, snap["p_data"], strict=True):
+            cdf_g += pg / mass
+            cdf_data += pd / total_data
+            w1 += abs(cdf_g - cdf_data) * step
 
         def d_at(target: float, x=x, d=d) -> float:
             return d[min(range(len(x)), key=lambda i: abs(x[i] - target))]
@@ -308,6 +458,7 @@ def dynamics_panels(run_dir: Path, panels: int) -> list[dict[str, float]]:
                 "d3": d_at(3.0),
                 "d_min": min(inside),
                 "d_max": max(inside),
+                "w1": w1,
             }
         )
     return rows
@@ -317,6 +468,9 @@ def dynamics_panels(run_dir: Path, panels: int) -> list[dict[str, float]]:
 #: N(2, 0.5²)). The build fails if the figure it just made no longer shows it.
 FIG1_CLAIMS: dict[str, Any] = {
     "six panels": lambda rows: len(rows) == 6,
+    "at steps 0, 80, 160, 240, 320 and 400": lambda rows: (
+        [r["step"] for r in rows] == [0, 80, 160, 240, 320, 400]
+    ),
     "(a): p_g a narrow lump near 0, D(x) flat near ½": lambda rows: (
         abs(rows[0]["mean"]) < 0.5
         and rows[0]["std"] < 0.25
@@ -354,6 +508,35 @@ def check_fig1_claims(rows: list[dict[str, float]]) -> None:
         )
 
 
+def fig1_w1_text(rows: list[dict[str, float]]) -> str:
+    """How W1 moves across the panels, read from the table's W1 column: steadily or not."""
+    w1 = [r["w1"] for r in rows]
+
+    def panel(i: int) -> str:
+        return f"({'abcdefghijkl'[i]}, step {rows[i]['step']})"
+
+    best = min(range(len(w1)), key=w1.__getitem__)
+    rises = [i for i in range(1, len(w1)) if w1[i] > w1[i - 1]]
+    start = (
+        f"from {fmt(w1[0], 2)} {panel(0)} to {fmt(w1[-1], 2)} {panel(len(w1) - 1)}"
+    )
+    if not rises:
+        return f"W1 falls at every panel, {start}."
+    again = "; and ".join(
+        f"from {fmt(w1[i - 1], 2)} {panel(i - 1)} to {fmt(w1[i], 2)} {panel(i)}"
+        + (
+            " as p_g overshoots to the right of the data"
+            if rows[i]["mean"] > 2.2
+            else ""
+        )
+        for i in rises
+    )
+    return (
+        f"W1 falls {start}, but not steadily: it rises again {again}. "
+        f"Its smallest value, {fmt(w1[best], 2)}, is at {panel(best)}."
+    )
+
+
 def transposed(table: list[str]) -> list[str]:
     """A markdown table with rows and columns swapped: a few runs, many metrics, fit a page."""
     cells = [
@@ -368,13 +551,13 @@ def transposed(table: list[str]) -> list[str]:
 
 def fig1_panels_table(rows: list[dict[str, float]]) -> str:
     lines = [
-        "| panel, step | p_g mean | p_g std | D(1) | D(3) | D on [1, 3] |",
-        "|---|---|---|---|---|---|",
+        "| panel, step | p_g mean | p_g std | W1 | D(1) | D(3) | D on [1, 3] |",
+        "|---|---|---|---|---|---|---|",
     ]
     for label, r in zip("abcdefghijkl", rows, strict=False):
         lines.append(
             f"| ({label}) {r['step']} | {fmt(r['mean'], 2)} | {fmt(r['std'], 2)} "
-            f"| {fmt(r['d1'], 2)} | {fmt(r['d3'], 2)} "
+            f"| {fmt(r['w1'], 2)} | {fmt(r['d1'], 2)} | {fmt(r['d3'], 2)} "
             f"| {fmt(r['d_min'], 2)}–{fmt(r['d_max'], 2)} |"
         )
     lines.append("")
@@ -434,6 +617,8 @@ def fmt(value: float, digits: int = 3) -> str:
 
 def generate(out: Path) -> None:
     """Run :data:`COMMANDS` in ``out/work`` and write figures and texts into ``out``."""
+    from ganzoo.metrics import load_results
+
     work = out / "work"
     figures = out / "figures"
     work.mkdir(parents=True)
@@ -478,6 +663,7 @@ def generate(out: Path) -> None:
         "reading-numbers-eval": f"```text\n$ {eval_line}\n{eval_output}\n```",
         "zoo-table": zoo_table(),
         "gan-vs-vae-table": note + "\n\n" + "\n".join(transposed(table)),
+        "zoo-digits-table": report_table(work / "runs/zoo-digits/report.md"),
         "first-gan-summary": (
             f"It ran {first['steps']} steps "
             f"({first['epochs']:.1f} epochs) in {first['seconds']:.1f} s "
@@ -511,13 +697,262 @@ def generate(out: Path) -> None:
             f"| `{line}` | {seconds:.1f} |" for line, seconds in timings.items()
         ),
     }
+    comparison = json.loads((work / "runs/gan-vs-vae/comparison.json").read_text())
+    texts.update(
+        {
+            "gan-vs-vae-reading": gan_vs_vae_reading(comparison),
+            "gan-vs-vae-metrics-caption": metrics_bars_caption(comparison),
+            "fig1-w1": fig1_w1_text(fig1_rows),
+            "runs-checkpoint-default": checkpoint_default(work / "runs/first-gan"),
+        }
+    )
+    texts.update(quickstart_texts(work / "runs/first-gan"))
+    texts.update(sample_captions(work, first))
     texts.update(reading_numbers(work / "runs/first-gan", figures / COMPUTED[2]))
+    for key, shown in OUTPUTS.items():  # after the commands, in their folder
+        if shown.where == "work":
+            texts[key] = shown_output(key, shown)
+    texts.update(dcgan_mnist_texts(figures))
+    digits = next(
+        r
+        for r in load_results(work / "runs/first-gan")
+        if r["samples"] == max(READING_COUNTS)
+    )
+    mnist = load_recording("dcgan-mnist", MNIST_COMMANDS)["last"]
+    texts.update(noise_and_real_texts(digits, mnist))
+    for (
+        key,
+        shown,
+    ) in OUTPUTS.items():  # in a folder where runs/NAME is the recording
+        if shown.where != "work":
+            folder = out / "recorded" / shown.where
+            (folder / "runs").mkdir(parents=True)
+            (folder / "runs" / shown.where).symlink_to(RECORDED / shown.where)
+            os.chdir(folder)
+            texts[key] = shown_output(key, shown)
+            os.chdir(work)
+    shutil.rmtree(out / "recorded", ignore_errors=True)
     (out / "texts.json").write_text(
         json.dumps(texts, indent=2, sort_keys=True) + "\n"
     )
     shutil.rmtree(
         work / "runs/first-gan/checkpoints", ignore_errors=True
     )  # keep the cache small
+
+
+#: The comparison's metrics the GAN vs VAE page reads: (key, name, higher is better).
+COMPARED: tuple[tuple[str, str, bool], ...] = (
+    ("classifier_score_mean", "classifier score", True),
+    ("fid", "FID", False),
+    ("kid_mean", "KID", False),
+    ("precision", "precision", True),
+    ("recall", "recall", True),
+    ("density", "density", True),
+    ("coverage", "coverage", True),
+)
+
+
+def gan_vs_vae_reading(comparison: dict[str, Any]) -> str:
+    """Which of the GAN and the VAE each metric favours, and whether FID and KID can tell."""
+    gan, vae = comparison["runs"]
+    if (gan["model"], vae["model"]) != ("vanilla", "vae"):
+        raise RuntimeError(
+            f"the GAN vs VAE page expects a GAN then a VAE, not {comparison}"
+        )
+    wins: dict[str, list[str]] = {"GAN": [], "VAE": []}
+    for key, name, higher in COMPARED:
+        a, b = gan["metrics"][key], vae["metrics"][key]
+        if a is None or b is None or a == b:
+            raise RuntimeError(
+                f"GAN vs VAE: {key} is {a} and {b}; the page needs two values"
+            )
+        better = "GAN" if (a > b) == higher else "VAE"
+        wins[better].append(f"{name} ({fmt(a if better == 'GAN' else b)} against "
+                            f"{fmt(b if better == 'GAN' else a)})")  # fmt: skip
+    overlaps = [
+        name
+        for key, name in (("fid_interval", "FID"), ("kid_interval", "KID"))
+        if max(gan["metrics"][key][0], vae["metrics"][key][0])
+        <= min(gan["metrics"][key][1], vae["metrics"][key][1])
+    ]
+    most = max(wins, key=lambda k: len(wins[k]))
+    other = "VAE" if most == "GAN" else "GAN"
+    text = (
+        f"In the table above the {most} does better on {len(wins[most])} of the "
+        f"{len(COMPARED)} measures: {', '.join(wins[most])}"
+    )
+    text += (
+        f"; the {other} on {', '.join(wins[other])}."
+        if wins[other]
+        else "; the other on none."
+    )
+    if overlaps:
+        text += (
+            f" The 95% intervals of {' and '.join(overlaps)} overlap, so on "
+            f"{'those' if len(overlaps) > 1 else 'that'} this run does not tell the two apart."
+        )
+    confident = "VAE" if "classifier score" in " ".join(wins["VAE"]) else "GAN"
+    text += (
+        f" The domain classifier finds the {confident}'s samples the more confidently "
+        "recognisable digits (a higher classifier score: each sample clearly one class, the "
+        f"classes varied); by {len(wins[most])} of the {len(COMPARED)} measures the "
+        f"{most}'s samples are the closer to real digits after {gan['steps']} steps here."
+    )
+    return text
+
+
+def metrics_bars_caption(comparison: dict[str, Any]) -> str:
+    """What the bars of ``metrics.png`` and their error bars are, from the stored results.
+
+    The error bars are drawn by :func:`ganzoo.tools.compare.figures.plot_metric_bars`:
+    FID's bootstrap interval, the score's and KID's standard deviations.
+    """
+    m = comparison["runs"][0]["metrics"]
+    needed = ("interval_level", "fid_bootstrap_rounds", "isc_splits", "kid_subsets",
+              "kid_subset_size")  # fmt: skip
+    if missing := [k for k in needed if m.get(k) is None]:
+        raise RuntimeError(
+            f"the metrics figure's caption needs {missing} in the results"
+        )
+    return (
+        f"Each run's value on {comparison['samples']} generated samples "
+        f"(`{comparison['extractor']}`). Error bars: for FID its "
+        f"{m['interval_level']:.0%} bootstrap interval ({m['fid_bootstrap_rounds']} "
+        "resamplings of the generated and real features); for the classifier score its "
+        f"standard deviation over {m['isc_splits']} splits of the samples; for KID its "
+        f"standard deviation over {m['kid_subsets']} random subsets of "
+        f"{m['kid_subset_size']}. Grey lines: real data (dashed) and noise (dotted)."
+    )
+
+
+def checkpoint_default(run_dir: Path) -> str:
+    """``--checkpoint-every``'s and ``--keep-checkpoints``' defaults, and what the run kept."""
+    from ganzoo.training.config import TrainConfig, resolve
+
+    saved = json.loads((run_dir / "config.json").read_text())
+    resolved = resolve(
+        TrainConfig.from_dict(saved["config"]),
+        saved["resolved"]["steps_per_epoch"],
+        model_defaults=False,
+    )
+    keep = TrainConfig.keep_checkpoints
+    every, total = resolved.checkpoint_every, resolved.total_steps
+    kept = sorted(p.name for p in (run_dir / "checkpoints").glob("step_*.pt"))
+    expected = [f"step_{s:08d}.pt" for s in range(total, 0, -every)][:keep][::-1]
+    if kept != expected:
+        raise RuntimeError(
+            f"docs/runs.md: the first GAN kept {kept}, but its defaults say {expected}"
+        )
+    return (
+        "`--checkpoint-every N` writes a checkpoint every N steps (default: once per epoch, "
+        f"or less often on long runs, so that a run writes about {TrainConfig.MAX_CHECKPOINTS}"
+        f": the first GAN above, {total} steps of {resolved.steps_per_epoch} an epoch, wrote "
+        f"one every {every} steps), and always at the last step and when a run is "
+        f"interrupted.\n- `--keep-checkpoints N` (default {keep}) keeps the newest N"
+    )
+
+
+def quickstart_texts(run_dir: Path) -> dict[str, str]:
+    """The quickstart's numbers: default epochs, steps per epoch, grids, from the code."""
+    from ganzoo import get_registry
+    from ganzoo.training.config import TrainConfig
+
+    digits = get_registry().get("dataset", "digits").record.epochs
+    saved = json.loads((run_dir / "config.json").read_text())
+    summary = json.loads((run_dir / "summary.json").read_text())
+    per_epoch = saved["resolved"]["steps_per_epoch"]
+    steps = digits * per_epoch
+    seconds = steps / summary["steps"] * summary["seconds"]
+    grids = len(list((run_dir / "samples").glob("epoch_*.png")))
+    return {
+        "quickstart-epochs": (
+            f"{digits} for `digits`, whose epoch is only {per_epoch} steps (about "
+            f"{steps:,} steps: {seconds:.0f} s at the speed the machine that built these "
+            f"pages trained step 2's command), {TrainConfig.DEFAULT_EPOCHS} for the others"
+        ),
+        "quickstart-grids": (
+            f"sample grids ({grids} over its {summary['steps']} steps: ganzoo aims at about "
+            f"{TrainConfig.MAX_GRIDS} a run)"
+        ),
+    }
+
+
+def sample_captions(work: Path, first: dict[str, Any]) -> dict[str, str]:
+    """The captions under the build's sample grids: the step, the model, what to look at."""
+    from ganzoo.metrics import load_results
+    from ganzoo.metrics.scores import score_label, score_of
+
+    config = json.loads((work / "runs/first-gan/config.json").read_text())
+    per_epoch = config["resolved"]["steps_per_epoch"]
+    grids = sorted(
+        p.name for p in (work / "runs/first-gan/samples").glob("epoch_*.png")
+    )
+    if grids[0] != "epoch_0001.png":
+        raise RuntimeError(
+            f"the first GAN's first grid is {grids[0]}, the page says epoch 1"
+        )
+    result = next(
+        r for r in load_results(work / "runs/first-gan") if r["samples"] == 1000
+    )
+    score, _ = score_of(result)
+    measured = (
+        f"Measured on 1,000 samples: {score_label(result)} {fmt(score, 2)} (real data "
+        f"{fmt(result['floors']['real'][score_prefix_of(result)], 2)}, noise "
+        f"{fmt(result['floors']['noise'][score_prefix_of(result)], 2)}), coverage "
+        f"{fmt(result['coverage'], 2)} (real data {fmt(result['floors']['real']['coverage'], 2)})."
+    )
+    gan = f"`vanilla` + `nonsat` on digits, step {first['steps']}"
+    cgan = json.loads((work / "runs/cgan/summary.json").read_text())
+    return {
+        "caption-first-gan-first": (
+            f"Epoch 1 (step {per_epoch}): 64 samples of G's moving average, each cell from one "
+            "of the 64 fixed noise vectors. Every cell holds the same grey blob: G has found "
+            "where ink goes on average, not yet digits, and not yet any variety."
+        ),
+        "caption-first-gan-last": (
+            f"The last grid (epoch {int(grids[-1][6:10])}, step "
+            f"{first['steps']}), the same 64 noise vectors: now each cell differs, most are "
+            "recognisable digits (0, 2, 3, 6 and 7 are easy to find), some strokes are broken "
+            f"or smudged. {measured}"
+        ),
+        "caption-sample-grid": (
+            f"{gan} (the moving average), 100 samples of seed 0, enlarged without smoothing. "
+            "Look for all ten digits and for variety within each: ten copies of one shape would "
+            f"be mode collapse. {measured}"
+        ),
+        "caption-sample-walk": (
+            f"{gan}: six walks of ten steps, one per row, from one code (left) to another "
+            "(right). Each row turns one digit into another through in-between shapes, "
+            "without a jump: nearby codes give nearby images."
+        ),
+        "caption-cgan": (
+            f"`vanilla --conditional` on digits, step {cgan['steps']}: row k was asked for "
+            "class k (0 at the top), each column is one noise vector. Each row holds its "
+            "own digit, and within a row the eight noise vectors change the handwriting "
+            "(slant, thickness), not the class."
+        ),
+        "caption-gan-vs-vae-samples": (
+            f"The last grid of each run (step {first['steps']}), 64 samples from fixed noise: "
+            "left the GAN (its moving average), right the VAE (its decoder's mean images). "
+            "The VAE's digits are smoother and greyer, the GAN's have harder edges and more "
+            "broken strokes; the table above says which the classifier prefers."
+        ),
+    }
+
+
+def score_prefix_of(result: Any) -> str:
+    """The stored name of a result's score mean (``classifier_score_mean``, ...)."""
+    from ganzoo.metrics.scores import score_prefix
+
+    return score_prefix(result) + "_mean"
+
+
+def report_table(path: Path) -> str:
+    """A comparison report's note and table, turned so that each run is a column."""
+    report = path.read_text().splitlines()
+    note = next(line for line in report if line.startswith("All numbers"))
+    table = [line for line in report if line.startswith("|")]
+    return note + "\n\n" + "\n".join(transposed(table))
 
 
 def first_gan_curves(summary: dict[str, Any]) -> str:
@@ -641,149 +1076,297 @@ def reading_numbers(run_dir: Path, figure: Path) -> dict[str, str]:
     }
 
 
+def noise_and_real_texts(digits: Any, mnist: Any) -> dict[str, str]:
+    """What "Reading the numbers" says of the floors: FID's scale, and noise fooling precision.
+
+    ``digits`` and ``mnist`` are results whose floors the page's tables show. The page says
+    that precision alone can be fooled by noise on MNIST: the build fails where that no
+    longer holds.
+    """
+    fid_real, fid_noise = (
+        digits["floors"]["real"]["fid"],
+        digits["floors"]["noise"]["fid"],
+    )
+    r, n = mnist["floors"]["real"], mnist["floors"]["noise"]
+    if not n["precision"] > 0.5 > n["coverage"]:
+        raise RuntimeError(
+            "docs/concepts/reading-numbers.md says uniform noise fools precision on MNIST, "
+            f"but its floors now read precision {n['precision']:.3f}, coverage "
+            f"{n['coverage']:.3f}: rewrite the section"
+        )
+    higher = n["precision"] > r["precision"]
+    return {
+        "reading-numbers-fid-scale": (
+            f"A domain FID of 2 is therefore poor on digits: noise scores {fmt(fid_noise, 2)}, "
+            f"real data {fmt(fid_real, 2)}."
+        ),
+        "reading-numbers-noise-precision": (
+            f"with MNIST's domain classifier, uniform noise scores a precision of "
+            f"{fmt(n['precision'])} (real data: {fmt(r['precision'])}) and a recall of "
+            f"{fmt(n['recall'])}, because the classifier maps noise into the wide ball of an "
+            "outlying digit (the MNIST table above)"
+        ),
+        "reading-numbers-noise-coverage": (
+            "On MNIST, noise scores a "
+            + (
+                "*higher* precision than real data"
+                if higher
+                else "precision near real data's"
+            )
+            + f" ({fmt(n['precision'])} against {fmt(r['precision'])}): the classifier maps "
+            "it into the wide balls of a few outlying digits. Density falls to "
+            f"{fmt(n['density'], 2)} (real data: {fmt(r['density'], 2)})"
+            + (
+                ", but does not vanish, because each noise sample still sits in some of those "
+                "balls"
+                if n["density"] > 0.1
+                else ""
+            )
+            + f". Coverage exposes it: the noise touches {n['coverage']:.1%} of the real "
+            f"images' balls, against {r['coverage']:.0%} for real data."
+        ),
+    }
+
+
 def eval_table(run_dir: Path) -> str:
-    """The evaluations a run made while training, one row each, from its ``eval/`` files."""
+    """The evaluations a run made, one row each, from its ``eval/`` files, with the floors."""
     from ganzoo.metrics import load_results
     from ganzoo.metrics.scores import score_label, score_of
 
     results = sorted(load_results(run_dir), key=lambda r: r["step"])
     extractors = sorted({r["extractor"] for r in results})
+    last = results[-1]
     lines = [
-        f"Extractor `{', '.join(extractors)}`, {results[-1]['samples']} generated against "
-        f"{results[-1]['real_samples']} real test images:",
+        f"Extractor `{', '.join(extractors)}`, {last['samples']} generated against "
+        f"{last['real_samples']} real test images:",
         "",
-        f"| step | {score_label(results[-1])} ↑ | FID ↓ | KID ↓ |",
-        "|---|---|---|---|",
+        f"| step | {score_label(last)} ↑ | FID ↓ | KID ↓ | density ↑ | coverage ↑ |",
+        "|---|---|---|---|---|---|",
     ]
     for r in results:
         mean, std = score_of(r)
         lines.append(
             f"| {r['step']} | {fmt(mean, 2)} ± {fmt(std, 2)} | {fmt(r['fid'], 2)} | "
-            f"{fmt(r['kid_mean'], 4)} ± {fmt(r['kid_std'], 4)} |"
+            f"{fmt(r['kid_mean'], 4)} ± {fmt(r['kid_std'], 4)} | {fmt(r['density'], 2)} | "
+            f"{fmt(r['coverage'], 2)} |"
         )
+    real, noise = last["floors"]["real"], last["floors"]["noise"]
+    lines += [
+        "",
+        f"For scale, at the same count: real MNIST ({real['source']}) scores FID "
+        f"{fmt(real['fid'], 2)}, coverage {fmt(real['coverage'], 2)}; uniform noise "
+        f"FID {fmt(noise['fid'], 2)}, coverage {fmt(noise['coverage'], 2)}.",
+    ]
     return "\n".join(lines)
 
 
-def mnist_texts_absent() -> dict[str, str]:
-    """The DCGAN tutorial's texts where MNIST was not there to make them."""
-    note = (
-        '!!! warning "Outputs not shown: no MNIST when these pages were built"\n'
-        f"    The build found no MNIST in `{SHARED_DATA_IN_DOCS}` (`MNIST/raw/`), so it could "
-        "not run this\n    page's commands; the figures and numbers that go here are "
-        "missing. Build the site\n    where MNIST is, and they appear."
-    )
-    absent = (
-        "*(Not shown: no MNIST when these pages were built; see the note above.)*"
-    )
-    return {
-        "dcgan-mnist-run": note,
-        "dcgan-mnist-evals": absent,
-        "dcgan-mnist-figures": absent,
-        "dcgan-mnist-eval-output": absent,
-        "dcgan-mnist-results-line": absent,
-        "docs-build-timings-mnist": "",
-        "reading-numbers-floors-mnist": (
-            "*(MNIST's row is not shown: there was no MNIST when these pages were built.)*"
-        ),
-    }
+#: What a recording's ``record.json`` and ``summary.json`` hold that the pages read.
+RECORD_KEYS: tuple[str, ...] = ("commands", "commit", "local_changes", "date", "machine",
+                                "seconds", "ganzoo", "last_grid")  # fmt: skip
+SUMMARY_KEYS: tuple[str, ...] = (
+    "steps",
+    "epochs",
+    "seconds",
+    "images_per_second",
+    "eval",
+)
+FINAL_KEYS: tuple[str, ...] = ("d_real", "d_fake", "d_loss", "g_loss")
 
 
-def generate_mnist(out: Path) -> None:
-    """Run :data:`MNIST_COMMANDS`, scaled, in ``out/work``; figures and texts into ``out``."""
-    work, figures = out / "work", out / "figures"
-    work.mkdir(parents=True)
-    figures.mkdir()
-    if not mnist_available():
-        texts = mnist_texts_absent()
-        (out / "texts.json").write_text(
-            json.dumps(texts, indent=2, sort_keys=True) + "\n"
+def load_recording(name: str, commands: tuple[str, ...]) -> dict[str, Any]:
+    """A recorded run (``docs/_recorded/NAME``), checked against the current code.
+
+    Fails, saying how to record it again, unless: it was made by ``commands`` (the page's
+    commands as they are now); ``config.json`` is a config this ganzoo accepts;
+    ``summary.json`` has the keys the pages read; every ``eval/*.json`` loads with
+    :func:`ganzoo.metrics.load_results` (the current result format), as does the summary's
+    last evaluation; each command's output and each figure is there.
+    """
+    from ganzoo.metrics import load_results
+    from ganzoo.metrics.results import EvalResult
+    from ganzoo.training.config import TrainConfig
+    from PIL import Image
+
+    folder = RECORDED / name
+
+    def fail(why: str) -> None:
+        raise RuntimeError(
+            f"docs/_recorded/{name}: {why}. The page shows this recorded run; record it again "
+            f"with the current code: python docs/_scripts/record_runs.py {name}"
         )
-        return
-    os.chdir(work)
-    timings, printed = {}, {}
-    lines = [scaled(line, MNIST_SCALE) for line in MNIST_COMMANDS]
-    for line in lines:
-        start = time.perf_counter()
-        printed[line] = run_command(
-            line.replace(SHARED_DATA_IN_DOCS, str(SHARED_DATA))
+
+    def read(file: str) -> Any:
+        try:
+            return json.loads((folder / file).read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            fail(f"{file} does not load ({exc})")
+
+    record = read("record.json")
+    if missing := [k for k in RECORD_KEYS if k not in record]:
+        fail(f"record.json lacks {', '.join(missing)}")
+    if record["commands"] != list(commands):
+        fail(
+            f"it was recorded with {record['commands']}, the page now shows {list(commands)}"
         )
-        timings[line] = round(time.perf_counter() - start, 1)
-    run_dir = work / "runs/dcgan-mnist"
-    last = sorted(p.name for p in (run_dir / "samples").glob("epoch_*.png"))[-1]
-    for name, source in MNIST_COPIED.items():
-        shutil.copyfile(work / source.format(last=last), figures / name)
-    summary = json.loads((run_dir / "summary.json").read_text())
-    final, result = summary["final"], summary["eval"]
+    outputs = read("outputs.json")
+    if list(outputs) != list(commands):
+        fail("outputs.json does not hold one output per command")
+    config = read("config.json")
+    try:
+        TrainConfig.from_dict(config["config"])
+    except Exception as exc:  # any refusal: the format moved on
+        fail(f"config.json is not a config this ganzoo reads ({exc})")
+    summary = read("summary.json")
+    missing = [k for k in SUMMARY_KEYS if k not in summary]
+    missing += [
+        f"final.{k}" for k in FINAL_KEYS if k not in summary.get("final", {})
+    ]
+    if missing:
+        fail(f"summary.json lacks {', '.join(missing)}")
+    files = sorted((folder / "eval").glob("*.json"))
+    with warnings.catch_warnings():
+        warnings.simplefilter(
+            "error"
+        )  # a file load_results would skip fails the build
+        try:
+            results = load_results(folder)
+            last = EvalResult.from_dict(summary["eval"])
+        except (UserWarning, ValueError, TypeError) as exc:
+            fail(
+                f"its evaluation results do not load with the current reader ({exc})"
+            )
+    if not files or len(results) != len(files):
+        fail(f"{len(files)} files in eval/, {len(results)} of them load")
+    for figure in {*RECORDED_COPIED.values()}:
+        try:
+            with Image.open(folder / figure) as image:
+                image.verify()
+        except OSError as exc:
+            fail(f"{figure} is not a readable image ({exc})")
+    return {"folder": folder, "record": record, "outputs": outputs, "config": config,
+            "summary": summary, "results": results, "last": last}  # fmt: skip
+
+
+def recording_note(rec: dict[str, Any], name: str) -> str:
+    """Which commands, commit, date and machine made a recording, as an admonition."""
+    record = rec["record"]
+    m = record["machine"]
+    machine = f"{m['cpu']} ({m['cores']} cores), " + (
+        f"GPU {m['gpu']}" if m.get("gpu") else "no GPU"
+    )
+    changes = (
+        " with local changes to `ganzoo/` or `plugins/`"
+        if record["local_changes"]
+        else ""
+    )
+    session = "".join(
+        f"    $ {line}\n    ({record['seconds'][line]:.0f} s)\n"
+        for line in record["commands"]
+    )
+    return (
+        '!!! note "A recorded run: its full budget is too long for every build"\n'
+        "    The figures, tables and outputs on this page come from one run of this page's "
+        "commands,\n    verbatim and at their full budget, recorded by "
+        f"`python docs/_scripts/record_runs.py {name}`\n"
+        f"    on {record['date'][:10]} at commit `{record['commit'][:12]}`{changes}, on "
+        f"{machine};\n    {m['os']}, Python {m['python']}, torch {m['torch']}, ganzoo "
+        f"{record['ganzoo']}:\n\n    ```text\n{session}    ```\n\n"
+        "    Every build of these pages checks that the recording still loads with the "
+        "current code's\n    readers and was made by the commands shown here; the docs "
+        "tests run the commands\n    themselves, at a small budget."
+    )
+
+
+#: What the page says the recorded DCGAN grid shows, written by looking at it: tied to the
+#: recording's date, so a new recording fails the build until its grid is looked at again.
+DCGAN_GRID_WORDS: dict[str, str] = {}
+
+
+def dcgan_mnist_texts(figures: Path) -> dict[str, str]:
+    """The DCGAN tutorial's figures and texts, from its recording."""
+    from ganzoo.metrics.scores import score_label, score_of, score_prefix
+
+    rec = load_recording("dcgan-mnist", MNIST_COMMANDS)
+    folder, record, summary = rec["folder"], rec["record"], rec["summary"]
+    for name, source in RECORDED_COPIED.items():
+        shutil.copyfile(folder / source, figures / name)
+    final, last = summary["final"], rec["last"]
+    real, noise = last["floors"]["real"], last["floors"]["noise"]
+    score, _ = score_of(last)
+    real_score = real.get(score_prefix(last) + "_mean")
+    works = (
+        last["fid"] < noise["fid"] / 10
+        and last["coverage"] > noise["coverage"] * 10
+    )
+    if not works:
+        raise RuntimeError(
+            "docs/tutorials/dcgan-mnist.md promises a DCGAN that works, but its recorded run "
+            f"ends with FID {last['fid']:.2f} (noise: {noise['fid']:.2f}) and coverage "
+            f"{last['coverage']:.2f} (noise: {noise['coverage']:.2f}); record a longer run"
+        )
+    words = DCGAN_GRID_WORDS.get(record["date"])
+    if words is None:
+        raise RuntimeError(
+            f"docs/_recorded/dcgan-mnist was recorded again ({record['date']}): look at its "
+            "samples_last.png and write what it shows into DCGAN_GRID_WORDS in "
+            "docs/_scripts/figures.py, keyed by the new date"
+        )
+    eval_line = record["commands"][1]
     eval_output = "\n".join(
-        line.rstrip() for line in printed[lines[1]].strip().splitlines()
+        line.rstrip() for line in rec["outputs"][eval_line].strip().splitlines()
     )
-    texts = {
-        "dcgan-mnist-run": (
-            '!!! note "The outputs on this page are real, from a tenth of the budget"\n'
-            "    The figures and numbers below were made while these pages were built, by "
-            "this page's\n    commands with a tenth of their budget, to keep the build "
-            "short:\n\n    ```text\n"
-            + "".join(f"    {line}\n" for line in lines)
-            + "    ```\n\n"
-            f"    Training took {summary['seconds']:.0f} s "
-            f"({summary['images_per_second']:.0f} images/s, {summary['epochs']:.2f} epochs) "
-            "on the\n    build machine's CPU. The full budget trains ten times longer: expect "
-            "better numbers\n    from it than these."
+    model = rec["config"]["config"]
+    return {
+        "dcgan-mnist-run": recording_note(rec, "dcgan-mnist"),
+        "dcgan-mnist-evals": eval_table(folder),
+        "dcgan-mnist-samples-caption": (
+            f"Step {summary['steps']} ({summary['epochs']:.1f} epochs), `{model['model']}` + "
+            f"`{model['loss']}` on MNIST: the last grid of the recorded run, 64 samples of "
+            f"G's moving average from the same fixed noise as every grid of the run. {words} "
+            f"Measured on 1,000 samples: {score_label(last)} {fmt(score, 2)} (real data "
+            f"{fmt(real_score, 2)}), FID {fmt(last['fid'], 2)} (real data {fmt(real['fid'], 2)}, "
+            f"noise {fmt(noise['fid'], 2)})."
         ),
-        "dcgan-mnist-evals": eval_table(run_dir),
-        "dcgan-mnist-figures": (
-            f"After {summary['steps']} steps, the sample grid (the same 64 noise vectors "
-            "every time) and the loss curves; its last log line: "
-            f"D(x) = {fmt(final['d_real'])}, D(G(z)) = {fmt(final['d_fake'])}, "
-            f"D loss = {fmt(final['d_loss'])}, G loss = {fmt(final['g_loss'])}.\n\n"
-            "[![DCGAN samples on MNIST after "
-            f'{summary["steps"]} steps](../figures/dcgan_mnist_samples.png){{ width="300" }}]'
-            "(../figures/dcgan_mnist_samples.png)\n"
-            "[![loss curves of the DCGAN run](../figures/dcgan_mnist_loss_curves.png)]"
-            "(../figures/dcgan_mnist_loss_curves.png)"
+        "dcgan-mnist-curves-caption": (
+            f"The recorded run's curves over its {summary['steps']} steps; its last log "
+            f"line: D(x) = {fmt(final['d_real'])}, D(G(z)) = {fmt(final['d_fake'])}, D loss = "
+            f"{fmt(final['d_loss'])}, G loss = {fmt(final['g_loss'])}."
         ),
         "dcgan-mnist-eval-output": (
-            "When these pages were built, on the run above, it printed:\n\n"
-            f"```text\n$ {lines[1]}\n{eval_output}\n```"
+            f"On the recorded run it printed:\n\n```text\n$ {eval_line}\n{eval_output}\n```"
         ),
-        "dcgan-mnist-results-line": (
-            "On the run these pages were built with, the last line reads: "
-            f"`FID {result['fid']:.2f} with {result['extractor']} on "
-            f"{result['samples']} samples`."
+        "reading-numbers-floors-mnist": floors_table(
+            [
+                (
+                    f"MNIST, domain (the recorded DCGAN run, {record['date'][:10]})",
+                    last,
+                )
+            ]
         ),
-        "docs-build-timings-mnist": "\n".join(
-            f"| `{line}` (MNIST; alongside the others) | {seconds:.1f} |"
-            for line, seconds in timings.items()
-        ),
-        "reading-numbers-floors-mnist": floors_table([("MNIST, domain", result)]),
     }
-    (out / "texts.json").write_text(
-        json.dumps(texts, indent=2, sort_keys=True) + "\n"
-    )
-    shutil.rmtree(
-        run_dir / "checkpoints", ignore_errors=True
-    )  # keep the cache small
 
 
 # --- cache ---------------------------------------------------------------------------------
 
 
 def source_key() -> str:
-    """A hash of everything the figures depend on: ganzoo's and the plugins' code, this file."""
+    """A hash of everything the figures depend on: ganzoo's and the plugins' code, this file,
+    the pages whose blocks it runs, and the recorded runs."""
     h = hashlib.sha256()
     files = [Path(__file__).resolve()]
+    files += sorted({DOCS / shown.page for shown in OUTPUTS.values()})
     for top in SOURCES:
         files += sorted(
-            p for p in (ROOT / top).rglob("*") if p.suffix in (".py", ".tmpl")
+            p
+            for p in (ROOT / top).rglob("*")
+            if p.is_file()
+            and (top == "docs/_recorded" or p.suffix in (".py", ".tmpl"))
         )
     for path in files:
         if "__pycache__" in path.parts:
             continue
         h.update(str(path.relative_to(ROOT)).encode())
         h.update(path.read_bytes())
-    h.update(
-        f"mnist={mnist_available()}".encode()
-    )  # MNIST arriving: the tutorial's outputs
     return h.hexdigest()[:16]
 
 
@@ -806,39 +1389,19 @@ def ensure_generated() -> Path:
         "COLUMNS", "88"
     )  # the width of a command's printed output on the pages
     log.info("ganzoo figures: generating into %s (a minute or two)", target)
-    if not mnist_available():
-        log.info(
-            "ganzoo figures: no MNIST in %s; the DCGAN tutorial will say its outputs are missing",
-            SHARED_DATA,
-        )
     start = time.perf_counter()
-    # Two processes, one thread each: the DCGAN run alongside everything else.
-    procs = {
-        what: subprocess.Popen(
-            [sys.executable, __file__, what, str(folder)],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for what, folder in (("generate", tmp), ("generate-mnist", tmp / "mnist"))
-    }
-    outputs = {what: proc.communicate() for what, proc in procs.items()}
-    failed = [what for what, proc in procs.items() if proc.returncode != 0]
-    if failed:
-        shutil.rmtree(tmp, ignore_errors=True)
-        report = "\n".join(
-            f"{what}:\n{outputs[what][0]}\n{outputs[what][1]}" for what in failed
-        )
-        raise RuntimeError(f"generating the docs' figures failed:\n{report}")
-    texts = json.loads((tmp / "texts.json").read_text())
-    texts.update(json.loads((tmp / "mnist" / "texts.json").read_text()))
-    (tmp / "texts.json").write_text(
-        json.dumps(texts, indent=2, sort_keys=True) + "\n"
+    proc = subprocess.run(
+        [sys.executable, __file__, "generate", str(tmp)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
-    for path in (tmp / "mnist" / "figures").glob("*.png"):
-        os.replace(path, tmp / "figures" / path.name)
+    if proc.returncode != 0:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise RuntimeError(
+            f"generating the docs' figures failed:\n{proc.stdout}\n{proc.stderr}"
+        )
     shutil.rmtree(target, ignore_errors=True)
     os.replace(tmp, target)
     for old in CACHE.iterdir():  # only the newest generation is kept
@@ -849,10 +1412,6 @@ def ensure_generated() -> Path:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3 or sys.argv[1] not in ("generate", "generate-mnist"):
-        sys.exit(
-            "usage: python docs/_scripts/figures.py generate|generate-mnist OUT"
-        )
-    (generate if sys.argv[1] == "generate" else generate_mnist)(
-        Path(sys.argv[2]).resolve()
-    )
+    if len(sys.argv) != 3 or sys.argv[1] != "generate":
+        sys.exit("usage: python docs/_scripts/figures.py generate OUT")
+    generate(Path(sys.argv[2]).resolve())

@@ -8,8 +8,11 @@ How a page's fenced blocks are treated (``docs/docs-tests.md`` says the same for
 - ``console``: each ``$ command`` runs verbatim (no budget change: keep them cheap), and
   the lines after it are its expected output (stdout, then stderr), matched with ``...``
   standing for anything and runs of whitespace equal. An expected ``Error:`` line means the
-  command must fail; otherwise it must succeed.
-- ``pycon``: a doctest, in the page's namespace (``...`` matches anything).
+  command must fail; otherwise it must succeed. An output written as a placeholder
+  (``<!-- docs-gen: KEY -->``: the build shows the real output there) is compared with
+  ``OUTPUTS[KEY].pattern`` of ``docs/_scripts/figures.py``.
+- ``pycon``: a doctest, in the page's namespace (``...`` matches anything; placeholders as in
+  ``console``).
 - ``python``: executed in the page's namespace. With ``title="PATH"`` it is written to PATH
   instead; with ``title="PATH (excerpt)"`` its lines must appear in PATH, in order.
 - ``sh``: shown, never run; allowed only on :data:`SHOWN_ONLY` pages (installing ganzoo).
@@ -24,6 +27,7 @@ package never touches this environment; there every command runs in a subprocess
 from __future__ import annotations
 
 import doctest
+import functools
 import importlib.util
 import os
 import re
@@ -69,6 +73,19 @@ SHOWN_ONLY = {"installation.md", "docs-tests.md", "distributed.md"}
 
 
 # --- reading pages -----------------------------------------------------------------------
+
+PLACEHOLDER = re.compile(r"<!-- docs-gen: ([a-z0-9-]+) -->")
+
+
+@functools.cache
+def shown_outputs() -> dict:
+    """The outputs the build generates for the pages (``figures.OUTPUTS``)."""
+    return figures_module().OUTPUTS
+
+
+def with_patterns(text: str) -> str:
+    """A block with each placeholder output replaced by the pattern the tests accept."""
+    return PLACEHOLDER.sub(lambda m: shown_outputs()[m[1]].pattern, text)
 
 
 def console_session(text: str) -> list[tuple[str, str]]:
@@ -193,7 +210,7 @@ class Page:
             )
 
     def console(self, block: Block) -> None:
-        for command, want in console_session(block.text):
+        for command, want in console_session(with_patterns(block.text)):
             result = self.run(command, tiny=False)
             got = result.out + result.err
             should_fail = any(line.startswith("Error: ") for line in want.splitlines())
@@ -206,7 +223,11 @@ class Page:
 
     def pycon(self, block: Block) -> None:
         test = doctest.DocTestParser().get_doctest(
-            block.text, self.namespace, self.where(block), str(DOCS / self.name), block.line
+            with_patterns(block.text),
+            self.namespace,
+            self.where(block),
+            str(DOCS / self.name),
+            block.line,
         )
         report: list[str] = []
         runner = doctest.DocTestRunner(optionflags=FLAGS)
@@ -292,7 +313,7 @@ def test_every_command_behind_a_figure_is_shown_on_a_page():
 
 def test_every_figure_and_placeholder_a_page_uses_is_generated():
     module = figures_module()
-    made = set(module.COPIED) | set(module.COMPUTED)
+    made = set(module.COPIED) | set(module.COMPUTED) | set(module.RECORDED_COPIED)
     source = (DOCS / "_scripts/figures.py").read_text()
     for name in pages():
         text = (DOCS / name).read_text()
@@ -300,6 +321,29 @@ def test_every_figure_and_placeholder_a_page_uses_is_generated():
             assert figure in made, f"docs/{name} shows figures/{figure}, which is never made"
         for placeholder in re.findall(r"<!-- docs-gen: ([a-z0-9-]+) -->", text):
             assert f'"{placeholder}":' in source, f"docs/{name}: no text {placeholder!r}"
+
+
+def test_every_placeholder_output_is_one_the_build_makes_for_that_command():
+    """A placeholder as a command's output: the build runs that very command on that page."""
+    found = {}
+    for name in pages():
+        for block in blocks(DOCS / name):
+            if block.lang not in ("console", "pycon"):
+                continue
+            command = None
+            for line in block.text.splitlines():
+                if line.startswith("$ "):
+                    command = line[2:].strip()
+                if m := PLACEHOLDER.fullmatch(line.strip()):
+                    shown = shown_outputs().get(m[1])
+                    assert shown is not None, f"docs/{name}: no OUTPUTS entry {m[1]!r}"
+                    assert shown.page == name, f"docs/{name}: {m[1]!r} belongs to {shown.page}"
+                    if block.lang == "console":
+                        assert shown.command == command, (m[1], shown.command, command)
+                    else:
+                        assert shown.command is None, m[1]
+                    found[m[1]] = name
+    assert set(found) == set(shown_outputs()), set(shown_outputs()) - set(found)
 
 
 def test_tiny_budgets_keep_the_order_of_steps():

@@ -4,8 +4,8 @@
   stdout is the table (or the JSON) alone.
 - The README's and the pages' commands run in one folder, in reading order, without one
   meeting a run folder an earlier one made; the pages say to activate the venv first.
-- Fig. 1's alt text says how many panels the figure has; the DCGAN tutorial's outputs come
-  from its own commands, and the build says so where MNIST is absent instead of failing.
+- Fig. 1's alt text says how many panels the figure has; the DCGAN tutorial shows a run
+  recorded by its own commands, which the build checks still loads with today's code.
 - No reST (``::`` literal blocks, Sphinx roles) reaches the rendered API reference.
 """
 
@@ -17,6 +17,7 @@ import importlib.util
 import json
 import re
 import shlex
+import shutil
 from pathlib import Path
 
 import pytest
@@ -239,25 +240,38 @@ def test_fig1_alt_texts_say_how_many_panels_the_figure_has():
     assert set(module.FIG1_CLAIMS)  # the build checks the words against the figure
 
 
-def test_dcgan_tutorial_outputs_come_from_its_own_commands_or_a_note(tmp_path, monkeypatch):
+def test_dcgan_tutorial_shows_its_recorded_run_made_by_its_own_commands(tmp_path):
+    """The page's commands are the recording's, and the recording loads with today's code."""
     module = figures_module()
     page = (DOCS / "tutorials/dcgan-mnist.md").read_text()
     shown = {c for b in blocks(DOCS / "tutorials/dcgan-mnist.md") for c in commands(b.text)}
     for line in module.MNIST_COMMANDS:
         assert line in shown, line
+    record = json.loads((module.RECORDED / "dcgan-mnist" / "record.json").read_text())
+    assert record["commands"] == list(module.MNIST_COMMANDS)
+    texts = module.dcgan_mnist_texts(tmp_path)  # the build's checks, and its texts
     placeholders = set(re.findall(r"<!-- docs-gen: (dcgan-mnist-[a-z-]+) -->", page))
-    assert len(placeholders) >= 4
+    assert len(placeholders) >= 5
+    assert placeholders <= set(texts) | set(module.OUTPUTS)
+    assert record["commit"][:12] in texts["dcgan-mnist-run"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(module.RECORDED_COPIED)
     assert "…" not in page
-    # Without MNIST: the same texts, each a note, and no figure for the page to miss.
-    monkeypatch.setattr(module, "SHARED_DATA", tmp_path / "no-data")
-    assert not module.mnist_available()
-    module.generate_mnist(tmp_path / "out")
-    texts = json.loads((tmp_path / "out" / "texts.json").read_text())
-    assert placeholders <= set(texts)
-    assert "no MNIST when these pages were built" in texts["dcgan-mnist-run"]
-    assert not any("figures/" in texts[p] for p in placeholders)
-    assert not list((tmp_path / "out" / "figures").iterdir())
-    assert module.scaled(module.MNIST_COMMANDS[0], module.MNIST_SCALE).count("--steps 200") == 1
+
+
+def test_a_recording_the_current_code_cannot_read_fails_the_build_clearly(tmp_path, monkeypatch):
+    module = figures_module()
+    copy = tmp_path / "dcgan-mnist"
+    shutil.copytree(module.RECORDED / "dcgan-mnist", copy)
+    monkeypatch.setattr(module, "RECORDED", tmp_path)
+    module.load_recording("dcgan-mnist", module.MNIST_COMMANDS)  # as recorded: loads
+    result = sorted((copy / "eval").glob("*.json"))[0]
+    data = json.loads(result.read_text())
+    del data["fid"]  # a result in a format this ganzoo does not read
+    result.write_text(json.dumps(data))
+    with pytest.raises(RuntimeError, match=r"record_runs\.py dcgan-mnist"):
+        module.load_recording("dcgan-mnist", module.MNIST_COMMANDS)
+    with pytest.raises(RuntimeError, match="the page now shows"):
+        module.load_recording("dcgan-mnist", (*module.MNIST_COMMANDS, "ganzoo list"))
 
 
 # --- the API reference reads as Markdown ---------------------------------------------------
