@@ -67,6 +67,7 @@ COMMANDS: tuple[str, ...] = (
     "ganzoo sample runs/first-gan --interpolate 10 --n 6 --out first-gan-walk.png",
     "ganzoo train --model vanilla --dataset digits --conditional --steps 3000 --out runs/cgan",
     "ganzoo eval runs/first-gan --samples 1000",
+    "ganzoo eval runs/cgan --samples 1000",
     "ganzoo compare --models vanilla:nonsat,vanilla:minimax,dcgan:nonsat,vae"
     " --dataset digits --steps 1500 --samples 500 --out runs/zoo-digits",
 )
@@ -903,6 +904,16 @@ def sample_captions(work: Path, first: dict[str, Any]) -> dict[str, str]:
     )
     gan = f"`vanilla` + `nonsat` on digits, step {first['steps']}"
     cgan = json.loads((work / "runs/cgan/summary.json").read_text())
+    accuracy = next(
+        r for r in load_results(work / "runs/cgan") if r["samples"] == 1000
+    )
+    per_class = accuracy["conditional_accuracy_per_class"]
+    worst = min(range(len(per_class)), key=per_class.__getitem__)
+    if accuracy["conditional_accuracy"] < 0.9:
+        raise RuntimeError(
+            "docs/tutorials/conditional.md: the caption says each row holds its own digit, "
+            f"but the class accuracy is {accuracy['conditional_accuracy']:.3f}"
+        )
     return {
         "caption-first-gan-first": (
             f"Epoch 1 (step {per_epoch}): 64 samples of G's moving average, each cell from one "
@@ -912,7 +923,7 @@ def sample_captions(work: Path, first: dict[str, Any]) -> dict[str, str]:
         "caption-first-gan-last": (
             f"The last grid (epoch {int(grids[-1][6:10])}, step "
             f"{first['steps']}), the same 64 noise vectors: now each cell differs, most are "
-            "recognisable digits (0, 2, 3, 6 and 7 are easy to find), some strokes are broken "
+            "digit-like strokes, many of them readable (look for 0, 3 and 6), others broken "
             f"or smudged. {measured}"
         ),
         "caption-sample-grid": (
@@ -929,7 +940,15 @@ def sample_captions(work: Path, first: dict[str, Any]) -> dict[str, str]:
             f"`vanilla --conditional` on digits, step {cgan['steps']}: row k was asked for "
             "class k (0 at the top), each column is one noise vector. Each row holds its "
             "own digit, and within a row the eight noise vectors change the handwriting "
-            "(slant, thickness), not the class."
+            "(slant, thickness), not the class. The domain classifier names the class that "
+            f"was asked for in {accuracy['conditional_accuracy']:.1%} of 1,000 samples."
+        ),
+        "cgan-accuracy": (
+            f"when these pages were built the command above ({cgan['steps']:,} steps, "
+            f"{cgan['seconds']:.0f} s of training on the build machine) scored "
+            f"**{fmt(accuracy['conditional_accuracy'])}**, against the classifier's "
+            f"{fmt(accuracy['conditional_classifier_test_accuracy'])} on real test digits, "
+            f"with its worst class ({worst}) at {fmt(per_class[worst], 2)}"
         ),
         "caption-gan-vs-vae-samples": (
             f"The last grid of each run (step {first['steps']}), 64 samples from fixed noise: "
