@@ -552,13 +552,13 @@ def transposed(table: list[str]) -> list[str]:
 
 def fig1_panels_table(rows: list[dict[str, float]]) -> str:
     lines = [
-        "| panel, step | p_g mean | p_g std | W1 | D(1) | D(3) | D on [1, 3] |",
-        "|---|---|---|---|---|---|---|",
+        "| panel, step | p_g: mean, std | W1 | D(1), D(3) | D on [1, 3] |",
+        "|---|---|---|---|---|",
     ]
     for label, r in zip("abcdefghijkl", rows, strict=False):
         lines.append(
-            f"| ({label}) {r['step']} | {fmt(r['mean'], 2)} | {fmt(r['std'], 2)} "
-            f"| {fmt(r['w1'], 2)} | {fmt(r['d1'], 2)} | {fmt(r['d3'], 2)} "
+            f"| ({label}) {r['step']} | {fmt(r['mean'], 2)}, {fmt(r['std'], 2)} "
+            f"| {fmt(r['w1'], 2)} | {fmt(r['d1'], 2)}, {fmt(r['d3'], 2)} "
             f"| {fmt(r['d_min'], 2)}–{fmt(r['d_max'], 2)} |"
         )
     lines.append("")
@@ -779,14 +779,10 @@ def gan_vs_vae_reading(comparison: dict[str, Any]) -> str:
     most = max(wins, key=lambda k: len(wins[k]))
     other = "VAE" if most == "GAN" else "GAN"
     text = (
-        f"In the table above the {most} does better on {len(wins[most])} of the "
-        f"{len(COMPARED)} measures: {', '.join(wins[most])}"
+        f"Here the {most} does better on {len(wins[most])} of the {len(COMPARED)} "
+        f"measures: {and_list(wins[most])}"
     )
-    text += (
-        f"; the {other} on {', '.join(wins[other])}."
-        if wins[other]
-        else "; the other on none."
-    )
+    text += f"; the {other} on {and_list(wins[other])}." if wins[other] else "."
     if overlaps:
         text += (
             f" The 95% intervals of {' and '.join(overlaps)} overlap, so on "
@@ -797,9 +793,16 @@ def gan_vs_vae_reading(comparison: dict[str, Any]) -> str:
         f" The domain classifier finds the {confident}'s samples the more confidently "
         "recognisable digits (a higher classifier score: each sample clearly one class, the "
         f"classes varied); by {len(wins[most])} of the {len(COMPARED)} measures the "
-        f"{most}'s samples are the closer to real digits after {gan['steps']} steps here."
+        f"{most}'s samples are the closer to real digits after {gan['steps']:,} steps."
     )
     return text
+
+
+def and_list(items: list[str]) -> str:
+    """``a, b and c``."""
+    return (
+        ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else items[0]
+    )
 
 
 def metrics_bars_caption(comparison: dict[str, Any]) -> str:
@@ -967,11 +970,36 @@ def score_prefix_of(result: Any) -> str:
 
 
 def report_table(path: Path) -> str:
-    """A comparison report's note and table, turned so that each run is a column."""
+    """A comparison report's note and table, turned so that each run is a column.
+
+    The floors' two columns become a line below, so that four runs fit the page.
+    """
     report = path.read_text().splitlines()
     note = next(line for line in report if line.startswith("All numbers"))
-    table = [line for line in report if line.startswith("|")]
-    return note + "\n\n" + "\n".join(transposed(table))
+    table = transposed([line for line in report if line.startswith("|")])
+    cells = [[c.strip() for c in line.strip("|").split("|")] for line in table]
+    if not cells[0][-2].startswith("real data") or not cells[0][-1].startswith(
+        "noise"
+    ):
+        raise RuntimeError(
+            f"{path}: expected the floors in the last two columns: {cells[0]}"
+        )
+    floors = [
+        f"{row[0].split(' [')[0].rstrip(' ↑↓')} {row[-2]} and {row[-1]}"
+        for row in cells[2:]
+        if row[-2]
+    ]
+    lines = ["| " + " | ".join(row[:-2]) + " |" for row in cells]
+    lines[1] = "|---" * (len(cells[0]) - 2) + "|"
+    real, noise = (c.split(" (", 1)[1].rstrip(")") for c in cells[0][-2:])
+    return (
+        note
+        + "\n\n"
+        + "\n".join(lines)
+        + f"\n\nReal data ({real}) and noise ({noise}), measured alike: "
+        + "; ".join(floors)
+        + "."
+    )
 
 
 def first_gan_curves(summary: dict[str, Any]) -> str:
@@ -1342,7 +1370,8 @@ def dcgan_mnist_texts(figures: Path) -> dict[str, str]:
             f"Step {summary['steps']} ({summary['epochs']:.1f} epochs), `{model['model']}` + "
             f"`{model['loss']}` on MNIST: the last grid of the recorded run, 64 samples of "
             f"G's moving average from the same fixed noise as every grid of the run. {words} "
-            f"Measured on 1,000 samples: {score_label(last)} {fmt(score, 2)} (real data "
+            f"Measured on {last['samples']:,} samples: {score_label(last)} {fmt(score, 2)} "
+            f"(real data "
             f"{fmt(real_score, 2)}), FID {fmt(last['fid'], 2)} (real data {fmt(real['fid'], 2)}, "
             f"noise {fmt(noise['fid'], 2)})."
         ),
