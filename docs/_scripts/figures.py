@@ -655,6 +655,25 @@ def generate(out: Path) -> None:
     panels = int(shlex.split(COMMANDS[4])[-1])
     fig1_rows = dynamics_panels(work / "runs/fig1", panels)
     check_fig1_claims(fig1_rows)
+    vae_log = [
+        json.loads(line)
+        for line in (work / "runs/first-vae/metrics.jsonl").read_text().splitlines()
+        if '"event"' not in line
+    ]
+    if not vae_log[-1]["loss"] < vae_log[0]["loss"]:
+        raise RuntimeError(
+            "docs/concepts/gan-vs-vae.md says the VAE's objective falls, but its log went "
+            f"from {vae_log[0]['loss']} to {vae_log[-1]['loss']}"
+        )
+    end = fig1["final"]
+    if (
+        abs(end["d_loss"] - math.log(4)) > 0.05
+        or abs(end["d_real"] - end["d_fake"]) > 0.05
+    ):
+        raise RuntimeError(
+            "docs/concepts/gan.md says the Fig. 1 run's D loss converges to log 4 while D(x) "
+            f"and D(G(z)) meet at 1/2; it ended at {end}: rewrite that sentence"
+        )
     metrics = (work / "runs/first-gan/metrics.jsonl").read_text().splitlines()
     eval_line = next(line for line in COMMANDS if line.startswith("ganzoo eval "))
     eval_output = "\n".join(
