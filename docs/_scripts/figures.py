@@ -34,6 +34,7 @@ import contextlib
 import doctest
 import hashlib
 import io
+import itertools
 import json
 import logging
 import math
@@ -1345,7 +1346,35 @@ def recording_note(rec: dict[str, Any], name: str) -> str:
 
 #: What the page says the recorded DCGAN grid shows, written by looking at it: tied to the
 #: recording's date, so a new recording fails the build until its grid is looked at again.
-DCGAN_GRID_WORDS: dict[str, str] = {}
+DCGAN_GRID_WORDS: dict[str, str] = {
+    "2026-12-06T19:14:59+00:00": (
+        "Most cells are handwritten digits you can name (0, 2, 5, 6, 7, 8 and 9 among "
+        "them), thick-stroked and in varied styles; a few are strokes that are no digit."
+    ),
+}
+
+
+def dcgan_trend(rec: dict[str, Any]) -> str:
+    """How far apart D keeps real and generated images, and how FID moved meanwhile."""
+    final = rec["summary"]["final"]
+    steps = sorted(
+        (r for r in rec["results"] if r["extractor"].startswith("domain")),
+        key=lambda r: r["step"],
+    )
+    fids = [r["fid"] for r in steps]
+    path = ", ".join(f"{fmt(r['fid'], 2)} (step {r['step']})" for r in steps)
+    ahead = final["d_real"] - final["d_fake"] > 0.3
+    falls = all(b < a for a, b in itertools.pairwise(fids))
+    return (
+        ("D stays well ahead of G to the end, far below log 4, " if ahead else "")
+        + (
+            "and yet FID falls at every evaluation: "
+            if ahead and falls
+            else "FID: "
+        )
+        + path
+        + "."
+    )
 
 
 def dcgan_mnist_texts(figures: Path) -> dict[str, str]:
@@ -1397,7 +1426,7 @@ def dcgan_mnist_texts(figures: Path) -> dict[str, str]:
         "dcgan-mnist-curves-caption": (
             f"The recorded run's curves over its {summary['steps']} steps; its last log "
             f"line: D(x) = {fmt(final['d_real'])}, D(G(z)) = {fmt(final['d_fake'])}, D loss = "
-            f"{fmt(final['d_loss'])}, G loss = {fmt(final['g_loss'])}."
+            f"{fmt(final['d_loss'])}, G loss = {fmt(final['g_loss'])}. {dcgan_trend(rec)}"
         ),
         "dcgan-mnist-eval-output": (
             f"On the recorded run it printed:\n\n```text\n$ {eval_line}\n{eval_output}\n```"
