@@ -35,9 +35,13 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
+import platform
+import shlex
 import statistics
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -126,7 +130,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     torch.set_num_threads(min(2, torch.get_num_threads()))
     figures: dict[str, Any] = {"steps": args.steps, "batch_size": args.batch_size,
                                "samples": args.samples, "seeds": args.seeds,
-                               "torch": torch.__version__, "rows": []}  # fmt: skip
+                               "torch": torch.__version__, "threads": torch.get_num_threads(),
+                               "command": shlex.join(["python", "benchmarks/bench_zoo.py",
+                                                      *(sys.argv[1:] if argv is None else argv)]),
+                               "date": time.strftime("%Y-%m-%d", time.gmtime()),
+                               "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores",
+                               "rows": []}  # fmt: skip
     say(f"{args.steps} steps, batch {args.batch_size}, {args.samples} samples, "
         f"{args.seeds} seed(s); mean ± 95% t-interval")  # fmt: skip
     say(f"{'dataset':8} {'row':17} {'FID':>16} {'precision':>14} {'recall':>14} {'img/s':>8}")
