@@ -61,6 +61,8 @@ ROWS: dict[str, dict[str, Any]] = {
 }  # fmt: skip
 #: the figures of each run summarised over seeds (density and coverage: Naeem et al. 2020)
 METRICS = ("fid", "precision", "recall", "density", "coverage")
+#: the settings a run resolved to, kept beside its figures (the zoo page checks them)
+RESOLVED = ("model", "loss", "reg", "reg_options", "lr", "betas", "d_steps", "model_options")
 DATASETS = {"mnist": {"image_size": 32}, "digits": {}}
 #: t_{0.975, df} for df = 1..10; above, the normal 1.96 is within 5%
 T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228]
@@ -98,7 +100,7 @@ def run_once(row: str, dataset: str, args: argparse.Namespace, seed: int, out: P
         "recall": scores["recall"], "density": scores.get("density"),
         "coverage": scores.get("coverage"), "images_per_s": images / result.seconds,
         "train_seconds": round(result.seconds, 1),
-        "resolved": {k: stored[k] for k in ("loss", "lr", "betas", "d_steps", "model_options")},
+        "resolved": {k: stored.get(k) for k in RESOLVED},
     }  # fmt: skip
 
 
