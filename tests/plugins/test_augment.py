@@ -135,12 +135,12 @@ def test_color_contrast_and_saturation_scale_deviations_from_the_mean():
     mean = x.mean(dim=(1, 2, 3), keepdim=True)
     factor = ((out - mean) / (x - mean)).flatten(1)
     assert torch.allclose(factor, factor[:, :1].expand_as(factor), atol=1e-3)
-    assert 0.5 <= factor.min() and factor.max() <= 1.5
+    assert factor.min() >= 0.5 and factor.max() <= 1.5
     saturated = policy("color", brightness=0.0, contrast=0.0)(x, seeded(9))
     grey = x.mean(dim=1, keepdim=True)
     s = ((saturated - grey) / (x - grey)).flatten(1)
     assert torch.allclose(s, s[:, :1].expand_as(s), atol=1e-3)
-    assert 0.0 <= s.min() and s.max() <= 2.0 and s.max() - s.min() > 1.0
+    assert s.min() >= 0.0 and s.max() <= 2.0 and s.max() - s.min() > 1.0
 
 
 @pytest.mark.parametrize(
