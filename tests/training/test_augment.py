@@ -91,7 +91,8 @@ def test_d_sees_real_and_fake_through_the_same_policy_and_g_learns_through_it(di
         networks=(model.generator, SpyD(model.discriminator, seen)),
         regularisers=(reg,), augment=Policy([("a", first), ("b", second)]),
     )  # fmt: skip
-    batches = [x for x, _ in zip(digits.epoch(8, torch.Generator().manual_seed(0)), range(2))]
+    epoch = digits.epoch(8, torch.Generator().manual_seed(0))
+    batches = [next(epoch), next(epoch)]
     feed = iter(batches)
     trainer.step(lambda: next(feed))
 
