@@ -63,9 +63,9 @@ class SpyLoss(AdversarialLoss):
         self.batches: list[tuple[torch.Tensor, torch.Tensor]] = []
 
     def discriminator_loss(self, real_logits, fake_logits):
-        return nn.functional.softplus(-real_logits).mean() + nn.functional.softplus(
-            fake_logits
-        ).mean()
+        return (
+            nn.functional.softplus(-real_logits).mean() + nn.functional.softplus(fake_logits).mean()
+        )
 
     def generator_loss(self, fake_logits, real_logits):
         return nn.functional.softplus(-fake_logits).mean()
