@@ -1,9 +1,10 @@
 """The model zoo page's tables, generated from the registry when the docs are built.
 
-``docs/zoo.md`` holds ``<!-- zoo: models -->``, ``<!-- zoo: losses -->`` and
-``<!-- zoo: regularisers -->``; the docs hook (``hooks.py``) replaces each with a table of
-every registered component of that kind: its paper, what it is for, its registered defaults
-and its options (from its factory's signature) with their defaults.
+``docs/zoo.md`` holds ``<!-- zoo: models -->``, ``<!-- zoo: losses -->``,
+``<!-- zoo: regularisers -->`` and ``<!-- zoo: augmentations -->``; the docs hook
+(``hooks.py``) replaces each with a table of every registered component of that kind: its
+paper, what it is for, its registered defaults and its options (from its factory's
+signature) with their defaults.
 """
 
 from __future__ import annotations
@@ -12,8 +13,13 @@ import inspect
 import re
 from typing import Any
 
-PLACEHOLDER = re.compile(r"<!-- zoo: (models|losses|regularisers) -->")
-KIND = {"models": "model", "losses": "loss", "regularisers": "regulariser"}
+PLACEHOLDER = re.compile(r"<!-- zoo: (models|losses|regularisers|augmentations) -->")
+KIND = {
+    "models": "model",
+    "losses": "loss",
+    "regularisers": "regulariser",
+    "augmentations": "augmentation",
+}
 #: registration keywords that set a run's defaults, in the order the page shows them
 DEFAULTS = ("loss", "lr", "betas", "d_steps", "dataset_options", "critic_options")
 #: what ganzoo sets itself, never a user option
