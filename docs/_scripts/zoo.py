@@ -13,7 +13,9 @@ import inspect
 import re
 from typing import Any
 
-PLACEHOLDER = re.compile(r"<!-- zoo: (models|losses|regularisers|augmentations) -->")
+PLACEHOLDER = re.compile(
+    r"<!-- zoo: (models|losses|regularisers|augmentations) -->"
+)
 KIND = {
     "models": "model",
     "losses": "loss",
