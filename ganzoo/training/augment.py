@@ -40,9 +40,6 @@ class Policy:
     def __init__(self, augmentations: Sequence[tuple[str, Augmentation]] = ()) -> None:
         self.augmentations = list(augmentations)
 
-    def __bool__(self) -> bool:
-        return bool(self.augmentations)
-
     def __call__(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
         """``x`` through every augmentation, in order (each image its own draws)."""
         for _, augmentation in self.augmentations:

@@ -237,9 +237,8 @@ def check(config: TrainConfig) -> Components:
     """Validate ``config``'s values and look up its names (once each), before anything loads.
 
     The names are the model, the loss, the ``--reg`` regularisers, the ``--augment``
-    augmentations and the dataset. The
-    returned record is what every later step reads (:func:`resolve`, the session): nothing
-    after this looks a name up again.
+    augmentations and the dataset. The returned record is what every later step reads
+    (:func:`resolve`, the session): nothing after this looks a name up again.
     """
     from ganzoo.host.resolve import resolve_names
 
