@@ -16,7 +16,8 @@ generated batch each go through the whole policy, every image with its own rando
 Adaptive augmentation (ADA: Karras et al. 2020, https://arxiv.org/abs/2006.06676) changes
 its strength from D's outputs as training goes: :meth:`Augmentation.observe` receives D's
 logits on the augmented real batch after every D update, and the state it keeps in buffers
-(``register_buffer``) is saved in checkpoints and restored on resume.
+(``register_buffer``) is saved in checkpoints and restored on resume; :meth:`Augmentation.stats`
+puts it in the run's logged statistics.
 """
 
 from __future__ import annotations
@@ -58,6 +59,15 @@ class Augmentation(nn.Module):
         batch; state that must agree across processes is reduced by the augmentation itself.
         The default does nothing.
         """
+
+    def stats(self) -> dict[str, torch.Tensor]:
+        """Scalars to log with the training statistics, e.g. ADA's ``{"p": self.p}``.
+
+        Called once per training step; each value a 0-dim tensor on the training device
+        (no host sync), logged as ``NAME_KEY`` (``flip_p``) in ``metrics.jsonl``, averaged
+        over the log interval like every statistic. The default logs nothing.
+        """
+        return {}
 
 
 def uniform(

@@ -5,7 +5,7 @@ batch of random images: the shape, dtype and device stay; every image gets its o
 taken from the generator it is handed; image ``i`` of the output depends on image ``i``
 alone; autograd's gradient through the transform matches finite differences (G is trained
 through it); its state survives ``torch.save``/``torch.load(weights_only=True)`` into a
-fresh build; ``observe`` accepts D's logits.
+fresh build; ``observe`` accepts D's logits and ``stats`` returns 0-dim tensors.
 """
 
 from __future__ import annotations
@@ -75,8 +75,12 @@ def check_augmentation(
     out = aug(x, _seeded(2))
     aug.observe(torch.randn(BATCH))
     check_tensor(c, "forward after observe(real_logits)", aug(x, _seeded(2)), tuple(out.shape))
+    stats = aug.stats()
+    expect(isinstance(stats, dict), c, f"stats() returned a {type(stats).__name__}, not a dict")
+    for key, value in stats.items():
+        check_tensor(c, f"stats()[{key!r}]", value, (), dtype=None)
     _check_state(c, aug, make(), x)
-    report.ok("observe(real_logits) is accepted; its state survives a checkpoint")
+    report.ok("observe(real_logits) and stats() work; its state survives a checkpoint")
     return report
 
 

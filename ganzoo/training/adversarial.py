@@ -181,6 +181,7 @@ class AdversarialTrainer:
             "d_real": torch.sigmoid(real_logits.detach()).mean(),
             "d_fake": torch.sigmoid(fake_logits.detach()).mean(),
             **{k: v.detach() for k, v in aux.items()},
+            **self.augment.stats(),  # an adaptive augmentation's strength (ADA's p)
             **health.adversarial_stats(real_logits, fake_logits, d_grad, g_grad, real, fake),
         }
 

@@ -51,6 +51,14 @@ class Policy:
         for _, augmentation in self.augmentations:
             augmentation.observe(real_logits)
 
+    def stats(self) -> dict[str, torch.Tensor]:
+        """Each augmentation's :meth:`~Augmentation.stats`, keyed ``NAME_KEY``, as floats."""
+        return {
+            f"{name}_{key}": value.detach().to(torch.float32, copy=True)
+            for name, augmentation in self.augmentations
+            for key, value in augmentation.stats().items()
+        }
+
     def to(self, device: torch.device | str) -> Policy:
         """Move every augmentation's buffers (an adaptive one's state) to ``device``."""
         for _, augmentation in self.augmentations:

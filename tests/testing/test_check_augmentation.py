@@ -62,6 +62,14 @@ class StateInAnAttribute(Augmentation):
         self.p = 1.0
 
 
+class VectorStats(Augmentation):
+    def forward(self, x, generator=None):
+        return x
+
+    def stats(self):
+        return {"p": torch.zeros(2)}
+
+
 class Broken:
     @ganzoo.hookimpl
     def register_augmentations(self, register):
@@ -76,6 +84,7 @@ BROKEN = {
     "detached": (Detached, "does not require grad"),
     "wrong-grad": (WrongGradient, "differs from finite differences"),
     "attribute-state": (StateInAnAttribute, "keep state in buffers"),
+    "vector-stats": (VectorStats, r"stats\(\)\['p'\] has shape \(2,\), expected \(\)"),
 }
 
 

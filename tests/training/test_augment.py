@@ -152,6 +152,9 @@ class Adaptive(Augmentation):
         self.p.add_(self.step * torch.sign(real_logits).mean()).clamp_(0, 1)
         self.updates.add_(1)
 
+    def stats(self):
+        return {"p": self.p}
+
 
 class AdaptivePlugin:
     @ganzoo.hookimpl
@@ -160,7 +163,8 @@ class AdaptivePlugin:
 
 
 def test_an_adaptive_augmentations_state_is_checkpointed_and_resumed(tmp_path):
-    """Straight to 6 steps, or 3 then resumed to 6: the same state, the same weights."""
+    """Straight to 6 steps, or 3 then resumed to 6: the same state, the same weights; the
+    state it reports is logged with the training statistics."""
     from ganzoo.runs.rundir import RunDir
     from ganzoo.training.config import TrainConfig
     from ganzoo.training.loop import resume, train
@@ -186,6 +190,8 @@ def test_an_adaptive_augmentations_state_is_checkpointed_and_resumed(tmp_path):
     assert int(a["test-adaptive"]["updates"]) == int(b["test-adaptive"]["updates"]) == 12
     assert 0 < float(a["test-adaptive"]["p"]) == float(b["test-adaptive"]["p"])
     assert_same_weights(tmp_path / "straight", tmp_path / "stopped")
+    logged = [r for r in RunDir.open(tmp_path / "straight").read_metrics() if "event" not in r]
+    assert logged and all(0 <= r["test-adaptive_p"] <= 1 for r in logged)  # ADA's p, logged
 
 
 def test_policy_state_is_keyed_by_name_and_restored():
