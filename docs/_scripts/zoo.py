@@ -1,9 +1,10 @@
 """The model zoo page's tables, generated from the registry when the docs are built.
 
-``docs/zoo.md`` holds ``<!-- zoo: models -->``, ``<!-- zoo: losses -->`` and
-``<!-- zoo: regularisers -->``; the docs hook (``hooks.py``) replaces each with a table of
-every registered component of that kind: its paper, what it is for, its registered defaults
-and its options (from its factory's signature) with their defaults.
+``docs/zoo.md`` holds ``<!-- zoo: models -->``, ``<!-- zoo: losses -->``,
+``<!-- zoo: regularisers -->`` and ``<!-- zoo: augmentations -->``; the docs hook
+(``hooks.py``) replaces each with a table of every registered component of that kind: its
+paper, what it is for, its registered defaults and its options (from its factory's
+signature) with their defaults.
 
 ``<!-- zoo: measured -->`` becomes the recorded ``benchmarks/bench_zoo.py`` tables, read from
 ``benchmarks/results/zoo-*.json`` (one file per dataset, as the benchmark printed it), with
@@ -20,11 +21,19 @@ import re
 from pathlib import Path
 from typing import Any
 
-PLACEHOLDER = re.compile(r"<!-- zoo: (models|losses|regularisers|measured) -->")
+PLACEHOLDER = re.compile(
+    r"<!-- zoo: (models|losses|regularisers|augmentations|measured) -->"
+)
 #: the recorded benchmark figures, one JSON file per dataset (bench_zoo.py's stdout)
 RESULTS = Path(__file__).resolve().parents[2] / "benchmarks" / "results"
 DATASET_NAMES = {"mnist": "MNIST at 32 px", "digits": "digits (8×8)"}
-KIND = {"models": "model", "losses": "loss", "regularisers": "regulariser"}
+KIND = {
+    "models": "model",
+    "losses": "loss",
+    "regularisers": "regulariser",
+    "augmentations": "augmentation",
+}
+
 #: registration keywords that set a run's defaults, in the order the page shows them
 DEFAULTS = ("loss", "lr", "betas", "d_steps", "dataset_options", "critic_options")
 #: what ganzoo sets itself, never a user option

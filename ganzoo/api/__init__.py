@@ -9,6 +9,7 @@ reachable from this package is ganzoo's machinery and may change between release
     models.py    ``GenerativeModel``, ``GAN`` and ``AdversarialModel`` (what the trainer calls)
     losses.py    ``AdversarialLoss``, ``LikelihoodLoss`` and how a loss method is called
     regularisers.py  ``Regulariser``: a penalty on D usable with any adversarial loss
+    augmentations.py ``Augmentation``: a random, differentiable transform of D's inputs
     data.py      ``DataInfo``, ``DataSource`` and the in-memory/streaming sources
     layers.py    the standard layers an exportable generator is built from (``ScaleShift``)
     paths.py     where datasets are looked for by default
@@ -33,7 +34,13 @@ from ganzoo.api.errors import (
 )
 from ganzoo.api.hooks import CONTRACT_VERSION, Register, hookimpl, hookspec
 from ganzoo.api.paths import cache_dir, default_data_dir
-from ganzoo.api.records import DatasetRecord, LossRecord, ModelRecord
+from ganzoo.api.records import (
+    AugmentationRecord,
+    DatasetRecord,
+    LossRecord,
+    ModelRecord,
+    RegulariserRecord,
+)
 
 #: torch-backed names -> the module that defines them (imported on first use)
 _LAZY: dict[str, str] = {
@@ -44,6 +51,7 @@ _LAZY: dict[str, str] = {
     "LikelihoodLoss": "ganzoo.api.losses",
     "BoundLoss": "ganzoo.api.losses",
     "Regulariser": "ganzoo.api.regularisers",
+    "Augmentation": "ganzoo.api.augmentations",
     "DataInfo": "ganzoo.api.data",
     "DataSource": "ganzoo.api.data",
     "TensorSource": "ganzoo.api.data",
@@ -54,6 +62,7 @@ _LAZY: dict[str, str] = {
 
 __all__ = [
     "CONTRACT_VERSION",
+    "AugmentationRecord",
     "DataError",
     "DatasetRecord",
     "GanzooError",
@@ -62,6 +71,7 @@ __all__ = [
     "ModelRecord",
     "PluginError",
     "Register",
+    "RegulariserRecord",
     "UnknownNameError",
     "UsageError",
     "cache_dir",

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import click
 
-from ganzoo.cli.options import parse_key_values
-from ganzoo.cli.registry_help import RegistryHelpOption, conditional_model_names
+from ganzoo.cli.options import parse_key_values, split_names
+from ganzoo.cli.registry_help import (
+    RegistryHelpOption,
+    augmentation_names,
+    conditional_model_names,
+)
 from ganzoo.training.config import AMP_MODES, DEVICES, TrainConfig
 
 D = TrainConfig()
@@ -237,6 +241,24 @@ def epochs_help() -> str:
     help="Passed to every --reg that takes it (e.g. gamma=10, every=16 for lazy R1).",
 )
 @click.option(
+    "--augment",
+    "augment",
+    multiple=True,
+    metavar="NAME[,NAME]",
+    cls=RegistryHelpOption,
+    names=augmentation_names,
+    help="Augment D's real and generated images (DiffAugment), applied in the order given; "
+    "registered: {names} (ganzoo list augmentations).",
+)
+@click.option(
+    "--augment-option",
+    "-A",
+    "augment_options",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Passed to every --augment that takes it (e.g. shift=0.25 for translation).",
+)
+@click.option(
     "--dataset-option",
     "-D",
     "dataset_options",
@@ -257,6 +279,8 @@ def train_command(
     loss_options,
     reg,
     reg_options,
+    augment,
+    augment_options,
     dataset_options,
     **values,
 ) -> None:
@@ -270,6 +294,7 @@ def train_command(
           --epochs 5
       ganzoo train --model dcgan --dataset digits --conditional
       ganzoo train --model dcgan --reg r1 -R gamma=10 -R every=16
+      ganzoo train --model dcgan --augment color,translation,cutout
       ganzoo train --resume runs/vanilla-nonsat-digits-20260101-120000
     """
     if nproc is not None:
@@ -282,8 +307,10 @@ def train_command(
         compile=compile_,
         model_options=parse_key_values("--model-option", model_options),
         loss_options=parse_key_values("--loss-option", loss_options),
-        reg=[name.strip() for item in reg for name in item.split(",") if name.strip()],
+        reg=split_names(reg),
         reg_options=parse_key_values("--reg-option", reg_options),
+        augment=split_names(augment),
+        augment_options=parse_key_values("--augment-option", augment_options),
         dataset_options=parse_key_values("--dataset-option", dataset_options),
     ).validate()
 

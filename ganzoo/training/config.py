@@ -74,7 +74,13 @@ class TrainConfig:
     loss_options: dict[str, Any] = field(default_factory=dict)
     reg: list[str] = field(default_factory=list)  # D's regularisers (--reg r1,r2)
     reg_options: dict[str, Any] = field(default_factory=dict)  # -R gamma=10 -R every=16
+    augment: list[str] = field(default_factory=list)  # D's input augmentations, in order
+    augment_options: dict[str, Any] = field(default_factory=dict)  # -A shift=0.25
     dataset_options: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.augment, str):  # "color,cutout" from Python: names, not letters
+            self.augment = [n.strip() for n in self.augment.split(",") if n.strip()]
 
     DEFAULT_EPOCHS = 30
     DEFAULT_LR = 2e-4  # where the model registers no "lr" of its own
@@ -230,15 +236,20 @@ def optimiser_defaults(
 def check(config: TrainConfig) -> Components:
     """Validate ``config``'s values and look up its names (once each), before anything loads.
 
-    The names are the model, the loss, the ``--reg`` regularisers and the dataset. The
-    returned record is what every later step reads (:func:`resolve`, the session): nothing
-    after this looks a name up again.
+    The names are the model, the loss, the ``--reg`` regularisers, the ``--augment``
+    augmentations and the dataset. The returned record is what every later step reads
+    (:func:`resolve`, the session): nothing after this looks a name up again.
     """
     from ganzoo.host.resolve import resolve_names
 
     config.validate()
     return resolve_names(
-        config.model, config.loss, config.dataset, config.conditional, tuple(config.reg)
+        config.model,
+        config.loss,
+        config.dataset,
+        config.conditional,
+        tuple(config.reg),
+        tuple(config.augment),
     )
 
 

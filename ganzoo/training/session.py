@@ -26,6 +26,7 @@ from ganzoo.host.device import choose_threads, seed_everything
 from ganzoo.host.resolve import Components
 from ganzoo.runs.rundir import RunDir
 from ganzoo.training import distributed
+from ganzoo.training.augment import run_policy
 from ganzoo.training.config import ResolvedRun, TrainConfig, check, optimiser_defaults, resolve
 from ganzoo.training.distributed import DistEnv
 from ganzoo.training.ema import EMA
@@ -171,6 +172,7 @@ def prepare(
     model = build_model(components.model, data.info, c.latent_dim, c.model_options, c.conditional)
     objective = build_loss(components.loss, c.loss_options)
     regularisers = d_regularisers(components, model, c.reg_options)
+    augment = run_policy(components.augmentations, data.info, c.augment_options).to(device)
     model.to(device)
     data = data.to(device)
     if env.enabled:  # same initial weights everywhere (DDP also checks), different noise
@@ -178,7 +180,7 @@ def prepare(
     trainer = make_trainer(
         model,
         objective,
-        OptimSettings(float(c.lr), tuple(c.betas), c.d_steps, regularisers),  # type: ignore[arg-type]
+        OptimSettings(float(c.lr), tuple(c.betas), c.d_steps, regularisers, augment),  # type: ignore[arg-type]
         family=plan.family,
         device=device,
         amp=c.amp,

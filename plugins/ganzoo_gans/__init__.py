@@ -1,4 +1,4 @@
-"""First-party model plugin: the GAN architectures.
+"""First-party model plugin: the GAN architectures, and DiffAugment's augmentations of D.
 
 Registered by import path, so ``ganzoo list`` never imports torch.
 """
@@ -49,4 +49,30 @@ def register_models(register):
         d_steps=5,  # n_dis = 5 D updates per G update
         dataset_options={"mnist": {"image_size": 32}, "fashion-mnist": {"image_size": 32}},
         paper="Miyato et al. 2018, https://arxiv.org/abs/1802.05957",
+    )
+
+
+DIFFAUGMENT = "Zhao et al. 2020, https://arxiv.org/abs/2006.10738"
+
+
+@hookimpl
+def register_augmentations(register):
+    # DiffAugment's policies: --augment color,translation,cutout applies them in that order
+    register(
+        "color",
+        "ganzoo_gans.augment:Color",
+        description="Random brightness, saturation and contrast per image (DiffAugment).",
+        paper=DIFFAUGMENT,
+    )
+    register(
+        "translation",
+        "ganzoo_gans.augment:Translation",
+        description="Shift each image by up to 1/8 of its size, zero padded (DiffAugment).",
+        paper=DIFFAUGMENT,
+    )
+    register(
+        "cutout",
+        "ganzoo_gans.augment:Cutout",
+        description="Zero a random square of half the image's size (DiffAugment).",
+        paper=DIFFAUGMENT,
     )

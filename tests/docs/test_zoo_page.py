@@ -20,11 +20,11 @@ def zoo_module():
     return module
 
 
-def test_the_zoo_page_lists_every_model_loss_and_regulariser_with_its_paper():
+def test_the_zoo_page_lists_every_model_loss_regulariser_and_augmentation_with_its_paper():
     page = zoo_module().render((DOCS / "zoo.md").read_text())
     assert "<!-- zoo:" not in page
     registry = get_registry()
-    for kind in ("model", "loss", "regulariser"):
+    for kind in ("model", "loss", "regulariser", "augmentation"):
         for c in registry.components(kind):
             row = next(line for line in page.splitlines() if line.startswith(f"| `{c.name}` |"))
             url = c.record.paper.split()[-1]
@@ -32,6 +32,8 @@ def test_the_zoo_page_lists_every_model_loss_and_regulariser_with_its_paper():
     sngan = next(line for line in page.splitlines() if line.startswith("| `sngan` |"))
     assert "`loss='hinge'`" in sngan and "`betas=(0.0, 0.9)`" in sngan and "`d_steps=5`" in sngan
     assert "`width=128`" in sngan
+    translation = next(line for line in page.splitlines() if line.startswith("| `translation` |"))
+    assert "`shift=0.125`" in translation and "2006.10738" in translation
 
 
 def test_the_zoo_page_is_in_the_nav_and_rendered_by_the_docs_hook():
@@ -47,6 +49,11 @@ def test_list_shows_each_components_paper(run_cli):
     assert "1801.04406" in papers[("regulariser", "r1")]
     table = run_cli("list", "regularisers")
     assert "paper" in table.out and "arXiv:1801.04406" in table.out.replace("\n", "")
+    for name in ("color", "translation", "cutout"):
+        assert "2006.10738" in papers[("augmentation", name)]
+    table = run_cli("list", "augmentations")
+    assert table.exit_code == 0 and "augmentations" in table.out
+    assert all(f"│ {name} " in table.out for name in ("color", "translation", "cutout"))
 
 
 def recorded(rows: list[tuple[str, str, list[str]]]) -> dict:
