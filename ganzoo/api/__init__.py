@@ -11,6 +11,7 @@ reachable from this package is ganzoo's machinery and may change between release
     regularisers.py  ``Regulariser``: a penalty on D usable with any adversarial loss
     data.py      ``DataInfo``, ``DataSource`` and the in-memory/streaming sources
     layers.py    the standard layers an exportable generator is built from (``ScaleShift``)
+    codes.py     ``LatentCode``/``CodedModel``: named codes in z (InfoGAN), for ``sample --code``
     paths.py     where datasets are looked for by default
 
 Importing this package is cheap (no torch): the torch-backed names load on first use.
@@ -50,6 +51,9 @@ _LAZY: dict[str, str] = {
     "StreamingSource": "ganzoo.api.data",
     "resize_images": "ganzoo.api.data",
     "ScaleShift": "ganzoo.api.layers",
+    "LatentCode": "ganzoo.api.codes",
+    "CodedModel": "ganzoo.api.codes",
+    "set_code": "ganzoo.api.codes",
 }
 
 __all__ = [

@@ -88,6 +88,9 @@ class AdversarialTrainer:
         self.aux = getattr(model, "aux_classes", None) is not None
         if self.aux:
             self.stats = STATS + AUX_STATS
+        #: the model's own objective (GAN.auxiliary_loss), added to both players' losses
+        self.terms = tuple(getattr(model, "auxiliary_terms", ()))
+        self.stats += tuple(f"{p}_{t}" for p in "dg" for t in self.terms)
 
     @property
     def batches_per_step(self) -> int:
@@ -110,8 +113,19 @@ class AdversarialTrainer:
             )
         return labels
 
-    def _fake(self, n: int, labels: torch.Tensor | None) -> torch.Tensor:
-        return self.model.generate(self.model.sample_latent(n), labels, self.g_net)
+    def _fake(self, n: int, labels: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
+        z = self.model.sample_latent(n)
+        return z, self.model.generate(z, labels, self.g_net)
+
+    def _auxiliary(
+        self, who: str, z: torch.Tensor, outputs: torch.Tensor | None, stats: dict
+    ) -> torch.Tensor | float:
+        """The model's own terms on a generated batch (0 if none), logged as ``who_term``."""
+        if not self.terms:
+            return 0.0
+        terms = self.model.auxiliary_loss(z, outputs)
+        stats.update({f"{who}_{name}": terms[name].float() for name in self.terms})
+        return sum(terms[name] for name in self.terms)
 
     def step(self, next_batch: Callable[[], Batch]) -> dict[str, torch.Tensor]:
         """Run k D updates and one G update; return detached scalar statistics."""
@@ -121,7 +135,7 @@ class AdversarialTrainer:
             real, labels = split_batch(next_batch())
             labels = self._labels(labels)
             with torch.no_grad(), amp.autocast():
-                fake = self._fake(real.shape[0], labels)
+                z, fake = self._fake(real.shape[0], labels)
             with amp.autocast():
                 real_logits, real_classes = self._d(real, labels)
                 fake_logits, fake_classes = self._d(fake, labels)
@@ -131,7 +145,9 @@ class AdversarialTrainer:
                         fake_classes, labels
                     )
                     d_loss = d_loss + model.aux_weight * aux["d_aux"]
-            critic = self.d_net if not (self.conditional or self.aux) else None
+                d_loss = d_loss + self._auxiliary("d", z, fake_classes, aux)
+            plain = not (self.conditional or self.aux or self.terms)  # D gives one logit
+            critic = self.d_net if plain else None
             critic = critic or _LabelledD(model, self.d_net, labels)
             penalty = total_penalty(self.regularisers, critic, real, fake.float(), self.d_updates)
             self.d_updates += 1
@@ -146,7 +162,8 @@ class AdversarialTrainer:
         no_sync = getattr(self.d_net, "no_sync", contextlib.nullcontext)
         with no_sync(), _frozen(self.d_params):
             with amp.autocast():
-                fake_logits_g, fake_classes_g = self._d(self._fake(real.shape[0], labels), labels)
+                z, fake_g = self._fake(real.shape[0], labels)
+                fake_logits_g, fake_classes_g = self._d(fake_g, labels)
                 real_logits_g = None
                 if loss.wants_real:  # contract 2: D's current scores of the real batch
                     with torch.no_grad():
@@ -155,6 +172,7 @@ class AdversarialTrainer:
                 if self.aux:  # ACGAN: G makes samples D classifies as their labels
                     aux["g_aux"] = F.cross_entropy(fake_classes_g, labels)
                     g_loss = g_loss + model.aux_weight * aux["g_aux"]
+                g_loss = g_loss + self._auxiliary("g", z, fake_classes_g, aux)
             self.opt_g.zero_grad(set_to_none=True)
             amp.backward(g_loss)
         g_grad = health.grad_norm(model.generator.parameters(), amp, self.opt_g)
