@@ -57,18 +57,19 @@ def stages(side: int) -> tuple[int, int]:
     return base, n
 
 
-def check_shape(info: DataInfo) -> tuple[int, int]:
-    """The stages for ``info``, or :class:`IncompatibleDataError` saying why not."""
+def check_shape(info: DataInfo, model: str = "dcgan") -> tuple[int, int]:
+    """The stages for ``info``, or :class:`IncompatibleDataError` saying why not (naming
+    ``model``, the model whose networks these are)."""
     if info.kind != "image" or len(info.shape) != 3:
         raise IncompatibleDataError(
-            f"model 'dcgan' needs C×H×W images; dataset {info.name!r} has samples of shape "
+            f"model {model!r} needs C×H×W images; dataset {info.name!r} has samples of shape "
             f"{info.shape} (use 'vanilla' for vector data)"
         )
     _, height, width = info.shape
     base, n = stages(height)
     if height != width or n < 1 or base > 8:
         raise IncompatibleDataError(
-            f"model 'dcgan' needs square images whose side is b·2^n with 4 <= b <= 8 "
+            f"model {model!r} needs square images whose side is b·2^n with 4 <= b <= 8 "
             f"(e.g. 8, 16, 28, 32, 64); dataset {info.name!r} has {height}×{width}"
         )
     return base, n

@@ -216,7 +216,7 @@ def build(
     GAN (``--latent-dim``); default: the paper's 62 noise dimensions plus the codes' entries
     (74 for the defaults)."""
     check_options(categorical, continuous, info_weight, continuous_weight, width)
-    base, n = check_shape(info)
+    base, n = check_shape(info, "infogan")
     channels = info.shape[0]
     code_dim = categorical + continuous
     z_dim = latent_dim or NOISE_DIM + code_dim
