@@ -212,7 +212,8 @@ class AdversarialModel(Protocol):
 
     :class:`GAN` provides all of it. The members are listed by :func:`members`; a model
     built for the ``adversarial`` family that lacks one is refused at build. Optional, read
-    with a default: ``auxiliary_terms`` and ``auxiliary_loss`` (see :class:`GAN`).
+    with a default (:data:`OPTIONAL_ADVERSARIAL_MEMBERS`): ``auxiliary_terms`` and
+    ``auxiliary_loss`` (see :class:`GAN`).
     """
 
     #: G: z (and labels, if conditional) -> x
@@ -275,3 +276,7 @@ def members(protocol: type) -> tuple[str, ...]:
 
 #: what :class:`AdversarialModel` lists (the ``adversarial`` family checks each at build)
 ADVERSARIAL_MODEL_MEMBERS: tuple[str, ...] = members(AdversarialModel)
+#: what the adversarial trainer also uses when a model has it, and does without otherwise:
+#: a model's own objective (:meth:`GAN.auxiliary_loss`). Optional, so that a duck-typed GAN
+#: written before it existed still trains.
+OPTIONAL_ADVERSARIAL_MEMBERS: tuple[str, ...] = ("auxiliary_terms", "auxiliary_loss")
