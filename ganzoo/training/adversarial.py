@@ -4,6 +4,9 @@ The objective is any :class:`ganzoo.api.losses.AdversarialLoss`; this module nev
 Statistics stay on the device as tensors (no host sync per step); the loop reads them
 only when it logs.
 
+A model may add an objective of its own (``GAN.auxiliary_loss``, e.g. InfoGAN's mutual
+information term): its terms are added to D's loss in each D update and to G's in G's.
+
 During G's update D's weights are frozen: the generator loss back-propagates through D to
 G, and no gradient is computed for D's weights (it would be thrown away). Under DDP the
 update also runs inside D's ``no_sync``, so only G's gradients are averaged across ranks.
