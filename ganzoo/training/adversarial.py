@@ -122,10 +122,8 @@ class AdversarialTrainer:
 
     def _auxiliary(
         self, who: str, z: torch.Tensor, outputs: torch.Tensor | None, stats: dict
-    ) -> torch.Tensor | float:
-        """The model's own terms on a generated batch (0 if none), logged as ``who_term``."""
-        if not self.terms:
-            return 0.0
+    ) -> torch.Tensor:
+        """The sum of the model's own terms on a generated batch, each logged as ``who_term``."""
         terms = self.model.auxiliary_loss(z, outputs)
         stats.update({f"{who}_{name}": terms[name].float() for name in self.terms})
         return sum(terms[name] for name in self.terms)
@@ -148,7 +146,8 @@ class AdversarialTrainer:
                         fake_classes, labels
                     )
                     d_loss = d_loss + model.aux_weight * aux["d_aux"]
-                d_loss = d_loss + self._auxiliary("d", z, fake_classes, aux)
+                if self.terms:  # the model's own objective (InfoGAN: Q reads the codes)
+                    d_loss = d_loss + self._auxiliary("d", z, fake_classes, aux)
             plain = not (self.conditional or self.aux or self.terms)  # D gives one logit
             critic = self.d_net if plain else None
             critic = critic or _LabelledD(model, self.d_net, labels)
@@ -175,7 +174,8 @@ class AdversarialTrainer:
                 if self.aux:  # ACGAN: G makes samples D classifies as their labels
                     aux["g_aux"] = F.cross_entropy(fake_classes_g, labels)
                     g_loss = g_loss + model.aux_weight * aux["g_aux"]
-                g_loss = g_loss + self._auxiliary("g", z, fake_classes_g, aux)
+                if self.terms:  # ... and G writes codes Q can read
+                    g_loss = g_loss + self._auxiliary("g", z, fake_classes_g, aux)
             self.opt_g.zero_grad(set_to_none=True)
             amp.backward(g_loss)
         g_grad = health.grad_norm(model.generator.parameters(), amp, self.opt_g)
