@@ -21,7 +21,9 @@ Trains ``infogan`` (the paper's codes: c1 categorical of 10, c2 and c3 uniform i
   the rest held: the correlation of the code with the image's slant and width (intensity
   moments: the paper finds rotation and width), the share of samples whose digit (domain
   classifier) stays the same from one end to the other (a style code keeps the digit), and
-  how well Q reads the code back (correlation of c with Q's mean, on U(-1, 1) draws).
+  how well Q reads the code back (correlation of c with Q's mean, on U(-1, 1) draws); the
+  untrained model's figures beside them (its G draws nearly one digit whatever the codes,
+  so its "digit kept" is near 1: that figure means something only where c1 names digits).
 
 MNIST is read from ``--data-dir`` (default ``../shared/data``); without it the benchmark says
 so and stops (exit 0).
@@ -117,6 +119,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "classifier_test_accuracy": round(generated["classifier_test_accuracy"], 4),
         "q_real_test_agreement": round(real.accuracy, 4),
         "continuous": continuous_effects(model, agreement, args.per_value * 2, args.seed),
+        # the same for the untrained model: its G draws nearly one digit whatever the codes,
+        # so "digit kept" is 1 there; it means something only beside a c1 that names digits
+        "continuous_untrained": continuous_effects(
+            untrained, agreement, args.per_value * 2, args.seed
+        ),
     }
     report(figures)
     print(json.dumps(figures, indent=2))
@@ -194,10 +201,12 @@ def report(f: dict[str, Any]) -> None:
         f"{f['q_real_test_agreement']:.3f}; paper: {f['paper_agreement']:.2f} (5% error)"
     )
     for name, c in f["continuous"].items():
+        u = f["continuous_untrained"][name]
         say(
             f"  {name} swept {SWEEP[0]:g}..{SWEEP[1]:g}: corr(slant) {c['corr_slant']:+.3f}, "
             f"corr(width) {c['corr_width']:+.3f}, digit kept {c['digit_kept']:.3f}; "
-            f"Q reads it back: corr {c['q_corr']:.3f}"
+            f"Q reads it back: corr {c['q_corr']:.3f} (untrained: slant {u['corr_slant']:+.3f}, "
+            f"width {u['corr_width']:+.3f}, kept {u['digit_kept']:.3f}, Q {u['q_corr']:+.3f})"
         )
 
 
