@@ -58,5 +58,6 @@ def register_models(register):
         data_kinds=("image",),
         lr=2e-4,  # the paper's D rate (its G used 1e-3); ganzoo trains both at one rate
         dataset_options={"mnist": {"image_size": 32}, "fashion-mnist": {"image_size": 32}},
+        critic_options={"d_norm": "layer"},  # as dcgan: WGAN-GP needs a per-sample critic
         paper="Chen et al. 2016, https://arxiv.org/abs/1606.03657",
     )

@@ -54,7 +54,7 @@ from ganzoo_gans.dcgan import (
     generator_layers,
     init_weights,
 )
-from ganzoo_gans.spectral import feature_norm
+from ganzoo_gans.spectral import check_d_norm, feature_norm
 
 NOISE_DIM = 62  # the paper's noise dimensions on MNIST (Appendix C.1)
 Q_HIDDEN = 128  # the paper's Q head: FC 128 - BN - LeakyReLU - FC (Table 1, MNIST)
@@ -209,13 +209,16 @@ def build(
     info_weight: float = 1.0,
     continuous_weight: float = 0.1,
     width: int = 64,
+    d_norm: str = "batch",
 ) -> InfoGAN:
     """An InfoGAN for ``info``: one categorical code of ``categorical`` values (0: none) and
     ``continuous`` codes uniform in [-1, 1]; ``info_weight``/``continuous_weight`` are
     their λ. ``latent_dim`` is the size of z, noise and codes together, as for every ganzoo
     GAN (``--latent-dim``); default: the paper's 62 noise dimensions plus the codes' entries
-    (74 for the defaults)."""
+    (74 for the defaults). ``d_norm`` is the normalisation of D's body and Q's hidden layer
+    (``batch``, as the paper; ``layer`` for a per-sample critic such as WGAN-GP's)."""
     check_options(categorical, continuous, info_weight, continuous_weight, width)
+    d_norm = check_d_norm(d_norm)
     base, n = check_shape(info, "infogan")
     channels = info.shape[0]
     code_dim = categorical + continuous
@@ -230,13 +233,13 @@ def build(
     features = widths[-1]
     q_head = nn.Sequential(
         nn.Conv2d(features, Q_HIDDEN, base, 1, 0, bias=False),  # a dense layer over base×base
-        *feature_norm("batch", Q_HIDDEN),
+        *feature_norm(d_norm, Q_HIDDEN),
         nn.LeakyReLU(0.2, True),
         nn.Flatten(),
         nn.Linear(Q_HIDDEN, categorical + 2 * continuous),
     )
     discriminator = SharedBodyD(
-        nn.Sequential(*discriminator_body(channels, widths, "batch")),
+        nn.Sequential(*discriminator_body(channels, widths, d_norm)),
         nn.Conv2d(features, 1, base, 1, 0, bias=False),
         q_head,
     )
