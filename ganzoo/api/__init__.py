@@ -12,6 +12,7 @@ reachable from this package is ganzoo's machinery and may change between release
     augmentations.py ``Augmentation``: a random, differentiable transform of D's inputs
     data.py      ``DataInfo``, ``DataSource`` and the in-memory/streaming sources
     layers.py    the standard layers an exportable generator is built from (``ScaleShift``)
+    codes.py     ``LatentCode``/``CodedModel``: named codes in z (InfoGAN), for ``sample --code``
     paths.py     where datasets are looked for by default
 
 Importing this package is cheap (no torch): the torch-backed names load on first use.
@@ -58,6 +59,9 @@ _LAZY: dict[str, str] = {
     "StreamingSource": "ganzoo.api.data",
     "resize_images": "ganzoo.api.data",
     "ScaleShift": "ganzoo.api.layers",
+    "LatentCode": "ganzoo.api.codes",
+    "CodedModel": "ganzoo.api.codes",
+    "set_code": "ganzoo.api.codes",
 }
 
 __all__ = [

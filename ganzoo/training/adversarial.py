@@ -8,6 +8,9 @@ With ``--augment`` D sees every batch through the run's augmentation policy
 (:mod:`ganzoo.training.augment`): the real and the generated batch of each D update, and the
 generated batch of G's update, through which G's gradient flows.
 
+A model may add an objective of its own (``GAN.auxiliary_loss``, e.g. InfoGAN's mutual
+information term): its terms are added to D's loss in each D update and to G's in G's.
+
 During G's update D's weights are frozen: the generator loss back-propagates through D to
 G, and no gradient is computed for D's weights (it would be thrown away). Under DDP the
 update also runs inside D's ``no_sync``, so only G's gradients are averaged across ranks.
@@ -96,6 +99,9 @@ class AdversarialTrainer:
         self.aux = getattr(model, "aux_classes", None) is not None
         if self.aux:
             self.stats = STATS + AUX_STATS
+        #: the model's own objective (GAN.auxiliary_loss), added to both players' losses
+        self.terms = tuple(getattr(model, "auxiliary_terms", ()))
+        self.stats += tuple(f"{p}_{t}" for p in "dg" for t in self.terms)
 
     @property
     def batches_per_step(self) -> int:
@@ -118,8 +124,17 @@ class AdversarialTrainer:
             )
         return labels
 
-    def _fake(self, n: int, labels: torch.Tensor | None) -> torch.Tensor:
-        return self.model.generate(self.model.sample_latent(n), labels, self.g_net)
+    def _fake(self, n: int, labels: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
+        z = self.model.sample_latent(n)
+        return z, self.model.generate(z, labels, self.g_net)
+
+    def _auxiliary(
+        self, who: str, z: torch.Tensor, outputs: torch.Tensor | None, stats: dict
+    ) -> torch.Tensor:
+        """The sum of the model's own terms on a generated batch, each logged as ``who_term``."""
+        terms = self.model.auxiliary_loss(z, outputs)
+        stats.update({f"{who}_{name}": terms[name].float() for name in self.terms})
+        return sum(terms[name] for name in self.terms)
 
     def step(self, next_batch: Callable[[], Batch]) -> dict[str, torch.Tensor]:
         """Run k D updates and one G update; return detached scalar statistics."""
@@ -129,7 +144,7 @@ class AdversarialTrainer:
             real, labels = split_batch(next_batch())
             labels = self._labels(labels)
             with torch.no_grad(), amp.autocast():
-                fake = self._fake(real.shape[0], labels)
+                z, fake = self._fake(real.shape[0], labels)
             with amp.autocast():
                 # one policy call per batch: each image its own draw, D sees only these
                 real_seen, fake_seen = self.augment(real), self.augment(fake)
@@ -141,7 +156,10 @@ class AdversarialTrainer:
                         fake_classes, labels
                     )
                     d_loss = d_loss + model.aux_weight * aux["d_aux"]
-            critic = self.d_net if not (self.conditional or self.aux) else None
+                if self.terms:  # the model's own objective (InfoGAN: Q reads the codes)
+                    d_loss = d_loss + self._auxiliary("d", z, fake_classes, aux)
+            plain = not (self.conditional or self.aux or self.terms)  # D gives one logit
+            critic = self.d_net if plain else None
             critic = critic or _LabelledD(model, self.d_net, labels)
             # penalties see what D saw: R1 at the augmented reals, GP between augmented batches
             penalty = total_penalty(
@@ -160,7 +178,8 @@ class AdversarialTrainer:
         no_sync = getattr(self.d_net, "no_sync", contextlib.nullcontext)
         with no_sync(), _frozen(self.d_params):
             with amp.autocast():
-                fake_g = self.augment(self._fake(real.shape[0], labels))  # G learns through it
+                z, fake_g = self._fake(real.shape[0], labels)
+                fake_g = self.augment(fake_g)  # G learns through it
                 fake_logits_g, fake_classes_g = self._d(fake_g, labels)
                 real_logits_g = None
                 if loss.wants_real:  # contract 2: D's current scores of the real batch it saw
@@ -170,6 +189,8 @@ class AdversarialTrainer:
                 if self.aux:  # ACGAN: G makes samples D classifies as their labels
                     aux["g_aux"] = F.cross_entropy(fake_classes_g, labels)
                     g_loss = g_loss + model.aux_weight * aux["g_aux"]
+                if self.terms:  # ... and G writes codes Q can read
+                    g_loss = g_loss + self._auxiliary("g", z, fake_classes_g, aux)
             self.opt_g.zero_grad(set_to_none=True)
             amp.backward(g_loss)
         g_grad = health.grad_norm(model.generator.parameters(), amp, self.opt_g)

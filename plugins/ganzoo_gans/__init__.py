@@ -50,6 +50,17 @@ def register_models(register):
         dataset_options={"mnist": {"image_size": 32}, "fashion-mnist": {"image_size": 32}},
         paper="Miyato et al. 2018, https://arxiv.org/abs/1802.05957",
     )
+    register(
+        "infogan",
+        "ganzoo_gans.infogan:build",
+        description="InfoGAN of Chen et al. 2016: DCGAN with latent codes, a Q head on D's body.",
+        family="adversarial",
+        data_kinds=("image",),
+        lr=2e-4,  # the paper's D rate (its G used 1e-3); ganzoo trains both at one rate
+        dataset_options={"mnist": {"image_size": 32}, "fashion-mnist": {"image_size": 32}},
+        critic_options={"d_norm": "layer"},  # as dcgan: WGAN-GP needs a per-sample critic
+        paper="Chen et al. 2016, https://arxiv.org/abs/1606.03657",
+    )
 
 
 DIFFAUGMENT = "Zhao et al. 2020, https://arxiv.org/abs/2006.10738"

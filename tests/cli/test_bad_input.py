@@ -65,6 +65,8 @@ def world(tmp_path_factory) -> World:
         cache = root / "cache"
         mp.setenv("GANZOO_CACHE_DIR", str(cache))
         cli_ok("train", "--steps", "20", "--out", run, "-q")
+        # an InfoGAN run, for --code's refusals (its codes: c1 categorical 0..9, c2 and c3)
+        cli_ok("train", "--model", "infogan", "--steps", "2", "--out", root / "info", "-q")
         # The doctored statistics cache of item 4: the file ganzoo would read, as a payload.
         from ganzoo.metrics import EvalSpec, realstats
         from ganzoo.metrics.fidelity import Evaluator
@@ -151,6 +153,8 @@ ROWS = [
     row("train --frobnicate", "No such option '--frobnicate'. (see 'ganzoo train --help')", code=2),
     row("nonsense", "No such command 'nonsense'", code=2),
     row("train --model vae --loss minimax --out {new}", "minimax"),
+    row("train --model infogan -M categorical=1 --out {new}", "categorical must be 0 (no code)"),
+    row("train --model infogan -M info_weight=-1 --out {new}", "info_weight must be a finite"),
     # --- train: numbers -------------------------------------------------------------------
     row("train --lr -1 --out {new}", "--lr must be a number > 0, got -1.0"),
     row("train --lr inf --out {new}", "--lr must be a number > 0"),
@@ -385,6 +389,17 @@ ROWS = [
         "holds files that are not PNG files",
     ),
     row("sample {run} --device tpu --out {new}/x.png", "--device must be one of"),
+    row("sample {run} --code c1 --out {new}/x.png", "--code needs a model with named latent"),
+    row("sample {run} --code c1=0-9 --out {new}/x.png", "--code c1=0-9: expected NAME, NAME="),
+    row(
+        "sample {root}/info --code c9 --out {new}/x.png",
+        "no code 'c9'; this model's codes: c1 (categorical, 0..9), c2 (continuous, prior -1..1)",
+    ),
+    row("sample {root}/info --code c1=0..12 --out {new}/x.png", "c1 takes whole values in 0..9"),
+    row("sample {root}/info --code c2=2..-2 --out {new}/x.png", "LO must be below HI"),
+    row("sample {root}/info --code c1=0..9:4 --out {new}/x.png", "c1 is categorical"),
+    row("sample {root}/info --code c1 --nrow 5 --out {new}/x.png", "--code does not combine"),
+    row("sample {root}/info --code c1 --out {root}/info/config.json", "cannot tell the format"),
     # --- export -----------------------------------------------------------------------------
     row("export {root}/nowhere", "is not a folder"),
     row("export {root}/not-a-run --out {new}", "is not a ganzoo run (no config.json)"),
@@ -477,7 +492,7 @@ def _commands() -> dict[str, click.Command]:
 
 
 def test_the_table_covers_every_command_and_every_option_that_takes_a_value():
-    assert len(ROWS) == 192  # say so here when a row is added or removed
+    assert len(ROWS) == 202  # say so here when a row is added or removed
     args = [p.values[0] for p in ROWS]
     for name, command in _commands().items():
         words = name.split()
