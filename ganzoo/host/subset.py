@@ -90,9 +90,7 @@ def check_subset_values(fraction: object, limit: object, seed: object = 0) -> No
     :meth:`SubsetRequest.size`, once the data is loaded.
     """
     if fraction is not None and (
-        isinstance(fraction, bool)
-        or not isinstance(fraction, int | float)
-        or not 0 < fraction <= 1
+        isinstance(fraction, bool) or not isinstance(fraction, int | float) or not 0 < fraction <= 1
     ):
         raise UsageError(f"--data-fraction must be a number in (0, 1], got {fraction!r}")
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
@@ -139,9 +137,7 @@ def subset_index(source: DataSource, request: SubsetRequest, dataset: str) -> to
     total = len(source)
     n = request.size(total, repr(dataset))
     labels = source.class_labels()
-    order = stratified_order(
-        None if labels is None else labels.cpu().numpy(), total, request.seed
-    )
+    order = stratified_order(None if labels is None else labels.cpu().numpy(), total, request.seed)
     return torch.from_numpy(np.sort(order[:n]).astype(np.int64))
 
 
