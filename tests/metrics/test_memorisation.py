@@ -97,3 +97,19 @@ def test_ganzoo_eval_reports_memorisation_for_a_subset_run_and_on_request(tmp_pa
     assert "memorisation ratio" in table and "the run's 100 training images (of 1438)" in table
     off = run_cli("eval", small, "-n", "50", "--json", "--no-memorisation")
     assert "memorisation" not in json.loads(off.out)
+
+
+def test_evaluations_during_a_subset_run_measure_memorisation_against_its_images(tmp_path):
+    from ganzoo.metrics import load_results
+    from ganzoo.training.config import TrainConfig
+    from ganzoo.training.loop import train
+
+    out = tmp_path / "run"
+    config = TrainConfig(
+        steps=4, batch_size=16, data_limit=100, eval_every=4, eval_samples=20, out=str(out)
+    )
+    train(config)
+    (result,) = load_results(out)
+    assert result.memorisation is not None
+    assert result.memorisation["train_images"] == 100
+    assert result.memorisation["subset"]["data_limit"] == 100
