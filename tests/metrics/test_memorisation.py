@@ -113,3 +113,17 @@ def test_evaluations_during_a_subset_run_measure_memorisation_against_its_images
     assert result.memorisation is not None
     assert result.memorisation["train_images"] == 100
     assert result.memorisation["subset"]["data_limit"] == 100
+
+
+def test_a_dataset_with_one_split_holds_out_the_images_outside_the_subset(digits):
+    from ganzoo.api.data import DataInfo, TensorSource
+    from ganzoo.metrics.memorisation import MemorisationReference
+
+    images = digits[0][:300]
+    source = TensorSource(DataInfo("one-split", (1, 8, 8), "image"), images)  # no labels
+    reference = MemorisationReference(lambda split: source, "one-split", {"data_limit": 100}, 500)
+    assert reference.held_out_source == "train split outside the training subset"
+    assert len(reference.train) == 100 and len(reference.held_out) == 200
+    assert reference.subset["stratified"] is False
+    # held out means unseen: no held-out image is one of the training images
+    assert float(reference.held_out_distances.min()) > 0
