@@ -14,9 +14,12 @@ import torch
 
 from ganzoo.host.build import load_dataset
 from ganzoo.host.subset import SubsetRequest, subset_index
-from ganzoo.metrics import EvalSpec
-from ganzoo.metrics.fidelity import Evaluator
-from ganzoo.metrics.memorisation import mann_whitney_z, memorisation, pixels
+from ganzoo.metrics.memorisation import (
+    MemorisationReference,
+    mann_whitney_z,
+    memorisation,
+    pixels,
+)
 from tests.helpers import ImageSampler, cli_ok
 
 pytestmark = pytest.mark.usefixtures("shared_cache")  # the digits classifier is trained once
@@ -61,21 +64,37 @@ def test_mann_whitney_z_has_meehans_sign_and_scale():
     assert mann_whitney_z(a + 1000, a) > 12  # every sample farther than every test image
 
 
-def test_the_evaluator_measures_against_exactly_the_runs_training_subset():
+def test_the_reference_is_exactly_the_runs_training_subset():
     train = load_dataset("digits")
     index = subset_index(train, SubsetRequest(limit=200), "digits")
     unseen = torch.ones(len(train), dtype=torch.bool)
     unseen[index] = False
-    spec = EvalSpec("digits", samples=150, train_subset={"data_limit": 200, "data_seed": 0})
-    evaluator = Evaluator(spec)
-    seen = evaluator(ImageSampler(train.samples[index]))["memorisation"]
+    reference = MemorisationReference(
+        lambda split: load_dataset("digits", split=split),
+        "digits",
+        {"data_limit": 200, "data_seed": 0},
+        150,
+    )
+    seen = reference(ImageSampler(train.samples[index]), 150, seed=0, batch_size=64)
     assert seen["subset"]["images"] == 200 and seen["train_images"] == 200
     assert seen["held_out"] == "test split" and seen["test_images"] == 150
     assert seen["ratio"] < 0.01 and seen["closer_fraction"] == 1.0
     # training images the run never saw are new to it: measured against the full split,
     # they would look copied
-    other = evaluator(ImageSampler(train.samples[unseen]))["memorisation"]
+    other = reference(ImageSampler(train.samples[unseen]), 150, seed=0, batch_size=64)
     assert other["ratio"] > 0.8 and other["closer_fraction"] < 0.65
+
+
+def test_a_changed_subset_is_refused_not_measured_against_other_images():
+    from ganzoo.api.errors import UsageError
+
+    with pytest.raises(UsageError, match="no longer gives"):
+        MemorisationReference(
+            lambda split: load_dataset("digits", split=split),
+            "digits",
+            {"data_limit": 200, "index_sha256": "0" * 64},
+            150,
+        )
 
 
 def test_ganzoo_eval_reports_memorisation_for_a_subset_run_and_on_request(tmp_path, run_cli):
@@ -117,7 +136,6 @@ def test_evaluations_during_a_subset_run_measure_memorisation_against_its_images
 
 def test_a_dataset_with_one_split_holds_out_the_images_outside_the_subset(digits):
     from ganzoo.api.data import DataInfo, TensorSource
-    from ganzoo.metrics.memorisation import MemorisationReference
 
     images = digits[0][:300]
     source = TensorSource(DataInfo("one-split", (1, 8, 8), "image"), images)  # no labels
