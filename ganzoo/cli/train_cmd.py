@@ -84,6 +84,29 @@ def epochs_help() -> str:
     help="Where dataset files are (default: $GANZOO_DATA_DIR or ~/.cache/ganzoo/data).",
 )
 @click.option(
+    "--data-fraction",
+    type=float,
+    default=None,
+    metavar="F",
+    help="Train on this fraction (0, 1] of the training split: a fixed, class-stratified "
+    "subset picked by --data-seed (e.g. 0.01: 600 MNIST images).",
+)
+@click.option(
+    "--data-limit",
+    type=int,
+    default=None,
+    metavar="N",
+    help="Train on N images of the training split (the same subset, sized by count).",
+)
+@click.option(
+    "--data-seed",
+    type=int,
+    default=D.data_seed,
+    show_default=True,
+    help="Picks the --data-fraction/--data-limit subset; not --seed, so every training seed "
+    "of a study sees the same images.",
+)
+@click.option(
     "--download",
     is_flag=True,
     help="Download the dataset if its files are missing (needs internet).",
@@ -295,6 +318,8 @@ def train_command(
       ganzoo train --model dcgan --dataset digits --conditional
       ganzoo train --model dcgan --reg r1 -R gamma=10 -R every=16
       ganzoo train --model dcgan --augment color,translation,cutout
+      ganzoo train --model dcgan --dataset mnist --data-fraction 0.01 \\
+          --augment color,translation,cutout
       ganzoo train --resume runs/vanilla-nonsat-digits-20260101-120000
     """
     if nproc is not None:

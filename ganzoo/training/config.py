@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ganzoo.api.errors import UsageError
+from ganzoo.host.subset import SubsetRequest
 from ganzoo.metrics.spec import (
     DEFAULT_EXTRACTOR,
     DEFAULT_SAMPLES,
@@ -77,6 +78,11 @@ class TrainConfig:
     augment: list[str] = field(default_factory=list)  # D's input augmentations, in order
     augment_options: dict[str, Any] = field(default_factory=dict)  # -A shift=0.25
     dataset_options: dict[str, Any] = field(default_factory=dict)
+    # train on part of the training split (ganzoo.host.subset): a fraction or a count of
+    # images, class-stratified and picked by data_seed (not seed: every seed, same images)
+    data_fraction: float | None = None
+    data_limit: int | None = None
+    data_seed: int = 0
 
     def __post_init__(self) -> None:
         if isinstance(self.augment, str):  # "color,cutout" from Python: names, not letters
@@ -105,6 +111,7 @@ class TrainConfig:
 
             check_available()
         check_extractor_name(self.feature_extractor)
+        self.subset_request().check()
         for name, value in (
             ("--threads", self.threads),
             ("--epochs", self.epochs),
@@ -165,8 +172,16 @@ class TrainConfig:
             data["betas"] = tuple(data["betas"])
         return cls(**data)
 
+    def subset_request(self) -> SubsetRequest:
+        """The training subset asked for (``--data-fraction``/``--data-limit``, ``--data-seed``)."""
+        return SubsetRequest(self.data_fraction, self.data_limit, self.data_seed)
+
     def eval_spec(self) -> EvalSpec:
-        """The evaluation of ``--eval-every``: this run's data, extractor and sample count."""
+        """The evaluation of ``--eval-every``: this run's data, extractor and sample count.
+
+        A run on a training subset is also measured for memorisation against those images.
+        """
+        subset = self.subset_request()
         return EvalSpec(
             dataset=self.dataset,
             samples=self.eval_samples,
@@ -175,6 +190,7 @@ class TrainConfig:
             inception_weights=self.inception_weights,
             dataset_options=dict(self.dataset_options),
             seed=self.seed,
+            train_subset=subset.as_dict() if subset.requested else None,
         )
 
 

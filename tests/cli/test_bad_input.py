@@ -85,6 +85,11 @@ def world(tmp_path_factory) -> World:
     (copy("no-config-key") / "config.json").write_text(
         json.dumps({k: v for k, v in stored.items() if k != "config"})
     )
+    # a run on a training subset whose images the dataset no longer gives (another hash)
+    other = copy("other-subset")
+    doctored = {**stored, "config": {**stored["config"], "data_limit": 700}}
+    doctored["subset"] = {"data_limit": 700, "images": 700, "index_sha256": "0" * 64}
+    (other / "config.json").write_text(json.dumps(doctored))
     (copy("not-json") / "config.json").write_text("{ this is not json")
     shutil.rmtree(copy("no-checkpoint") / "checkpoints")
     corrupt = copy("corrupt-checkpoint")
@@ -228,6 +233,26 @@ ROWS = [
         "train --augment translation -A shift=2 --out {new}",
         "augmentation 'translation': shift must be a number in [0, 1], got 2",
     ),
+    # --- train: the training subset (--data-fraction / --data-limit / --data-seed) ----------
+    row("train --data-fraction 0 --out {new}", "--data-fraction must be a number in (0, 1], got 0"),
+    row("train --data-fraction -0.5 --out {new}", "--data-fraction must be a number in (0, 1]"),
+    row("train --data-fraction 1.5 --out {new}", "--data-fraction must be a number in (0, 1]"),
+    row("train --data-fraction nan --out {new}", "--data-fraction must be a number in (0, 1]"),
+    row(
+        "train --data-fraction 0.0001 --out {new}",
+        "--data-fraction 0.0001 of the 1438 training images of 'digits' keeps none",
+    ),
+    row("train --data-limit 0 --out {new}", "--data-limit must be an integer >= 1, got 0"),
+    row(
+        "train --data-limit 1439 --out {new}",
+        "--data-limit 1439 is more than the 1438 training images of 'digits'; use at most 1438",
+    ),
+    row("train --data-limit 600 --data-fraction 0.1 --out {new}", "not both"),
+    row("train --data-seed -1 --out {new}", "--data-seed must be an integer in [0, 2**32)"),
+    row(
+        "train --data-limit 40 --out {new}",
+        "needs more samples than dataset 'digits' has (40 in the training subset)",
+    ),
     row("train -M novalue --steps 1 --out {new}", "--model-option takes KEY=VALUE", code=2),
     row(
         "train -M dropout=1.5 --steps 1 --out {new}",
@@ -275,6 +300,12 @@ ROWS = [
     row("train --resume {run} --lr 1", "--lr cannot change"),
     row("train --resume {run} --conditional", "--conditional cannot change"),
     row("train --resume {run} --steps 40 --augment color", "--augment cannot change"),
+    row("train --resume {run} --steps 40 --data-fraction 0.5", "--data-fraction cannot change"),
+    row("train --resume {run} --steps 40 --data-seed 1", "--data-seed cannot change"),
+    row(
+        "train --resume {root}/other-subset --steps 40",
+        "trained on a subset of the data that its dataset no longer gives",
+    ),
     row("train --resume {run} --steps 0", "--steps must be an integer >= 1"),
     row("train --resume {run} --steps 40 --device tpu", "--device must be one of"),
     row("train --resume {root}/no-config-key --steps 40", "is malformed: it has no 'config' key"),
@@ -492,7 +523,7 @@ def _commands() -> dict[str, click.Command]:
 
 
 def test_the_table_covers_every_command_and_every_option_that_takes_a_value():
-    assert len(ROWS) == 202  # say so here when a row is added or removed
+    assert len(ROWS) == 215  # say so here when a row is added or removed
     args = [p.values[0] for p in ROWS]
     for name, command in _commands().items():
         words = name.split()
