@@ -21,13 +21,13 @@ optimiser where the paper states one; everything else is ganzoo's defaults (EMA 
   (0, 0.9), five D updates), Miyato et al. 2018.
 
 Each run is scored on ``--samples`` samples of its generator (EMA) against the test split
-with the domain extractor (ganzoo's LeNet-like classifier of the dataset): FID, precision
-and recall. A cell is the mean over seeds ± the half-width of the 95% t-interval
-(t_{0.975, n-1} · s / √n; n/a for one seed). images/s is real images seen per second of
-training (D updates × batch / training seconds), so rows with five D updates per G update
-see five times the images in the same steps. Prints the table (stderr) and every figure as
-JSON (stdout). ``--quick``: digits, 200 steps, one seed, 500 samples (an explicit option
-wins: ``--quick --steps 20``).
+with the domain extractor (ganzoo's LeNet-like classifier of the dataset): FID, precision,
+recall, density and coverage (Naeem et al. 2020). A cell is the mean over seeds ± the half-
+width of the 95% t-interval (t_{0.975, n-1} · s / √n; n/a for one seed). images/s is real
+images seen per second of training (D updates × batch / training seconds), so rows with five
+D updates per G update see five times the images in the same steps. Prints the table
+(stderr) and every figure as JSON (stdout). ``--quick``: digits, 200 steps, one seed, 500
+samples (an explicit option wins: ``--quick --steps 20``).
 """
 
 from __future__ import annotations
@@ -35,9 +35,13 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
+import platform
+import shlex
 import statistics
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +59,10 @@ ROWS: dict[str, dict[str, Any]] = {
                         "reg_options": {"gamma": 10.0, "every": 16}},
     "sngan+hinge": {"model": "sngan", "loss": "hinge"},
 }  # fmt: skip
+#: the figures of each run summarised over seeds (density and coverage: Naeem et al. 2020)
+METRICS = ("fid", "precision", "recall", "density", "coverage")
+#: the settings a run resolved to, kept beside its figures (the zoo page checks them)
+RESOLVED = ("model", "loss", "reg", "reg_options", "lr", "betas", "d_steps", "model_options")
 DATASETS = {"mnist": {"image_size": 32}, "digits": {}}
 #: t_{0.975, df} for df = 1..10; above, the normal 1.96 is within 5%
 T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228]
@@ -89,9 +97,10 @@ def run_once(row: str, dataset: str, args: argparse.Namespace, seed: int, out: P
     images = args.steps * args.batch_size * int(stored["d_steps"])
     return {
         "seed": seed, "fid": scores["fid"], "precision": scores["precision"],
-        "recall": scores["recall"], "images_per_s": images / result.seconds,
+        "recall": scores["recall"], "density": scores.get("density"),
+        "coverage": scores.get("coverage"), "images_per_s": images / result.seconds,
         "train_seconds": round(result.seconds, 1),
-        "resolved": {k: stored[k] for k in ("loss", "lr", "betas", "d_steps", "model_options")},
+        "resolved": {k: stored.get(k) for k in RESOLVED},
     }  # fmt: skip
 
 
@@ -126,7 +135,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     torch.set_num_threads(min(2, torch.get_num_threads()))
     figures: dict[str, Any] = {"steps": args.steps, "batch_size": args.batch_size,
                                "samples": args.samples, "seeds": args.seeds,
-                               "torch": torch.__version__, "rows": []}  # fmt: skip
+                               "torch": torch.__version__, "threads": torch.get_num_threads(),
+                               "command": shlex.join(["python", "benchmarks/bench_zoo.py",
+                                                      *(sys.argv[1:] if argv is None else argv)]),
+                               "date": time.strftime("%Y-%m-%d", time.gmtime()),
+                               "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores",
+                               "rows": []}  # fmt: skip
     say(f"{args.steps} steps, batch {args.batch_size}, {args.samples} samples, "
         f"{args.seeds} seed(s); mean ± 95% t-interval")  # fmt: skip
     say(f"{'dataset':8} {'row':17} {'FID':>16} {'precision':>14} {'recall':>14} {'img/s':>8}")
@@ -136,7 +150,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             for seed in range(args.seeds):
                 with tempfile.TemporaryDirectory() as tmp:
                     runs.append(run_once(row, dataset, args, seed, Path(tmp) / "run"))
-            values = {k: [r[k] for r in runs] for k in ("fid", "precision", "recall")}
+            values = {k: [r[k] for r in runs] for k in METRICS if runs[0][k] is not None}
             speed = statistics.fmean(r["images_per_s"] for r in runs)
             say(f"{dataset:8} {row:17} {cell(values['fid'], 2):>16} "
                 f"{cell(values['precision'], 3):>14} {cell(values['recall'], 3):>14} "

@@ -5,7 +5,8 @@ texts for the current source. The figures join the site as ``figures/NAME.png``,
 ``<!-- docs-gen: name -->`` placeholder in a page becomes the generated text ``name``.
 
 The model zoo page's tables (``<!-- zoo: models -->``, ...) are generated from the registry
-by ``zoo.py`` beside this file.
+by ``zoo.py`` beside this file; the few-images tutorial's recorded study
+(``<!-- small-data: table -->``, its grids) by ``small_data.py``.
 
 Also: the examples in a command's help, which click keeps verbatim after a ``\\b`` line,
 become code blocks in the CLI reference (mkdocs-click passes them on as prose).
@@ -33,6 +34,11 @@ _zoo_spec = importlib.util.spec_from_file_location(
 )
 zoo = importlib.util.module_from_spec(_zoo_spec)
 _zoo_spec.loader.exec_module(zoo)
+_small_spec = importlib.util.spec_from_file_location(
+    "ganzoo_docs_small_data", Path(__file__).with_name("small_data.py")
+)
+small_data = importlib.util.module_from_spec(_small_spec)
+_small_spec.loader.exec_module(small_data)
 
 _texts: dict[str, str] = {}
 
@@ -59,6 +65,8 @@ def on_files(files: Any, config: Any) -> Any:
         files.append(
             File.generated(config, f"figures/{path.name}", abs_src_path=str(path))
         )
+    for site_path, path in small_data.grid_files():  # the recorded few-images study
+        files.append(File.generated(config, site_path, abs_src_path=str(path)))
     return files
 
 
@@ -72,7 +80,7 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
             )
         return _texts[match[1]]
 
-    return zoo.render(PLACEHOLDER.sub(text, markdown))
+    return small_data.render(zoo.render(PLACEHOLDER.sub(text, markdown)))
 
 
 #: A generated figure in a page's HTML.

@@ -86,6 +86,9 @@ def record(name: str, data_dir: str) -> Path:
     commands, run_folder = RECORDINGS[name]
     target = RECORDED / name
     outputs, seconds = {}, {}
+    # the code that runs is the code at the start: name it before the commands run
+    commit = git("rev-parse", "HEAD")
+    local_changes = bool(git("status", "--porcelain", "--", "ganzoo", "plugins"))
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         for line in commands:
@@ -119,10 +122,8 @@ def record(name: str, data_dir: str) -> Path:
             "commands": list(commands),
             "run_folder": run_folder,
             "last_grid": grids[-1].name,
-            "commit": git("rev-parse", "HEAD"),
-            "local_changes": bool(
-                git("status", "--porcelain", "--", "ganzoo", "plugins")
-            ),
+            "commit": commit,
+            "local_changes": local_changes,
             "date": datetime.now(UTC).isoformat(timespec="seconds"),
             "machine": machine(),
             "ganzoo": ganzoo.__version__,

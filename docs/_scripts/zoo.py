@@ -1,19 +1,39 @@
 """The model zoo page's tables, generated from the registry when the docs are built.
 
-``docs/zoo.md`` holds ``<!-- zoo: models -->``, ``<!-- zoo: losses -->`` and
-``<!-- zoo: regularisers -->``; the docs hook (``hooks.py``) replaces each with a table of
-every registered component of that kind: its paper, what it is for, its registered defaults
-and its options (from its factory's signature) with their defaults.
+``docs/zoo.md`` holds ``<!-- zoo: models -->``, ``<!-- zoo: losses -->``,
+``<!-- zoo: regularisers -->`` and ``<!-- zoo: augmentations -->``; the docs hook
+(``hooks.py``) replaces each with a table of every registered component of that kind: its
+paper, what it is for, its registered defaults and its options (from its factory's
+signature) with their defaults.
+
+``<!-- zoo: measured -->`` becomes the recorded ``benchmarks/bench_zoo.py`` tables, read from
+``benchmarks/results/zoo-*.json`` (one file per dataset, as the benchmark printed it), with
+the command, date and machine that measured them. A recorded row whose model, loss or
+regulariser is no longer registered fails the build: the page never shows a measurement of
+something ganzoo cannot train.
 """
 
 from __future__ import annotations
 
 import inspect
+import json
 import re
+from pathlib import Path
 from typing import Any
 
-PLACEHOLDER = re.compile(r"<!-- zoo: (models|losses|regularisers) -->")
-KIND = {"models": "model", "losses": "loss", "regularisers": "regulariser"}
+PLACEHOLDER = re.compile(
+    r"<!-- zoo: (models|losses|regularisers|augmentations|measured) -->"
+)
+#: the recorded benchmark figures, one JSON file per dataset (bench_zoo.py's stdout)
+RESULTS = Path(__file__).resolve().parents[2] / "benchmarks" / "results"
+DATASET_NAMES = {"mnist": "MNIST at 32 px", "digits": "digits (8×8)"}
+KIND = {
+    "models": "model",
+    "losses": "loss",
+    "regularisers": "regulariser",
+    "augmentations": "augmentation",
+}
+
 #: registration keywords that set a run's defaults, in the order the page shows them
 DEFAULTS = ("loss", "lr", "betas", "d_steps", "dataset_options", "critic_options")
 #: what ganzoo sets itself, never a user option
@@ -74,6 +94,72 @@ def table(kind: str) -> str:
     return "\n".join(rows)
 
 
+def cell(summary: dict[str, Any] | None, digits: int) -> str:
+    """``mean ± ci95`` of one metric over seeds (the mean alone for a single seed)."""
+    if summary is None:
+        return "—"
+    half = summary.get("ci95")
+    mean = f"{summary['mean']:.{digits}f}"
+    return mean if half is None else f"{mean} ± {half:.{digits}f}"
+
+
+def components_of(run: dict[str, Any]) -> set[tuple[str, str]]:
+    """The (kind, name) pairs a recorded run trained with (model, loss, regularisers)."""
+    resolved = run["resolved"]
+    pairs = {("model", resolved["model"]), ("loss", resolved["loss"])}
+    pairs |= {("regulariser", name) for name in resolved.get("reg", []) or []}
+    return pairs
+
+
+def measured() -> str:
+    """The recorded zoo benchmark, one table per dataset, checked against the registry."""
+    from ganzoo.host.plugins import get_registry
+
+    files = sorted(RESULTS.glob("zoo-*.json"))
+    if not files:
+        raise RuntimeError(f"no recorded zoo benchmark in {RESULTS} (zoo-*.json)")
+    registry = get_registry()
+    known = {
+        (kind, c.name) for kind in KIND.values() for c in registry.components(kind)
+    }
+    parts = []
+    for path in files:
+        figures = json.loads(path.read_text())
+        datasets = sorted({row["dataset"] for row in figures["rows"]})
+        title = ", ".join(DATASET_NAMES.get(d, d) for d in datasets)
+        parts += [
+            f"### {title}",
+            "",
+            f"{figures['steps']:,} generator updates at batch {figures['batch_size']}, "
+            f"{figures['seeds']} seeds, {figures['samples']:,} samples against the test split "
+            "with the domain extractor; mean ± half-width of the 95% t-interval over seeds. "
+            f"Measured {figures['date']} on {figures['machine']} "
+            f"({figures['threads']} torch threads, torch {figures['torch']}) with "
+            f"`{figures['command']}`.",
+            "",
+            "| row | FID ↓ | precision ↑ | recall ↑ | density ↑ | coverage ↑ | images/s |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for row in figures["rows"]:
+            needed: set[tuple[str, str]] = set()
+            for run in row["runs"]:
+                needed |= components_of(run)
+            if missing := needed - known:
+                raise RuntimeError(
+                    f"{path.name}: row {row['row']!r} uses {sorted(missing)}, "
+                    "which ganzoo no longer registers: record the benchmark again"
+                )
+            parts.append(
+                f"| `{row['row']}` | {cell(row['fid'], 2)} | {cell(row['precision'], 3)} "
+                f"| {cell(row['recall'], 3)} | {cell(row.get('density'), 3)} "
+                f"| {cell(row.get('coverage'), 3)} | {row['images_per_s']:,.0f} |"
+            )
+        parts.append("")
+    return "\n".join(parts)
+
+
 def render(markdown: str) -> str:
     """``markdown`` with each ``<!-- zoo: KIND -->`` replaced by its table."""
-    return PLACEHOLDER.sub(lambda m: table(KIND[m[1]]), markdown)
+    return PLACEHOLDER.sub(
+        lambda m: measured() if m[1] == "measured" else table(KIND[m[1]]), markdown
+    )

@@ -9,8 +9,10 @@ reachable from this package is ganzoo's machinery and may change between release
     models.py    ``GenerativeModel``, ``GAN`` and ``AdversarialModel`` (what the trainer calls)
     losses.py    ``AdversarialLoss``, ``LikelihoodLoss`` and how a loss method is called
     regularisers.py  ``Regulariser``: a penalty on D usable with any adversarial loss
+    augmentations.py ``Augmentation``: a random, differentiable transform of D's inputs
     data.py      ``DataInfo``, ``DataSource`` and the in-memory/streaming sources
     layers.py    the standard layers an exportable generator is built from (``ScaleShift``)
+    codes.py     ``LatentCode``/``CodedModel``: named codes in z (InfoGAN), for ``sample --code``
     paths.py     where datasets are looked for by default
 
 Importing this package is cheap (no torch): the torch-backed names load on first use.
@@ -33,7 +35,13 @@ from ganzoo.api.errors import (
 )
 from ganzoo.api.hooks import CONTRACT_VERSION, Register, hookimpl, hookspec
 from ganzoo.api.paths import cache_dir, default_data_dir
-from ganzoo.api.records import DatasetRecord, LossRecord, ModelRecord
+from ganzoo.api.records import (
+    AugmentationRecord,
+    DatasetRecord,
+    LossRecord,
+    ModelRecord,
+    RegulariserRecord,
+)
 
 #: torch-backed names -> the module that defines them (imported on first use)
 _LAZY: dict[str, str] = {
@@ -44,16 +52,21 @@ _LAZY: dict[str, str] = {
     "LikelihoodLoss": "ganzoo.api.losses",
     "BoundLoss": "ganzoo.api.losses",
     "Regulariser": "ganzoo.api.regularisers",
+    "Augmentation": "ganzoo.api.augmentations",
     "DataInfo": "ganzoo.api.data",
     "DataSource": "ganzoo.api.data",
     "TensorSource": "ganzoo.api.data",
     "StreamingSource": "ganzoo.api.data",
     "resize_images": "ganzoo.api.data",
     "ScaleShift": "ganzoo.api.layers",
+    "LatentCode": "ganzoo.api.codes",
+    "CodedModel": "ganzoo.api.codes",
+    "set_code": "ganzoo.api.codes",
 }
 
 __all__ = [
     "CONTRACT_VERSION",
+    "AugmentationRecord",
     "DataError",
     "DatasetRecord",
     "GanzooError",
@@ -62,6 +75,7 @@ __all__ = [
     "ModelRecord",
     "PluginError",
     "Register",
+    "RegulariserRecord",
     "UnknownNameError",
     "UsageError",
     "cache_dir",

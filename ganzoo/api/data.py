@@ -79,6 +79,23 @@ class DataSource(ABC):
         """A source whose batches are on ``device`` (in-memory sources move once)."""
         return self
 
+    def class_labels(self) -> torch.Tensor | None:
+        """Every sample's class label in order (LongTensor ``(len,)``), or ``None`` if unlabelled.
+
+        ganzoo draws class-stratified training subsets (``--data-fraction``) from it, so a
+        600-image MNIST keeps MNIST's class balance.
+        """
+        return None
+
+    def subset(self, index: torch.Tensor) -> DataSource:
+        """A source of the samples at ``index`` (a LongTensor of positions), in that order.
+
+        What ``--data-fraction`` and ``--data-limit`` train on. :class:`TensorSource` and
+        :class:`StreamingSource` implement it; a source of another kind cannot be subset
+        (ganzoo says so) unless it implements this.
+        """
+        raise TypeError(f"a {type(self).__name__} cannot be subset")
+
     def density(self, x: torch.Tensor) -> torch.Tensor | None:
         """The true density p_data(x) where it is known (synthetic data), else ``None``.
 
@@ -124,6 +141,16 @@ class TensorSource(DataSource):
         labels = self.labels
         assert labels is not None
         return ((self.samples[i], labels[i]) for i in self._order(batch_size, generator))
+
+    def class_labels(self) -> torch.Tensor | None:
+        return self.labels.cpu() if self.labelled and self.labels is not None else None
+
+    def subset(self, index: torch.Tensor) -> TensorSource:
+        index = index.long().to(self.samples.device)
+        part = copy.copy(self)  # a subclass keeps its own attributes (a density's parameters)
+        part.samples = self.samples[index].contiguous()
+        part.labels = None if self.labels is None else self.labels[index]
+        return part
 
     def _order(self, batch_size: int, generator: torch.Generator) -> Iterator[torch.Tensor]:
         """Index batches of one epoch: one permutation, on the data's device."""
@@ -183,6 +210,23 @@ class StreamingSource(DataSource):
             return
         for x, y in self._batches(batch_size, generator):
             yield x.to(self.device, non_blocking=True), y.long().to(self.device, non_blocking=True)
+
+    def class_labels(self) -> torch.Tensor | None:
+        """The dataset's ``targets`` or ``labels`` if it has them, else each item's label."""
+        if not self.has_labels:
+            return None
+        known = getattr(self.dataset, "targets", None)
+        known = known if known is not None else getattr(self.dataset, "labels", None)
+        if known is None:  # read every item once: slow for a big folder, but exact
+            known = [self.dataset[i][1] for i in range(len(self))]
+        return torch.as_tensor(known).long()
+
+    def subset(self, index: torch.Tensor) -> StreamingSource:
+        from torch.utils.data import Subset
+
+        part = copy.copy(self)
+        part.dataset = Subset(self.dataset, [int(i) for i in index])
+        return part
 
     def _batches(self, batch_size: int, generator: torch.Generator) -> Iterator[Any]:
         seed = int(torch.randint(0, 2**62, (1,), generator=generator))

@@ -106,6 +106,18 @@ def register_regularisers(register: Register) -> None:
 
 
 @hookspec
+def register_augmentations(register: Register) -> None:
+    """Register augmentations of D's inputs (``ganzoo train --augment NAME``).
+
+    :param register: ``register(name, factory, *, description=None, **keywords)``, the
+        keywords those of :class:`ganzoo.api.records.AugmentationRecord` (``family``,
+        ``data_kinds``, ``paper``). ``factory(**options)`` returns a
+        :class:`ganzoo.api.augmentations.Augmentation`, applied to the real and the generated
+        batch before D sees them; ``options`` are the user's ``-A KEY=VALUE`` pairs.
+    """
+
+
+@hookspec
 def register_datasets(register: Register) -> None:
     """Register datasets.
 

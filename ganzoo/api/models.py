@@ -13,6 +13,12 @@ given labels (``sample(n, labels=...)``); a conditional GAN's networks are calle
 ``generator(z, labels)`` and ``discriminator(x, labels)``. :meth:`GAN.generate` and
 :meth:`GAN.discriminate` are the one place that knows how to call them: the trainer hands
 them the networks as they run (DDP-wrapped or compiled).
+
+A model may add an objective of its own to both players' losses: it names the terms in
+``auxiliary_terms`` and computes them in :meth:`GAN.auxiliary_loss` from the latent codes
+of a generated batch and D's extra outputs on it (InfoGAN's mutual-information bound,
+whose Q head shares D's body). The trainer adds their sum to D's loss in each D update and
+to G's loss in G's, and logs each term as ``d_<term>`` and ``g_<term>``.
 """
 
 from __future__ import annotations
@@ -102,6 +108,8 @@ class GAN(GenerativeModel):
     """
 
     family: ClassVar[str] = "adversarial"
+    #: names of the terms :meth:`auxiliary_loss` returns; empty: the model adds no objective
+    auxiliary_terms: tuple[str, ...] = ()
 
     def __init__(
         self,
@@ -147,7 +155,8 @@ class GAN(GenerativeModel):
         labels: torch.Tensor | None = None,
         network: nn.Module | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """D's logits ``(n,)`` and, for ACGAN, its class logits ``(n, aux_classes)``."""
+        """D's logits ``(n,)`` and its extra outputs: ACGAN's class logits
+        ``(n, aux_classes)``; a subclass with another head returns its outputs; else ``None``."""
         d = network if network is not None else self.discriminator
         if self.num_classes is None or self.aux_classes is not None:
             out = d(x)
@@ -169,6 +178,19 @@ class GAN(GenerativeModel):
         """D's logits for a batch, shape ``(n,)``; D(x) = sigmoid(logit)."""
         return self.discriminate_all(x, labels, network)[0]
 
+    def auxiliary_loss(
+        self, z: torch.Tensor, outputs: torch.Tensor | None
+    ) -> dict[str, torch.Tensor]:
+        """The model's own objective on a generated batch, one weighted scalar per term.
+
+        ``z`` is the latent the batch was generated from and ``outputs`` D's extra outputs
+        on it (the second value of :meth:`discriminate_all`). The trainer adds the terms'
+        sum to D's and G's losses and logs each; keys are ``auxiliary_terms``. Why a model
+        hook rather than a loss: the term depends on the model's latent layout and heads,
+        which no loss plugin knows. The default: no term.
+        """
+        return {}
+
     @torch.no_grad()
     def sample(
         self,
@@ -189,7 +211,9 @@ class AdversarialModel(Protocol):
     """Everything the adversarial trainer (and ``ganzoo eval``/``sample``) uses of a GAN.
 
     :class:`GAN` provides all of it. The members are listed by :func:`members`; a model
-    built for the ``adversarial`` family that lacks one is refused at build.
+    built for the ``adversarial`` family that lacks one is refused at build. Optional, read
+    with a default (:data:`OPTIONAL_ADVERSARIAL_MEMBERS`): ``auxiliary_terms`` and
+    ``auxiliary_loss`` (see :class:`GAN`).
     """
 
     #: G: z (and labels, if conditional) -> x
@@ -252,3 +276,7 @@ def members(protocol: type) -> tuple[str, ...]:
 
 #: what :class:`AdversarialModel` lists (the ``adversarial`` family checks each at build)
 ADVERSARIAL_MODEL_MEMBERS: tuple[str, ...] = members(AdversarialModel)
+#: what the adversarial trainer also uses when a model has it, and does without otherwise:
+#: a model's own objective (:meth:`GAN.auxiliary_loss`). Optional, so that a duck-typed GAN
+#: written before it existed still trains.
+OPTIONAL_ADVERSARIAL_MEMBERS: tuple[str, ...] = ("auxiliary_terms", "auxiliary_loss")

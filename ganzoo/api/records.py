@@ -133,6 +133,27 @@ class RegulariserRecord(Record):
 
 
 @dataclass(frozen=True)
+class AugmentationRecord(Record):
+    """``register_augmentations``: what ganzoo reads of an augmentation of D's inputs
+    (``--augment``)."""
+
+    component: ClassVar[str] = "augmentation"
+    hook: ClassVar[str] = "register_augmentations"
+    plural: ClassVar[str] = "augmentations"
+
+    #: the model family whose training it augments (a GAN's discriminator)
+    family: str = "adversarial"
+    #: the data kinds it transforms (``"image"``): other data is refused before training
+    data_kinds: tuple[str, ...] = ("image",)
+
+    def __post_init__(self) -> None:
+        kinds = self.data_kinds
+        ok = isinstance(kinds, tuple | list) and all(isinstance(k, str) for k in kinds)
+        _expect(self, "data_kinds", ok and bool(kinds), 'a tuple of data kinds ("image")')
+        object.__setattr__(self, "data_kinds", tuple(kinds))
+
+
+@dataclass(frozen=True)
 class DatasetRecord(Record):
     """``register_datasets``: what ganzoo reads of a dataset besides its factory."""
 
@@ -173,6 +194,7 @@ RECORDS: dict[str, type[Record]] = {
     "model": ModelRecord,
     "loss": LossRecord,
     "regulariser": RegulariserRecord,
+    "augmentation": AugmentationRecord,
     "dataset": DatasetRecord,
 }
 

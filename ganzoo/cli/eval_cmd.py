@@ -63,6 +63,13 @@ if TYPE_CHECKING:
 @click.option(
     "--no-ema", is_flag=True, help="Measure the raw generator of a run trained with --ema."
 )
+@click.option(
+    "--memorisation/--no-memorisation",
+    default=None,
+    help="Measure how close the samples are to the run's training images against held-out "
+    "test images (nearest neighbours in pixels) [default: when the run trained on a "
+    "--data-fraction/--data-limit subset].",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON for scripts.")
 def eval_command(
     run_dir: str,
@@ -75,6 +82,7 @@ def eval_command(
     data_dir: str | None,
     device: str,
     no_ema: bool,
+    memorisation: bool | None,
     as_json: bool,
 ) -> None:
     """Measure RUN_DIR's newest checkpoint: IS (domain: classifier score), FID, KID and more.
@@ -102,6 +110,7 @@ def eval_command(
         inception_weights=inception_weights,
         batch_size=batch_size,
         seed=seed,
+        memorisation=memorisation,
     ).validate()
 
     from rich.console import Console
@@ -166,6 +175,10 @@ def result_table(result: EvalResult) -> object:
     if r.conditional:  # samples asked for class k, labelled k by the classifier
         table.add_row("class accuracy ↑", format_value(r.conditional_accuracy, digits=3))
         notes.append(_class_accuracy_note(r))
+    if r.memorisation:  # nearest training image: samples against held-out real images
+        m = r.memorisation
+        table.add_row("memorisation ratio", format_value(m.get("ratio"), digits=3))
+        notes.append(_memorisation_note(m))
     # the notes as a paragraph under the table: a caption would wrap to the table's width
     return Group(table, Text(" ".join(notes)))
 
@@ -208,6 +221,23 @@ def _notes(r: EvalResult) -> list[str]:
     if r.fid_scaled is not None:
         notes.append(f"FID scaled 0 (real data) to 1 (noise): {r.fid_scaled:.3f}.")
     return notes
+
+
+def _memorisation_note(m: dict[str, Any]) -> str:
+    """How to read the memorisation row: what was compared, and the other two numbers."""
+    subset = m.get("subset") or {}
+    trained = (
+        f"the run's {subset['images']} training images (of {subset['of']})"
+        if subset
+        else f"all {m['train_images']} training images"
+    )
+    return (
+        f"Memorisation ({m['space']}): median distance of {m['samples']} samples to their "
+        f"nearest of {trained}, over the same for {m['test_images']} images of the "
+        f"{m['held_out']}; about 1 for new images, towards 0 for copies (real data: 1). "
+        f"{m['closer_fraction']:.1%} of samples are closer to a training image than the "
+        f"median test image (0.5 for new images); Z_U {m['z_u']:.1f} (below -3: copying)."
+    )
 
 
 def _class_accuracy_note(r: EvalResult) -> str:

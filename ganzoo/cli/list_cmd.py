@@ -1,5 +1,5 @@
-"""``ganzoo list``: every registered model, loss, regulariser and dataset, who provides it,
-and the paper it comes from."""
+"""``ganzoo list``: every registered model, loss, regulariser, augmentation and dataset, who
+provides it, and the paper it comes from."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from ganzoo.host.registry import KINDS, PLURAL
 @click.option("--pattern", "-p", multiple=True, help="Only names matching this fnmatch pattern.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 def list_command(kind: str | None, pattern: tuple[str, ...], as_json: bool) -> None:
-    """List registered models, losses and datasets (optionally one KIND)."""
+    """List registered models, losses, regularisers, augmentations and datasets (or one KIND)."""
     from ganzoo.host.plugins import get_registry
 
     registry = get_registry()

@@ -32,3 +32,8 @@ def parse_key_values(option: str, items: tuple[str, ...]) -> dict[str, Any]:
             value = raw
         result[key] = value
     return result
+
+
+def split_names(items: tuple[str, ...]) -> list[str]:
+    """``("r1,r2", "gp")`` -> ``["r1", "r2", "gp"]``: a repeatable ``NAME[,NAME]`` option."""
+    return [name.strip() for item in items for name in item.split(",") if name.strip()]

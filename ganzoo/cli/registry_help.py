@@ -35,3 +35,10 @@ def conditional_model_names() -> list[str]:
     from ganzoo.host.plugins import get_registry
 
     return [c.name for c in get_registry().components("model") if c.record.conditional]
+
+
+def augmentation_names() -> list[str]:
+    """The registered augmentations ``--augment`` may name (torch-free)."""
+    from ganzoo.host.plugins import get_registry
+
+    return get_registry().names("augmentation")

@@ -7,10 +7,14 @@ and writes nothing until every check has passed.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ganzoo.api.errors import UsageError
+
+if TYPE_CHECKING:
+    from ganzoo.tools.sampling.codes import CodeSpec
 
 FORMATS = ("grid", "png", "pt", "npz")
 SUFFIXES = {"grid": ".png", "pt": ".pt", "npz": ".npz"}
@@ -108,6 +112,14 @@ def resolve_format(fmt: str | None, out: str | None, run_name: str, walk: bool) 
     "and an animated GIF beside it.",
 )
 @click.option(
+    "--code",
+    "code",
+    default=None,
+    metavar="NAME[=LO..HI[:STEPS]]",
+    help="InfoGAN-style runs: a grid whose columns vary latent code NAME (c1=0..9, "
+    "c2=-2..2) while each row holds its noise and the other codes; --n rows [default: 10].",
+)
+@click.option(
     "--checkpoint",
     default=None,
     metavar="STEP|FILE|latest",
@@ -139,6 +151,7 @@ def sample_command(
     nrow: int | None,
     class_: int | None,
     interpolate: int | None,
+    code: str | None,
     checkpoint: str | None,
     no_ema: bool,
     device: str,
@@ -157,12 +170,14 @@ def sample_command(
       ganzoo sample runs/first-gan --n 1000 --format png --out fakes/
       ganzoo sample runs/first-gan --interpolate 10 --n 8 --out walk.png
       ganzoo sample runs/cond-gan --class 3 --out threes.png
+      ganzoo sample runs/infogan --code c1=0..9 --out digits-by-code.png
     """
     _check_ints(n=n, nrow=nrow, interpolate=interpolate, batch_size=batch_size, seed=seed)
     if interpolate is not None and nrow is not None:
         raise UsageError("--nrow does not apply to --interpolate: each walk is one grid row")
+    spec = _code_spec(code, interpolate, nrow, class_)
     if n is None:
-        n = 64 if interpolate is None else 8
+        n = 8 if interpolate is not None else 10 if spec is not None else 64
     from ganzoo.runs.rundir import RunDir
     from ganzoo.tools.sampling import check_output
 
@@ -178,6 +193,11 @@ def sample_command(
         samples = sampler.walk(n, interpolate, seed, class_, batch_size)
         written = write_walk(samples, path, fmt)
         what = f"{n} walk(s) of {interpolate} images"
+    elif spec is not None:
+        samples = sampler.vary(spec, n, seed, batch_size)
+        columns = samples.images.shape[0] // n
+        written = write_samples(samples, path, fmt, columns)
+        what = f"{n} row(s) of {columns} values of code {spec.name}"
     else:
         samples = sampler.sample(n, seed, class_, batch_size)
         written = write_samples(samples, path, fmt, nrow, sampler.num_classes)
@@ -189,6 +209,23 @@ def sample_command(
     )
     for item in written:
         click.echo(str(item))
+
+
+def _code_spec(
+    code: str | None, interpolate: int | None, nrow: int | None, class_: int | None
+) -> CodeSpec | None:
+    """``--code``'s spec, parsed, once the options it excludes are known to be absent."""
+    if code is None:
+        return None
+    for given, option in ((interpolate, "--interpolate"), (nrow, "--nrow"), (class_, "--class")):
+        if given is not None:
+            raise UsageError(
+                f"--code does not combine with {option}: each row holds its noise and codes, "
+                "and the columns take the code's values"
+            )
+    from ganzoo.tools.sampling.codes import CodeSpec
+
+    return CodeSpec.parse(code)
 
 
 def _check_ints(**values: int | None) -> None:

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import click
 
-from ganzoo.cli.options import parse_key_values
-from ganzoo.cli.registry_help import RegistryHelpOption, conditional_model_names
+from ganzoo.cli.options import parse_key_values, split_names
+from ganzoo.cli.registry_help import (
+    RegistryHelpOption,
+    augmentation_names,
+    conditional_model_names,
+)
 from ganzoo.training.config import AMP_MODES, DEVICES, TrainConfig
 
 D = TrainConfig()
@@ -78,6 +82,29 @@ def epochs_help() -> str:
     type=click.Path(file_okay=False),
     default=None,
     help="Where dataset files are (default: $GANZOO_DATA_DIR or ~/.cache/ganzoo/data).",
+)
+@click.option(
+    "--data-fraction",
+    type=float,
+    default=None,
+    metavar="F",
+    help="Train on this fraction (0, 1] of the training split: a fixed, class-stratified "
+    "subset picked by --data-seed (e.g. 0.01: 600 MNIST images).",
+)
+@click.option(
+    "--data-limit",
+    type=int,
+    default=None,
+    metavar="N",
+    help="Train on N images of the training split (the same subset, sized by count).",
+)
+@click.option(
+    "--data-seed",
+    type=int,
+    default=D.data_seed,
+    show_default=True,
+    help="Picks the --data-fraction/--data-limit subset; not --seed, so every training seed "
+    "of a study sees the same images.",
 )
 @click.option(
     "--download",
@@ -237,6 +264,24 @@ def epochs_help() -> str:
     help="Passed to every --reg that takes it (e.g. gamma=10, every=16 for lazy R1).",
 )
 @click.option(
+    "--augment",
+    "augment",
+    multiple=True,
+    metavar="NAME[,NAME]",
+    cls=RegistryHelpOption,
+    names=augmentation_names,
+    help="Augment D's real and generated images (DiffAugment), applied in the order given; "
+    "registered: {names} (ganzoo list augmentations).",
+)
+@click.option(
+    "--augment-option",
+    "-A",
+    "augment_options",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Passed to every --augment that takes it (e.g. shift=0.25 for translation).",
+)
+@click.option(
     "--dataset-option",
     "-D",
     "dataset_options",
@@ -257,6 +302,8 @@ def train_command(
     loss_options,
     reg,
     reg_options,
+    augment,
+    augment_options,
     dataset_options,
     **values,
 ) -> None:
@@ -270,6 +317,9 @@ def train_command(
           --epochs 5
       ganzoo train --model dcgan --dataset digits --conditional
       ganzoo train --model dcgan --reg r1 -R gamma=10 -R every=16
+      ganzoo train --model dcgan --augment color,translation,cutout
+      ganzoo train --model dcgan --dataset mnist --data-fraction 0.01 \\
+          --augment color,translation,cutout
       ganzoo train --resume runs/vanilla-nonsat-digits-20260101-120000
     """
     if nproc is not None:
@@ -282,8 +332,10 @@ def train_command(
         compile=compile_,
         model_options=parse_key_values("--model-option", model_options),
         loss_options=parse_key_values("--loss-option", loss_options),
-        reg=[name.strip() for item in reg for name in item.split(",") if name.strip()],
+        reg=split_names(reg),
         reg_options=parse_key_values("--reg-option", reg_options),
+        augment=split_names(augment),
+        augment_options=parse_key_values("--augment-option", augment_options),
         dataset_options=parse_key_values("--dataset-option", dataset_options),
     ).validate()
 

@@ -210,6 +210,33 @@ def call_factory(
         ) from exc
 
 
+def share_options(
+    kind: str, components: list[Component], options: dict[str, Any], flag: str, names_flag: str
+) -> list[dict[str, Any]]:
+    """Each component's share of options given once for several (``-R``, ``-A``).
+
+    An option goes to every component whose factory takes it (``-R gamma=10`` with
+    ``--reg r1,r2`` sets both γ); one that none takes is a :class:`UsageError` listing
+    theirs, or saying that ``names_flag`` named none.
+    """
+    accepted = {c.name: _parameters(c.load()) for c in components}
+    for key in options:
+        if not any(key in params for params in accepted.values()):
+            valid = "; ".join(f"{n}: {', '.join(p) or '(none)'}" for n, p in accepted.items())
+            raise UsageError(
+                f"{flag} {key}: no {kind} of this run takes it"
+                + (f" (options: {valid})" if components else f" (no {names_flag} given)")
+            )
+    return [{k: v for k, v in options.items() if k in accepted[c.name]} for c in components]
+
+
+def _parameters(factory: Any) -> list[str]:
+    try:
+        return [p for p in inspect.signature(factory).parameters if p != "self"]
+    except (TypeError, ValueError):
+        return []
+
+
 def verify_model(component: Component, model: Any) -> None:
     """Raise :class:`PluginError` unless ``model`` is a module of the registered family."""
     from torch import nn

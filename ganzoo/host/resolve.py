@@ -1,8 +1,10 @@
-"""One run's names resolved once: the model, loss, regularisers and dataset, and their family.
+"""One run's names resolved once: the model, loss, regularisers, augmentations and dataset,
+and their family.
 
-``ganzoo train`` names a model, perhaps a loss and regularisers (``--reg``), and a dataset.
-:func:`resolve_names` looks each name up in the registry exactly once, checks that they fit
-together (the loss's and regularisers' family is the model's, a conditional run has a
+``ganzoo train`` names a model, perhaps a loss, regularisers (``--reg``) and augmentations
+(``--augment``), and a dataset. :func:`resolve_names` looks each name up in the registry
+exactly once, checks that they fit together (the loss's, regularisers' and augmentations'
+family is the model's, augmentations suit the data's kind, a conditional run has a
 conditional model and labelled data), and returns a :class:`Components` record. Everything
 after it (the defaults, building, the trainer, the provenance in ``config.json``) reads this
 record: no name is looked up twice, and no module compares family strings; it asks the
@@ -32,18 +34,23 @@ class Components:
     dataset: Component
     family: Family
     regularisers: tuple[Component, ...] = ()  # D's ``--reg`` regularisers, in the given order
+    augmentations: tuple[Component, ...] = ()  # ``--augment``, in the order they apply
 
     def provenance(self) -> dict[str, dict[str, Any]]:
-        """Who provided the model, loss and dataset: plugin, distribution and version.
+        """Who provided the model, loss, dataset and each augmentation: plugin, distribution
+        and version.
 
-        A component registered at run time (``ganzoo.register_plugin``, no installed
-        distribution) has ``distribution`` and ``version`` ``None`` and says so in ``provider``.
+        Each augmentation has its own key, ``augmentation:NAME`` (a run without
+        ``--augment`` has none). A component registered at run time (``ganzoo.register_plugin``,
+        no installed distribution) has ``distribution`` and ``version`` ``None`` and says so
+        in ``provider``.
         """
         record: dict[str, dict[str, Any]] = {}
         for kind, component in (
             ("model", self.model),
             ("loss", self.loss),
             ("dataset", self.dataset),
+            *((f"augmentation:{a.name}", a) for a in self.augmentations),
         ):
             provider = component.provider
             record[kind] = {
@@ -94,13 +101,15 @@ def resolve_names(
     dataset: str,
     conditional: bool = False,
     regularisers: Sequence[str] = (),
+    augmentations: Sequence[str] = (),
 ) -> Components:
     """Look ``model``, ``loss`` (None: the model's, else the family's default), each of
-    ``regularisers`` and ``dataset`` up, once each.
+    ``regularisers`` and ``augmentations``, and ``dataset`` up, once each.
 
-    Raises :class:`UsageError` for an unknown name, a loss or regulariser of another family,
-    a regulariser named twice, or a conditional run that the model or (known without loading
-    it) the data cannot make.
+    Raises :class:`UsageError` for an unknown name, a loss, regulariser or augmentation of
+    another family, a regulariser or augmentation named twice, an augmentation of another
+    data kind (where the dataset registers its kind), or a conditional run that the model or
+    (known without loading it) the data cannot make.
     """
     from ganzoo.host.build import check_conditional, check_loss_fits, unlabelled_message
 
@@ -110,27 +119,48 @@ def resolve_names(
     default_loss = model_c.record.loss or family.default_loss  # type: ignore[union-attr]
     loss_c = registry.get("loss", loss if loss is not None else default_loss)
     check_loss_fits(model_c, loss_c)
-    regs = _regularisers(model_c, regularisers)
+    regs = _members("regulariser", "--reg", model_c, regularisers)
+    augs = _members("augmentation", "--augment", model_c, augmentations)
     dataset_c = registry.get("dataset", dataset)
+    for aug in augs:
+        check_data_kind(aug, dataset, dataset_c.record.kind)  # type: ignore[union-attr]
     if conditional:
         check_conditional(model_c)
         # known without loading the data: a fixed shape registered without classes
         shape = dataset_c.meta.get("shape")
         if isinstance(shape, tuple | list) and not dataset_c.meta.get("num_classes"):
             raise UsageError(unlabelled_message(dataset))
-    return Components(model_c, loss_c, dataset_c, family, regs)
+    return Components(model_c, loss_c, dataset_c, family, regs, augs)
 
 
-def _regularisers(model: Component, names: Sequence[str]) -> tuple[Component, ...]:
-    """The ``--reg`` components, each looked up once and fitting ``model``'s family."""
+def check_data_kind(augmentation: Component, dataset: str, kind: str | None) -> None:
+    """:class:`UsageError` if ``augmentation`` cannot transform data of ``kind`` (None:
+    not known yet, e.g. a folder of files; checked again once the data is loaded)."""
+    kinds = augmentation.record.data_kinds  # type: ignore[union-attr]
+    if kind is not None and kind not in kinds:
+        raise UsageError(
+            f"--augment {augmentation.name} transforms {' or '.join(kinds)} data; dataset "
+            f"{dataset!r} is {kind} data"
+        )
+
+
+#: what each kind of ``_members`` does to a model's training, for the error message
+_DOES = {"regulariser": "regularises", "augmentation": "augments"}
+
+
+def _members(
+    kind: str, option: str, model: Component, names: Sequence[str]
+) -> tuple[Component, ...]:
+    """The ``--reg`` or ``--augment`` components, each looked up once and fitting
+    ``model``'s family."""
     repeated = sorted({n for n in names if list(names).count(n) > 1})
     if repeated:
-        raise UsageError(f"--reg names {', '.join(repeated)} more than once")
-    found = tuple(get_registry().get("regulariser", name) for name in names)
-    for reg in found:
-        if reg.family != model.family:
+        raise UsageError(f"{option} names {', '.join(repeated)} more than once")
+    found = tuple(get_registry().get(kind, name) for name in names)
+    for member in found:
+        if member.family != model.family:
             raise UsageError(
-                f"--reg {reg.name} regularises a {reg.family} model's training; model "
-                f"{model.name!r} is {model.family}"
+                f"{option} {member.name} {_DOES[kind]} the training of {member.family} "
+                f"models; model {model.name!r} is {model.family}"
             )
     return found

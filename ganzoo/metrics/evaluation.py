@@ -49,9 +49,10 @@ def evaluate_run(
     """Evaluate a run's newest (or given) checkpoint and save the result under ``RUN/eval/``.
 
     The dataset, its options and (unless ``spec.data_dir`` is given) its folder come from
-    the run's config. A run trained with ``--ema`` is measured with its generator's moving
-    average unless ``ema=False``. Only ``RUN/eval/`` is written; training files are never
-    touched.
+    the run's config, and so does its training subset (``--data-fraction``): memorisation
+    is measured against exactly those images. A run trained with ``--ema`` is measured with
+    its generator's moving average unless ``ema=False``. Only ``RUN/eval/`` is written;
+    training files are never touched.
     """
     from ganzoo.host.device import resolve_device
     from ganzoo.runs.loading import load_run_model
@@ -60,10 +61,13 @@ def evaluate_run(
     run = RunDir.open(run_dir)
     spec.validate()
     config = run.read_config()["config"]
+    stored = run.read_config()
+    subset = stored.get("subset")  # the training subset, with the hash of its positions
     spec = spec.replace(
         dataset=config["dataset"],
         data_dir=spec.data_dir or config.get("data_dir"),
         dataset_options=config.get("dataset_options") or {},
+        train_subset=dict(subset) if subset else None,
     )
     checkpoint = checkpoint or run.latest_checkpoint()
     if checkpoint is None:
@@ -72,7 +76,6 @@ def evaluate_run(
         run.path, device=str(resolve_device(device)), checkpoint=checkpoint, ema=ema
     )
     result = evaluate(model, spec, step=_checkpoint_step(run, checkpoint), log=log)
-    stored = run.read_config()
     result = attach_run(
         result, stored, run=str(run.path), checkpoint=checkpoint.name, ema=model.uses_ema
     )

@@ -29,6 +29,7 @@ from ganzoo.metrics.bridge import ISC_SPLITS, KID_SUBSET_SIZE, KID_SUBSETS
 from ganzoo.metrics.extractors import Extractor, resolve_extractor
 from ganzoo.metrics.floors import FLOOR_KEYS, FLOOR_SEED, Floors
 from ganzoo.metrics.images import real_images, tensor_sha256
+from ganzoo.metrics.memorisation import MemorisationReference
 from ganzoo.metrics.results import EvalResult
 from ganzoo.metrics.sampled import SampledImages
 from ganzoo.metrics.spec import EvalSpec
@@ -95,6 +96,16 @@ class Evaluator(Floors):
         self._extractor_key: tuple[Any, ...] | None = None
         self._real_sides: dict[tuple[str, str, str], realstats.RealSide] = {}
         self._floors: dict[str, dict[str, Any]] | None = None
+        self.memorisation_reference: MemorisationReference | None = None
+        if spec.measures_memorisation:  # the run's training images, measured against once
+            self.memorisation_reference = MemorisationReference(
+                lambda split: build_dataset(
+                    component, spec.data_dir, split=split, options=dict(spec.dataset_options)
+                ),
+                spec.dataset,
+                dict(spec.train_subset) if spec.train_subset else None,
+                spec.samples,
+            )
 
     def __call__(self, model: Any, step: int | None = None) -> EvalResult:
         """IS (or the classifier score), FID, KID, precision, recall, density and coverage of
@@ -113,7 +124,8 @@ class Evaluator(Floors):
         return self._result(measured, conditional, floors, step, time.perf_counter() - start)
 
     def _measure_model(self, model: Any) -> tuple[dict[str, Any], dict[str, Any], dict]:
-        """The model's metrics, its class accuracy (if conditional) and the floors.
+        """The model's metrics (memorisation too, if asked), its class accuracy (if
+        conditional) and the floors.
 
         The caller's random state (which DataLoaders draw from) and the model's train/eval
         mode are left as they were.
@@ -132,6 +144,10 @@ class Evaluator(Floors):
                     intervals=True,
                 )
                 conditional = self._conditional(model)
+                if self.memorisation_reference is not None:
+                    measured["memorisation"] = self.memorisation_reference(
+                        model, self.samples, self.seed, self.batch_size
+                    )
             finally:
                 if hasattr(model, "train"):
                     model.train(was_training)
@@ -183,6 +199,7 @@ class Evaluator(Floors):
             "kid_subsets": KID_SUBSETS,
             "kid_subset_size": measured["kid_subset_size"],
             **_neighbour_metrics(measured),
+            **({"memorisation": measured["memorisation"]} if "memorisation" in measured else {}),
             "interval_level": stats.LEVEL,
             "floors": floors,
             "health": measured["health"],

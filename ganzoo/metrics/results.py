@@ -88,6 +88,9 @@ class EvalResult(Mapping[str, Any]):
     coverage: float | None = None
     dc_neighbourhood: int | None = None
     interval_level: float | None = None
+    # nearest-neighbour memorisation against the run's training images (see
+    # ganzoo.metrics.memorisation): ratio, closer_fraction, z_u, distances, the subset
+    memorisation: dict[str, Any] | None = None
     # --- the scale, the checks, where the numbers came from ---
     floors: dict[str, dict[str, Any]] | None = None
     health: dict[str, Any] | None = None
@@ -354,5 +357,7 @@ def summary_line(result: EvalResult) -> str:
         line += f"  precision {r.precision:.3f}  recall {r.recall:.3f}"
     if r.density is not None:
         line += f"  density {r.density:.3f}  coverage {r.coverage:.3f}"
+    if r.memorisation and r.memorisation.get("ratio") is not None:
+        line += f"  memorisation ratio {r.memorisation['ratio']:.3f}"
     alert = health_text(r)
     return line + (f"  [{alert}]" if alert else "")

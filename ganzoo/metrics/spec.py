@@ -51,6 +51,12 @@ class EvalSpec:
     The one description of an evaluation that ``ganzoo eval``, ``compare``, ``--eval-every``
     and the Python API share. ``dataset=None`` means "the run's own" (filled in by
     :func:`ganzoo.metrics.evaluate_run` from the run's config).
+
+    ``train_subset`` is the training subset a run trained on (``data_fraction``,
+    ``data_limit``, ``data_seed`` as in ``config.json``; ``None``: the whole training
+    split). ``memorisation`` asks for the nearest-neighbour memorisation figure
+    (:mod:`ganzoo.metrics.memorisation`) against those training images; ``None`` measures
+    it when the run trained on a subset, where memorising is the risk.
     """
 
     dataset: str | None = None
@@ -62,6 +68,13 @@ class EvalSpec:
     dataset_options: Mapping[str, Any] = field(default_factory=dict)
     batch_size: int = DEFAULT_BATCH_SIZE
     seed: int = 0
+    train_subset: Mapping[str, Any] | None = None
+    memorisation: bool | None = None
+
+    @property
+    def measures_memorisation(self) -> bool:
+        """Whether this evaluation includes the memorisation figure (see the class docstring)."""
+        return self.memorisation if self.memorisation is not None else bool(self.train_subset)
 
     def validate(self, samples_option: str = "--samples") -> EvalSpec:
         """Raise :class:`UsageError` naming the first bad field and its valid values."""
@@ -80,6 +93,8 @@ class EvalSpec:
             or not 0 <= self.seed < 2**63
         ):
             raise UsageError(f"--seed must be an integer in [0, 2**63), got {self.seed!r}")
+        if self.memorisation not in (None, True, False):
+            raise UsageError(f"memorisation must be true, false or None, got {self.memorisation!r}")
         return self
 
     def replace(self, **changes: Any) -> EvalSpec:

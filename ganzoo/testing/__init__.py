@@ -1,14 +1,18 @@
-"""ganzoo's conformance kit: check a registered model, loss or dataset against the contract.
+"""ganzoo's conformance kit: check a registered model, loss, dataset or augmentation against
+the contract.
 
 A plugin author runs it in their own test suite, after installing their package::
 
-    from ganzoo.testing import check_dataset, check_loss, check_model
+    from ganzoo.testing import check_augmentation, check_dataset, check_loss, check_model
 
     def test_my_model():
         check_model("mygan", dataset="digits")
 
     def test_my_loss():
         check_loss("myloss")
+
+    def test_my_augmentation():
+        check_augmentation("myaug")
 
 Each check builds the component exactly as ``ganzoo train`` does, tries the promises of the
 plugin contract (shapes and dtypes, devices, a few training steps without non-finite values,
@@ -20,6 +24,7 @@ CUDA and MPS are tried where present. This module imports torch.
 """
 
 from ganzoo.testing._common import ConformanceError, Report, available_devices
+from ganzoo.testing.augmentations import check_augmentation
 from ganzoo.testing.datasets import check_dataset
 from ganzoo.testing.losses import check_loss
 from ganzoo.testing.models import check_model
@@ -28,6 +33,7 @@ __all__ = [
     "ConformanceError",
     "Report",
     "available_devices",
+    "check_augmentation",
     "check_dataset",
     "check_loss",
     "check_model",

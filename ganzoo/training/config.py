@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ganzoo.api.errors import UsageError
+from ganzoo.host.subset import SubsetRequest
 from ganzoo.metrics.spec import (
     DEFAULT_EXTRACTOR,
     DEFAULT_SAMPLES,
@@ -74,7 +75,18 @@ class TrainConfig:
     loss_options: dict[str, Any] = field(default_factory=dict)
     reg: list[str] = field(default_factory=list)  # D's regularisers (--reg r1,r2)
     reg_options: dict[str, Any] = field(default_factory=dict)  # -R gamma=10 -R every=16
+    augment: list[str] = field(default_factory=list)  # D's input augmentations, in order
+    augment_options: dict[str, Any] = field(default_factory=dict)  # -A shift=0.25
     dataset_options: dict[str, Any] = field(default_factory=dict)
+    # train on part of the training split (ganzoo.host.subset): a fraction or a count of
+    # images, class-stratified and picked by data_seed (not seed: every seed, same images)
+    data_fraction: float | None = None
+    data_limit: int | None = None
+    data_seed: int = 0
+
+    def __post_init__(self) -> None:
+        if isinstance(self.augment, str):  # "color,cutout" from Python: names, not letters
+            self.augment = [n.strip() for n in self.augment.split(",") if n.strip()]
 
     DEFAULT_EPOCHS = 30
     DEFAULT_LR = 2e-4  # where the model registers no "lr" of its own
@@ -99,6 +111,7 @@ class TrainConfig:
 
             check_available()
         check_extractor_name(self.feature_extractor)
+        self.subset_request().check()
         for name, value in (
             ("--threads", self.threads),
             ("--epochs", self.epochs),
@@ -159,8 +172,16 @@ class TrainConfig:
             data["betas"] = tuple(data["betas"])
         return cls(**data)
 
+    def subset_request(self) -> SubsetRequest:
+        """The training subset asked for (``--data-fraction``/``--data-limit``, ``--data-seed``)."""
+        return SubsetRequest(self.data_fraction, self.data_limit, self.data_seed)
+
     def eval_spec(self) -> EvalSpec:
-        """The evaluation of ``--eval-every``: this run's data, extractor and sample count."""
+        """The evaluation of ``--eval-every``: this run's data, extractor and sample count.
+
+        A run on a training subset is also measured for memorisation against those images.
+        """
+        subset = self.subset_request()
         return EvalSpec(
             dataset=self.dataset,
             samples=self.eval_samples,
@@ -169,6 +190,7 @@ class TrainConfig:
             inception_weights=self.inception_weights,
             dataset_options=dict(self.dataset_options),
             seed=self.seed,
+            train_subset=subset.as_dict() if subset.requested else None,
         )
 
 
@@ -230,15 +252,20 @@ def optimiser_defaults(
 def check(config: TrainConfig) -> Components:
     """Validate ``config``'s values and look up its names (once each), before anything loads.
 
-    The names are the model, the loss, the ``--reg`` regularisers and the dataset. The
-    returned record is what every later step reads (:func:`resolve`, the session): nothing
-    after this looks a name up again.
+    The names are the model, the loss, the ``--reg`` regularisers, the ``--augment``
+    augmentations and the dataset. The returned record is what every later step reads
+    (:func:`resolve`, the session): nothing after this looks a name up again.
     """
     from ganzoo.host.resolve import resolve_names
 
     config.validate()
     return resolve_names(
-        config.model, config.loss, config.dataset, config.conditional, tuple(config.reg)
+        config.model,
+        config.loss,
+        config.dataset,
+        config.conditional,
+        tuple(config.reg),
+        tuple(config.augment),
     )
 
 

@@ -10,6 +10,11 @@ that give one (``critic_options``, applied by
 :meth:`ganzoo.host.resolve.Components.model_options`).
 What still reaches training with batch norm in D is refused here, in one line, before the run
 folder exists.
+
+Augmentations (``--augment``) need no check here: an augmentation transforms each image on
+its own (a promise of :class:`ganzoo.api.augmentations.Augmentation` that
+:func:`ganzoo.testing.check_augmentation` checks), so a per-sample penalty computed on the
+augmented batches D saw (:mod:`ganzoo.training.augment`) is still per sample.
 """
 
 from __future__ import annotations

@@ -148,6 +148,7 @@ def resume(
         path = Path(distributed.broadcast_object(str(found[1]) if found else None, env))
         state = found[0] if found else run.load_checkpoint(path)
         session = prepare(config, env, torch_device, run)
+        _check_same_subset(stored.get("subset"), session.subset, run)
         session.load_state_dict(state)
         if session.step >= session.total_steps:
             raise UsageError(
@@ -169,6 +170,23 @@ def resume(
             return result
         finally:
             distributed.shutdown(env, together=finished)
+
+
+def _check_same_subset(stored: dict | None, now: dict | None, run: RunDir) -> None:
+    """A resumed run trains on the images it began with, or is refused.
+
+    The subset is drawn again from the stored ``--data-fraction``/``--data-limit`` and
+    ``--data-seed``; if the split changed since (other files, another dataset version), the
+    positions differ and continuing would train a different experiment.
+    """
+    before = (stored or {}).get("index_sha256")
+    after = (now or {}).get("index_sha256")
+    if before != after:
+        raise UsageError(
+            f"run {run.path} trained on a subset of the data that its dataset no longer gives "
+            f"(index hash {str(before)[:12]}, now {str(after)[:12]}); the training images "
+            "changed since, so it cannot resume"
+        )
 
 
 @contextlib.contextmanager

@@ -8,7 +8,6 @@ due one (``step % every == 0``, ``step`` counting D updates) is multiplied by it
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,7 +17,7 @@ from torch import nn
 from ganzoo.api.errors import UsageError
 from ganzoo.api.losses import BoundLoss
 from ganzoo.api.regularisers import Regulariser
-from ganzoo.host.build import call_factory
+from ganzoo.host.build import call_factory, share_options
 from ganzoo.host.plugins import get_registry
 from ganzoo.host.registry import Component
 from ganzoo.host.resolve import Components
@@ -66,21 +65,13 @@ def build_regularisers(
     goes to every named regulariser that has it (``-R gamma=10`` with ``--reg r1,r2`` sets
     both γ); one that none has is a :class:`UsageError` listing theirs.
     """
-    names = list(regularisers)
     components = [
-        c if isinstance(c, Component) else get_registry().get("regulariser", c) for c in names
+        c if isinstance(c, Component) else get_registry().get("regulariser", c)
+        for c in regularisers
     ]
-    accepted = {c.name: _parameters(c.load()) for c in components}
-    for key in options:
-        if not any(key in params for params in accepted.values()):
-            valid = "; ".join(f"{n}: {', '.join(p) or '(none)'}" for n, p in accepted.items())
-            raise UsageError(
-                f"-R {key}: no regulariser of this run takes it"
-                + (f" (options: {valid})" if names else " (no --reg given)")
-            )
+    shares = share_options("regulariser", components, options, "-R", "--reg")
     built = []
-    for c in components:
-        mine = {k: v for k, v in options.items() if k in accepted[c.name]}
+    for c, mine in zip(components, shares, strict=True):
         reg = call_factory(c, (), {}, mine)
         if not callable(getattr(reg, "penalty", None)):
             raise UsageError(f"regulariser {c.name!r} built a {type(reg).__name__} without penalty")
@@ -97,10 +88,3 @@ def d_regularisers(
 
     check_per_sample_critic(components, model)
     return tuple(build_regularisers(components.regularisers, options))
-
-
-def _parameters(factory: Any) -> list[str]:
-    try:
-        return [p for p in inspect.signature(factory).parameters if p != "self"]
-    except (TypeError, ValueError):
-        return []

@@ -24,8 +24,10 @@ from ganzoo.api.errors import UsageError
 from ganzoo.host.build import build_dataset, build_loss, build_model, unlabelled_message
 from ganzoo.host.device import choose_threads, seed_everything
 from ganzoo.host.resolve import Components
+from ganzoo.host.subset import training_subset
 from ganzoo.runs.rundir import RunDir
 from ganzoo.training import distributed
+from ganzoo.training.augment import run_policy
 from ganzoo.training.config import ResolvedRun, TrainConfig, check, optimiser_defaults, resolve
 from ganzoo.training.distributed import DistEnv
 from ganzoo.training.ema import EMA
@@ -63,6 +65,7 @@ class Session:
     alerts: set[str] = field(default_factory=set)  # health alerts in force (see loop)
     board: Any = None  # the TensorBoard writer of --tensorboard (main process), if set
     equilibrium: dict[str, float] = field(default_factory=dict)  # loss values at p_g = p_data
+    subset: dict[str, Any] | None = None  # the training subset's record (--data-fraction)
 
     def sampling(self) -> contextlib.AbstractContextManager[Any]:
         """The block in which the model samples as grids and evaluations see it (EMA's G)."""
@@ -159,6 +162,8 @@ def prepare(
         config.dataset_options if resumed else components.dataset_options(config.dataset_options)
     )
     data = build_dataset(components.dataset, config.data_dir, config.download, "train", options)
+    # before the batch stream: the loop, its epochs and its batch-size check see the subset
+    data, subset = training_subset(data, config.subset_request(), config.dataset)
     plan = resolve(config, _steps_per_epoch(config, env, data, components), not resumed, components)
     if run is None:
         out = distributed.broadcast_object(str(plan.out), env)  # one folder, named by rank 0
@@ -171,6 +176,7 @@ def prepare(
     model = build_model(components.model, data.info, c.latent_dim, c.model_options, c.conditional)
     objective = build_loss(components.loss, c.loss_options)
     regularisers = d_regularisers(components, model, c.reg_options)
+    augment = run_policy(components.augmentations, data.info, c.augment_options).to(device)
     model.to(device)
     data = data.to(device)
     if env.enabled:  # same initial weights everywhere (DDP also checks), different noise
@@ -178,7 +184,7 @@ def prepare(
     trainer = make_trainer(
         model,
         objective,
-        OptimSettings(float(c.lr), tuple(c.betas), c.d_steps, regularisers),  # type: ignore[arg-type]
+        OptimSettings(float(c.lr), tuple(c.betas), c.d_steps, regularisers, augment),  # type: ignore[arg-type]
         family=plan.family,
         device=device,
         amp=c.amp,
@@ -193,6 +199,7 @@ def prepare(
         plan, run, model, trainer, data, stream, device, env,
         total_steps=plan.total_steps or UNBOUNDED,
     )  # fmt: skip
+    session.subset = subset
     session.ema = _ema(plan, model)
     session.equilibrium = dict(getattr(objective, "equilibrium", None) or {})
     session.evaluator = make_evaluator(c, components) if env.is_main else None
@@ -210,8 +217,9 @@ def _steps_per_epoch(
         raise UsageError(
             f"--batch-size {config.batch_size} × --d-steps {d_steps}"
             + (f" × {env.world_size} processes" if env.enabled else "")
-            + f" needs more samples than dataset {config.dataset!r} has ({len(data)}); "
-            "use a smaller batch"
+            + f" needs more samples than dataset {config.dataset!r} has ({len(data)}"
+            + (" in the training subset" if config.subset_request().requested else "")
+            + "); use a smaller batch"
         )
     return steps_per_epoch
 
@@ -274,6 +282,7 @@ def config_record(s: Session) -> dict[str, Any]:
     return {
         "config": s.config.to_dict(),
         "data": s.data.info.as_dict(),
+        "subset": s.subset,
         "components": components,
         "distributions": distributions(components),
         "resolved": {

@@ -54,6 +54,7 @@ class OptimSettings:
     betas: tuple[float, float] = (0.5, 0.999)
     d_steps: int = 1  # discriminator updates per generator update (adversarial only)
     regularisers: tuple[Any, ...] = ()  # D's --reg penalties (adversarial only)
+    augment: Any = None  # D's --augment policy, a ganzoo.training.augment.Policy (adversarial)
 
 
 def adam(params: Any, lr: float, betas: tuple[float, float]) -> torch.optim.Adam:

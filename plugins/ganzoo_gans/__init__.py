@@ -1,4 +1,4 @@
-"""First-party model plugin: the GAN architectures.
+"""First-party model plugin: the GAN architectures, and DiffAugment's augmentations of D.
 
 Registered by import path, so ``ganzoo list`` never imports torch.
 """
@@ -49,4 +49,41 @@ def register_models(register):
         d_steps=5,  # n_dis = 5 D updates per G update
         dataset_options={"mnist": {"image_size": 32}, "fashion-mnist": {"image_size": 32}},
         paper="Miyato et al. 2018, https://arxiv.org/abs/1802.05957",
+    )
+    register(
+        "infogan",
+        "ganzoo_gans.infogan:build",
+        description="InfoGAN of Chen et al. 2016: DCGAN with latent codes, a Q head on D's body.",
+        family="adversarial",
+        data_kinds=("image",),
+        lr=2e-4,  # the paper's D rate (its G used 1e-3); ganzoo trains both at one rate
+        dataset_options={"mnist": {"image_size": 32}, "fashion-mnist": {"image_size": 32}},
+        critic_options={"d_norm": "layer"},  # as dcgan: WGAN-GP needs a per-sample critic
+        paper="Chen et al. 2016, https://arxiv.org/abs/1606.03657",
+    )
+
+
+DIFFAUGMENT = "Zhao et al. 2020, https://arxiv.org/abs/2006.10738"
+
+
+@hookimpl
+def register_augmentations(register):
+    # DiffAugment's policies: --augment color,translation,cutout applies them in that order
+    register(
+        "color",
+        "ganzoo_gans.augment:Color",
+        description="Random brightness, saturation and contrast per image (DiffAugment).",
+        paper=DIFFAUGMENT,
+    )
+    register(
+        "translation",
+        "ganzoo_gans.augment:Translation",
+        description="Shift each image by up to 1/8 of its size, zero padded (DiffAugment).",
+        paper=DIFFAUGMENT,
+    )
+    register(
+        "cutout",
+        "ganzoo_gans.augment:Cutout",
+        description="Zero a random square of half the image's size (DiffAugment).",
+        paper=DIFFAUGMENT,
     )

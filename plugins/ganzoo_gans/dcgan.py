@@ -57,18 +57,19 @@ def stages(side: int) -> tuple[int, int]:
     return base, n
 
 
-def check_shape(info: DataInfo) -> tuple[int, int]:
-    """The stages for ``info``, or :class:`IncompatibleDataError` saying why not."""
+def check_shape(info: DataInfo, model: str = "dcgan") -> tuple[int, int]:
+    """The stages for ``info``, or :class:`IncompatibleDataError` saying why not (naming
+    ``model``, the model whose networks these are)."""
     if info.kind != "image" or len(info.shape) != 3:
         raise IncompatibleDataError(
-            f"model 'dcgan' needs C×H×W images; dataset {info.name!r} has samples of shape "
+            f"model {model!r} needs C×H×W images; dataset {info.name!r} has samples of shape "
             f"{info.shape} (use 'vanilla' for vector data)"
         )
     _, height, width = info.shape
     base, n = stages(height)
     if height != width or n < 1 or base > 8:
         raise IncompatibleDataError(
-            f"model 'dcgan' needs square images whose side is b·2^n with 4 <= b <= 8 "
+            f"model {model!r} needs square images whose side is b·2^n with 4 <= b <= 8 "
             f"(e.g. 8, 16, 28, 32, 64); dataset {info.name!r} has {height}×{width}"
         )
     return base, n
@@ -108,6 +109,42 @@ class ConditionalGenerator(nn.Module):
         return torch.tanh(self.out(h))
 
 
+def generator_layers(latent_dim: int, widths: list[int], base: int, channels: int) -> nn.Module:
+    """DCGAN's unconditional G: z -> transposed convolutions with batch norm -> tanh."""
+    g_layers: list[nn.Module] = [
+        nn.Unflatten(1, (latent_dim, 1, 1)),
+        nn.ConvTranspose2d(latent_dim, widths[-1], base, 1, 0, bias=False),
+        nn.BatchNorm2d(widths[-1]),
+        nn.ReLU(True),
+    ]
+    for c_in, c_out in pairwise(widths[::-1]):
+        g_layers += [
+            nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=False),
+            nn.BatchNorm2d(c_out),
+            nn.ReLU(True),
+        ]
+    g_layers += [nn.ConvTranspose2d(widths[0], channels, 4, 2, 1, bias=False), nn.Tanh()]
+    return nn.Sequential(*g_layers)
+
+
+def discriminator_body(
+    channels: int, widths: list[int], d_norm: str, input_bias: bool = False
+) -> list[nn.Module]:
+    """D's layers up to its last features ``widths[-1]×base×base``: strided convolutions,
+    ``d_norm`` between them (none after the input layer), LeakyReLU(0.2)."""
+    d_layers: list[nn.Module] = [
+        nn.Conv2d(channels, widths[0], 4, 2, 1, bias=input_bias),
+        nn.LeakyReLU(0.2, True),
+    ]
+    for c_in, c_out in pairwise(widths):
+        d_layers += [
+            nn.Conv2d(c_in, c_out, 4, 2, 1, bias=d_norm == "none"),
+            *feature_norm(d_norm, c_out),
+            nn.LeakyReLU(0.2, True),
+        ]
+    return d_layers
+
+
 def make_discriminator(
     channels: int,
     widths: list[int],
@@ -121,16 +158,7 @@ def make_discriminator(
     # A projection D gets a bias on its input layer: without one φ(0) = 0, so D scores a
     # blank image 0 whatever its weights, and G can hide there (measured: grey samples).
     projection = num_classes is not None and not acgan
-    d_layers: list[nn.Module] = [
-        nn.Conv2d(channels, widths[0], 4, 2, 1, bias=projection),
-        nn.LeakyReLU(0.2, True),
-    ]
-    for c_in, c_out in pairwise(widths):
-        d_layers += [
-            nn.Conv2d(c_in, c_out, 4, 2, 1, bias=d_norm == "none"),
-            *feature_norm(d_norm, c_out),
-            nn.LeakyReLU(0.2, True),
-        ]
+    d_layers = discriminator_body(channels, widths, d_norm, input_bias=projection)
     outputs = 1 + (num_classes if acgan and num_classes else 0)
     head = [nn.Conv2d(widths[-1], outputs, base, 1, 0, bias=False), nn.Flatten()]
     if projection:
@@ -169,20 +197,7 @@ def build(
     if num_classes is not None:
         generator = ConditionalGenerator(latent_dim, widths, base, channels, num_classes)
     else:
-        g_layers: list[nn.Module] = [
-            nn.Unflatten(1, (latent_dim, 1, 1)),
-            nn.ConvTranspose2d(latent_dim, widths[-1], base, 1, 0, bias=False),
-            nn.BatchNorm2d(widths[-1]),
-            nn.ReLU(True),
-        ]
-        for c_in, c_out in pairwise(widths[::-1]):
-            g_layers += [
-                nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=False),
-                nn.BatchNorm2d(c_out),
-                nn.ReLU(True),
-            ]
-        g_layers += [nn.ConvTranspose2d(widths[0], channels, 4, 2, 1, bias=False), nn.Tanh()]
-        generator = nn.Sequential(*g_layers)
+        generator = generator_layers(latent_dim, widths, base, channels)
 
     discriminator = make_discriminator(channels, widths, base, num_classes, acgan, d_norm)
     model = GAN(

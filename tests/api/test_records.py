@@ -94,6 +94,8 @@ def test_an_unknown_keyword_names_the_component_a_suggestion_and_the_valid_ones(
         ("model", {"d_steps": 0}, "d_steps=0 is invalid; expected an integer >= 1"),
         ("model", {"betas": (0.5,)}, r"betas=\(0.5,\) is invalid"),
         ("regulariser", {"per_sample_critic": "yes"}, "per_sample_critic='yes' is invalid"),
+        ("augmentation", {"data_kinds": "image"}, "data_kinds='image' is invalid"),
+        ("augmentation", {"data_kinds": ()}, r"data_kinds=\(\) is invalid"),
         ("dataset", {"num_classes": 2.5}, "num_classes=2.5 is invalid; expected an integer"),
     ],
 )
@@ -113,6 +115,7 @@ def test_each_kind_names_its_hook_and_plural():
         "model": ("register_models", "models"),
         "loss": ("register_losses", "losses"),
         "regulariser": ("register_regularisers", "regularisers"),
+        "augmentation": ("register_augmentations", "augmentations"),
         "dataset": ("register_datasets", "datasets"),
     }
 

@@ -65,6 +65,8 @@ def world(tmp_path_factory) -> World:
         cache = root / "cache"
         mp.setenv("GANZOO_CACHE_DIR", str(cache))
         cli_ok("train", "--steps", "20", "--out", run, "-q")
+        # an InfoGAN run, for --code's refusals (its codes: c1 categorical 0..9, c2 and c3)
+        cli_ok("train", "--model", "infogan", "--steps", "2", "--out", root / "info", "-q")
         # The doctored statistics cache of item 4: the file ganzoo would read, as a payload.
         from ganzoo.metrics import EvalSpec, realstats
         from ganzoo.metrics.fidelity import Evaluator
@@ -83,6 +85,11 @@ def world(tmp_path_factory) -> World:
     (copy("no-config-key") / "config.json").write_text(
         json.dumps({k: v for k, v in stored.items() if k != "config"})
     )
+    # a run on a training subset whose images the dataset no longer gives (another hash)
+    other = copy("other-subset")
+    doctored = {**stored, "config": {**stored["config"], "data_limit": 700}}
+    doctored["subset"] = {"data_limit": 700, "images": 700, "index_sha256": "0" * 64}
+    (other / "config.json").write_text(json.dumps(doctored))
     (copy("not-json") / "config.json").write_text("{ this is not json")
     shutil.rmtree(copy("no-checkpoint") / "checkpoints")
     corrupt = copy("corrupt-checkpoint")
@@ -151,6 +158,8 @@ ROWS = [
     row("train --frobnicate", "No such option '--frobnicate'. (see 'ganzoo train --help')", code=2),
     row("nonsense", "No such command 'nonsense'", code=2),
     row("train --model vae --loss minimax --out {new}", "minimax"),
+    row("train --model infogan -M categorical=1 --out {new}", "categorical must be 0 (no code)"),
+    row("train --model infogan -M info_weight=-1 --out {new}", "info_weight must be a finite"),
     # --- train: numbers -------------------------------------------------------------------
     row("train --lr -1 --out {new}", "--lr must be a number > 0, got -1.0"),
     row("train --lr inf --out {new}", "--lr must be a number > 0"),
@@ -203,6 +212,47 @@ ROWS = [
     row("train --reg r1,r1 --out {new}", "--reg names r1 more than once"),
     row("train -R novalue --out {new}", "--reg-option takes KEY=VALUE"),
     row("train --reg r1 -R nope=1 --out {new}", "-R nope: no regulariser of this run takes it"),
+    row(
+        "train --augment colr,translation --out {new}",
+        "unknown augmentation 'colr' (did you mean 'color'?); valid augmentations: color, "
+        "cutout, translation",
+        code=2,
+    ),
+    row("train --augment cutout,cutout --out {new}", "--augment names cutout more than once"),
+    row(
+        "train --augment color --dataset ring2d --out {new}",
+        "--augment color transforms image data; dataset 'ring2d' is vector data",
+    ),
+    row(
+        "train --augment color --model vae --out {new}",
+        "--augment color augments the training of adversarial models; model 'vae' is likelihood",
+    ),
+    row("train -A novalue --out {new}", "--augment-option takes KEY=VALUE"),
+    row("train -A shift=0.2 --out {new}", "-A shift: no augmentation of this run takes it"),
+    row(
+        "train --augment translation -A shift=2 --out {new}",
+        "augmentation 'translation': shift must be a number in [0, 1], got 2",
+    ),
+    # --- train: the training subset (--data-fraction / --data-limit / --data-seed) ----------
+    row("train --data-fraction 0 --out {new}", "--data-fraction must be a number in (0, 1], got 0"),
+    row("train --data-fraction -0.5 --out {new}", "--data-fraction must be a number in (0, 1]"),
+    row("train --data-fraction 1.5 --out {new}", "--data-fraction must be a number in (0, 1]"),
+    row("train --data-fraction nan --out {new}", "--data-fraction must be a number in (0, 1]"),
+    row(
+        "train --data-fraction 0.0001 --out {new}",
+        "--data-fraction 0.0001 of the 1438 training images of 'digits' keeps none",
+    ),
+    row("train --data-limit 0 --out {new}", "--data-limit must be an integer >= 1, got 0"),
+    row(
+        "train --data-limit 1439 --out {new}",
+        "--data-limit 1439 is more than the 1438 training images of 'digits'; use at most 1438",
+    ),
+    row("train --data-limit 600 --data-fraction 0.1 --out {new}", "not both"),
+    row("train --data-seed -1 --out {new}", "--data-seed must be an integer in [0, 2**32)"),
+    row(
+        "train --data-limit 40 --out {new}",
+        "needs more samples than dataset 'digits' has (40 in the training subset)",
+    ),
     row("train -M novalue --steps 1 --out {new}", "--model-option takes KEY=VALUE", code=2),
     row(
         "train -M dropout=1.5 --steps 1 --out {new}",
@@ -249,6 +299,13 @@ ROWS = [
     row("train --resume {run} --tensorboard", "--tensorboard cannot change"),
     row("train --resume {run} --lr 1", "--lr cannot change"),
     row("train --resume {run} --conditional", "--conditional cannot change"),
+    row("train --resume {run} --steps 40 --augment color", "--augment cannot change"),
+    row("train --resume {run} --steps 40 --data-fraction 0.5", "--data-fraction cannot change"),
+    row("train --resume {run} --steps 40 --data-seed 1", "--data-seed cannot change"),
+    row(
+        "train --resume {root}/other-subset --steps 40",
+        "trained on a subset of the data that its dataset no longer gives",
+    ),
     row("train --resume {run} --steps 0", "--steps must be an integer >= 1"),
     row("train --resume {run} --steps 40 --device tpu", "--device must be one of"),
     row("train --resume {root}/no-config-key --steps 40", "is malformed: it has no 'config' key"),
@@ -363,6 +420,17 @@ ROWS = [
         "holds files that are not PNG files",
     ),
     row("sample {run} --device tpu --out {new}/x.png", "--device must be one of"),
+    row("sample {run} --code c1 --out {new}/x.png", "--code needs a model with named latent"),
+    row("sample {run} --code c1=0-9 --out {new}/x.png", "--code c1=0-9: expected NAME, NAME="),
+    row(
+        "sample {root}/info --code c9 --out {new}/x.png",
+        "no code 'c9'; this model's codes: c1 (categorical, 0..9), c2 (continuous, prior -1..1)",
+    ),
+    row("sample {root}/info --code c1=0..12 --out {new}/x.png", "c1 takes whole values in 0..9"),
+    row("sample {root}/info --code c2=2..-2 --out {new}/x.png", "LO must be below HI"),
+    row("sample {root}/info --code c1=0..9:4 --out {new}/x.png", "c1 is categorical"),
+    row("sample {root}/info --code c1 --nrow 5 --out {new}/x.png", "--code does not combine"),
+    row("sample {root}/info --code c1 --out {root}/info/config.json", "cannot tell the format"),
     # --- export -----------------------------------------------------------------------------
     row("export {root}/nowhere", "is not a folder"),
     row("export {root}/not-a-run --out {new}", "is not a ganzoo run (no config.json)"),
@@ -455,7 +523,7 @@ def _commands() -> dict[str, click.Command]:
 
 
 def test_the_table_covers_every_command_and_every_option_that_takes_a_value():
-    assert len(ROWS) == 184  # say so here when a row is added or removed
+    assert len(ROWS) == 215  # say so here when a row is added or removed
     args = [p.values[0] for p in ROWS]
     for name, command in _commands().items():
         words = name.split()

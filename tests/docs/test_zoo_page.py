@@ -6,6 +6,8 @@ import importlib.util
 import json
 from pathlib import Path
 
+import pytest
+
 from ganzoo.host.plugins import get_registry
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -18,11 +20,11 @@ def zoo_module():
     return module
 
 
-def test_the_zoo_page_lists_every_model_loss_and_regulariser_with_its_paper():
+def test_the_zoo_page_lists_every_model_loss_regulariser_and_augmentation_with_its_paper():
     page = zoo_module().render((DOCS / "zoo.md").read_text())
     assert "<!-- zoo:" not in page
     registry = get_registry()
-    for kind in ("model", "loss", "regulariser"):
+    for kind in ("model", "loss", "regulariser", "augmentation"):
         for c in registry.components(kind):
             row = next(line for line in page.splitlines() if line.startswith(f"| `{c.name}` |"))
             url = c.record.paper.split()[-1]
@@ -30,6 +32,8 @@ def test_the_zoo_page_lists_every_model_loss_and_regulariser_with_its_paper():
     sngan = next(line for line in page.splitlines() if line.startswith("| `sngan` |"))
     assert "`loss='hinge'`" in sngan and "`betas=(0.0, 0.9)`" in sngan and "`d_steps=5`" in sngan
     assert "`width=128`" in sngan
+    translation = next(line for line in page.splitlines() if line.startswith("| `translation` |"))
+    assert "`shift=0.125`" in translation and "2006.10738" in translation
 
 
 def test_the_zoo_page_is_in_the_nav_and_rendered_by_the_docs_hook():
@@ -45,3 +49,51 @@ def test_list_shows_each_components_paper(run_cli):
     assert "1801.04406" in papers[("regulariser", "r1")]
     table = run_cli("list", "regularisers")
     assert "paper" in table.out and "arXiv:1801.04406" in table.out.replace("\n", "")
+    for name in ("color", "translation", "cutout"):
+        assert "2006.10738" in papers[("augmentation", name)]
+    table = run_cli("list", "augmentations")
+    assert table.exit_code == 0 and "augmentations" in table.out
+    assert all(f"│ {name} " in table.out for name in ("color", "translation", "cutout"))
+
+
+def recorded(rows: list[tuple[str, str, list[str]]]) -> dict:
+    """A bench_zoo.py result in its printed shape, two seeds a row."""
+    runs = [
+        {"resolved": {"model": model, "loss": loss, "reg": reg}, "fid": 1.0 + seed}
+        for model, loss, reg in rows
+        for seed in (0, 1)
+    ]
+    return {
+        "steps": 500, "batch_size": 64, "seeds": 2, "samples": 1000, "date": "2026-12-06",
+        "machine": "x86_64, 2 CPU cores", "threads": 2, "torch": "2.x", "command": "bench",
+        "rows": [
+            {"dataset": "digits", "row": f"{model}+{loss}", "runs": runs[2 * i : 2 * i + 2],
+             "images_per_s": 1234.5, "fid": {"mean": 1.5, "ci95": 6.35},
+             "precision": {"mean": 0.5, "ci95": None}, "recall": {"mean": 0.25, "ci95": 0.01}}
+            for i, (model, loss, _) in enumerate(rows)
+        ],
+    }  # fmt: skip
+
+
+def test_the_measured_tables_show_each_recorded_row_with_its_interval(tmp_path, monkeypatch):
+    zoo = zoo_module()
+    (tmp_path / "zoo-digits.json").write_text(
+        json.dumps(recorded([("dcgan", "nonsat", ["r1"]), ("sngan", "hinge", [])]))
+    )
+    monkeypatch.setattr(zoo, "RESULTS", tmp_path)
+    page = zoo.render("<!-- zoo: measured -->")
+    assert "### digits (8×8)" in page and "`bench`" in page and "2 seeds" in page
+    row = next(line for line in page.splitlines() if line.startswith("| `dcgan+nonsat` |"))
+    assert row == "| `dcgan+nonsat` | 1.50 ± 6.35 | 0.500 | 0.250 ± 0.010 | — | — | 1,234 |"
+    assert any(line.startswith("| `sngan+hinge` |") for line in page.splitlines())
+
+
+def test_a_recorded_row_of_an_unregistered_component_fails_the_build(tmp_path, monkeypatch):
+    zoo = zoo_module()
+    monkeypatch.setattr(zoo, "RESULTS", tmp_path)
+    (tmp_path / "zoo-digits.json").write_text(json.dumps(recorded([("dcgan", "nonsat", ["r9"])])))
+    with pytest.raises(RuntimeError, match=r"\('regulariser', 'r9'\).*record the benchmark again"):
+        zoo.render("<!-- zoo: measured -->")
+    (tmp_path / "zoo-digits.json").unlink()
+    with pytest.raises(RuntimeError, match="no recorded zoo benchmark"):
+        zoo.render("<!-- zoo: measured -->")

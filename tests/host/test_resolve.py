@@ -88,3 +88,19 @@ def test_the_models_registered_loss_is_its_default_and_regularisers_are_checked(
         resolve_names("vanilla", None, "digits", regularisers=("r1", "r1"))
     with pytest.raises(UsageError, match="--reg r1 regularises"):
         resolve_names("vae", None, "digits", regularisers=("r1",))
+
+
+def test_augmentations_are_looked_up_once_in_order_and_checked(tmp_path, run_cli, lookups):
+    out = tmp_path / "run"
+    args = ["--steps", "2", "--batch-size", "32", "--augment", "translation,color", "-q"]
+    result = run_cli("train", *args, "--device", "cpu", "--out", out)
+    assert result.exit_code == 0, result.err
+    assert lookups[("augmentation", "translation")] == lookups[("augmentation", "color")] == 1
+    components = resolve_names("dcgan", None, "digits", augmentations=("cutout", "color"))
+    assert [a.name for a in components.augmentations] == ["cutout", "color"]
+    with pytest.raises(UsageError, match="--augment names color more than once"):
+        resolve_names("vanilla", None, "digits", augmentations=("color", "color"))
+    with pytest.raises(UsageError, match="--augment color augments the training of adversarial"):
+        resolve_names("vae", None, "digits", augmentations=("color",))
+    with pytest.raises(UsageError, match="transforms image data; dataset 'ring2d' is vector"):
+        resolve_names("vanilla", None, "ring2d", augmentations=("color",))

@@ -12,6 +12,7 @@ from torch import nn
 import ganzoo
 from ganzoo.api.errors import UsageError
 from ganzoo.host.build import create_loss
+from ganzoo.runs.loading import load_run_model
 from ganzoo.training.config import TrainConfig
 from ganzoo.training.loop import train
 
@@ -261,8 +262,11 @@ def test_each_zoo_loss_trains_each_adversarial_model_on_digits(tmp_path, model, 
     )
     result = train(config)
     assert result.steps == 3
+    # a model's own objective (InfoGAN's MI terms) is logged as d_<term> and g_<term>
+    terms = getattr(load_run_model(result.run_dir), "auxiliary_terms", ())
     assert set(result.final) == {
         "d_loss", "g_loss", "d_real", "d_fake", "d_acc", "d_grad_norm", "g_grad_norm", "g_spread",
+        *(f"{p}_{t}" for p in "dg" for t in terms),
     }  # fmt: skip
     assert all(math.isfinite(v) for v in result.final.values())
 

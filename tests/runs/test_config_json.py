@@ -148,3 +148,15 @@ def test_a_config_json_without_its_config_is_one_clear_line(old_run, run_cli, co
     assert "config.json is malformed: it has no 'config' key" in result.err
     assert len([line for line in result.err.splitlines() if line.strip()]) == 1
     assert "Traceback" not in result.err and tree_hash(old_run) == before
+
+
+def test_config_json_records_the_augmentations_in_order_and_who_provides_each(run_cli, tmp_path):
+    out = tmp_path / "run"
+    args = ["--steps", "2", "--augment", "cutout,color", "-A", "size=0.25", "--out", out, "-q"]
+    result = run_cli("train", *args)
+    assert result.exit_code == 0, result.err
+    stored = json.loads((out / "config.json").read_text())
+    assert stored["config"]["augment"] == ["cutout", "color"]
+    assert stored["config"]["augment_options"] == {"size": 0.25}
+    assert stored["components"]["augmentation:cutout"] == _core("cutout", "gans")
+    assert stored["components"]["augmentation:color"] == _core("color", "gans")

@@ -10,6 +10,9 @@ device, so the codes of a seed are the same on every machine and device; on one 
 same seed gives byte-identical files. The codes are saved with the images (``.pt``/``.npz``)
 so that an exported generator can be checked against ``ganzoo sample``.
 
+Code grids (``--code``, :mod:`.codes`): a model that names codes in its latent (InfoGAN,
+:class:`ganzoo.api.codes.CodedModel`) draws rows that vary one code and hold the rest.
+
 Models: one with a latent code, i.e. ``sample_latent(n, generator)`` and either
 ``generate(z, labels=None)`` or a ``generator`` network (every ganzoo GAN; the VAE decodes
 its codes), samples from explicit codes and supports ``--interpolate``. Any other model is
@@ -19,6 +22,7 @@ sampled through its ``sample(n, generator)``.
 from __future__ import annotations
 
 from ganzoo.api.data import to_uint8
+from ganzoo.tools.sampling.codes import CodeSpec, code_latents, code_values, coded
 from ganzoo.tools.sampling.sampler import (
     DEFAULT_BATCH_SIZE,
     Sampler,
@@ -48,9 +52,9 @@ from ganzoo.tools.sampling.writers import (
 )
 
 __all__ = [
-    "DEFAULT_BATCH_SIZE", "FORMATS", "GIF_FRAME_MS", "SUFFIXES", "Sampler", "Samples",
-    "check_output", "default_nrow", "generate", "grid_image", "non_finite_in_checkpoint",
-    "non_finite_tensors", "resolve_checkpoint", "slerp", "tensors_of", "to_uint8",
-    "walk_gif_path", "write_gif", "write_grid", "write_npz", "write_pngs", "write_pt",
-    "write_samples", "write_walk",
+    "DEFAULT_BATCH_SIZE", "FORMATS", "GIF_FRAME_MS", "SUFFIXES", "CodeSpec", "Sampler", "Samples",
+    "check_output", "code_latents", "code_values", "coded", "default_nrow", "generate",
+    "grid_image", "non_finite_in_checkpoint", "non_finite_tensors", "resolve_checkpoint", "slerp",
+    "tensors_of", "to_uint8", "walk_gif_path", "write_gif", "write_grid", "write_npz",
+    "write_pngs", "write_pt", "write_samples", "write_walk",
 ]  # fmt: skip

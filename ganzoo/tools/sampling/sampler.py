@@ -12,6 +12,7 @@ import torch
 from ganzoo.api.data import to_uint8
 from ganzoo.api.errors import GanzooError, UsageError
 from ganzoo.runs.rundir import RunDir
+from ganzoo.tools.sampling.codes import CodeSpec, code_latents, code_values
 
 DEFAULT_BATCH_SIZE = 256
 
@@ -272,6 +273,18 @@ class Sampler:
             z,
             None if labels is None else labels[:, None].expand(walks, steps).contiguous(),
         )
+
+    def vary(
+        self, spec: CodeSpec, rows: int, seed: int = 0, batch_size: int = DEFAULT_BATCH_SIZE
+    ) -> Samples:
+        """A code grid (:mod:`.codes`): ``rows`` rows of noise and other codes held, the
+        code ``spec`` names varied across the columns. ``images``/``z`` are flat, row by row."""
+        if rows < 1:
+            raise UsageError(f"--n must be an integer >= 1, got {rows}")
+        values = code_values(self.model, spec, f"model {self.stored['config']['model']!r}")
+        generator = torch.Generator().manual_seed(seed)
+        z = code_latents(self.model, spec.name, values, rows, generator).flatten(0, 1)
+        return Samples(self.generate(z, None, batch_size), z, None)
 
 
 def generate(model: Any, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:

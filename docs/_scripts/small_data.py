@@ -1,0 +1,111 @@
+"""The few-images tutorial's recorded study: table and grids from ``bench_small_data.py``.
+
+``docs/tutorials/few-images.md`` holds ``<!-- small-data: table -->`` and
+``<!-- small-data: grids -->``; the docs hook (``hooks.py``) replaces them with the recorded
+run of ``benchmarks/bench_small_data.py --record benchmarks/results``: the JSON
+``benchmarks/results/small-data.json`` and the grids ``benchmarks/results/small-data/*.png``
+(which join the site as ``figures/small-data/NAME.png``). Nothing is typed in by hand.
+
+Where the study has not been recorded, each placeholder becomes a note saying so, with the
+command that records it, and the build goes on (as ``figures.py`` does where MNIST is
+absent): the page never shows a number nobody measured.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).resolve().parents[2] / "benchmarks" / "results"
+RECORD = RESULTS / "small-data.json"
+PLACEHOLDER = re.compile(r"<!-- small-data: (table|grids) -->")
+RECORD_COMMAND = "python benchmarks/bench_small_data.py --record benchmarks/results"
+DATASET_NAMES = {"mnist": "MNIST (32 px)", "digits": "digits (8×8)"}
+
+
+def recorded() -> dict[str, Any] | None:
+    """The recorded study, or ``None`` where it has not been recorded."""
+    return json.loads(RECORD.read_text()) if RECORD.is_file() else None
+
+
+def grid_files() -> list[tuple[str, Path]]:
+    """(site path, file) of every recorded grid."""
+    return [
+        (f"figures/small-data/{p.name}", p)
+        for p in sorted(RESULTS.glob("small-data/*.png"))
+    ]
+
+
+def _cell(summary: dict[str, Any] | None, digits: int) -> str:
+    if not summary:
+        return "n/a"
+    half = summary.get("ci95")
+    return f"{summary['mean']:.{digits}f}" + (
+        "" if half is None else f" ± {half:.{digits}f}"
+    )
+
+
+def table(figures: dict[str, Any]) -> str:
+    """The study as a Markdown table, with how and where it was measured."""
+    lines = [
+        f"DCGAN + non-saturating loss, {figures['steps']:,} generator updates at batch "
+        f"{figures['batch_size']}, {figures['seeds']} seeds (every seed on the same images, "
+        f"picked by `--data-seed {figures['data_seed']}`), {figures['samples']:,} samples "
+        "against the full test split with the domain extractor; mean ± half-width of the 95% "
+        f"t-interval over seeds. Measured {figures['date']} on {figures['machine']} "
+        f"(torch {figures['torch']}) with `{figures['command']}`.",
+        "",
+        "| data | images | DiffAugment | FID ↓ | NN ratio (1: new images) | closer (0.5: new) "
+        "| Z_U (< −3: copying) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for c in figures["cells"]:
+        lines.append(
+            f"| {DATASET_NAMES.get(c['dataset'], c['dataset'])}, {c['fraction']:.0%} "
+            f"| {c['images']:,} | {'yes' if c['augment'] else 'no'} | {_cell(c.get('fid'), 2)} "
+            f"| {_cell(c.get('ratio'), 3)} | {_cell(c.get('closer_fraction'), 3)} "
+            f"| {_cell(c.get('z_u'), 1)} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def grids(figures: dict[str, Any]) -> str:
+    """Each cell's grid (its first seed), without and with DiffAugment side by side."""
+    lines = ["| data | without DiffAugment | with DiffAugment |", "|---|---|---|"]
+    cells: dict[tuple[str, float], dict[bool, str]] = {}
+    for c in figures["cells"]:
+        grid = (c["runs"][0] or {}).get("grid")
+        if grid:
+            cells.setdefault((c["dataset"], c["fraction"]), {})[c["augment"]] = grid
+    for (dataset, fraction), by in cells.items():
+        shown = [
+            f"![{dataset} {fraction:.0%}{' with DiffAugment' if a else ''}]"
+            f"(../figures/{by[a]})" if a in by else "" for a in (False, True)
+        ]  # fmt: skip
+        name = DATASET_NAMES.get(dataset, dataset)
+        lines.append(f"| {name}, {fraction:.0%} | " + " | ".join(shown) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def not_recorded(kind: str) -> str:
+    """The note that stands where the study's table or grids would be."""
+    if kind == "grids":
+        return "*(No grids yet: the study has not been recorded; see the note above.)*\n"
+    return (
+        '!!! warning "Not recorded yet"\n'
+        "    The study this page describes has not been run on a quiet machine yet, so its "
+        "table\n    and grids are missing rather than made up. Record it with\n"
+        f"    `{RECORD_COMMAND}` (hours on a CPU); the next build of these pages shows it.\n"
+    )
+
+
+def render(markdown: str) -> str:
+    """``markdown`` with each ``<!-- small-data: ... -->`` replaced (see the module docstring)."""
+    figures = recorded()
+    if figures is None:
+        return PLACEHOLDER.sub(lambda m: not_recorded(m[1]), markdown)
+    return PLACEHOLDER.sub(
+        lambda m: table(figures) if m[1] == "table" else grids(figures), markdown
+    )
