@@ -1366,7 +1366,11 @@ def dcgan_trend(rec: dict[str, Any]) -> str:
     ahead = final["d_real"] - final["d_fake"] > 0.3
     falls = all(b < a for a, b in itertools.pairwise(fids))
     return (
-        ("D stays well ahead of G to the end, far below log 4, " if ahead else "")
+        (
+            "D stays well ahead of G to the end (its loss far below log 4), "
+            if ahead
+            else ""
+        )
         + (
             "and yet FID falls at every evaluation: "
             if ahead and falls
