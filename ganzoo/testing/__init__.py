@@ -3,7 +3,9 @@ the contract.
 
 A plugin author runs it in their own test suite, after installing their package::
 
-    from ganzoo.testing import check_augmentation, check_dataset, check_loss, check_model
+    from ganzoo.testing import (
+        check_augmentation, check_dataset, check_loss, check_model,
+    )
 
     def test_my_model():
         check_model("mygan", dataset="digits")
