@@ -97,3 +97,20 @@ def test_a_recorded_row_of_an_unregistered_component_fails_the_build(tmp_path, m
     (tmp_path / "zoo-digits.json").unlink()
     with pytest.raises(RuntimeError, match="no recorded zoo benchmark"):
         zoo.render("<!-- zoo: measured -->")
+
+
+def test_the_papers_order_is_read_from_the_table_itself():
+    zoo = zoo_module()
+
+    def row(name: str, mean: float, half: float | None) -> dict:
+        return {"row": name, "fid": {"mean": mean, "ci95": half}}
+
+    lines = zoo.papers_order(
+        [row("dcgan+nonsat", 1.0, 0.1), row("sngan+hinge", 0.5, 0.1),
+         row("dcgan+wgan-gp", 2.0, 0.5), row("dcgan-sn+hinge", 0.95, 0.2)]
+    )  # fmt: skip
+    sngan, wgan, sn = lines
+    assert "`sngan+hinge` 0.50 ± 0.10" in sngan and "intervals do not overlap" in sngan
+    assert "does **not** agree" in wgan
+    assert "agrees, but the 95% intervals overlap" in sn
+    assert zoo.papers_order([row("dcgan+nonsat", 1.0, None)]) == []
