@@ -103,6 +103,11 @@ def cell(summary: dict[str, Any] | None, digits: int) -> str:
     return mean if half is None else f"{mean} ± {half:.{digits}f}"
 
 
+def mean_of(summary: dict[str, Any] | None) -> str:
+    """The mean over seeds alone (the page is too narrow for every interval)."""
+    return "—" if summary is None else f"{summary['mean']:.3f}"
+
+
 def components_of(run: dict[str, Any]) -> set[tuple[str, str]]:
     """The (kind, name) pairs a recorded run trained with (model, loss, regularisers)."""
     resolved = run["resolved"]
@@ -132,12 +137,14 @@ def measured() -> str:
             "",
             f"{figures['steps']:,} generator updates at batch {figures['batch_size']}, "
             f"{figures['seeds']} seeds, {figures['samples']:,} samples against the test split "
-            "with the domain extractor; mean ± half-width of the 95% t-interval over seeds. "
+            "with the domain extractor; FID is the mean ± the half-width of the 95% "
+            "t-interval over seeds, the other columns their means (every interval is in "
+            "`benchmarks/README.md` and the JSON). "
             f"Measured {figures['date']} on {figures['machine']} "
             f"({figures['threads']} torch threads, torch {figures['torch']}) with "
             f"`{figures['command']}`.",
             "",
-            "| row | FID ↓ | precision ↑ | recall ↑ | density ↑ | coverage ↑ | images/s |",
+            "| row | FID ↓ (± 95%) | precision ↑ | recall ↑ | density ↑ | coverage ↑ | images/s |",
             "|---|---|---|---|---|---|---|",
         ]
         for row in figures["rows"]:
@@ -149,10 +156,14 @@ def measured() -> str:
                     f"{path.name}: row {row['row']!r} uses {sorted(missing)}, "
                     "which ganzoo no longer registers: record the benchmark again"
                 )
+            means = [
+                mean_of(row.get(k))
+                for k in ("precision", "recall", "density", "coverage")
+            ]
             parts.append(
-                f"| `{row['row']}` | {cell(row['fid'], 2)} | {cell(row['precision'], 3)} "
-                f"| {cell(row['recall'], 3)} | {cell(row.get('density'), 3)} "
-                f"| {cell(row.get('coverage'), 3)} | {row['images_per_s']:,.0f} |"
+                f"| `{row['row']}` | {cell(row['fid'], 2)} | "
+                + " | ".join(means)
+                + f" | {row['images_per_s']:,.0f} |"
             )
         parts += ["", *papers_order(figures["rows"]), ""]
     return "\n".join(parts)
