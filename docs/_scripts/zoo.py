@@ -105,7 +105,7 @@ def cell(summary: dict[str, Any] | None, digits: int) -> str:
 
 def mean_of(summary: dict[str, Any] | None) -> str:
     """The mean over seeds alone (the page is too narrow for every interval)."""
-    return "—" if summary is None else f"{summary['mean']:.3f}"
+    return "—" if summary is None else f"{summary['mean']:.2f}"
 
 
 def components_of(run: dict[str, Any]) -> set[tuple[str, str]]:
@@ -138,14 +138,14 @@ def measured() -> str:
             f"{figures['steps']:,} generator updates at batch {figures['batch_size']}, "
             f"{figures['seeds']} seeds, {figures['samples']:,} samples against the test split "
             "with the domain extractor; FID is the mean ± the half-width of the 95% "
-            "t-interval over seeds, the other columns their means (every interval is in "
-            "`benchmarks/README.md` and the JSON). "
+            "t-interval over seeds, the others (higher is better) their means "
+            "(every interval is in `benchmarks/README.md` and the JSON). "
             f"Measured {figures['date']} on {figures['machine']} "
             f"({figures['threads']} torch threads, torch {figures['torch']}) with "
             f"`{figures['command']}`.",
             "",
-            "| row | FID ↓ (± 95%) | precision ↑ | recall ↑ | density ↑ | coverage ↑ | images/s |",
-            "|---|---|---|---|---|---|---|",
+            "| row | FID ↓ | precision / recall | density / coverage | img/s |",
+            "|---|---|---|---|---|",
         ]
         for row in figures["rows"]:
             needed: set[tuple[str, str]] = set()
@@ -156,14 +156,13 @@ def measured() -> str:
                     f"{path.name}: row {row['row']!r} uses {sorted(missing)}, "
                     "which ganzoo no longer registers: record the benchmark again"
                 )
-            means = [
-                mean_of(row.get(k))
-                for k in ("precision", "recall", "density", "coverage")
-            ]
+            pr, dc = (
+                " / ".join(mean_of(row.get(k)) for k in pair)
+                for pair in (("precision", "recall"), ("density", "coverage"))
+            )
             parts.append(
-                f"| `{row['row']}` | {cell(row['fid'], 2)} | "
-                + " | ".join(means)
-                + f" | {row['images_per_s']:,.0f} |"
+                f"| `{row['row']}` | {cell(row['fid'], 2)} | {pr} | {dc} "
+                f"| {row['images_per_s']:,.0f} |"
             )
         parts += ["", *papers_order(figures["rows"]), ""]
     return "\n".join(parts)

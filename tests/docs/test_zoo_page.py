@@ -84,7 +84,7 @@ def test_the_measured_tables_show_each_recorded_row_with_its_interval(tmp_path, 
     page = zoo.render("<!-- zoo: measured -->")
     assert "### digits (8×8)" in page and "`bench`" in page and "2 seeds" in page
     row = next(line for line in page.splitlines() if line.startswith("| `dcgan+nonsat` |"))
-    assert row == "| `dcgan+nonsat` | 1.50 ± 6.35 | 0.500 | 0.250 | — | — | 1,234 |"
+    assert row == "| `dcgan+nonsat` | 1.50 ± 6.35 | 0.50 / 0.25 | — / — | 1,234 |"
     assert any(line.startswith("| `sngan+hinge` |") for line in page.splitlines())
 
 
