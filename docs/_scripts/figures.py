@@ -761,16 +761,16 @@ def generate(out: Path) -> None:
     )  # keep the cache small
 
 
-#: The comparison's metrics the GAN vs VAE page reads: (key, name, higher is better).
-COMPARED: tuple[tuple[str, str, bool], ...] = (
-    ("classifier_score_mean", "classifier score", True),
-    ("fid", "FID", False),
-    ("kid_mean", "KID", False),
-    ("precision", "precision", True),
-    ("recall", "recall", True),
-    ("density", "density", True),
-    ("coverage", "coverage", True),
-)
+def compared() -> tuple[tuple[str, str, bool], ...]:
+    """The metrics the GAN vs VAE page reads: (key, name, higher is better).
+
+    ``ganzoo compare``'s own list (:data:`ganzoo.tools.compare.seeds.SEED_METRICS`), with
+    the domain extractor's score under its stored name, first.
+    """
+    from ganzoo.tools.compare.seeds import SEED_METRICS
+
+    score = ("classifier_score_mean", "classifier score", True)
+    return (score, *(m for m in SEED_METRICS if m[0] != "score_mean"))
 
 
 def gan_vs_vae_reading(comparison: dict[str, Any]) -> str:
@@ -781,7 +781,7 @@ def gan_vs_vae_reading(comparison: dict[str, Any]) -> str:
             f"the GAN vs VAE page expects a GAN then a VAE, not {comparison}"
         )
     wins: dict[str, list[str]] = {"GAN": [], "VAE": []}
-    for key, name, higher in COMPARED:
+    for key, name, higher in compared():
         a, b = gan["metrics"][key], vae["metrics"][key]
         if a is None or b is None or a == b:
             raise RuntimeError(
@@ -799,7 +799,7 @@ def gan_vs_vae_reading(comparison: dict[str, Any]) -> str:
     most = max(wins, key=lambda k: len(wins[k]))
     other = "VAE" if most == "GAN" else "GAN"
     text = (
-        f"Here the {most} does better on {len(wins[most])} of the {len(COMPARED)} "
+        f"Here the {most} does better on {len(wins[most])} of the {len(compared())} "
         f"measures: {and_list(wins[most])}"
     )
     text += f"; the {other} on {and_list(wins[other])}." if wins[other] else "."
@@ -812,7 +812,7 @@ def gan_vs_vae_reading(comparison: dict[str, Any]) -> str:
     text += (
         f" The domain classifier finds the {confident}'s samples the more confidently "
         "recognisable digits (a higher classifier score: each sample clearly one class, the "
-        f"classes varied); by {len(wins[most])} of the {len(COMPARED)} measures the "
+        f"classes varied); by {len(wins[most])} of the {len(compared())} measures the "
         f"{most}'s samples are the closer to real digits after {gan['steps']:,} steps."
     )
     return text

@@ -10,6 +10,7 @@ from ganzoo.cli.registry_help import (
     augmentation_names,
     conditional_model_names,
 )
+from ganzoo.cli.subset_options import subset_options
 from ganzoo.training.config import AMP_MODES, DEVICES, TrainConfig
 
 D = TrainConfig()
@@ -83,29 +84,7 @@ def epochs_help() -> str:
     default=None,
     help="Where dataset files are (default: $GANZOO_DATA_DIR or ~/.cache/ganzoo/data).",
 )
-@click.option(
-    "--data-fraction",
-    type=float,
-    default=None,
-    metavar="F",
-    help="Train on this fraction (0, 1] of the training split: a fixed, class-stratified "
-    "subset picked by --data-seed (e.g. 0.01: 600 MNIST images).",
-)
-@click.option(
-    "--data-limit",
-    type=int,
-    default=None,
-    metavar="N",
-    help="Train on N images of the training split (the same subset, sized by count).",
-)
-@click.option(
-    "--data-seed",
-    type=int,
-    default=D.data_seed,
-    show_default=True,
-    help="Picks the --data-fraction/--data-limit subset; not --seed, so every training seed "
-    "of a study sees the same images.",
-)
+@subset_options
 @click.option(
     "--download",
     is_flag=True,

@@ -73,8 +73,7 @@ class CodeAgreement:
         log: Callable[[str], None] | None = None,
     ) -> None:
         trained = classifier_for(dataset, data_dir, dataset_options, log)
-        self.classifier, _ = load_classifier(trained.path)
-        self.classifier.eval()
+        self.classifier, _ = load_classifier(trained.path)  # in eval mode
         #: the classifier's held-out accuracy: the ceiling a perfect code would reach
         self.test_accuracy = trained.test_accuracy
         self.num_classes = int(self.classifier.spec["num_classes"])
