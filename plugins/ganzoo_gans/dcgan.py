@@ -18,7 +18,8 @@ An explicit ``-D image_size=N`` always wins.
 
 Class-conditional (``ganzoo train --conditional``), as in Miyato & Koyama 2018,
 "cGANs with Projection Discriminator" (https://arxiv.org/abs/1802.05637): G's batch norms
-become conditional (a scale and shift per class), and D adds to its score the inner product
+become conditional (a scale and shift per class) and G also reads the one-hot label beside z
+(see :class:`ConditionalGenerator` for why both), and D adds to its score the inner product
 of a class embedding with its last features (a projection discriminator). With
 ``-M acgan=true`` D takes no label and predicts it instead (ACGAN, Odena et al. 2017,
 https://arxiv.org/abs/1610.09585): its last convolution gives the logit and one class logit
@@ -85,13 +86,25 @@ def init_weights(module: nn.Module) -> None:
 
 
 class ConditionalGenerator(nn.Module):
-    """DCGAN's generator with conditional batch norm: ``forward(z, labels)``."""
+    """DCGAN's generator taking labels twice: ``forward(z, labels)``.
+
+    The one-hot label is concatenated to z (Mirza & Osindero 2014), so the first transposed
+    convolution adds a learnt per-class map from the first step; every batch norm after a
+    convolution is conditional (a per-class scale and shift). The batch norms alone were
+    not enough: their class tables start equal for all classes (so an untrained conditional
+    G behaves like the unconditional one), and Adam at 2e-4 moves each entry by at most
+    about 2e-4 a step, so after 1,000 steps on ``digits`` the classes' gains differed by
+    0.13 and G ignored its labels (class accuracy 0.17 with a projection D, 0.20 with
+    ACGAN, against 0.97 and 1.00 with the label also at the input).
+    """
 
     def __init__(
         self, latent_dim: int, widths: list[int], base: int, channels: int, num_classes: int
     ) -> None:
         super().__init__()
-        convs = [nn.ConvTranspose2d(latent_dim, widths[-1], base, 1, 0, bias=False)]
+        self.num_classes = num_classes
+        first = nn.ConvTranspose2d(latent_dim + num_classes, widths[-1], base, 1, 0, bias=False)
+        convs = [first]
         convs += [
             nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=False)
             for c_in, c_out in pairwise(widths[::-1])
@@ -103,7 +116,8 @@ class ConditionalGenerator(nn.Module):
         self.out = nn.ConvTranspose2d(widths[0], channels, 4, 2, 1, bias=False)
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        h = z[:, :, None, None]
+        one_hot = nn.functional.one_hot(labels, self.num_classes).to(z.dtype)
+        h = torch.cat([z, one_hot], dim=1)[:, :, None, None]
         for conv, norm in zip(self.convs, self.norms, strict=True):
             h = torch.relu(norm(conv(h), labels))
         return torch.tanh(self.out(h))
