@@ -378,10 +378,21 @@ USER_SCRIPT = textwrap.dedent(
     import torch
     saved = torch.load(samples, weights_only=True)
     z, labels = saved["z"], saved.get("labels")
+    config = json.load(open(folder + "/config.json"))
+    coded = config["inputs"][0]["name"] == "noise"  # noise and codes, laid out in config.json
+    if coded:
+        parts = {"noise": torch.cat([z[:, a:b] for a, b in config["latent_noise"]["slices"]], 1)}
+        for code in config["latent_codes"]:
+            part = z[:, code["offset"] : code["offset"] + code["size"]]
+            parts[code["name"]] = part.argmax(1) if code["kind"] == "categorical" else part[:, 0]
+        inputs = [parts[i["name"]] for i in config["inputs"]]
     with torch.no_grad():
         if fmt == "torchscript":
             net = torch.jit.load(folder + "/generator.pt")
-            images = net(z) if labels is None else net(z, labels)
+            if coded:
+                images = net(*inputs)
+            else:
+                images = net(z) if labels is None else net(z, labels)
         elif fmt == "safetensors":
             sys.path.insert(0, folder)
             from generator import load_generator
@@ -393,6 +404,8 @@ USER_SCRIPT = textwrap.dedent(
             feed = {"z": z.numpy()}
             if labels is not None:
                 feed["labels"] = labels.numpy()
+            if coded:
+                feed = {i["name"]: t.numpy() for i, t in zip(config["inputs"], inputs)}
             images = torch.from_numpy(session.run(["images"], feed)[0])
     pixels = ((images + 1) / 2).clamp(0, 1).mul(255).add(0.5).clamp(0, 255).to(torch.uint8)
     report["equal"] = torch.equal(pixels, saved["images"])
@@ -404,7 +417,7 @@ USER_SCRIPT = textwrap.dedent(
 
 
 @pytest.mark.slow
-def test_exports_work_in_an_environment_without_ganzoo(runs, run_cli, tmp_path):
+def test_exports_work_in_an_environment_without_ganzoo(runs, infogan_run, run_cli, tmp_path):
     python = standalone_venv(tmp_path / "env")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
     env["PYTHONNOUSERSITE"] = "1"
@@ -412,6 +425,8 @@ def test_exports_work_in_an_environment_without_ganzoo(runs, run_cli, tmp_path):
     script.write_text(USER_SCRIPT)
     cases = [("vanilla", "torchscript"), ("dcgan", "safetensors"), ("vae", "safetensors")]
     cases += [("dcgan", "onnx"), ("vanilla", "onnx")]
+    runs = {**runs, "infogan": infogan_run}  # its codes as inputs of their own
+    cases += [("infogan", "torchscript"), ("infogan", "onnx"), ("infogan", "safetensors")]
     for model, fmt in cases:
         out = tmp_path / f"{model}-{fmt}"
         assert run_cli("export", runs[model], "--format", fmt, "--out", out).exit_code == 0
