@@ -146,14 +146,39 @@ def assert_same_weights(a: Path, b: Path) -> None:
         assert int(ca["ema"]["n_averaged"]) == int(cb["ema"]["n_averaged"])
 
 
+def _differences(a: object, b: object, where: str = "") -> list[str]:
+    """Where two nested states (dicts, lists, tensors, numbers) differ, bit for bit."""
+    if isinstance(a, torch.Tensor) or isinstance(b, torch.Tensor):
+        same = isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor) and torch.equal(a, b)
+        return [] if same else [where or "."]
+    if isinstance(a, dict) and isinstance(b, dict):
+        if a.keys() != b.keys():
+            return [f"{where}: keys {sorted(map(str, a))} != {sorted(map(str, b))}"]
+        return [d for k in a for d in _differences(a[k], b[k], f"{where}/{k}")]
+    if isinstance(a, list | tuple) and isinstance(b, list | tuple) and len(a) == len(b):
+        pairs = enumerate(zip(a, b, strict=True))
+        return [d for i, (x, y) in pairs for d in _differences(x, y, f"{where}/{i}")]
+    return [] if a == b else [where or "."]
+
+
 def assert_same_run(a: Path, b: Path) -> None:
-    """Runs ``a`` and ``b`` ended alike: raw weights, the moving average, the logged numbers."""
+    """Runs ``a`` and ``b`` ended alike: raw weights, the moving average, the optimisers'
+    and the augmentations' states, the random generators, every logged statistic."""
     assert_same_weights(a, b)
-    # log lines only: events (a health alert, say) carry no statistics
+    ca, cb = RunDir(a).load_checkpoint(), RunDir(b).load_checkpoint()
+    # trainer: Adam's moments and steps, the loss scaler, D's update count, augmentation state
+    assert not (diff := _differences(ca["trainer"], cb["trainer"])), f"trainer state: {diff}"
+    # the state the next step would draw from: a resumed run that went on would not differ
+    assert not (diff := _differences(ca["rng"], cb["rng"])), f"random state: {diff}"
+    # the data's position (the seconds spent waiting for it are a measurement)
+    sa, sb = ({k: v for k, v in c["stream"].items() if k != "wait_seconds"} for c in (ca, cb))
+    assert not (diff := _differences(sa, sb)), f"data position: {diff}"
+    # log lines only: events (a health alert, say) carry no statistics; wall time differs
     ma = [r for r in RunDir(a).read_metrics() if "event" not in r]
     mb = [r for r in RunDir(b).read_metrics() if "event" not in r]
-    assert [{k: r[k] for k in DETERMINISTIC} for r in ma] == [
-        {k: r[k] for k in DETERMINISTIC} for r in mb
+    assert all(set(DETERMINISTIC) <= r.keys() for r in ma + mb)
+    assert [{k: v for k, v in r.items() if k != "time"} for r in ma] == [
+        {k: v for k, v in r.items() if k != "time"} for r in mb
     ]
 
 

@@ -7,8 +7,10 @@ ties to factors of the data (the digit, its slant, its width). Such a model list
 all ``ganzoo sample --code`` needs of it, so any plugin that implements
 :class:`CodedModel` gets code grids, not only ganzoo's own ``infogan``.
 
-A categorical code of ``k`` values takes ``k`` one-hot entries of ``z``; a continuous code
-takes one entry, drawn from ``Uniform(low, high)``.
+A categorical code of ``k`` values takes ``k`` one-hot entries of ``z``, its value drawn
+uniformly over ``0..k-1``; a continuous code takes one entry, drawn from ``Uniform(low,
+high)``. ``ganzoo export`` states these priors and the codes' places in ``z`` to the
+exported file's user, and gives each code an input of its own.
 """
 
 from __future__ import annotations

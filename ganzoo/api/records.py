@@ -59,6 +59,9 @@ class ModelRecord(Record):
     data_kinds: tuple[str, ...] = ()
     #: ``True``: ``--conditional`` may build it with ``num_classes``
     conditional: bool = False
+    #: why a model that is not conditional refuses ``--conditional``, said in the refusal
+    #: (InfoGAN: its categorical code already plays the label's role, learnt without labels)
+    conditional_refusal: str | None = None
     #: the learning rate ``ganzoo train`` uses when the user gives none
     lr: float | None = None
     #: dataset name -> the ``-D`` options used with it by default:
@@ -75,6 +78,13 @@ class ModelRecord(Record):
 
     def __post_init__(self) -> None:
         _expect(self, "conditional", isinstance(self.conditional, bool), "True or False")
+        reason = self.conditional_refusal
+        _expect(
+            self,
+            "conditional_refusal",
+            reason is None or (isinstance(reason, str) and reason.strip() and not self.conditional),
+            "a reason (text), for a model registered without conditional=True",
+        )
         ok = self.lr is None or (not isinstance(self.lr, bool) and isinstance(self.lr, int | float))
         _expect(self, "lr", ok and (self.lr is None or self.lr > 0), "a positive number")
         _expect(self, "dataset_options", isinstance(self.dataset_options, Mapping), "a dict")

@@ -140,9 +140,10 @@ def check_conditional_model(name: str) -> None:
 def check_conditional(component: Component) -> None:
     """:func:`check_conditional_model` of a model component already looked up."""
     if not component.record.conditional:
+        why = component.record.conditional_refusal or "it does not register conditional=True"
         raise UsageError(
-            f"model {component.name!r} cannot train with --conditional (it does not register "
-            f"conditional=True); conditional models: {', '.join(conditional_models()) or '(none)'}"
+            f"model {component.name!r} cannot train with --conditional ({why}); "
+            f"conditional models: {', '.join(conditional_models()) or '(none)'}"
         )
 
 

@@ -59,6 +59,9 @@ def register_models(register):
         lr=2e-4,  # the paper's D rate (its G used 1e-3); ganzoo trains both at one rate
         dataset_options={"mnist": {"image_size": 32}, "fashion-mnist": {"image_size": 32}},
         critic_options={"d_norm": "layer"},  # as dcgan: WGAN-GP needs a per-sample critic
+        # InfoGAN is the unsupervised answer to a conditional GAN: no labels to condition on
+        conditional_refusal="its categorical code c1 plays the label's role, learnt without "
+        "labels: choose it with ganzoo sample RUN --code c1=0..9",
         paper="Chen et al. 2016, https://arxiv.org/abs/1606.03657",
     )
 

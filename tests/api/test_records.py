@@ -91,6 +91,12 @@ def test_an_unknown_keyword_names_the_component_a_suggestion_and_the_valid_ones(
     [
         ("model", {"conditional": "yes"}, "conditional='yes' is invalid; expected True or False"),
         ("model", {"lr": -1.0}, "lr=-1.0 is invalid; expected a positive number"),
+        ("model", {"conditional_refusal": 3}, "conditional_refusal=3 is invalid; expected a"),
+        (  # a reason to refuse what the model accepts
+            "model",
+            {"conditional": True, "conditional_refusal": "no labels"},
+            "conditional_refusal='no labels' is invalid; expected a reason .* without conditional",
+        ),
         ("model", {"d_steps": 0}, "d_steps=0 is invalid; expected an integer >= 1"),
         ("model", {"betas": (0.5,)}, r"betas=\(0.5,\) is invalid"),
         ("regulariser", {"per_sample_critic": "yes"}, "per_sample_critic='yes' is invalid"),

@@ -36,6 +36,21 @@ def test_the_zoo_page_lists_every_model_loss_regulariser_and_augmentation_with_i
     assert "`shift=0.125`" in translation and "2006.10738" in translation
 
 
+def _row(page: str, name: str) -> str:
+    """The registry table's row of component ``name`` (none: a StopIteration)."""
+    return next(line for line in page.splitlines() if line.startswith(f"| `{name}` |"))
+
+
+def test_the_zoo_page_shows_infogan_and_diffaugment_with_their_papers():
+    """Issue 24.5: the new components appear by name, each citing its paper."""
+    page = zoo_module().render((DOCS / "zoo.md").read_text())
+    infogan = _row(page, "infogan")
+    assert "[Chen et al. 2016](https://arxiv.org/abs/1606.03657)" in infogan
+    assert "`categorical=10`" in infogan and "`continuous=2`" in infogan
+    for name in ("color", "translation", "cutout"):
+        assert "[Zhao et al. 2020](https://arxiv.org/abs/2006.10738)" in _row(page, name), name
+
+
 def test_the_zoo_page_is_in_the_nav_and_rendered_by_the_docs_hook():
     assert "Model zoo: zoo.md" in (DOCS.parent / "mkdocs.yml").read_text()
     assert "zoo.render(" in (DOCS / "_scripts" / "hooks.py").read_text()

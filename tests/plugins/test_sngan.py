@@ -130,3 +130,27 @@ def test_every_normalised_weight_has_largest_singular_value_one_after_training()
     for layer in layers:
         sigma = torch.linalg.svdvals(layer.weight.detach().flatten(1))[0].item()
         assert sigma == pytest.approx(1.0, abs=0.05)
+
+
+def test_a_conditional_sngan_trains_through_diffaugment_on_its_labels(run_cli, tmp_path):
+    """``--conditional`` with ``--augment`` (issue 24.5): small networks, 3 steps of 5 D
+    updates; the run is rebuilt conditional and its generator answers to the label."""
+    from ganzoo.runs.loading import load_run_model
+    from ganzoo.runs.rundir import RunDir
+
+    out = tmp_path / "run"
+    result = run_cli(
+        "train", "--model", "sngan", "--conditional", "--augment", "translation,cutout",
+        "-M", "width=16", "-M", "d_width=16", "--steps", "3", "--log-every", "1",
+        "--out", out, "-q",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.err
+    logged = [r for r in RunDir(out).read_metrics() if "event" not in r]
+    assert len(logged) == 3 and all(torch.isfinite(torch.tensor(r["d_loss"])) for r in logged)
+    model = load_run_model(out)
+    assert model.num_classes == 10
+    z = model.sample_latent(4, torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        threes = model.generate(z, torch.full((4,), 3))
+        fives = model.generate(z, torch.full((4,), 5))
+    assert (threes - fives).abs().max() > 1e-4

@@ -80,6 +80,7 @@ def test_torchscript_export_reproduces_sample_and_carries_a_card(runs, run_cli, 
     assert config["output"]["shape"] == ["batch", 1, 8, 8]
     assert config["verification"]["max_abs_diff"] == 0.0
     assert config["run"]["config"]["model"] == "vanilla"
+    assert "latent_codes" not in config  # codes only for a model that names them
     saved = _sample_pt(run_cli, runs["vanilla"], tmp_path / "s.pt")
     net = torch.jit.load(out / "generator.pt")
     with torch.no_grad():
@@ -198,6 +199,120 @@ def test_a_conditional_generator_exports_with_labels(conditional_run, run_cli, t
     assert not (tmp_path / "st").exists()
 
 
+# --- a generator with named latent codes (InfoGAN; issue 24.5) --------------------------------
+
+
+@pytest.fixture(scope="module")
+def infogan_run(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("export-infogan") / "run"
+    cli_ok("train", "--model", "infogan", "--steps", "20", "--out", path, "-q")
+    return path
+
+
+def _inputs_setting(config: dict, z: torch.Tensor, name: str, values: torch.Tensor) -> dict:
+    """The export's inputs for codes ``z``, read through the layout ``config.json`` documents,
+    with code ``name`` set to ``values`` (class indices) rather than read from ``z``."""
+    inputs = {"noise": torch.cat([z[:, a:b] for a, b in config["latent_noise"]["slices"]], 1)}
+    for code in config["latent_codes"]:
+        start, stop = code["offset"], code["offset"] + code["size"]
+        inputs[code["name"]] = (
+            z[:, start:stop].argmax(1) if code["kind"] == "categorical" else z[:, start]
+        )
+    inputs[name] = values
+    return inputs
+
+
+def test_an_infogan_export_takes_its_codes_as_inputs_and_draws_what_sample_code_draws(
+    infogan_run, run_cli, tmp_path
+):
+    """``c1 = k`` given to the exported network as an input of its own gives the images of
+    ``ganzoo sample --code c1=0..9``: bit for bit in TorchScript, within the tolerance in ONNX."""
+    import onnxruntime
+
+    saved = _sample_pt(run_cli, infogan_run, tmp_path / "s.pt", "--code", "c1=0..9")
+    rows = saved["z"].shape[0] // 10
+    k = torch.arange(10).repeat(rows)  # the grid's columns: c1 = 0..9 along each row
+    for fmt in ("torchscript", "onnx"):
+        out = tmp_path / fmt
+        assert run_cli("export", infogan_run, "--format", fmt, "--out", out).exit_code == 0
+        config = json.loads((out / "config.json").read_text())
+        assert [i["name"] for i in config["inputs"]] == ["noise", "c1", "c2", "c3"]
+        assert config["inputs"][0]["shape"] == ["batch", 62]
+        assert config["inputs"][1] == {
+            "name": "c1", "code": "categorical", "dtype": "int64", "shape": ["batch"],
+            "range": [0, 9],
+        }  # fmt: skip
+        c1, c2 = config["latent_codes"][:2]
+        assert (c1["name"], c1["kind"], c1["offset"], c1["size"]) == ("c1", "categorical", 62, 10)
+        assert c1["values"] == [0, 9] and c1["prior"] == "uniform over 0..9"
+        assert (c2["kind"], c2["offset"], c2["range"]) == ("continuous", 72, [-1.0, 1.0])
+        assert config["latent_noise"] == {
+            "slices": [[0, 62]], "size": 62, "prior": "standard normal N(0, I)"
+        }  # fmt: skip
+        inputs = _inputs_setting(config, saved["z"], "c1", k)
+        other = _inputs_setting(config, saved["z"], "c1", (k + 1) % 10)
+        names = [i["name"] for i in config["inputs"]]
+        if fmt == "torchscript":
+            net = torch.jit.load(out / "generator.pt")
+            with torch.no_grad():
+                images = net(*(inputs[n] for n in names))
+                shifted = net(*(other[n] for n in names))
+            assert torch.equal(to_uint8(images), saved["images"])
+        else:
+            session = onnxruntime.InferenceSession(str(out / "generator.onnx"))
+            assert [i.name for i in session.get_inputs()] == names
+            assert session.get_inputs()[1].type == "tensor(int64)"
+            images, shifted = (
+                torch.from_numpy(session.run(["images"], {n: f[n].numpy() for n in names})[0])
+                for f in (inputs, other)
+            )
+            expected = Sampler(infogan_run).generate(saved["z"])
+            assert (images - expected).abs().max() <= ONNX_TOLERANCE
+            assert (to_uint8(images).int() - saved["images"].int()).abs().max() <= 1
+        assert (images - shifted).abs().max() > 0.01  # the input c1 acts
+
+
+def _run_card_code(folder: Path, title: str, monkeypatch) -> dict:
+    """Run the Python block under ``## TITLE`` of the export's model card, in the folder."""
+    card = (folder / "model_card.md").read_text()
+    section = card.split(f"## {title}\n", 1)[1].split("\n## ", 1)[0]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(folder)
+    monkeypatch.syspath_prepend(str(folder))
+    torch.manual_seed(0)
+    namespace: dict = {}
+    exec(compile(code, str(folder / "model_card.md"), "exec"), namespace)
+    return namespace
+
+
+def test_an_infogan_cards_code_sets_c1_where_the_model_reads_it(
+    infogan_run, run_cli, tmp_path, monkeypatch
+):
+    """The card's snippets, run as written: the ``z`` built for ``c1 = k`` holds k where the
+    model's own code reads it, and the loading code's inputs give the model's images."""
+    sampler = Sampler(infogan_run)
+    model = sampler.model
+    for fmt in ("torchscript", "safetensors"):
+        out = tmp_path / fmt
+        assert run_cli("export", infogan_run, "--format", fmt, "--out", out).exit_code == 0
+        built = _run_card_code(out, "Latent codes", monkeypatch)
+        z = built["z"]
+        assert torch.equal(model.code("c1").decode(z), torch.full((16,), built["k"]))
+        assert (z[:, 72:74].abs() <= 1).all()  # the continuous codes from their prior
+        loaded = _run_card_code(out, "How to load it", monkeypatch)
+        if fmt == "safetensors":  # it takes z: built as the Latent codes block builds it
+            assert "latent_codes" in json.loads((out / "config.json").read_text())
+            assert torch.equal(model.code("c1").decode(loaded["z"]), torch.full((16,), 3))
+            assert torch.equal(loaded["images"], sampler.generate(loaded["z"]))
+            continue
+        assert torch.equal(loaded["c1"], torch.full((16,), 3))
+        z = torch.zeros(16, 74)
+        z[:, :62] = loaded["noise"]
+        for name in ("c1", "c2", "c3"):
+            z = model.with_code(z, name, loaded[name])
+        assert torch.equal(loaded["images"], sampler.generate(z))
+
+
 # --- without ganzoo ----------------------------------------------------------------------------
 
 STANDALONE = ("torch", "numpy", "safetensors", "onnxruntime")
@@ -263,10 +378,21 @@ USER_SCRIPT = textwrap.dedent(
     import torch
     saved = torch.load(samples, weights_only=True)
     z, labels = saved["z"], saved.get("labels")
+    config = json.load(open(folder + "/config.json"))
+    coded = config["inputs"][0]["name"] == "noise"  # noise and codes, laid out in config.json
+    if coded:
+        parts = {"noise": torch.cat([z[:, a:b] for a, b in config["latent_noise"]["slices"]], 1)}
+        for code in config["latent_codes"]:
+            part = z[:, code["offset"] : code["offset"] + code["size"]]
+            parts[code["name"]] = part.argmax(1) if code["kind"] == "categorical" else part[:, 0]
+        inputs = [parts[i["name"]] for i in config["inputs"]]
     with torch.no_grad():
         if fmt == "torchscript":
             net = torch.jit.load(folder + "/generator.pt")
-            images = net(z) if labels is None else net(z, labels)
+            if coded:
+                images = net(*inputs)
+            else:
+                images = net(z) if labels is None else net(z, labels)
         elif fmt == "safetensors":
             sys.path.insert(0, folder)
             from generator import load_generator
@@ -278,6 +404,8 @@ USER_SCRIPT = textwrap.dedent(
             feed = {"z": z.numpy()}
             if labels is not None:
                 feed["labels"] = labels.numpy()
+            if coded:
+                feed = {i["name"]: t.numpy() for i, t in zip(config["inputs"], inputs)}
             images = torch.from_numpy(session.run(["images"], feed)[0])
     pixels = ((images + 1) / 2).clamp(0, 1).mul(255).add(0.5).clamp(0, 255).to(torch.uint8)
     report["equal"] = torch.equal(pixels, saved["images"])
@@ -289,7 +417,7 @@ USER_SCRIPT = textwrap.dedent(
 
 
 @pytest.mark.slow
-def test_exports_work_in_an_environment_without_ganzoo(runs, run_cli, tmp_path):
+def test_exports_work_in_an_environment_without_ganzoo(runs, infogan_run, run_cli, tmp_path):
     python = standalone_venv(tmp_path / "env")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
     env["PYTHONNOUSERSITE"] = "1"
@@ -297,6 +425,8 @@ def test_exports_work_in_an_environment_without_ganzoo(runs, run_cli, tmp_path):
     script.write_text(USER_SCRIPT)
     cases = [("vanilla", "torchscript"), ("dcgan", "safetensors"), ("vae", "safetensors")]
     cases += [("dcgan", "onnx"), ("vanilla", "onnx")]
+    runs = {**runs, "infogan": infogan_run}  # its codes as inputs of their own
+    cases += [("infogan", "torchscript"), ("infogan", "onnx"), ("infogan", "safetensors")]
     for model, fmt in cases:
         out = tmp_path / f"{model}-{fmt}"
         assert run_cli("export", runs[model], "--format", fmt, "--out", out).exit_code == 0
@@ -365,3 +495,44 @@ def test_layer_specs_rebuild_standard_layers_and_refuse_the_rest():
 
     with pytest.raises(UsageError, match="MyLinear: use --format torchscript or onnx"):
         layer_spec(nn.Sequential(MyLinear(4, 4)))
+
+
+class _ZAndLabels(torch.nn.Module):
+    """A stand-in coded generator: z (and a label's offset) through one linear map."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.linear = torch.nn.Linear(9, 4)
+
+    def forward(self, z: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        return self.linear(z) + labels[:, None]
+
+
+@pytest.mark.filterwarnings("ignore:`torch.jit.[a-z_]+` is deprecated:FutureWarning")
+def test_code_inputs_rebuild_z_for_any_layout_of_codes_and_noise():
+    """Codes first and in the middle, noise in two pieces, a label last: the inputs split from
+    ``z`` rebuild it exactly (also traced); overlapping codes are the model's error."""
+    from ganzoo.api.codes import LatentCode
+    from ganzoo.api.errors import PluginError
+    from ganzoo.tools.export.codes import CodeInputs, noise_slices
+
+    codes = (LatentCode("c1", "categorical", 2, 3), LatentCode("c2", "continuous", 0))
+    assert noise_slices(codes, 9) == [(1, 2), (5, 9)]
+    torch.manual_seed(0)
+    net = _ZAndLabels()
+    wrapper = CodeInputs(net, codes, 9, conditional=True)
+    assert wrapper.input_names == ["noise", "c1", "c2", "labels"] and wrapper.noise_dim == 5
+    z = torch.randn(6, 9)
+    z[:, 2:5] = torch.nn.functional.one_hot(torch.tensor([0, 1, 2, 2, 1, 0]), 3).float()
+    labels = torch.arange(6)
+    inputs = (*wrapper.split(z), labels)
+    assert torch.equal(inputs[0], torch.cat([z[:, 1:2], z[:, 5:9]], 1))
+    assert torch.equal(inputs[1], torch.tensor([0, 1, 2, 2, 1, 0]))
+    with torch.no_grad():
+        assert torch.equal(wrapper(*inputs), net(z, labels))
+        assert torch.equal(wrapper.to_torchscript(inputs)(*inputs), net(z, labels))
+    specs = wrapper.input_specs(num_classes=6)
+    assert [s["name"] for s in specs] == ["noise", "c1", "c2", "labels"]
+    assert specs[0]["shape"] == ["batch", 5] and specs[1]["range"] == [0, 2]
+    with pytest.raises(PluginError, match=r"'c2' .* overlaps another code"):
+        noise_slices((LatentCode("c1", "categorical", 2, 3), LatentCode("c2", "continuous", 3)), 9)

@@ -3,8 +3,11 @@ through it, penalties see what D saw, and an adaptive augmentation's state survi
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 import ganzoo
@@ -202,3 +205,64 @@ def test_policy_state_is_keyed_by_name_and_restored():
     restored = Policy([("ada", b)])
     restored.load_state_dict(saved)
     assert float(b.p) == pytest.approx(0.05) and int(b.updates) == 1
+
+
+# --- with --conditional (issue 24.5): augmented batches, each image with its own label --------
+
+
+class SpyNet(nn.Module):
+    """A network as it runs: notes each call's inputs (images, and labels if given)."""
+
+    def __init__(self, net: nn.Module, seen: list) -> None:
+        super().__init__()
+        self.net, self.seen = net, seen
+
+    def forward(self, x, *labels):
+        self.seen.append((x.detach().clone(), *(y.clone() for y in labels)))
+        return self.net(x, *labels)
+
+
+@pytest.mark.parametrize("options", [{}, {"acgan": True}], ids=["projection", "acgan"])
+def test_a_conditional_d_sees_augmented_batches_and_each_images_own_label(digits, options):
+    """DiffAugment's translation, then a spy: D sees only the policy's outputs; G makes the
+    fakes of the real batch's labels; D's loss (and ACGAN's class term) is that of each
+    augmented image with its own label, as recomputed from what D saw."""
+    from ganzoo_losses.gan import NonSaturatingLoss
+
+    from ganzoo.training.augment import build_augmentations
+
+    torch.manual_seed(0)
+    model = create_model("dcgan", digits.info, options=options, conditional=True)
+    before = copy.deepcopy(model)
+    calls, g_seen, d_seen = [], [], []
+    policy = Policy([*build_augmentations(["translation"], {}), ("spy", Spy("spy", 0.0, calls))])
+    trainer = AdversarialTrainer(
+        model, NonSaturatingLoss(), lr=2e-4, betas=(0.5, 0.999),
+        networks=(SpyNet(model.generator, g_seen), SpyNet(model.discriminator, d_seen)),
+        augment=policy,
+    )  # fmt: skip
+    x, y = next(digits.epoch_labelled(16, torch.Generator().manual_seed(0)))
+    stats = trainer.step(lambda: (x, y))
+
+    real_seen, fake_seen = calls[0][3], calls[1][3]  # the policy's outputs in D's update
+    assert not torch.equal(calls[0][1], x)  # translated before D saw it
+    assert [len(s) for s in g_seen] == [2, 2] and all(torch.equal(s[1], y) for s in g_seen)
+    assert torch.equal(d_seen[0][0], real_seen) and torch.equal(d_seen[1][0], fake_seen)
+    if not options:  # the projection D takes the labels: the batch's, in its order
+        assert all(len(s) == 2 and torch.equal(s[1], y) for s in d_seen)
+    else:  # ACGAN's D takes images only; its class head answers for them
+        assert all(len(s) == 1 for s in d_seen)
+
+    def d_loss(labels: torch.Tensor) -> torch.Tensor:
+        """D's loss on what it saw, with these labels (by D's weights before the update)."""
+        with torch.no_grad():
+            real, real_classes = before.discriminate_all(real_seen, labels)
+            fake, fake_classes = before.discriminate_all(fake_seen, labels)
+        loss = F.softplus(-real).mean() + F.softplus(fake).mean()
+        if real_classes is None:
+            return loss
+        aux = F.cross_entropy(real_classes, labels) + F.cross_entropy(fake_classes, labels)
+        return loss + before.aux_weight * aux
+
+    assert (stats["d_loss"] - d_loss(y)).abs() <= 1e-6
+    assert (stats["d_loss"] - d_loss(y.roll(1))).abs() > 1e-4  # other labels: another loss

@@ -289,23 +289,38 @@ def test_training_makes_a_conditional_generator_draw_the_class_it_is_asked_for(
 
 
 @pytest.mark.slow  # 1,000 steps of the 8×8 DCGAN and a domain classifier: about 15 s each
-@pytest.mark.parametrize("options", [{}, {"acgan": True}], ids=["projection", "acgan"])
-def test_the_conditional_dcgan_draws_the_class_it_is_asked_for(options, tmp_path, shared_cache):
+@pytest.mark.parametrize(
+    ("options", "augment", "floor"),
+    [
+        ({}, [], 0.9),
+        ({"acgan": True}, [], 0.9),
+        ({}, ["color", "translation", "cutout"], 0.6),
+        ({"acgan": True}, ["translation"], 0.85),
+    ],
+    ids=["projection", "acgan", "projection-diffaugment", "acgan-translation"],
+)
+def test_the_conditional_dcgan_draws_the_class_it_is_asked_for(
+    options, augment, floor, tmp_path, shared_cache
+):
     """Conditional DCGAN on digits, 1,000 steps (issue 24.4): measured 0.93 with the
     projection D and 1.00 with ACGAN. With the label in G's batch norms only (its class
     tables start equal and move ~2e-4 a step) the same runs gave 0.17 and 0.20, and the
-    0.9 below fails."""
+    0.9 below fails. Trained through DiffAugment (issue 24.5), every image keeps its label:
+    measured 0.71 with all three policies and the projection D (whose D must read the class
+    through the cut-outs), 0.93 with translation and ACGAN; labels out of step with their
+    images would leave chance, 0.10."""
     from ganzoo.metrics.conditional import ClassAccuracy
     from ganzoo.training.config import TrainConfig
     from ganzoo.training.loop import train
 
     config = TrainConfig(model="dcgan", dataset="digits", conditional=True, steps=1000,
-                         batch_size=64, model_options=options, out=str(tmp_path / "r"))  # fmt: skip
+                         batch_size=64, model_options=options, augment=augment,
+                         out=str(tmp_path / "r"))  # fmt: skip
     model = load_run_model(train(config).run_dir)
     judge = ClassAccuracy("digits")
     obeyed = judge(model, per_class=100)["conditional_accuracy"]
     shifted = judge(ShiftedLabels(model), per_class=50)["conditional_accuracy"]
-    assert obeyed >= 0.9, obeyed
+    assert obeyed >= floor, obeyed
     assert shifted < 0.1, shifted
 
 

@@ -31,34 +31,57 @@ TRAIN = ["--model", "vanilla", "--dataset", "digits", "--batch-size", "32", "--l
 STEPS = 400
 
 
-@pytest.fixture(scope="module")
-def reference_run(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("ref") / "run"
-    run_ok("train", *TRAIN, "--steps", STEPS, "--seed", "3", "--out", out, "-q")
-    return out
+DIGITS = ["--dataset", "digits", "--batch-size", "32", "--log-every", "7"]
+#: runs a SIGKILL must not change, each with state of its own that resume must restore
+KILLED = {
+    "vanilla": TRAIN,
+    # the augmentations' random draws come from the saved generators (issue 24.5)
+    "diffaugment": ["--model", "dcgan", "--augment", "color,translation,cutout", *DIGITS],
+    # the codes' priors (a one-hot class, two uniforms) are drawn beside the noise
+    "infogan": ["--model", "infogan", *DIGITS],
+    # labels, D's auxiliary classifier and augmentation together
+    "acgan-augment": [
+        "--model", "dcgan", "--conditional", "-M", "acgan=true", "--augment", "translation",
+        *DIGITS,
+    ],
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module", params=list(KILLED))
+def reference_run(request, tmp_path_factory) -> tuple[list[str], Path]:
+    """A case's training options and its run, trained in one go."""
+    out = tmp_path_factory.mktemp(request.param) / "run"
+    args = KILLED[request.param]
+    run_ok("train", *args, "--steps", STEPS, "--seed", "3", "--out", out, "-q")
+    return args, out
 
 
 @pytest.mark.slow
 def test_killed_run_resumes_bit_exact(tmp_path, reference_run):
-    """SIGKILL at random moments, resume each time: same weights and log as one clean run."""
+    """SIGKILL at random moments, resume each time: the same weights, optimiser and
+    augmentation states, random states and log as one clean run."""
+    args, reference = reference_run
     out = tmp_path / "run"
     rng = random.Random(0)
-    fresh = ganzoo_cmd("train", *TRAIN, "--steps", STEPS, "--seed", "3", "--out", out, "-q")
+    fresh = ganzoo_cmd("train", *args, "--steps", STEPS, "--seed", "3", "--out", out, "-q")
     fresh += ["--checkpoint-every", "5"]
-    kills = 0
+    kills, resumed_at = 0, []
     while kills < 5:
         if RunDir(out).latest_checkpoint() is None:
             shutil.rmtree(out, ignore_errors=True)  # killed before its first checkpoint
             cmd = fresh
         else:
+            resumed_at.append(RunDir(out).load_checkpoint()["step"])
             cmd = ganzoo_cmd("train", "--resume", out, "-q")
         if not start_and_kill(cmd, out, rng):
             break
         kills += 1
+    resumed_at.append(RunDir(out).load_checkpoint()["step"])
     run_ok("train", "--resume", out, "-q")
     assert kills == 5
+    assert len(resumed_at) >= 3 and 0 < resumed_at[-1] < STEPS  # mid-run, from checkpoints
     assert RunDir(out).read_summary()["steps"] == STEPS
-    assert_same_run(out, reference_run)
+    assert_same_run(out, reference)
 
 
 @pytest.mark.slow

@@ -13,7 +13,10 @@ The exported network is the model's *sampling network*: ``z -> images`` (``(z, l
 -> images`` for a class-conditional model), images as float32 in ``[-1, 1]``. It is
 ``model.sampling_network()`` when the model defines it (the VAE: its decoder and the
 Bernoulli mean), else ``model.generator`` (GANs), with the moving average of a run
-trained with ``--ema`` unless ``ema=False``.
+trained with ``--ema`` unless ``ema=False``. A model with named latent codes
+(:class:`ganzoo.api.codes.CodedModel`, e.g. InfoGAN) is exported in TorchScript and ONNX
+as ``(noise, c1, c2, ...) -> images``, each code an input of its own
+(:mod:`ganzoo.tools.export.codes`); every format records where its codes sit in ``z``.
 
 Every export is checked before it is kept: the written file is loaded back (TorchScript
 with ``torch.jit.load``, safetensors through the standalone ``generator.py``, ONNX with
@@ -37,6 +40,7 @@ import torch
 
 from ganzoo.api.errors import GanzooError, UsageError
 from ganzoo.api.layers import ScaleShift
+from ganzoo.tools.export.codes import CodeInputs
 from ganzoo.tools.export.config import EXPORT_MARK, export_config, is_export, latent_prior
 from ganzoo.tools.export.formats import (
     EXPORT_FORMATS,
@@ -52,11 +56,12 @@ from ganzoo.tools.export.formats import (
 )
 from ganzoo.tools.export.model_card import CARD_SAMPLES, model_card
 from ganzoo.tools.export.verify import ONNX_TOLERANCE, verify
+from ganzoo.tools.sampling.codes import coded
 
 __all__ = [
     "CARD_SAMPLES", "CHECK_CODES", "EXPORT_FORMATS", "EXPORT_MARK", "NEEDS", "ONNX_TOLERANCE",
-    "ScaleShift", "check_format", "export_config", "export_run", "is_export", "latent_prior",
-    "layer_spec", "missing_packages", "model_card", "sampling_network",
+    "CodeInputs", "ScaleShift", "check_format", "export_config", "export_run", "is_export",
+    "latent_prior", "layer_spec", "missing_packages", "model_card", "sampling_network",
 ]  # fmt: skip
 
 CHECK_CODES = 16  # codes the written file is checked on
@@ -113,6 +118,10 @@ def _exportable_network(sampler: Any, fmt: str) -> tuple[torch.nn.Module, dict[s
             "--format safetensors rebuilds generators that take z only; this class-"
             "conditional one takes (z, labels): use --format torchscript or onnx"
         )
+    if fmt != "safetensors" and coded(sampler.model):  # the codes become inputs of their own
+        latent_dim = int(sampler.codes(1, torch.Generator().manual_seed(0)).shape[1])
+        conditional = sampler.num_classes is not None
+        network = CodeInputs(network, sampler.model.latent_codes, latent_dim, conditional)
     return network, spec
 
 
@@ -121,7 +130,8 @@ def _checked_outputs(
 ) -> tuple[tuple[torch.Tensor, ...], torch.Tensor]:
     """The check codes and the network's images for them, which must be ``ganzoo sample``'s."""
     check = sampler.sample(CHECK_CODES, seed=seed)
-    inputs = (check.z,) if sampler.num_classes is None else (check.z, check.labels)
+    codes = network.split(check.z) if isinstance(network, CodeInputs) else (check.z,)
+    inputs = codes if sampler.num_classes is None else (*codes, check.labels)
     with torch.no_grad():
         expected = network(*inputs).float()
     if not torch.equal(expected, check.images):

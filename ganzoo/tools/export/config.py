@@ -12,7 +12,9 @@ import torch
 from torch import nn
 
 import ganzoo
+from ganzoo.tools.export.codes import CodeInputs, code_layout, noise_slices
 from ganzoo.tools.export.formats import EXPORT_FORMATS, NEEDS
+from ganzoo.tools.sampling.codes import coded
 
 EXPORT_MARK = "ganzoo_export"  # key of config.json that marks a folder as an export
 
@@ -40,6 +42,8 @@ def export_config(sampler: Any, fmt: str, network: nn.Module, seed: int) -> dict
         inputs.append(
             {"name": "labels", "dtype": "int64", "shape": ["batch"], "range": [0, num_classes - 1]}
         )
+    if isinstance(network, CodeInputs):  # noise and each code an input of its own
+        inputs = network.input_specs(num_classes)
     registry = get_registry()
     model_c = registry.get("model", run_config["model"])
     return {
@@ -56,6 +60,7 @@ def export_config(sampler: Any, fmt: str, network: nn.Module, seed: int) -> dict
         "latent_prior": latent_prior(sampler),
         "num_classes": num_classes,
         "inputs": inputs,
+        **_code_layout(sampler, latent_dim),
         "output": {
             "name": "images" if sampler.is_image else "samples",
             "dtype": "float32",
@@ -85,9 +90,24 @@ def export_config(sampler: Any, fmt: str, network: nn.Module, seed: int) -> dict
     }
 
 
+def _code_layout(sampler: Any, latent_dim: int) -> dict[str, Any]:
+    """``latent_codes`` and ``latent_noise`` of a model with named codes; nothing otherwise."""
+    if not coded(sampler.model):
+        return {}
+    codes = tuple(sampler.model.latent_codes)
+    z = sampler.codes(4096, torch.Generator().manual_seed(0))
+    noise = torch.cat([z[:, a:b] for a, b in noise_slices(codes, latent_dim)], dim=1)
+    return code_layout(codes, latent_dim, _prior_of(noise))
+
+
 def latent_prior(sampler: Any) -> str:
     """``"standard normal"`` when the model's codes look like N(0, I), else a pointer."""
-    z = sampler.codes(4096, torch.Generator().manual_seed(0)).double()
+    return _prior_of(sampler.codes(4096, torch.Generator().manual_seed(0)))
+
+
+def _prior_of(z: torch.Tensor) -> str:
+    """``"standard normal"`` when the draws ``z`` look like N(0, I), else a pointer."""
+    z = z.double()
     inside = (z.abs() < 1).double().mean().item()  # 0.6827 for a standard normal
     if (
         abs(z.mean().item()) < 0.05

@@ -23,6 +23,7 @@ from torch import nn
 from ganzoo.api import layers
 from ganzoo.api.errors import UsageError
 from ganzoo.api.layers import LAYERS
+from ganzoo.tools.export.codes import CodeInputs
 
 #: format -> the file the network goes to
 EXPORT_FORMATS: dict[str, str] = {
@@ -140,27 +141,40 @@ def quiet() -> Iterator[None]:
 def write_torchscript(
     network: nn.Module, inputs: tuple[torch.Tensor, ...], target: Path, config: dict[str, Any]
 ) -> None:
-    """``torch.jit.script``, or ``torch.jit.trace`` where scripting fails; config embedded."""
+    """``torch.jit.script``, or ``torch.jit.trace`` where scripting fails; config embedded.
+
+    A coded generator's :class:`CodeInputs` is traced around its scripted network."""
     with quiet():
         try:
-            module = torch.jit.script(network)
-        except Exception:
-            try:
-                module = torch.jit.trace(network, inputs, check_trace=False)
-            except Exception as exc:
-                raise UsageError(
-                    f"--format torchscript: the generator can be neither scripted nor traced "
-                    f"({type(exc).__name__}: {first_line(exc)}); try --format onnx"
-                ) from exc
+            if isinstance(network, CodeInputs):
+                module = network.to_torchscript(inputs)
+            else:
+                module = _script_or_trace(network, inputs)
+        except Exception as exc:
+            raise UsageError(
+                f"--format torchscript: the generator can be neither scripted nor traced "
+                f"({type(exc).__name__}: {first_line(exc)}); try --format onnx"
+            ) from exc
         buffer = io.BytesIO()
         torch.jit.save(module, buffer, _extra_files={"config.json": json.dumps(config)})
     target.write_bytes(buffer.getvalue())
 
 
+def _script_or_trace(network: nn.Module, inputs: tuple[torch.Tensor, ...]) -> Any:
+    try:
+        return torch.jit.script(network)
+    except Exception:
+        return torch.jit.trace(network, inputs, check_trace=False)
+
+
 def write_onnx(network: nn.Module, inputs: tuple[torch.Tensor, ...], target: Path) -> None:
     """``torch.onnx.export`` (the torch.export-based exporter) with a dynamic batch axis."""
-    names = ["z", "labels"][: len(inputs)]
     batch = torch.export.Dim("batch", min=1)
+    # a coded generator names its inputs (noise, c1, ...); the others take z (and labels)
+    names: list[str] = ["z", "labels"][: len(inputs)]
+    dynamic: tuple[Any, ...] = tuple({0: batch} for _ in inputs)
+    if isinstance(network, CodeInputs):
+        names, dynamic = network.input_names, network.dynamic_shapes(batch)
     try:
         with quiet():
             torch.onnx.export(
@@ -169,7 +183,7 @@ def write_onnx(network: nn.Module, inputs: tuple[torch.Tensor, ...], target: Pat
                 str(target),
                 input_names=names,
                 output_names=["images"],
-                dynamic_shapes=tuple({0: batch} for _ in inputs),
+                dynamic_shapes=dynamic,
                 dynamo=True,
                 external_data=False,
                 verbose=False,

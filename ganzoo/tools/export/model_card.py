@@ -26,6 +26,8 @@ def model_card(sampler: Any, config: dict[str, Any]) -> str:
     if sampler.is_image:
         lines += _samples_section(config)
     lines += ["## How to load it", "", *_loading_section(config), ""]
+    if config.get("latent_codes"):
+        lines += _codes_section(config)
     lines += _limitations_section(config)
     return "\n".join(lines)
 
@@ -61,7 +63,7 @@ def _summary_section(config: dict[str, Any]) -> list[str]:
         f"| objective | `{config['loss']}`"
         + (f": {registry_loss.description}" if registry_loss else "")
         + " |",
-        f"| input | {inputs}; z ~ {config['latent_prior']} |",
+        f"| input | {inputs}; {_prior_line(config)} |",
         f"| output | `{out['name']}` {out['dtype']} ({', '.join(map(str, out['shape']))})"
         + (" in [-1, 1]" if out["range"] else "")
         + " |",
@@ -244,11 +246,125 @@ def _loading_section(config: dict[str, Any]) -> list[str]:
         code.rstrip("\n"),
         "```",
         "",
-        "`z` must be drawn from the prior above; `ganzoo sample "
+        _codes_note(config)
+        if _code_inputs(config)
+        else "`z` must be drawn from the prior above; `ganzoo sample "
         f"{config['run']['path']} --format pt` saves the codes `z`"
         + (" and `labels`" if conditional else "")
         + " with the images, and this network maps those codes to the same images.",
     ]
+
+
+def _code_inputs(config: dict[str, Any]) -> bool:
+    """Whether the network takes the noise and each latent code as inputs of their own."""
+    return config["inputs"][0]["name"] == "noise"
+
+
+def _prior_line(config: dict[str, Any]) -> str:
+    """What the latent input is drawn from, for the summary's input row."""
+    if _code_inputs(config):
+        return f"noise ~ {config['latent_noise']['prior']}; the codes: see Latent codes below"
+    if config.get("latent_codes"):
+        return "z = noise and latent codes, laid out as in Latent codes below"
+    return f"z ~ {config['latent_prior']}"
+
+
+def _codes_note(config: dict[str, Any]) -> str:
+    """How a ``z`` saved by ``ganzoo sample`` splits into this network's inputs."""
+    slices = [f"z[:, {a}:{b}]" for a, b in config["latent_noise"]["slices"]]
+    noise = slices[0] if len(slices) == 1 else f"torch.cat([{', '.join(slices)}], 1)"
+    parts = [f"`noise` = {noise}"]
+    for code in config["latent_codes"]:
+        start, stop = code["offset"], code["offset"] + code["size"]
+        if code["kind"] == "categorical":
+            parts.append(f"`{code['name']}` = z[:, {start}:{stop}].argmax(1)")
+        else:
+            parts.append(f"`{code['name']}` = z[:, {start}]")
+    return (
+        f"`ganzoo sample {config['run']['path']} --format pt` (and `--code`) saves the codes "
+        f"`z` with the images; split each into this network's inputs ({'; '.join(parts)}) "
+        "and it gives the same images."
+    )
+
+
+def _codes_section(config: dict[str, Any]) -> list[str]:
+    """The latent codes: what each holds, where it sits in ``z``, and how to set one."""
+    codes = config["latent_codes"]
+    lines = [
+        "## Latent codes",
+        "",
+        f"The generator's `z` ({config['latent_dim']} entries) is noise and {len(codes)} "
+        "named codes that training tied to factors of the data (`ganzoo sample --code` varies "
+        "one and holds the rest). Each is drawn from its prior unless you set it:",
+        "",
+        "| code | kind | values | prior | entries of z |",
+        "|---|---|---|---|---|",
+    ]
+    for c in codes:
+        values = f"0..{c['values'][1]}" if c["kind"] == "categorical" else "any number"
+        last = c["offset"] + c["size"] - 1
+        entries = f"{c['offset']}..{last}" if c["size"] > 1 else str(last)
+        lines.append(f"| `{c['name']}` | {c['kind']} | {values} | {c['prior']} | {entries} |")
+    noise = config["latent_noise"]
+    slices = ", ".join(f"{a}..{b - 1}" if b - a > 1 else str(a) for a, b in noise["slices"])
+    lines += [f"| noise | | | {noise['prior']} | {slices} |", ""]
+    first = _set_code(config)
+    how = (
+        f"one-hot: entry {first['offset']} + k is 1, the other {first['size'] - 1} of its entries 0"
+        if first["kind"] == "categorical"
+        else f"the number itself, at entry {first['offset']}"
+    )
+    inputs = (
+        "This network takes the noise and each code as inputs of their own and builds `z` "
+        "itself (a categorical code as its class index, int64; a continuous one as its "
+        "value, float32; one per image), as in the code above. "
+        if _code_inputs(config)
+        else ""
+    )
+    lines += [
+        f"{inputs}In `z` itself, as `ganzoo sample --format pt` saves it, `{first['name']}` = k "
+        f"is {how}. This builds such a `z` (`config.json` holds the same layout under "
+        "`latent_codes` and `latent_noise`):",
+        "",
+        "```python",
+        _z_code(config, first).rstrip("\n"),
+        "```",
+        "",
+    ]
+    return lines
+
+
+def _set_code(config: dict[str, Any]) -> dict[str, Any]:
+    """The code the card's examples set: the first categorical one, else the first."""
+    codes = config["latent_codes"]
+    return next((c for c in codes if c["kind"] == "categorical"), codes[0])
+
+
+def _z_code(config: dict[str, Any], chosen: dict[str, Any]) -> str:
+    """Code building ``z`` with ``chosen`` set to ``k`` and the rest drawn from their priors."""
+    imports = "import torch\nimport torch.nn.functional as F\n\n"
+    return imports + _z_lines(config, chosen)
+
+
+def _z_lines(config: dict[str, Any], chosen: dict[str, Any]) -> str:
+    """The lines of :func:`_z_code` after its imports."""
+    lines = [
+        f"n, k = 16, 3  # 16 images, all with {chosen['name']} = k",
+        f"z = torch.empty(n, {config['latent_dim']})",
+    ]
+    for a, b in config["latent_noise"]["slices"]:
+        lines.append(f"z[:, {a}:{b}] = torch.randn(n, {b - a})  # noise")
+    for c in config["latent_codes"]:
+        start, stop, size = c["offset"], c["offset"] + c["size"], c["size"]
+        note = f"{c['name']} = k" if c is chosen else f"{c['name']} ~ {c['prior']}"
+        if c["kind"] == "categorical":
+            value = "torch.full((n,), k)" if c is chosen else f"torch.randint({size}, (n,))"
+            lines.append(f"z[:, {start}:{stop}] = F.one_hot({value}, {size}).float()  # {note}")
+        else:
+            low, high = c["range"]
+            value = "float(k)" if c is chosen else f"torch.empty(n).uniform_({low:g}, {high:g})"
+            lines.append(f"z[:, {start}] = {value}  # {note}")
+    return "\n".join(lines) + "\n"
 
 
 def _torchscript_code(config: dict[str, Any]) -> tuple[str, str]:
@@ -259,21 +375,46 @@ def _torchscript_code(config: dict[str, Any]) -> tuple[str, str]:
         if conditional
         else ""
     )
+    latent = f"z = torch.randn(16, {config['latent_dim']})\n"
+    if _code_inputs(config):
+        latent, names = _torch_code_inputs(config)
+        args = ", ".join([*names, *(["labels"] if conditional else [])])
     code = (
         "import torch\n\n"
         'net = torch.jit.load("generator.pt", map_location="cpu").eval()\n'
-        f"z = torch.randn(16, {config['latent_dim']})\n{labels}"
+        f"{latent}{labels}"
         f"with torch.no_grad():\n    images = net({args})  # float32 in [-1, 1]\n{_TO_UINT8}"
     )
     return "Needs `torch` only. `torch.jit.load` reads the network and its weights.", code
 
 
+def _torch_code_inputs(config: dict[str, Any]) -> tuple[str, list[str]]:
+    """Lines drawing the noise and each code (the first categorical one set to 3)."""
+    noise = config["latent_noise"]
+    lines = [f"noise = torch.randn(16, {noise['size']})  # {noise['prior']}"]
+    chosen = _set_code(config) if _set_code(config)["kind"] == "categorical" else None
+    for c in config["latent_codes"]:
+        if c is chosen:
+            value = f"torch.full((16,), 3)  # {c['name']} = 3 for every image (0..{c['values'][1]})"
+        elif c["kind"] == "categorical":
+            value = f"torch.randint({c['size']}, (16,))  # {c['prior']}"
+        else:
+            low, high = c["range"]
+            value = f"torch.empty(16).uniform_({low:g}, {high:g})  # {c['prior']}"
+        lines.append(f"{c['name']} = {value}")
+    return "\n".join(lines) + "\n", ["noise", *(c["name"] for c in config["latent_codes"])]
+
+
 def _safetensors_code(config: dict[str, Any]) -> tuple[str, str]:
+    imports, latent = "import torch\n", f"z = torch.randn(16, {config['latent_dim']})\n"
+    if config.get("latent_codes"):  # z holds codes: built part by part (see Latent codes)
+        imports = "import torch\nimport torch.nn.functional as F\n"
+        latent = _z_lines(config, _set_code(config))
     code = (
-        "import torch\n"
+        f"{imports}"
         "from generator import load_generator  # generator.py, in this folder\n\n"
         'net, config = load_generator(".")  # config.json + generator.safetensors\n'
-        f"z = torch.randn(16, {config['latent_dim']})\n"
+        f"{latent}"
         f"with torch.no_grad():\n    images = net(z)  # float32 in [-1, 1]\n{_TO_UINT8}"
     )
     note = (
@@ -292,11 +433,16 @@ def _onnx_code(config: dict[str, Any]) -> tuple[str, str]:
         if conditional
         else ""
     )
+    latent = (
+        f"z = np.random.default_rng(0).standard_normal((16, {config['latent_dim']}))"
+        ".astype(np.float32)\n"
+    )
+    if _code_inputs(config):
+        latent, feed = _numpy_code_inputs(config, conditional)
     code = (
         "import numpy as np\nimport onnxruntime\n\n"
         'session = onnxruntime.InferenceSession("generator.onnx")\n'
-        f"z = np.random.default_rng(0).standard_normal((16, {config['latent_dim']}))"
-        ".astype(np.float32)\n"
+        f"{latent}"
         f"{labels_np}"
         f'images = session.run(["images"], {feed})[0]  # float32 in [-1, 1]\n'
         "pixels = np.clip(np.floor((images + 1) / 2 * 255 + 0.5), 0, 255).astype(np.uint8)\n"
@@ -311,3 +457,27 @@ def _onnx_code(config: dict[str, Any]) -> tuple[str, str]:
         "where a value sits on a rounding boundary."
     )
     return note, code
+
+
+def _numpy_code_inputs(config: dict[str, Any], conditional: bool) -> tuple[str, str]:
+    """Lines drawing the noise and each code for ONNX Runtime, and the feed naming them."""
+    noise = config["latent_noise"]
+    lines = [
+        "rng = np.random.default_rng(0)",
+        f"noise = rng.standard_normal((16, {noise['size']})).astype(np.float32)"
+        f"  # {noise['prior']}",
+    ]
+    chosen = _set_code(config) if _set_code(config)["kind"] == "categorical" else None
+    for c in config["latent_codes"]:
+        if c is chosen:
+            value = f"np.full(16, 3, dtype=np.int64)  # {c['name']} = 3 for every image"
+        elif c["kind"] == "categorical":
+            value = f"rng.integers({c['size']}, size=16)  # {c['prior']}"
+        else:
+            low, high = c["range"]
+            value = f"rng.uniform({low:g}, {high:g}, 16).astype(np.float32)  # {c['prior']}"
+        lines.append(f"{c['name']} = {value}")
+    names = ["noise", *(c["name"] for c in config["latent_codes"])]
+    names += ["labels"] if conditional else []
+    feed = "{" + ", ".join(f'"{n}": {n}' for n in names) + "}"
+    return "\n".join(lines) + "\n", feed
