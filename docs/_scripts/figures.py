@@ -84,6 +84,22 @@ MNIST_COMMANDS: tuple[str, ...] = (
     "ganzoo eval runs/dcgan-mnist --samples 1000",
 )
 
+#: The conditional tutorial's MNIST commands (docs/tutorials/conditional.md), verbatim: the
+#: conditional DCGAN with a projection D and with ACGAN, each recorded (``record_runs.py``).
+CONDITIONAL_MNIST_COMMANDS: dict[str, tuple[str, ...]] = {
+    "cdcgan-mnist": (
+        "ganzoo train --model dcgan --dataset mnist --data-dir ../shared/data --conditional"
+        " --steps 1500 --eval-every 500 --eval-samples 1000 --out runs/cdcgan-mnist",
+        "ganzoo eval runs/cdcgan-mnist --samples 1000",
+    ),
+    "acgan-mnist": (
+        "ganzoo train --model dcgan --dataset mnist --data-dir ../shared/data --conditional"
+        " -M acgan=true --steps 1500 --eval-every 500 --eval-samples 1000"
+        " --out runs/acgan-mnist",
+        "ganzoo eval runs/acgan-mnist --samples 1000",
+    ),
+}
+
 #: Figure name in the site -> file in the DCGAN tutorial's recording.
 RECORDED_COPIED: dict[str, str] = {
     "dcgan_mnist_samples.png": "samples_last.png",
