@@ -100,7 +100,7 @@ CONDITIONAL_MNIST_COMMANDS: dict[str, tuple[str, ...]] = {
     ),
     "acgan-mnist": (
         "ganzoo train --model dcgan --dataset mnist --data-dir ../shared/data --conditional"
-        " -M acgan=true --steps 1500 --eval-every 500 --eval-samples 1000"
+        " -M acgan=true --steps 3000 --eval-every 1000 --eval-samples 1000"
         " --out runs/acgan-mnist",
         "ganzoo eval runs/acgan-mnist --samples 1000",
     ),
