@@ -40,11 +40,19 @@ ROOT = Path(__file__).resolve().parents[2]
 RECORDED = ROOT / "docs" / "_recorded"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from figures import MNIST_COMMANDS, SHARED_DATA_IN_DOCS  # noqa: E402
+from figures import (  # noqa: E402
+    CONDITIONAL_MNIST_COMMANDS,
+    MNIST_COMMANDS,
+    SHARED_DATA_IN_DOCS,
+)
 
 #: recording name -> (the page's commands, the run folder they write)
 RECORDINGS: dict[str, tuple[tuple[str, ...], str]] = {
     "dcgan-mnist": (MNIST_COMMANDS, "runs/dcgan-mnist"),
+    **{
+        name: (commands, f"runs/{name}")
+        for name, commands in CONDITIONAL_MNIST_COMMANDS.items()
+    },
 }
 
 
