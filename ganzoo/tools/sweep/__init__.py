@@ -53,7 +53,7 @@ from ganzoo.tools.sweep.study import (
 
 __all__ = [
     "SweepResult", "SweepSpec", "TrialRecord", "check_spec", "load_space", "run_sweep",
-    "show_sweep",
+    "show_sweep", "stored_spec",
 ]  # fmt: skip
 
 LOCK = ".lock"  # held by the command that runs the sweep (and its workers)
@@ -216,8 +216,59 @@ def show_sweep(
         if storage is None or study_name is None:
             raise UsageError("--show needs a sweep FOLDER, or --storage URL and --study-name")
         url, name = storage, study_name
-    _check_database_exists(url)
+    missing = _missing_database(url)
+    if missing is not None:
+        raise UsageError(f"no study database at {missing}")
     return read_result(load_existing(open_storage(url), name, url), url)
+
+
+def stored_spec(
+    folder: Path | str | None = None,
+    *,
+    storage: str | None = None,
+    study_name: str | None = None,
+) -> SweepSpec | None:
+    """The spec a study was made with (its space, fixed options, objective, direction and
+    trials), to continue it: ``None`` where neither the folder nor the storage has it yet.
+
+    ``folder`` alone reads its ``sweep.json``; with ``storage`` (another machine joining a
+    shared study, its own folder still empty) the study is ``study_name``, else the folder's
+    name.
+    """
+    has_record = folder is not None and (Path(folder) / FOLDER_RECORD).is_file()
+    if has_record:
+        result = show_sweep(folder, storage=storage, study_name=study_name)
+    elif storage is not None:
+        name = study_name or (Path(folder).absolute().name if folder is not None else None)
+        result = _existing(storage, name)
+        if result is None:
+            return None
+    else:
+        return None
+    return SweepSpec(
+        folder=Path(folder) if folder is not None else Path(result.study_name),
+        space=result.space,
+        fixed=result.fixed,
+        trials=result.wanted or 1,
+        objective=result.objective,
+        direction=result.direction,
+        storage=storage,
+        study_name=result.study_name,
+    )
+
+
+def _existing(url: str, name: str | None) -> SweepResult | None:
+    """The study ``name`` at ``url``, or ``None`` where the storage does not hold it yet."""
+    import optuna
+
+    if name is None:
+        raise UsageError("--storage needs --study-name (or a sweep FOLDER named after the study)")
+    if _missing_database(url) is not None:
+        return None
+    storage = open_storage(url)
+    if name not in optuna.get_all_study_names(storage):
+        return None
+    return read_result(load_existing(storage, name, url), url)
 
 
 def _default_name(spec: SweepSpec) -> str:
@@ -226,14 +277,15 @@ def _default_name(spec: SweepSpec) -> str:
     return name_of(spec)
 
 
-def _check_database_exists(url: str) -> None:
-    """A SQLite file that does not exist is refused (opening it would make an empty one)."""
+def _missing_database(url: str) -> str | None:
+    """The path of a SQLite file ``url`` names that does not exist (opening it would make an
+    empty one), else ``None``."""
     try:
         from sqlalchemy.engine import make_url
 
         parsed = make_url(url)
     except Exception:
-        return  # open_storage says what is wrong with it
+        return None  # open_storage says what is wrong with it
     database = parsed.database or ""
     if (
         parsed.drivername.startswith("sqlite")
@@ -241,4 +293,5 @@ def _check_database_exists(url: str) -> None:
         and not database.startswith("file:")
         and not Path(database).is_file()
     ):
-        raise UsageError(f"no study database at {database}")
+        return database
+    return None
