@@ -167,7 +167,7 @@ def sweep_command(
         pruner_startup_trials=prune_after,
         eval_samples=eval_samples,
     )
-    log = (lambda line: None) if quiet else (lambda line: click.echo(line, err=True))
+    log = None if quiet else (lambda line: click.echo(line, err=True))
     _print(run_sweep(spec, log=log), as_json)
 
 

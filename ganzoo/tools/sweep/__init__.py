@@ -115,7 +115,6 @@ def run_sweep(spec: SweepSpec, *, log: Callable[[str], None] | None = None) -> S
         cannot be opened or written, a study that sweeps another space or objective, or a
         sweep folder another command is running.
     """
-    log = log or (lambda line: None)
     spec, fixed, direction = check_spec(spec)
     spec = _with_folder_record(spec)
     folder = Path(spec.folder)
@@ -140,9 +139,11 @@ def run_sweep(spec: SweepSpec, *, log: Callable[[str], None] | None = None) -> S
 
 
 def _run(
-    spec: SweepSpec, fixed: dict[str, Any], direction: str, lock_fd: int, log: Callable
+    spec: SweepSpec, fixed: dict[str, Any], direction: str, lock_fd: int, log: Callable | None
 ) -> SweepResult:
     from ganzoo.tools.sweep.workers import run_workers, threads_per_worker, work
+
+    say = log or (lambda line: None)
 
     url, name = storage_url(spec), study_name(spec)
     storage = open_storage(url, (spec.heartbeat_interval, spec.grace_period))
@@ -150,11 +151,11 @@ def _run(
     write_folder_record(spec.folder, spec.storage, name)
     redone = recover(study, spec.folder)
     if redone:
-        log(f"trial(s) {', '.join(map(str, redone))} stopped with their process: queued again")
+        say(f"trial(s) {', '.join(map(str, redone))} stopped with their process: queued again")
     if spec.workers == 1:
-        work(spec, fixed, 0, None, log)  # ganzoo's own thread choice for each run
+        work(spec, fixed, 0, None, say)  # ganzoo's own thread choice for each run
     else:
-        log(f"{spec.workers} workers, {threads_per_worker(spec.workers)} thread(s) each")
+        say(f"{spec.workers} workers, {threads_per_worker(spec.workers)} thread(s) each")
         run_workers(spec, fixed, lock_fd, log)
     return read_result(load_existing(storage, name, url), url)
 
