@@ -84,6 +84,8 @@ def test_show_reads_the_study_without_running_anything(study, run_cli):
     table = run_cli("sweep", "--show", folder)
     assert table.exit_code == 0 and f"best: trial {result.best.number}, fid" in table.out
     assert "4 of 4 trials finished" in table.out
+    only = run_cli("sweep", "--show", folder, "--best")
+    assert only.out == f"{result.best.run_dir}\n"
     assert tree_hash(folder / "trials") == before
 
 
