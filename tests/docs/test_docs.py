@@ -61,11 +61,11 @@ NOT_RUN = {"plugins.md"}
 SLOW = {
     "concepts/reading-numbers.md",
     "distributed.md",
+    "sweeps.md",
     "tutorials/dcgan-mnist.md",
     "tutorials/gan-vs-vae.md",
     "tutorials/plugin.md",
     "tutorials/sample-export.md",
-    "sweeps.md",
 }
 #: Pages that may show ``sh`` blocks: installing ganzoo, running these tests and the build
 #: (.ci/run runs those commands), torchrun across machines (tests/training/test_distributed.py
