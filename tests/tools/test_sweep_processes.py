@@ -35,11 +35,15 @@ def _wait_for(condition, proc: subprocess.Popen, seconds: float = 240) -> None:
 
 
 def _mid_run(run_dir: Path) -> bool:
-    """The run has a checkpoint past its start and has not finished."""
+    """The run has a checkpoint past its first evaluation (step 50) and has not finished."""
     run = RunDir(run_dir)
     latest = run.latest_checkpoint() if (run_dir / "checkpoints").is_dir() else None
     step = RunDir.checkpoint_step(latest) if latest is not None else None
-    return step is not None and step >= 30 and not (run_dir / "summary.json").exists()
+    return step is not None and step >= 60 and not (run_dir / "summary.json").exists()
+
+
+def _evaluations(run_dir: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in (run_dir / "eval").glob("*.json")}
 
 
 def _assert_accounted(result, wanted: int) -> None:
@@ -66,6 +70,8 @@ def test_a_killed_sweep_continues_with_the_same_command(tmp_path, shared_cache):
     proc.wait()
     before = show_sweep(folder)
     assert [t.state for t in before.trials] == ["complete", "running"]
+    evaluated = _evaluations(folder / "trials" / "trial_0001")
+    assert evaluated, "the killed trial had evaluated once"
     run_ok("sweep", folder, *TRIAL, "--trials", "3")
     result = show_sweep(folder)
     _assert_accounted(result, 3)
@@ -76,6 +82,28 @@ def test_a_killed_sweep_continues_with_the_same_command(tmp_path, shared_cache):
     assert redo.retry_of == 1 and redo.run_dir == killed.run_dir
     assert redo.params == killed.params
     assert [t.number for t in result.trials] == [0, 1, 2, 3]
+    # resumed, not trained again: the evaluations made before the kill are as they were
+    after = _evaluations(redo.run_dir)
+    assert {k: after[k] for k in evaluated} == evaluated and len(after) > len(evaluated)
+
+
+def test_sigterm_saves_the_trial_and_the_same_command_continues_it(tmp_path, shared_cache):
+    folder = tmp_path / "sweep"
+    cmd = ganzoo_cmd("sweep", folder, *TRIAL, "--trials", "2")
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    _wait_for(lambda: _mid_run(folder / "trials" / "trial_0000"), proc)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 143, err
+    lines = [line for line in err.splitlines() if not line.startswith("Warning: ")]
+    assert len(lines) == 1 and lines[0].startswith("Stopped: SIGTERM at step "), err
+    assert "of trial 0, whose checkpoint is saved; the same ganzoo sweep command" in lines[0]
+    stopped = show_sweep(folder)
+    assert [(t.state, t.counted) for t in stopped.trials] == [("fail", False), ("waiting", False)]
+    run_ok("sweep", folder, *TRIAL, "--trials", "2")
+    result = show_sweep(folder)
+    _assert_accounted(result, 2)
+    assert result.trials[1].retry_of == 0 and result.trials[1].run_dir == result.trials[0].run_dir
 
 
 def test_two_workers_share_the_study_and_the_cores(tmp_path, shared_cache):

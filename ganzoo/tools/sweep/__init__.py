@@ -28,7 +28,7 @@ from ganzoo.metrics.spec import check_samples
 from ganzoo.runs.rundir import exclusive_lock
 from ganzoo.runs.unfinished import discard, first_missing
 from ganzoo.tools.sweep.objective import direction_of
-from ganzoo.tools.sweep.space import check_space, check_trials, load_space
+from ganzoo.tools.sweep.space import check_space, load_space
 from ganzoo.tools.sweep.spec import (
     SAMPLERS,
     STUDY_DB,
@@ -51,6 +51,7 @@ from ganzoo.tools.sweep.study import (
     study_name,
     write_folder_record,
 )
+from ganzoo.tools.sweep.trials import check_trials
 
 __all__ = [
     "SweepResult", "SweepSpec", "TrialRecord", "check_spec", "load_space", "run_sweep",

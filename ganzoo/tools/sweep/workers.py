@@ -36,6 +36,7 @@ from ganzoo.tools.sweep.study import (
     study_name,
     tally,
 )
+from ganzoo.training.signals import Interrupted
 
 CLAIM = ".claim.lock"  # held while a worker counts the trials and starts one
 POLL_SECONDS = 2.0  # how often a waiting worker looks at the study again
@@ -128,9 +129,16 @@ def work(
             try:
                 with quiet_optuna():
                     study.optimize(objective, n_trials=1, catch=(TrialFailed,))
-            except BaseException:  # SIGINT/SIGTERM (a checkpoint saved): redo it next time
-                if objective.number is not None:
-                    requeue(study, _trial(study, objective.number))
+            except BaseException as exc:  # SIGINT/SIGTERM (a checkpoint saved): redo it
+                if objective.number is None:
+                    raise
+                requeue(study, _trial(study, objective.number))
+                if isinstance(exc, Interrupted):  # its hint names ganzoo train: say ours
+                    raise Interrupted(
+                        f"{str(exc).split(';')[0]} of trial {objective.number}, whose checkpoint "
+                        "is saved; the same ganzoo sweep command continues the study",
+                        exc.exit_code,
+                    ) from None
                 raise
             finally:
                 claim.release()
