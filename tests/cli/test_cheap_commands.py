@@ -1,4 +1,5 @@
-"""``ganzoo --help``, ``ganzoo list`` and ``ganzoo train --help`` never import torch."""
+"""``ganzoo --help``, ``ganzoo list`` and ``ganzoo train --help`` never import torch (nor
+optuna, which only ``ganzoo sweep`` needs, and only when it runs)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,14 @@ PROBE = (
     "from ganzoo.cli import main\n"
     "try:\n    main(sys.argv[1:])\n"
     "except SystemExit as e:\n    code = e.code\n"
-    "print('TORCH-LOADED' if 'torch' in sys.modules else 'TORCH-FREE', code, file=sys.stderr)\n"
+    "heavy = 'torch' in sys.modules or 'optuna' in sys.modules\n"
+    "print('TORCH-LOADED' if heavy else 'TORCH-FREE', code, file=sys.stderr)\n"
 )
 
 
-@pytest.mark.parametrize("args", [["--help"], ["list"], ["list", "--json"], ["train", "--help"]])
+@pytest.mark.parametrize(
+    "args", [["--help"], ["list"], ["list", "--json"], ["train", "--help"], ["sweep", "--help"]]
+)
 def test_command_does_not_import_torch(args):
     proc = subprocess.run(
         [sys.executable, "-c", PROBE, *args], capture_output=True, text=True, timeout=120
