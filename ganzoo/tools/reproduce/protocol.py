@@ -354,17 +354,25 @@ def check_inputs(options: ReproduceOptions, study: Study) -> None:
                 f"--datasets {dataset}: FID is defined for images, but {dataset!r} holds "
                 f"{kind} data"
             )
+    missing: dict[str, DataError] = {}
     for dataset in datasets:
-        rest = [d for d in datasets if d != dataset]
         try:
             load_dataset(
                 dataset, options.data_dir, options.download, "train", DATASET_OPTIONS.get(dataset)
             )
         except DataError as exc:
-            leave_out = (
-                f"--datasets {','.join(rest)}" if rest else "--datasets with another dataset"
-            )
-            raise DataError(f"{exc}; or leave {dataset} out of the study with {leave_out}") from exc
+            missing[dataset] = exc
+    if missing:
+        first, exc = next(iter(missing.items()))
+        present = [d for d in datasets if d not in missing]
+        if present:
+            hint = f"or leave it out of the study with --datasets {','.join(present)}"
+        else:
+            hint = "or choose a dataset that is here with --datasets"
+        also = [d for d in missing if d != first]
+        also_text = f" ({', '.join(also)} missing too)" if also else ""
+        raise DataError(f"{exc}{also_text}; {hint}") from exc
+    for dataset in datasets:
         for row in study.rows:
             check(TrainConfig(**base_config(row, dataset, options)).validate())
     options.eval_spec()
