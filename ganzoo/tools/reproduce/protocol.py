@@ -266,7 +266,8 @@ def rerun_config(
 
 def train_or_reuse(config: TrainConfig, progress: Progress | None = None) -> Path:
     """The finished run at ``config.out``: reused if finished, resumed if killed after a
-    checkpoint, trained from scratch otherwise (a folder with no checkpoint is replaced)."""
+    checkpoint, trained from scratch otherwise (what a kill left before its first
+    checkpoint, or after its last one but before its summary, is replaced)."""
     from ganzoo.training.loop import resume, train
 
     out = Path(str(config.out))
@@ -274,9 +275,10 @@ def train_or_reuse(config: TrainConfig, progress: Progress | None = None) -> Pat
         _check_same_setting(out, config)
         return out
     if out.exists():
-        run = RunDir.open(out)
-        if run.latest_checkpoint() is not None:
-            return resume(out, progress=progress).run_dir
+        latest = RunDir(out).latest_checkpoint() if (out / "config.json").is_file() else None
+        step = RunDir.checkpoint_step(latest) if latest is not None else None
+        if step is not None and step < int(config.steps or 0):
+            return resume(out, steps=config.steps, progress=progress).run_dir
         shutil.rmtree(out)
     return train(config, progress).run_dir
 
