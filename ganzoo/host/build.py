@@ -16,6 +16,7 @@ ships it and the missing piece, instead of a traceback deep inside the training 
 from __future__ import annotations
 
 import inspect
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -180,22 +181,9 @@ def call_factory(
     ``num_classes``): never offered to the user as options.
     """
     factory = component.load()
-    options = dict(options or {})
-    try:
-        params = inspect.signature(factory).parameters
-    except (TypeError, ValueError):
-        params = {}
+    options = check_factory_options(component, options, len(args), fixed, internal)
+    params = _signature(factory)
     takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
-    reserved = {"self", "info", "data_info", "root", *fixed, *internal}
-    valid = [n for n in list(params)[len(args) :] if n not in reserved]
-    if not takes_any:
-        for key in options:
-            if key not in params or key in reserved:
-                raise UsageError(
-                    f"{component.kind} {component.name!r} has no option {key!r}; valid options: "
-                    f"{', '.join(valid) or '(none)'}"
-                )
-    options = check_options(f"{component.kind} {component.name!r}", factory, options)
     call_kwargs = {k: v for k, v in fixed.items() if takes_any or k in params}
     try:
         return factory(*args, **call_kwargs, **options)
@@ -208,6 +196,43 @@ def call_factory(
             f"{component.kind} {component.name!r} from {component.provider} failed to build: "
             f"{type(exc).__name__}: {exc}"
         ) from exc
+
+
+def check_factory_options(
+    component: Component,
+    options: dict[str, Any] | None,
+    positional: int = 0,
+    fixed: Iterable[str] = (),
+    internal: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """``options`` checked as :func:`call_factory` checks them, without calling the factory.
+
+    Each key must be a parameter of the factory beyond its ``positional`` arguments and the
+    ``fixed`` and ``internal`` ones ganzoo passes itself; each value must fit its annotation.
+    Returns the options converted to fit (a list where a tuple is annotated, ...). A sweep
+    checks its search space this way before any trial runs.
+    """
+    factory = component.load()
+    options = dict(options or {})
+    params = _signature(factory)
+    takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+    reserved = {"self", "info", "data_info", "root", *fixed, *internal}
+    valid = [n for n in list(params)[positional:] if n not in reserved]
+    if not takes_any:
+        for key in options:
+            if key not in params or key in reserved:
+                raise UsageError(
+                    f"{component.kind} {component.name!r} has no option {key!r}; valid options: "
+                    f"{', '.join(valid) or '(none)'}"
+                )
+    return check_options(f"{component.kind} {component.name!r}", factory, options)
+
+
+def _signature(factory: Any) -> Mapping[str, inspect.Parameter]:
+    try:
+        return inspect.signature(factory).parameters
+    except (TypeError, ValueError):
+        return {}
 
 
 def share_options(

@@ -102,6 +102,29 @@ def atomic_write_json(path: Path, obj: Any) -> None:
     atomic_write_text(path, json.dumps(obj, indent=2, sort_keys=True) + "\n")
 
 
+@contextlib.contextmanager
+def exclusive_lock(path: Path, refusal: str) -> Iterator[int]:
+    """Hold the lock file ``path`` for this process; a second holder is refused.
+
+    An OS file lock (``flock``) dies with the last process that holds its file open, so a
+    killed holder never leaves it locked; a child process handed the yielded descriptor
+    (``pass_fds``) keeps it held while it lives. ``refusal`` is the :class:`UsageError`'s
+    message, its ``{pid}`` replaced by the holder's process id.
+    """
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "another process"
+            raise UsageError(refusal.format(pid=holder)) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield fd
+    finally:
+        os.close(fd)  # releases the lock (unless a child holds it open)
+
+
 class RunDir:
     """The folder of one training run."""
 
@@ -157,22 +180,12 @@ class RunDir:
         An OS file lock (``flock``) dies with its process, so a killed run never leaves the
         folder locked.
         """
-        path = self.path / LOCK
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
-        try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "another process"
-                raise UsageError(
-                    f"run folder {self.path} is in use by a live run (pid {holder}); "
-                    "wait for it to finish or stop it first"
-                ) from None
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        refusal = (
+            f"run folder {self.path} is in use by a live run (pid {{pid}}); "
+            "wait for it to finish or stop it first"
+        )
+        with exclusive_lock(self.path / LOCK, refusal):
             yield
-        finally:
-            os.close(fd)  # releases the lock
 
     def create(self) -> None:
         """Make the folder and its sub-folders."""

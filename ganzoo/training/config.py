@@ -269,6 +269,39 @@ def check(config: TrainConfig) -> Components:
     )
 
 
+def check_options(config: TrainConfig, components: Components | None = None) -> None:
+    """Check every ``-M/-L/-D/-R/-A`` option against its component's factory, building nothing.
+
+    Each key must be one the factory takes and each value must fit its annotation, as when
+    the run builds them (:func:`ganzoo.host.build.call_factory`); a value the factory itself
+    refuses is only found when it is called. Loads the factories' modules (torch).
+    """
+    from ganzoo.host.build import check_factory_options, share_options
+
+    components = components or check(config)
+    check_factory_options(
+        components.model,
+        components.model_options(config.model_options),
+        positional=1,
+        fixed=("latent_dim",),
+        internal=("num_classes",),
+    )
+    check_factory_options(components.loss, config.loss_options)
+    check_factory_options(
+        components.dataset,
+        components.dataset_options(config.dataset_options),
+        positional=1,
+        fixed=("download", "split"),
+    )
+    for kind, chosen, options, flag, names in (
+        ("regulariser", components.regularisers, config.reg_options, "-R", "--reg"),
+        ("augmentation", components.augmentations, config.augment_options, "-A", "--augment"),
+    ):
+        shares = share_options(kind, list(chosen), options, flag, names)
+        for component, mine in zip(chosen, shares, strict=True):
+            check_factory_options(component, mine)
+
+
 def resolve(
     config: TrainConfig,
     steps_per_epoch: int,

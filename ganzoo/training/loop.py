@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -56,9 +56,15 @@ if TYPE_CHECKING:
     from ganzoo.metrics.results import EvalResult
 
 __all__ = [
-    "Diverged", "Interrupted", "Progress", "Quiet", "TrainResult", "due", "dynamics_grid",
-    "resume", "train",
+    "Diverged", "EvalCallback", "Interrupted", "Progress", "Quiet", "TrainResult", "due",
+    "dynamics_grid", "resume", "train",
 ]  # fmt: skip
+
+#: Called with each ``--eval-every`` evaluation (on the main process, after it is saved); a
+#: string it returns stops the run there, as its reason (``summary.json``'s ``stopped_by``):
+#: the caller's early stop, e.g. a hyperparameter sweep's pruner (:mod:`ganzoo.tools.sweep`).
+#: It is ignored at the last step, where the run ends anyway.
+EvalCallback = Callable[["EvalResult"], "str | None"]
 
 
 @dataclass
@@ -69,16 +75,23 @@ class TrainResult:
     steps: int
     seconds: float
     final: dict[str, float]
+    stopped_by: str = "steps"  # "steps", "time budget", or an EvalCallback's reason
 
 
 def train(
-    config: TrainConfig, progress: Progress | None = None, *, overwrite: bool = False
+    config: TrainConfig,
+    progress: Progress | None = None,
+    *,
+    overwrite: bool = False,
+    on_eval: EvalCallback | None = None,
 ) -> TrainResult:
     """Train ``config.model`` with ``config.loss`` on ``config.dataset`` (see TrainConfig).
 
     ``config`` is not changed: the resolved values are in the run's ``config.json``.
     ``overwrite`` replaces an earlier run in ``config.out``, only once everything else has
-    been checked and built: a refused command never deletes anything.
+    been checked and built: a refused command never deletes anything. ``on_eval`` sees each
+    evaluation of ``config.eval_every`` and may stop the run early (:data:`EvalCallback`):
+    the run then ends as a finished, shorter one (checkpoint, curves, ``summary.json``).
     """
     from ganzoo.training.config import check
 
@@ -94,6 +107,7 @@ def train(
             check = RunDir.check_replaceable if overwrite else RunDir.check_new
             distributed.on_main(lambda: check(out), env)
         session = prepare(config, env, device, components=components)  # errors before the folder
+        session.on_eval = on_eval
         if overwrite and env.is_main:
             session.run.remove()  # the old run goes only now, with nothing left to refuse
         # a failure before the first checkpoint leaves nothing that refuses the same command
@@ -126,10 +140,12 @@ def resume(
     epochs: int | None = None,
     device: str | None = None,
     progress: Progress | None = None,
+    on_eval: EvalCallback | None = None,
 ) -> TrainResult:
     """Continue a run from its newest good checkpoint, as if it had never stopped.
 
-    ``steps`` or ``epochs`` extend (or set) the run's length; ``device`` moves it.
+    ``steps`` or ``epochs`` extend (or set) the run's length; ``device`` moves it;
+    ``on_eval`` is :func:`train`'s.
     """
     progress = progress or Quiet()
     run = RunDir.open(run_dir)
@@ -148,6 +164,7 @@ def resume(
         path = Path(distributed.broadcast_object(str(found[1]) if found else None, env))
         state = found[0] if found else run.load_checkpoint(path)
         session = prepare(config, env, torch_device, run)
+        session.on_eval = on_eval
         _check_same_subset(stored.get("subset"), session.subset, run)
         session.load_state_dict(state)
         if session.step >= session.total_steps:
@@ -229,12 +246,22 @@ def _train_steps(s: Session, progress: Progress) -> TrainResult:
                 # --- evaluations of --eval-every (a signal cuts one short) ---
                 if s.config.eval_every and not stop and due(s.step, s.config.eval_every, last):
                     stop_if_diverged(s, guard)  # every rank: it is a collective
+                    measured = None
                     if s.evaluator is not None:
                         with interruptible(caught):
-                            last_eval, seconds = _evaluate(s, progress)
+                            measured, seconds = _evaluate(s, progress)
                             clock.start += seconds  # evaluation time is not training time
+                        if measured is not None:
+                            last_eval = measured
                     # one process stops now; several learn of it at the next step's flags
                     stop = stop or (not s.env.enabled and "signal" in caught)
+                    if not stop and not last and _stopped_by_callback(s, measured):
+                        # the run ends here, as at its last step: log line, grid, checkpoint
+                        if s.since_log:
+                            _records(s, guard, progress, grid, clock, last=True)
+                        if not saved:
+                            _checkpoint(s, guard, clock.elapsed(s))
+                        s.total_steps = s.step
                 if stop:
                     _interrupt(s, guard, caught["signal"], saved, clock)
                 if out_of_time:
@@ -246,6 +273,18 @@ def _train_steps(s: Session, progress: Progress) -> TrainResult:
             s.board.close()
             s.board = None
     return _finish(s, last_eval)
+
+
+def _stopped_by_callback(s: Session, measured: EvalResult | None) -> bool:
+    """Ask ``s.on_eval`` about the evaluation just made; every rank learns its answer."""
+    if s.on_eval is None:
+        return False
+    reason = s.on_eval(measured) if measured is not None else None
+    if s.env.enabled:  # the evaluation (and so the answer) is the main process's
+        reason = distributed.broadcast_object(reason, s.env)
+    if reason:
+        s.stopped_by = str(reason)
+    return bool(reason)
 
 
 @dataclass
@@ -358,8 +397,11 @@ def _finish(s: Session, last_eval: EvalResult | None) -> TrainResult:
     """Loss curves and ``summary.json``, written once the last step is done."""
     config, run = s.config, s.run
     identical = distributed.replicas_identical(s.model, s.env)
+    stopped_by = s.stopped_by or (
+        "time budget" if config.time_budget and s.seconds >= config.time_budget else "steps"
+    )
     if not s.env.is_main:
-        return TrainResult(run.path, s.step, s.seconds, s.final)
+        return TrainResult(run.path, s.step, s.seconds, s.final, stopped_by)
     plot_loss_curves(run.read_metrics(), run.path / "loss_curves.png", s.equilibrium)
     run.write_summary(
         {
@@ -371,14 +413,12 @@ def _finish(s: Session, last_eval: EvalResult | None) -> TrainResult:
             "images_per_second": round(s.images / max(s.seconds, 1e-9), 1),
             # the share of training time the loop spent drawing batches (ganzoo's data path)
             "data_wait_share": round(s.stream.wait_seconds / max(s.seconds, 1e-9), 4),
-            "stopped_by": "time budget"
-            if config.time_budget and s.seconds >= config.time_budget
-            else "steps",
+            "stopped_by": stopped_by,
             "final": s.final,
             **({"eval": last_eval.to_dict()} if last_eval else {}),
         }
     )
-    return TrainResult(run.path, s.step, s.seconds, s.final)
+    return TrainResult(run.path, s.step, s.seconds, s.final, stopped_by)
 
 
 def _evaluate(s: Session, progress: Progress) -> tuple[EvalResult, float]:

@@ -1,0 +1,297 @@
+"""Hyperparameter sweeps on optuna: each trial an ordinary run folder, the study in a database.
+
+    space, fixed = load_space("sweep.toml")
+    spec = SweepSpec(Path("runs/sweep"), space, fixed, trials=20)
+    result = run_sweep(spec)            # resumable: the same call after a kill continues
+    result.best.run_dir                 # samples, evaluates and exports like any run
+    show_sweep("runs/sweep")            # reads the study, runs nothing
+
+Optuna's TPE (or random) sampler draws each trial's options; its median pruner stops a
+trial whose ``eval_every`` evaluations fall behind the others' (the run stays, shorter);
+the objective is any metric the evaluations store (domain FID by default). The study lives
+in SQLite in the sweep folder, or at any SQLAlchemy ``storage`` URL that processes on
+several machines share. Modules: :mod:`~ganzoo.tools.sweep.space` (the space),
+:mod:`~ganzoo.tools.sweep.study` (storage and accounting),
+:mod:`~ganzoo.tools.sweep.objective` (one trial), :mod:`~ganzoo.tools.sweep.workers`
+(processes taking trials). Optuna loads only when a sweep runs or is read.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ganzoo.api.errors import UsageError
+from ganzoo.metrics.spec import check_samples
+from ganzoo.runs.rundir import exclusive_lock
+from ganzoo.runs.unfinished import discard, first_missing
+from ganzoo.tools.sweep.objective import direction_of
+from ganzoo.tools.sweep.space import check_space, check_trials, load_space
+from ganzoo.tools.sweep.spec import (
+    SAMPLERS,
+    STUDY_DB,
+    SweepResult,
+    SweepSpec,
+    TrialRecord,
+)
+from ganzoo.tools.sweep.study import (
+    FOLDER_RECORD,
+    create_or_load,
+    load_existing,
+    make_record,
+    masked,
+    open_storage,
+    read_folder_record,
+    read_result,
+    recover,
+    storage_url,
+    study_name,
+    write_folder_record,
+)
+
+__all__ = [
+    "SweepResult", "SweepSpec", "TrialRecord", "check_spec", "load_space", "run_sweep",
+    "show_sweep", "stored_spec",
+]  # fmt: skip
+
+LOCK = ".lock"  # held by the command that runs the sweep (and its workers)
+
+
+def check_spec(spec: SweepSpec) -> tuple[SweepSpec, dict[str, Any], str]:
+    """``(spec, fixed, direction)``: every value checked, the space normalised, the fixed
+    options as each trial gets them (``eval_samples``, ``eval_every``), the direction fixed.
+
+    Everything a sweep can refuse without touching its folder or storage is refused here,
+    each trial's config at every corner of the space included
+    (:func:`~ganzoo.tools.sweep.space.check_trials`).
+    """
+    for name, value, least in (
+        ("--trials", spec.trials, 1),
+        ("--workers", spec.workers, 1),
+        ("--seed", spec.seed, 0),
+        ("--prune-after", spec.pruner_startup_trials, 0),
+        ("heartbeat_interval", spec.heartbeat_interval, 1),
+        ("grace_period", spec.grace_period, 1),
+    ):
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            raise UsageError(f"{name} must be an integer >= {least}, got {value!r}")
+    if spec.sampler not in SAMPLERS:
+        raise UsageError(f"--sampler must be one of {', '.join(SAMPLERS)}, got {spec.sampler!r}")
+    if spec.study_name is not None and not (
+        isinstance(spec.study_name, str) and spec.study_name.strip()
+    ):
+        raise UsageError(f"--study-name must be a non-empty name, got {spec.study_name!r}")
+    direction = direction_of(spec.objective, spec.direction)
+    space, fixed = check_space(spec.space, spec.fixed)
+    if spec.eval_samples is not None:
+        check_samples(spec.eval_samples, "--eval-samples")
+        if fixed.get("eval_samples", spec.eval_samples) != spec.eval_samples:
+            raise UsageError(
+                f"eval_samples is fixed to {fixed['eval_samples']} and given as "
+                f"--eval-samples {spec.eval_samples}; give it once"
+            )
+        fixed["eval_samples"] = spec.eval_samples
+    if "eval_every" not in fixed and "eval_every" not in space:
+        if not isinstance(fixed.get("steps"), int):
+            raise UsageError(
+                "each trial is scored by its evaluations: fix eval_every (--eval-every N) "
+                "or steps (--steps N, one evaluation at the end)"
+            )
+        fixed["eval_every"] = fixed["steps"]
+    check_trials(space, fixed)
+    return dataclasses.replace(spec, space=space, fixed=fixed), fixed, direction
+
+
+def run_sweep(spec: SweepSpec, *, log: Callable[[str], None] | None = None) -> SweepResult:
+    """Run trials of ``spec`` until its study has ``spec.trials`` finished; resumable.
+
+    The same call after a kill continues the study: trials its dead processes left running
+    are redone (their run folders resumed from their last checkpoints), none is counted
+    twice. ``log`` receives a line as each trial starts and ends.
+
+    :raises UsageError: a bad spec or space (before anything is written), a storage that
+        cannot be opened or written, a study that sweeps another space or objective, or a
+        sweep folder another command is running.
+    """
+    log = log or (lambda line: None)
+    spec, fixed, direction = check_spec(spec)
+    spec = _with_folder_record(spec)
+    folder = Path(spec.folder)
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"sweep folder {folder} is a file, not a folder")
+    top = first_missing(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create sweep folder {folder}: {exc.strerror}") from None
+    try:
+        refusal = (
+            f"sweep folder {folder} is in use by another ganzoo sweep (pid {{pid}}); wait for "
+            "it to finish or stop it first"
+        )
+        with exclusive_lock(folder / LOCK, refusal) as lock_fd:
+            return _run(spec, fixed, direction, lock_fd, log)
+    except BaseException:
+        if top is not None and not (folder / FOLDER_RECORD).exists():
+            discard(folder, top)  # refused before the study was made: leave nothing behind
+        raise
+
+
+def _run(
+    spec: SweepSpec, fixed: dict[str, Any], direction: str, lock_fd: int, log: Callable
+) -> SweepResult:
+    from ganzoo.tools.sweep.workers import run_workers, threads_per_worker, work
+
+    url, name = storage_url(spec), study_name(spec)
+    storage = open_storage(url, (spec.heartbeat_interval, spec.grace_period))
+    study = create_or_load(storage, name, make_record(spec, fixed, direction), url)
+    write_folder_record(spec.folder, spec.storage, name)
+    redone = recover(study, spec.folder)
+    if redone:
+        log(f"trial(s) {', '.join(map(str, redone))} stopped with their process: queued again")
+    if spec.workers == 1:
+        work(spec, fixed, 0, None, log)  # ganzoo's own thread choice for each run
+    else:
+        log(f"{spec.workers} workers, {threads_per_worker(spec.workers)} thread(s) each")
+        run_workers(spec, fixed, lock_fd, log)
+    return read_result(load_existing(storage, name, url), url)
+
+
+def _with_folder_record(spec: SweepSpec) -> SweepSpec:
+    """The folder's storage and study name where the spec leaves them unset; refused where
+    the spec names others (the folder's trials belong to one study)."""
+    record = read_folder_record(Path(spec.folder))
+    if record is None:
+        return spec
+    stored_url, stored_name = record.get("storage"), record["study"]
+    if spec.study_name is not None and spec.study_name != stored_name:
+        raise UsageError(
+            f"sweep folder {spec.folder} belongs to study {stored_name!r}, not "
+            f"{spec.study_name!r}; use another folder for another study"
+        )
+    if spec.storage is not None and masked(spec.storage) != (
+        stored_url or masked(storage_url(dataclasses.replace(spec, storage=None)))
+    ):
+        raise UsageError(
+            f"sweep folder {spec.folder} belongs to storage {stored_url or 'its study.db'}, "
+            f"not {masked(spec.storage)}; use another folder for another storage"
+        )
+    if spec.storage is None and stored_url is not None:
+        if stored_url != masked(stored_url) or "***" in stored_url:
+            raise UsageError(
+                f"sweep folder {spec.folder} belongs to storage {stored_url}: give --storage "
+                "again (its password is not stored)"
+            )
+        spec = dataclasses.replace(spec, storage=stored_url)
+    return dataclasses.replace(spec, study_name=stored_name)
+
+
+def show_sweep(
+    folder_or_spec: Path | str | SweepSpec | None = None,
+    *,
+    storage: str | None = None,
+    study_name: str | None = None,
+) -> SweepResult:
+    """Read a study back without running anything: its trials and the best one.
+
+    ``folder_or_spec`` is a sweep folder (its ``sweep.json`` names the storage and study) or
+    a :class:`SweepSpec`; without one, give ``storage`` and ``study_name``.
+    """
+    if isinstance(folder_or_spec, SweepSpec):
+        spec = folder_or_spec
+        record = read_folder_record(Path(spec.folder)) or {}
+        url = spec.storage or record.get("storage") or storage_url(spec)
+        name = spec.study_name or record.get("study") or _default_name(spec)
+    elif folder_or_spec is not None:
+        folder = Path(folder_or_spec)
+        record = read_folder_record(folder)
+        if record is None and storage is None:
+            raise UsageError(f"{folder} is not a sweep folder (no {FOLDER_RECORD})")
+        record = record or {}
+        url = storage or record.get("storage") or f"sqlite:///{(folder / STUDY_DB).absolute()}"
+        name = study_name or record.get("study") or folder.absolute().name
+    else:
+        if storage is None or study_name is None:
+            raise UsageError("--show needs a sweep FOLDER, or --storage URL and --study-name")
+        url, name = storage, study_name
+    missing = _missing_database(url)
+    if missing is not None:
+        raise UsageError(f"no study database at {missing}")
+    return read_result(load_existing(open_storage(url), name, url), url)
+
+
+def stored_spec(
+    folder: Path | str | None = None,
+    *,
+    storage: str | None = None,
+    study_name: str | None = None,
+) -> SweepSpec | None:
+    """The spec a study was made with (its space, fixed options, objective, direction and
+    trials), to continue it: ``None`` where neither the folder nor the storage has it yet.
+
+    ``folder`` alone reads its ``sweep.json``; with ``storage`` (another machine joining a
+    shared study, its own folder still empty) the study is ``study_name``, else the folder's
+    name.
+    """
+    has_record = folder is not None and (Path(folder) / FOLDER_RECORD).is_file()
+    if has_record:
+        result = show_sweep(folder, storage=storage, study_name=study_name)
+    elif storage is not None:
+        name = study_name or (Path(folder).absolute().name if folder is not None else None)
+        result = _existing(storage, name)
+        if result is None:
+            return None
+    else:
+        return None
+    return SweepSpec(
+        folder=Path(folder) if folder is not None else Path(result.study_name),
+        space=result.space,
+        fixed=result.fixed,
+        trials=result.wanted or 1,
+        objective=result.objective,
+        direction=result.direction,
+        storage=storage,
+        study_name=result.study_name,
+    )
+
+
+def _existing(url: str, name: str | None) -> SweepResult | None:
+    """The study ``name`` at ``url``, or ``None`` where the storage does not hold it yet."""
+    import optuna
+
+    if name is None:
+        raise UsageError("--storage needs --study-name (or a sweep FOLDER named after the study)")
+    if _missing_database(url) is not None:
+        return None
+    storage = open_storage(url)
+    if name not in optuna.get_all_study_names(storage):
+        return None
+    return read_result(load_existing(storage, name, url), url)
+
+
+def _default_name(spec: SweepSpec) -> str:
+    from ganzoo.tools.sweep.study import study_name as name_of
+
+    return name_of(spec)
+
+
+def _missing_database(url: str) -> str | None:
+    """The path of a SQLite file ``url`` names that does not exist (opening it would make an
+    empty one), else ``None``."""
+    try:
+        from sqlalchemy.engine import make_url
+
+        parsed = make_url(url)
+    except Exception:
+        return None  # open_storage says what is wrong with it
+    database = parsed.database or ""
+    if (
+        parsed.drivername.startswith("sqlite")
+        and database not in ("", ":memory:")
+        and not database.startswith("file:")
+        and not Path(database).is_file()
+    ):
+        return database
+    return None

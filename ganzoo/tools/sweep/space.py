@@ -1,0 +1,514 @@
+"""The search space: read from TOML or the command line, checked against TrainConfig, sampled.
+
+A space maps a :class:`~ganzoo.training.config.TrainConfig` option to a distribution::
+
+    [fixed]                       # what every trial shares
+    model = "dcgan"
+    steps = 2000
+    eval_every = 500
+
+    [space]                       # what the sampler chooses, per trial
+    lr = { type = "float", low = 1e-5, high = 1e-2, log = true }
+    d_steps = { type = "int", low = 1, high = 3 }
+    loss = ["nonsat", "hinge"]    # a list: shorthand for a categorical
+    "model_options.base_channels" = { type = "categorical", choices = [32, 64] }
+
+Keys are TrainConfig's field names; a component's options are addressed with a dot
+(``model_options.KEY``, ``loss_options``, ``reg_options``, ``augment_options``,
+``dataset_options``) and Adam's betas one at a time (``betas.0``, ``betas.1``). On the
+command line: ``-S lr=float:1e-5:1e-2:log``, ``-S d_steps=int:1:3``,
+``-S loss=choice:nonsat,hinge`` and ``-F steps=2000`` (:func:`parse_space_entry`,
+:func:`parse_fixed_entry`).
+
+Checked in two stages, both before any trial runs: :func:`check_space` (the keys and the
+types, against TrainConfig's fields: no plugin loads) and :func:`check_trials` (a trial's
+config at every low, high and choice, through the checks ``ganzoo train`` makes, the
+components' option names and types included).
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import dataclasses
+import math
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from ganzoo.api.errors import GanzooError, UsageError, unknown_name_message
+from ganzoo.training.config import TrainConfig
+
+PARAM_TYPES: tuple[str, ...] = ("float", "int", "categorical")
+#: The keys each distribution takes, beside ``type``.
+PARAM_KEYS: dict[str, tuple[str, ...]] = {
+    "float": ("low", "high", "log", "step"),
+    "int": ("low", "high", "log", "step"),
+    "categorical": ("choices",),
+}
+#: TrainConfig's option dicts: their keys are swept as ``NAME.KEY``.
+OPTION_DICTS: tuple[str, ...] = (
+    "model_options", "loss_options", "reg_options", "augment_options", "dataset_options",
+)  # fmt: skip
+PAIR = "betas"  # swept one element at a time: betas.0, betas.1
+SET_BY_SWEEP: tuple[str, ...] = ("out",)  # each trial's run folder is the sweep's choice
+TOML_TABLES: tuple[str, ...] = ("space", "fixed")
+
+#: TrainConfig annotation (``| None`` dropped) -> the kind of value the option takes.
+_KINDS = {
+    "int": "int",
+    "float": "float",
+    "str": "str",
+    "bool": "bool",
+    "list[str]": "names",
+    "dict[str, Any]": "options",
+    "tuple[float, float]": "pair",
+}
+
+
+def field_kinds() -> dict[str, str]:
+    """Each TrainConfig field and the kind of value it takes (``int``, ``names``, ...)."""
+    kinds = {}
+    for f in dataclasses.fields(TrainConfig):
+        kinds[f.name] = _KINDS.get(str(f.type).replace(" | None", ""), "any")
+    return kinds
+
+
+def optional_fields() -> set[str]:
+    """TrainConfig fields that may be ``None``."""
+    return {f.name for f in dataclasses.fields(TrainConfig) if "None" in str(f.type)}
+
+
+def valid_keys() -> list[str]:
+    """What a space may name: scalar options, ``betas.0/1``, ``<options>.KEY``."""
+    keys = [
+        name
+        for name, kind in field_kinds().items()
+        if kind in ("int", "float", "str", "bool", "names") and name not in SET_BY_SWEEP
+    ]
+    return sorted([*keys, f"{PAIR}.0", f"{PAIR}.1", *(f"{d}.KEY" for d in OPTION_DICTS)])
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def load_space(path: Path | str) -> tuple[dict[str, dict], dict[str, Any]]:
+    """``(space, fixed)`` from a TOML file's ``[space]`` and ``[fixed]`` tables, checked.
+
+    :raises UsageError: the file is missing or not TOML, names a table other than these
+        two, or holds a key or value :func:`check_space` refuses.
+    """
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"--config {path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"--config {path}: cannot read it ({exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"--config {path} is not valid TOML: {exc}") from None
+    unknown = sorted(set(data) - set(TOML_TABLES))
+    if unknown:
+        raise UsageError(
+            f"--config {path}: unknown table or key {unknown[0]!r}; valid: "
+            + ", ".join(f"[{t}]" for t in TOML_TABLES)
+        )
+    for table in TOML_TABLES:
+        if not isinstance(data.get(table, {}), dict):
+            raise UsageError(f"--config {path}: {table} must be a table ([{table}])")
+    return check_space(_flatten_space(data.get("space", {})), data.get("fixed", {}))
+
+
+def _flatten_space(space: dict[str, Any]) -> dict[str, Any]:
+    """``[space.model_options] width = {...}`` read as ``"model_options.width"``."""
+    flat: dict[str, Any] = {}
+    for key, value in space.items():
+        nested = key in OPTION_DICTS and isinstance(value, dict) and "type" not in value
+        if nested:
+            flat.update({f"{key}.{k}": v for k, v in value.items()})
+        else:
+            flat[key] = value
+    return flat
+
+
+def parse_space_entry(text: str) -> tuple[str, dict[str, Any]]:
+    """``-S KEY=SPEC``: ``lr=float:1e-5:1e-2:log``, ``d_steps=int:1:5[:STEP]``,
+    ``loss=choice:nonsat,hinge``. Checked further by :func:`check_space`."""
+    key, sep, spec = text.partition("=")
+    key, spec = key.strip(), spec.strip()
+    kind, _, rest = spec.partition(":")
+    syntax = "float:LOW:HIGH[:log|:STEP], int:LOW:HIGH[:log|:STEP] or choice:A,B,..."
+    if not sep or not key or kind not in ("float", "int", "choice"):
+        raise UsageError(f"--space takes KEY=SPEC with SPEC {syntax}, got {text!r}")
+    if kind == "choice":
+        choices = [_literal(c.strip()) for c in rest.split(",") if c.strip()]
+        return key, {"type": "categorical", "choices": choices}
+    parts = rest.split(":")
+    if len(parts) not in (2, 3):
+        raise UsageError(f"--space {key}: {kind} takes LOW:HIGH[:log|:STEP], got {spec!r}")
+    dist: dict[str, Any] = {"type": kind, "low": _literal(parts[0]), "high": _literal(parts[1])}
+    if len(parts) == 3:
+        if parts[2] == "log":
+            dist["log"] = True
+        else:
+            dist["step"] = _literal(parts[2])
+    return key, dist
+
+
+def parse_fixed_entry(text: str) -> tuple[str, Any]:
+    """``-F KEY=VALUE``: ``steps=2000``, ``model=dcgan``, ``model_options.width=64``."""
+    key, sep, raw = text.partition("=")
+    if not sep or not key.strip():
+        raise UsageError(f"--fixed takes KEY=VALUE, got {text!r}")
+    return key.strip(), _literal(raw.strip())
+
+
+def _literal(raw: str) -> Any:
+    """A command-line value: a number, ``true``/``false``, a Python literal, else the text."""
+    if raw.lower() in ("true", "false"):
+        return raw.lower() == "true"
+    try:
+        return ast.literal_eval(raw)
+    except (ValueError, SyntaxError):
+        return raw
+
+
+def merge(
+    space: dict[str, dict], fixed: dict[str, Any], more_space: dict, more_fixed: dict
+) -> tuple[dict[str, dict], dict[str, Any]]:
+    """A TOML file's space and fixed options with the command line's on top (which win).
+
+    A key the command line fixes leaves the space, and one it sweeps leaves the fixed options.
+    """
+    space, fixed = dict(space), copy.deepcopy(fixed)
+    for key in more_fixed:
+        space.pop(key, None)
+    for key in more_space:
+        _pop_fixed(fixed, key)
+    for key, value in more_fixed.items():
+        _pop_fixed(fixed, key)
+        _set_fixed(fixed, key, value)
+    space.update(more_space)
+    return space, fixed
+
+
+# --- checking ------------------------------------------------------------------------------
+
+
+def check_space(
+    space: dict[str, Any], fixed: dict[str, Any]
+) -> tuple[dict[str, dict], dict[str, Any]]:
+    """``(space, fixed)`` checked against TrainConfig's fields and normalised.
+
+    Every distribution gets all its keys (``log``, ``step``: their defaults), numbers their
+    type, name lists their list form, so that two spellings of one space compare equal.
+
+    :raises UsageError: an empty space, an unknown key (the valid ones listed), a value of
+        the wrong type, a distribution with unknown keys or an empty range, a key both swept
+        and fixed.
+    """
+    if not isinstance(space, dict) or not space:
+        raise UsageError(
+            "the search space is empty: give options to sweep in --config's [space] table "
+            "or with -S KEY=SPEC (e.g. -S lr=float:1e-5:1e-2:log)"
+        )
+    checked_fixed = check_fixed(fixed)
+    checked: dict[str, dict] = {}
+    for key, dist in space.items():
+        kind = _key_kind(str(key))
+        checked[key] = _check_dist(key, dist, kind)
+        if _has_fixed(checked_fixed, key):
+            raise UsageError(f"{key} is both in the search space and fixed; give it once")
+    return checked, checked_fixed
+
+
+def check_fixed(fixed: dict[str, Any]) -> dict[str, Any]:
+    """The fixed options as TrainConfig keyword arguments (dotted keys nested), checked."""
+    if not isinstance(fixed, dict):
+        raise UsageError(f"fixed options must be a table of TrainConfig options, got {fixed!r}")
+    kinds, optional = field_kinds(), optional_fields()
+    out: dict[str, Any] = {}
+    for key, value in fixed.items():
+        head, dot, _ = str(key).partition(".")
+        if head in SET_BY_SWEEP:
+            raise UsageError(f"fixed option {key}: each trial's run folder is set by the sweep")
+        if head not in kinds or (dot and kinds[head] != "options"):
+            valid = sorted(k for k in kinds if k not in SET_BY_SWEEP)
+            raise UsageError(unknown_name_message("fixed option", str(key), valid))
+        if dot:
+            _set_fixed(out, key, value)
+            continue
+        kind = kinds[head]
+        if value is None and head in optional:
+            out[head] = None
+        elif kind == "options":
+            if not isinstance(value, dict):
+                raise UsageError(f"fixed option {key} must be a table of KEY = VALUE")
+            for k, v in value.items():
+                _set_fixed(out, f"{head}.{k}", v)
+        elif kind == "pair":
+            if not (isinstance(value, list | tuple) and len(value) == 2 and all(map(_num, value))):
+                raise UsageError(f"fixed option {key} must be two numbers, got {value!r}")
+            out[head] = [float(v) for v in value]
+        elif kind == "names":
+            out[head] = _names(key, value)
+        else:
+            out[head] = _scalar(f"fixed option {key}", kind, value)
+    return out
+
+
+def _key_kind(key: str) -> str:
+    """The kind of value a space key takes; :class:`UsageError` for an unknown key."""
+    kinds = field_kinds()
+    head, dot, tail = key.partition(".")
+    if dot and head in OPTION_DICTS and tail.isidentifier():
+        return "any"
+    if dot and head == PAIR and tail in ("0", "1"):
+        return "float"
+    kind = kinds.get(key)
+    if kind in ("int", "float", "str", "bool", "names") and key not in SET_BY_SWEEP:
+        return kind
+    if key in SET_BY_SWEEP:
+        raise UsageError(f"{key} cannot be swept: each trial's run folder is set by the sweep")
+    if kind == "pair":
+        raise UsageError(f"sweep {PAIR} one element at a time: {PAIR}.0 and {PAIR}.1")
+    if kind == "options":
+        raise UsageError(f"sweep {key} one key at a time: {key}.KEY (e.g. {key}.width)")
+    raise UsageError(unknown_name_message("search space option", key, valid_keys()))
+
+
+def _check_dist(key: str, dist: Any, kind: str) -> dict[str, Any]:
+    """One distribution, normalised; refused where it does not suit an option of ``kind``."""
+    if isinstance(dist, list):  # shorthand: a list of choices
+        dist = {"type": "categorical", "choices": dist}
+    if not isinstance(dist, dict):
+        raise UsageError(
+            f"search space {key}: expected a distribution such as "
+            f'{{type = "float", low = 0.1, high = 1.0}} or a list of choices, got {dist!r}'
+        )
+    kind_of = dist.get("type")
+    if kind_of not in PARAM_TYPES:
+        raise UsageError(
+            f"search space {key}: type must be one of {', '.join(PARAM_TYPES)}, got {kind_of!r}"
+        )
+    unknown = sorted(set(dist) - {"type", *PARAM_KEYS[kind_of]})
+    if unknown:
+        raise UsageError(
+            f"search space {key}: unknown key {unknown[0]!r} for type {kind_of}; valid: "
+            + ", ".join(PARAM_KEYS[kind_of])
+        )
+    if kind_of == "categorical":
+        return {"type": "categorical", "choices": _choices(key, dist.get("choices"), kind)}
+    if kind not in ("any", kind_of) and not (kind == "float" and kind_of == "int"):
+        hint = "a list of choices" if kind in ("str", "bool", "names") else f"type {kind}"
+        raise UsageError(f"search space {key} takes {_kind_text(kind)}: use {hint}")
+    return _check_range(key, kind_of, dist)
+
+
+def _check_range(key: str, kind_of: str, dist: dict[str, Any]) -> dict[str, Any]:
+    is_value = _int if kind_of == "int" else _num
+    low, high = dist.get("low"), dist.get("high")
+    for name, value in (("low", low), ("high", high)):
+        if not is_value(value) or not math.isfinite(value):
+            raise UsageError(
+                f"search space {key}: {name} must be {_kind_text(kind_of)}, got {value!r}"
+            )
+    if low > high:
+        raise UsageError(f"search space {key}: low ({low}) must not exceed high ({high})")
+    log, step = dist.get("log", False), dist.get("step")
+    if not isinstance(log, bool):
+        raise UsageError(f"search space {key}: log must be true or false, got {log!r}")
+    if step is not None and (not is_value(step) or step <= 0):
+        raise UsageError(
+            f"search space {key}: step must be {_kind_text(kind_of)} > 0, got {step!r}"
+        )
+    if log and step is not None:
+        raise UsageError(f"search space {key}: log and step do not combine; give one")
+    if log and low <= 0:
+        raise UsageError(f"search space {key}: a log range needs low > 0, got {low}")
+    cast = int if kind_of == "int" else float
+    return {
+        "type": kind_of,
+        "low": cast(low),
+        "high": cast(high),
+        "log": log,
+        "step": None if step is None else cast(step),
+    }
+
+
+def _choices(key: str, choices: Any, kind: str) -> list[Any]:
+    if not isinstance(choices, list) or not choices:
+        raise UsageError(f"search space {key}: choices must be a non-empty list, got {choices!r}")
+    out = []
+    for choice in choices:
+        if kind == "any":
+            if not isinstance(choice, str | int | float | bool):
+                raise UsageError(
+                    f"search space {key}: each choice must be a string, number or boolean, "
+                    f"got {choice!r}"
+                )
+            out.append(choice)
+        elif kind == "names":
+            if not isinstance(choice, str):
+                raise UsageError(
+                    f"search space {key}: each choice must be names separated by commas "
+                    f'("" for none), got {choice!r}'
+                )
+            out.append(",".join(_names(key, choice)))
+        else:
+            out.append(_scalar(f"search space {key}", kind, choice))
+    if len({repr(c) for c in out}) != len(out):
+        raise UsageError(f"search space {key}: choices repeat: {out}")
+    return out
+
+
+def _scalar(what: str, kind: str, value: Any) -> Any:
+    ok = {
+        "int": _int(value),
+        "float": _num(value),
+        "str": isinstance(value, str),
+        "bool": isinstance(value, bool),
+    }.get(kind, True)
+    if not ok:
+        raise UsageError(f"{what} takes {_kind_text(kind)}, got {value!r}")
+    return float(value) if kind == "float" else value
+
+
+def _names(key: str, value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [n.strip() for n in value.split(",") if n.strip()]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return [n.strip() for n in value if n.strip()]
+    raise UsageError(f'{key} takes names ("r1,r2" or a list of strings), got {value!r}')
+
+
+def _kind_text(kind: str) -> str:
+    return {
+        "int": "an integer",
+        "float": "a number",
+        "str": "a string",
+        "bool": "true or false",
+        "names": "names",
+    }.get(kind, "a value")
+
+
+def _int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _num(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _set_fixed(fixed: dict[str, Any], key: str, value: Any) -> None:
+    head, dot, tail = key.partition(".")
+    if dot:
+        fixed.setdefault(head, {})[tail] = value
+    else:
+        fixed[head] = value
+
+
+def _pop_fixed(fixed: dict[str, Any], key: str) -> None:
+    head, dot, tail = key.partition(".")
+    if dot and isinstance(fixed.get(head), dict):
+        fixed[head].pop(tail, None)
+    elif not dot:
+        fixed.pop(head, None)
+
+
+def _has_fixed(fixed: dict[str, Any], key: str) -> bool:
+    head, dot, tail = key.partition(".")
+    if dot and head == PAIR:
+        return False  # the other element of a fixed pair is read from it
+    if dot:
+        return tail in (fixed.get(head) or {})
+    return head in fixed
+
+
+# --- trials ----------------------------------------------------------------------------------
+
+
+def suggest(trial: Any, space: dict[str, dict]) -> dict[str, Any]:
+    """One trial's values, drawn by an optuna ``trial`` (or given, for a trial it redoes)."""
+    params = {}
+    for key, d in space.items():
+        if d["type"] == "float":
+            low, high = d["low"], d["high"]
+            params[key] = trial.suggest_float(key, low, high, log=d["log"], step=d["step"])
+        elif d["type"] == "int":
+            step = d["step"] or 1
+            params[key] = trial.suggest_int(key, d["low"], d["high"], step=step, log=d["log"])
+        else:
+            params[key] = trial.suggest_categorical(key, d["choices"])
+    return params
+
+
+def trial_config(
+    fixed: dict[str, Any], params: dict[str, Any], out: Path | str, threads: int | None = None
+) -> TrainConfig:
+    """The run of one trial: the fixed options, the trial's values, its folder and threads."""
+    from ganzoo.training.config import optimiser_defaults
+
+    values = copy.deepcopy(fixed)
+    pair = {int(k.partition(".")[2]): v for k, v in params.items() if k.startswith(f"{PAIR}.")}
+    kinds = field_kinds()
+    for key, value in params.items():
+        if key.startswith(f"{PAIR}."):
+            continue
+        if kinds.get(key) == "names":
+            value = _names(key, value)
+        _set_fixed(values, key, value)
+    values["out"] = str(out)
+    if threads is not None and values.get("threads") is None:
+        values["threads"] = threads
+    if values.get(PAIR) is not None:
+        values[PAIR] = tuple(values[PAIR])
+    config = TrainConfig(**values)
+    if pair:
+        betas = list(config.betas or optimiser_defaults(config)[0])  # the model's, if not fixed
+        for index, value in pair.items():
+            betas[index] = float(value)
+        config.betas = (betas[0], betas[1])
+    return config
+
+
+def corners(space: dict[str, dict]) -> Iterator[tuple[str | None, dict[str, Any]]]:
+    """``(key, params)``: every option at its first value, then each low, high and choice.
+
+    The first value of each (its low, its first choice) makes the base; each other value is
+    tried with the rest at the base, so a value that only one model takes is found too.
+    """
+    base = {k: _first(d) for k, d in space.items()}
+    yield None, dict(base)
+    for key, d in space.items():
+        values = d["choices"][1:] if d["type"] == "categorical" else [d["high"]]
+        for value in values:
+            if value != base[key]:
+                yield key, {**base, key: value}
+
+
+def _first(dist: dict[str, Any]) -> Any:
+    return dist["choices"][0] if dist["type"] == "categorical" else dist["low"]
+
+
+def check_trials(space: dict[str, dict], fixed: dict[str, Any]) -> None:
+    """Every corner of the space (:func:`corners`) as ``ganzoo train`` would check it.
+
+    :raises UsageError: naming the value that fails (or the base values) and why.
+    """
+    from ganzoo.training.config import check, check_options
+
+    for key, params in corners(space):
+        try:
+            config = trial_config(fixed, params, "unused")
+            check_options(config, check(config))
+        except GanzooError as exc:
+            where = (
+                f"search space {key}={params[key]!r}"
+                if key is not None
+                else "a trial with " + ", ".join(f"{k}={v!r}" for k, v in params.items())
+            )
+            raise UsageError(f"{where} is refused: {exc}") from None
+        except TypeError as exc:  # TrainConfig(**values) with a key it lacks
+            raise UsageError(f"fixed options are refused: {exc}") from None
