@@ -255,7 +255,7 @@ def _train_steps(s: Session, progress: Progress) -> TrainResult:
                             last_eval = measured
                     # one process stops now; several learn of it at the next step's flags
                     stop = stop or (not s.env.enabled and "signal" in caught)
-                    if not stop and not last and _stopped_by_callback(s, measured):
+                    if not stop and _stopped_by_callback(s, measured, last):
                         # the run ends here, as at its last step: log line, grid, checkpoint
                         if s.since_log:
                             _records(s, guard, progress, grid, clock, last=True)
@@ -275,16 +275,20 @@ def _train_steps(s: Session, progress: Progress) -> TrainResult:
     return _finish(s, last_eval)
 
 
-def _stopped_by_callback(s: Session, measured: EvalResult | None) -> bool:
-    """Ask ``s.on_eval`` about the evaluation just made; every rank learns its answer."""
+def _stopped_by_callback(s: Session, measured: EvalResult | None, last: bool = False) -> bool:
+    """Ask ``s.on_eval`` about the evaluation just made; every rank learns its answer.
+
+    The last step's evaluation is shown too (a sweep scores a trial by it); a reason given
+    there changes nothing: the run ends at that step anyway.
+    """
     if s.on_eval is None:
         return False
     reason = s.on_eval(measured) if measured is not None else None
     if s.env.enabled:  # the evaluation (and so the answer) is the main process's
         reason = distributed.broadcast_object(reason, s.env)
-    if reason:
+    if reason and not last:
         s.stopped_by = str(reason)
-    return bool(reason)
+    return bool(reason) and not last
 
 
 @dataclass
