@@ -151,3 +151,32 @@ def test_reproduce_seed_on_digits_writes_its_report(run_cli, tmp_path):
     again = run_cli(*args)  # the same command continues: every run is reused
     assert again.exit_code == 0, again.err
     assert json.loads((out / "report.json").read_text())["claims"] == report["claims"]
+
+
+@pytest.mark.slow
+def test_the_optuna_search_gives_every_row_the_same_budget_and_continues(tmp_path, monkeypatch):
+    monkeypatch.setitem(STUDIES, "tiny", TINY)
+    out = tmp_path / "study"
+    report = reproduce(options(out, budget=2, steps=10))
+    for row in report["datasets"][0]["rows"]:
+        search = row["search"]
+        assert search["trials"] == 2 and search["study_name"] == f"tiny-digits-{row['row']}"
+        best = min(t["value"] for t in search["trial_list"] if t["state"] == "complete")
+        assert search["best_fid"] == best
+        (chosen,) = [t for t in search["trial_list"] if t["value"] == best]
+        assert row["params"] == chosen["params"]  # the re-runs train the best trial's setting
+        assert chosen["run_dir"].startswith(f"search/digits/{row['row']}/trials/")
+        config = RunDir.open(out / row["runs"][0]["path"]).read_config()["config"]
+        assert config["lr"] == pytest.approx(chosen["params"]["lr"])
+        assert config["batch_size"] == chosen["params"]["batch_size"]
+        assert config["betas"] == pytest.approx(
+            [chosen["params"]["betas.0"], chosen["params"]["betas.1"]]
+        )
+    assert (out / "study.db").is_file()
+    trials = sorted(p.name for p in (out / "search" / "digits" / "nonsat" / "trials").iterdir())
+    again = reproduce(options(out, budget=2, steps=10))  # the study has its trials: none more
+    assert (
+        sorted(p.name for p in (out / "search" / "digits" / "nonsat" / "trials").iterdir())
+        == trials
+    )
+    assert again["datasets"][0]["rows"][0]["params"] == report["datasets"][0]["rows"][0]["params"]

@@ -68,7 +68,7 @@ def reproduce(
     """
     study, options = options.resolved()
     check_folder(options, study)
-    check_inputs(options, study)
+    check_inputs(options, study, check_search=search is None)
     start = time.perf_counter()
     results = run_study(options, study, search=search, progress=progress, log=log)
     measured = measure(options, results, log)

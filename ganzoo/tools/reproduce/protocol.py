@@ -19,6 +19,7 @@ re-runs) and the report.
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import shutil
 from collections.abc import Callable, Mapping
@@ -166,31 +167,40 @@ class SearchOutcome:
 SearchFn = Callable[[SearchRequest], SearchOutcome]
 
 
-def optuna_search(request: SearchRequest) -> SearchOutcome:
-    """The search by :func:`ganzoo.tools.sweep.run_sweep` (TPE on FID, no pruning: every
-    trial trains its full length, as in the paper). Resumable: the same request continues."""
-    from ganzoo.tools.sweep import SweepSpec, run_sweep
+def sweep_spec(request: SearchRequest) -> Any:
+    """The :class:`ganzoo.tools.sweep.SweepSpec` of a row's search: TPE on FID, no pruning
+    (every trial trains its full length, as in the paper)."""
+    from ganzoo.tools.sweep import SweepSpec
 
-    result = run_sweep(
-        SweepSpec(
-            folder=request.folder,
-            space={k: dict(v) for k, v in request.space.items()},
-            fixed=dict(request.fixed),
-            trials=request.trials,
-            objective="fid",
-            sampler="tpe",
-            seed=0,
-            storage=request.storage,
-            study_name=request.study_name,
-            workers=request.workers,
-            prune=False,
-            eval_samples=request.eval_samples,
-        )
+    return SweepSpec(
+        folder=request.folder,
+        space={k: dict(v) for k, v in request.space.items()},
+        fixed=dict(request.fixed),
+        trials=request.trials,
+        objective="fid",
+        sampler="tpe",
+        seed=0,
+        storage=request.storage,
+        study_name=request.study_name,
+        workers=request.workers,
+        prune=False,
+        eval_samples=request.eval_samples,
     )
+
+
+def optuna_search(
+    request: SearchRequest, log: Callable[[str], None] | None = None
+) -> SearchOutcome:
+    """The search by :func:`ganzoo.tools.sweep.run_sweep`; resumable: the same request
+    continues the study (a trial a kill cut short is redone, none counted twice)."""
+    from ganzoo.tools.sweep import run_sweep
+
+    result = run_sweep(sweep_spec(request), log=log)
     trials = [
         {
             "number": t.number,
-            "state": str(t.state),
+            "state": t.state,
+            "counted": getattr(t, "counted", True),
             "params": dict(t.params),
             "value": t.value,
             "run_dir": str(t.run_dir) if t.run_dir is not None else None,
@@ -338,8 +348,9 @@ def check_folder(options: ReproduceOptions, study: Study) -> None:
             )
 
 
-def check_inputs(options: ReproduceOptions, study: Study) -> None:
-    """Every name, option and dataset, checked before anything is trained or written."""
+def check_inputs(options: ReproduceOptions, study: Study, check_search: bool = True) -> None:
+    """Every name, option and dataset, and (``check_search``) each row's search space at its
+    corners, checked before anything is trained or written."""
     from ganzoo.host.build import load_dataset
     from ganzoo.host.plugins import get_registry
     from ganzoo.training.config import check
@@ -377,11 +388,32 @@ def check_inputs(options: ReproduceOptions, study: Study) -> None:
     for dataset in datasets:
         for row in study.rows:
             check(TrainConfig(**base_config(row, dataset, options)).validate())
+            if options.budget and check_search:  # the space at its corners, before any trial
+                from ganzoo.tools.sweep import check_spec
+
+                check_spec(sweep_spec(search_request(study, row, dataset, options)))
     options.eval_spec()
     if options.extractor == "inception":
         from ganzoo.metrics.inception import resolve_inception_weights
 
         resolve_inception_weights(options.inception_weights)
+
+
+def search_request(
+    study: Study, row: Row, dataset: str, options: ReproduceOptions
+) -> SearchRequest:
+    """The search of ``row`` on ``dataset``: its own study in the folder's database."""
+    out = Path(str(options.out))
+    return SearchRequest(
+        folder=out / "search" / dataset / row.name,
+        space=row.space,
+        fixed=base_config(row, dataset, options),
+        trials=int(options.budget or 0),
+        study_name=f"{study.name}-{dataset}-{row.name}",
+        storage=options.storage_url,
+        workers=options.workers,
+        eval_samples=options.samples,
+    )
 
 
 def run_study(
@@ -396,7 +428,7 @@ def run_study(
     out = Path(str(options.out))
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_json(out / SETTINGS_FILE, options.settings(study))
-    search = search or optuna_search
+    search = search or functools.partial(optuna_search, log=log)
     results: dict[str, list[RowResult]] = {}
     for dataset in options.datasets or ():
         results[dataset] = []
@@ -404,19 +436,7 @@ def run_study(
             outcome = None
             if options.budget:
                 log(f"{dataset}/{row.name}: searching, {options.budget} trials")
-                fixed = base_config(row, dataset, options)
-                outcome = search(
-                    SearchRequest(
-                        folder=out / "search" / dataset / row.name,
-                        space=row.space,
-                        fixed=fixed,
-                        trials=int(options.budget),
-                        study_name=f"{study.name}-{dataset}-{row.name}",
-                        storage=options.storage_url,
-                        workers=options.workers,
-                        eval_samples=options.samples,
-                    )
-                )
+                outcome = search(search_request(study, row, dataset, options))
             params = dict(outcome.params) if outcome else {}
             runs = []
             for seed in seed_list(options.seeds):

@@ -86,7 +86,13 @@ def build_report(
                         "study_name": r.search.study_name,
                         "trials": len(r.search.trials),
                         "best_fid": r.search.value,
-                        "trial_list": r.search.trials,
+                        "trial_list": [
+                            {
+                                **t,
+                                "run_dir": t.get("run_dir") and _relative(Path(t["run_dir"]), out),
+                            }
+                            for t in r.search.trials
+                        ],
                     },
                     "runs": runs,
                     "fid": summary([v for v in fids if v is not None]),
