@@ -1,4 +1,5 @@
-"""``ganzoo --help``, ``ganzoo list`` and ``ganzoo train --help`` never import torch."""
+"""``ganzoo --help``, ``ganzoo list``, ``ganzoo train --help`` and ``ganzoo reproduce --help``
+never import torch."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ PROBE = (
 )
 
 
-@pytest.mark.parametrize("args", [["--help"], ["list"], ["list", "--json"], ["train", "--help"]])
+@pytest.mark.parametrize(
+    "args", [["--help"], ["list"], ["list", "--json"], ["train", "--help"], ["reproduce", "--help"]]
+)
 def test_command_does_not_import_torch(args):
     proc = subprocess.run(
         [sys.executable, "-c", PROBE, *args], capture_output=True, text=True, timeout=120
