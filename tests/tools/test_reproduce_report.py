@@ -118,5 +118,7 @@ def test_write_report_writes_both_files(tmp_path):
         LUCIC2018, SETTINGS, measured(LUCIC2018, lucic_fids([10, 10.3, 9.9]), tmp_path), tmp_path
     )
     json_path, md_path = write_report(report, tmp_path)
-    assert json.loads(json_path.read_text())["study"] == "lucic2018"
+    assert json.loads(json_path.read_text())["figures"] == {"mnist": "fid-mnist.png"}
+    assert (tmp_path / "fid-mnist.png").read_bytes()[:4] == b"\x89PNG"
     assert md_path.read_text() == render_markdown(report)
+    assert "![FID on MNIST: ganzoo's rows and the paper's](fid-mnist.png)" in md_path.read_text()

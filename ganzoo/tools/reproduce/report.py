@@ -181,6 +181,10 @@ def _mean_pm(s: Mapping[str, Any] | None, digits: int = 2) -> str:
     return _num(s["mean"], digits) + ("" if half is None else f" ± {_num(half, digits)}")
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
 def _setting(params: Mapping[str, Any]) -> str:
     if not params:
         return "the zoo's defaults"
@@ -207,14 +211,16 @@ RELATION_WORDS = {"less": "a < b", "greater": "a > b", "not_less": "a not < b"}
 
 
 def render_markdown(report: Mapping[str, Any]) -> str:
-    """``report.md`` from a report (see :func:`build_report`), headings from level 2 down
-    below the title, so a page can embed it after its own heading (``level`` shifts)."""
+    """``report.md`` from a report (see :func:`build_report`): a title, then sections."""
     return "\n".join(render_lines(report, title=True)) + "\n"
 
 
-def render_lines(report: Mapping[str, Any], title: bool = True, level: int = 2) -> list[str]:
-    """The report as Markdown lines; ``title=False`` leaves out the title and the protocol
-    (a docs page says those itself), ``level`` is the depth of the section headings."""
+def render_lines(
+    report: Mapping[str, Any], title: bool = True, level: int = 2, figures_at: str = ""
+) -> list[str]:
+    """The report as Markdown lines. ``title=False`` leaves out the title and the protocol
+    (a docs page says those itself); ``level`` is the depth of the section headings;
+    ``figures_at`` is prefixed to each figure's file name (where the page finds them)."""
     h = "#" * level
     s = report["settings"]
     lines: list[str] = []
@@ -223,9 +229,8 @@ def render_lines(report: Mapping[str, Any], title: bool = True, level: int = 2) 
         lines += [f"{h} Protocol", "", report["protocol"], ""]
     seeds = ", ".join(map(str, s["seeds"]))
     if s["budget"]:
-        plan = (
-            f"{s['budget']} search trials per row, then the best setting re-run with seeds {seeds}"
-        )
+        trials = _count(s["budget"], "search trial")
+        plan = f"{trials} per row, then the best setting re-run with seeds {seeds}"
     else:
         plan = f"no search (the zoo's defaults), trained with seeds {seeds}"
     lines += [
@@ -248,7 +253,8 @@ def render_lines(report: Mapping[str, Any], title: bool = True, level: int = 2) 
         for r in d["rows"]:
             values = ", ".join(_num(v) for v in r["fid"]["values"])
             paper = "—" if r["paper"] is None else _num(r["paper"]["fid"], 1)
-            searched = f" ({r['search']['trials']} trials)" if r["search"] is not None else ""
+            found = r["search"]
+            searched = "" if found is None else f" ({_count(found['trials'], 'trial')})"
             lines.append(
                 f"| {r['label']} (`{r['model']}+{r['loss']}`) | {_setting(r['params'])}{searched} "
                 f"| {_mean_pm(r['fid'])} | {values} | {paper} |"
@@ -269,6 +275,9 @@ def render_lines(report: Mapping[str, Any], title: bool = True, level: int = 2) 
         ]
         if others:
             lines.append("In the paper's table but not trained here: " + "; ".join(others) + ".")
+        figure = (report.get("figures") or {}).get(d["dataset"])
+        if figure:
+            lines += ["", f"![FID on {name}: ganzoo's rows and the paper's]({figures_at}{figure})"]
         lines.append("")
     lines += [f"{h} Claims", ""]
     for c in report["claims"]:
@@ -289,10 +298,57 @@ def render_lines(report: Mapping[str, Any], title: bool = True, level: int = 2) 
     return lines
 
 
-def write_report(report: Mapping[str, Any], out: Path) -> tuple[Path, Path]:
-    """``report.json`` and ``report.md`` in ``out`` (replaced: they are made from the runs,
-    which the folder keeps)."""
+def figure_name(dataset: str) -> str:
+    """The file of a dataset's figure in the report folder."""
+    return f"fid-{dataset}.png"
+
+
+def plot_fids(report: Mapping[str, Any], out: Path) -> dict[str, str]:
+    """One figure per dataset: ganzoo's FID per row with its 95% interval over seeds, and,
+    in a panel of its own (another scale), the paper's figures. Returns dataset -> file."""
+    from ganzoo.runs.plotting import pyplot, save_figure
+
+    plt = pyplot()
+    made = {}
+    for d in report["datasets"]:
+        rows = d["rows"]
+        paper = [(r["label"], r["paper"]["fid"]) for r in rows if r["paper"]]
+        paper += [(p["label"], p["paper"][d["dataset"]]) for p in report.get("paper_only", [])
+                  if d["dataset"] in p["paper"]]  # fmt: skip
+        panels = 2 if paper else 1
+        fig, axes = plt.subplots(1, panels, figsize=(4.6 * panels, 0.45 * len(rows) + 1.6))
+        axes = [axes] if panels == 1 else list(axes)
+        labels = [r["label"] for r in rows]
+        means = [r["fid"]["mean"] if r["fid"]["mean"] is not None else 0.0 for r in rows]
+        halves = [r["fid"]["half_width"] or 0.0 for r in rows]
+        ax = axes[0]
+        ax.barh(range(len(rows)), means, xerr=halves, color="tab:blue", capsize=3)
+        for i, r in enumerate(rows):
+            ax.plot(r["fid"]["values"], [i] * len(r["fid"]["values"]), "k.", markersize=4)
+        ax.set_yticks(range(len(rows)), labels, fontsize=9)
+        ax.invert_yaxis()
+        ax.set_xlim(left=0)  # FID's lower bound (two seeds' intervals can reach below it)
+        ax.set_xlabel("FID ↓ (mean, 95% interval, seeds as dots)", fontsize=9)
+        ax.set_title(f"ganzoo: {d['extractor']}", fontsize=9)
+        if paper:
+            ax = axes[1]
+            ax.barh(range(len(paper)), [v for _, v in paper], color="tab:gray")
+            ax.set_yticks(range(len(paper)), [name for name, _ in paper], fontsize=9)
+            ax.invert_yaxis()
+            ax.set_xlabel("FID ↓ (Inception features)", fontsize=9)
+            ax.set_title("the paper's figures (another scale)", fontsize=9)
+        name = DATASET_NAMES.get(d["dataset"], d["dataset"])
+        fig.suptitle(f"{report['title']}: {name}", fontsize=10)
+        save_figure(fig, Path(out) / figure_name(d["dataset"]))
+        made[d["dataset"]] = figure_name(d["dataset"])
+    return made
+
+
+def write_report(report: dict[str, Any], out: Path) -> tuple[Path, Path]:
+    """``report.json``, ``report.md`` and the figures in ``out`` (replaced: they are made from
+    the runs, which the folder keeps); ``report["figures"]`` names the figures."""
     out = Path(out)
+    report["figures"] = plot_fids(report, out)
     atomic_write_json(out / REPORT_JSON, dict(report))
     atomic_write_text(out / REPORT_MD, render_markdown(report))
     return out / REPORT_JSON, out / REPORT_MD

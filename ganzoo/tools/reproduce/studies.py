@@ -224,7 +224,11 @@ LUCIC2018 = Study(
         "architecture, then re-ran the best setting with many random seeds and reported the "
         "best FID. ganzoo does the same at the budget you choose: --budget trials per loss "
         "(an Optuna TPE search on FID), then the best setting re-run with --seeds new seeds, "
-        "on DCGAN (batch-norm D; the layer-norm critic WGAN-GP needs), at 32 px."
+        "on DCGAN (batch-norm D; the layer-norm critic WGAN-GP needs), at 32 px. Every "
+        "loss's search starts from the same sampler seed, so its first trials try the same "
+        "settings: a small budget compares the losses setting for setting. The budget is "
+        "counted in trials of --steps generator updates, as the paper counted it; a setting "
+        "with more D updates per G update spends more compute within it."
     ),
     datasets=("mnist", "fashion-mnist"),
     rows=tuple(_gan_row(loss) for loss in _LUCIC_LOSSES),
