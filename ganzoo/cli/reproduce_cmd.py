@@ -153,7 +153,12 @@ def reproduce_command(
         err.print(text, markup=False, highlight=False, soft_wrap=True)
 
     progress = None if quiet else (lambda: RichProgress(Console(stderr=True)))
-    report = reproduce(options, progress=progress, log=log)
+    import shlex
+
+    from ganzoo.cli.options import invocation
+
+    command = shlex.join(["ganzoo", *invocation]) if invocation else None
+    report = reproduce(options, progress=progress, log=log, command=command)
     if as_json:
         import json
 

@@ -15,7 +15,6 @@ the report; the same command again continues where it stopped.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -59,22 +58,32 @@ def reproduce(
     search: SearchFn | None = None,
     progress: Callable[[], Progress] | None = None,
     log: Callable[[str], None] = lambda text: None,
+    command: str | None = None,
 ) -> dict[str, Any]:
     """Run ``options.study`` into ``options.out`` and write its report; return the report.
 
     Every name, option, dataset and the folder are checked before anything is trained or
     written. ``search`` replaces the Optuna search (:func:`protocol.optuna_search`) with
-    another of the same signature; ``progress`` makes each run's progress display.
+    another of the same signature; ``progress`` makes each run's progress display;
+    ``command`` is recorded in the report (the command line that made it).
     """
     study, options = options.resolved()
     check_folder(options, study)
     check_inputs(options, study, check_search=search is None)
-    start = time.perf_counter()
     results = run_study(options, study, search=search, progress=progress, log=log)
     measured = measure(options, results, log)
     out = Path(str(options.out))
-    seconds = sum(row_run.seconds for m in measured.values() for row_run in m.comparison.rows)
+    seconds = {
+        "reruns": sum(run.seconds for m in measured.values() for run in m.comparison.rows),
+        "search": sum(
+            t.get("seconds") or 0.0
+            for rows in results.values()
+            for r in rows
+            if r.search is not None
+            for t in r.search.trials
+        ),
+    }
     report = build_report(study, options.settings(study), measured, out, seconds)
-    report["wall_seconds"] = round(time.perf_counter() - start, 1)
+    report["command"] = command
     write_report(report, out)
     return report

@@ -205,6 +205,7 @@ def optuna_search(
             "value": t.value,
             "run_dir": str(t.run_dir) if t.run_dir is not None else None,
             "error": t.error,
+            "seconds": _seconds(t.run_dir),
         }
         for t in result.trials
     ]
@@ -214,6 +215,14 @@ def optuna_search(
             "a longer --steps or another learning-rate range may train"
         )
     return SearchOutcome(dict(result.best.params), result.best.value, trials, result.study_name)
+
+
+def _seconds(run_dir: Path | None) -> float | None:
+    """A finished run's training seconds (``summary.json``), else ``None``."""
+    summary = Path(run_dir) / "summary.json" if run_dir is not None else None
+    if summary is None or not summary.is_file():
+        return None
+    return float(json.loads(summary.read_text()).get("seconds", 0.0))
 
 
 # --- the runs -----------------------------------------------------------------------------------

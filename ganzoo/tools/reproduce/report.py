@@ -46,7 +46,7 @@ def build_report(
     settings: Mapping[str, Any],
     measured: Mapping[str, Any],
     out: Path,
-    seconds: float | None = None,
+    seconds: Mapping[str, float] | None = None,
 ) -> dict[str, Any]:
     """The report of ``study`` from :func:`~ganzoo.tools.reproduce.protocol.measure`'s
     output; run folders are given relative to ``out``, so a recorded folder can move."""
@@ -152,7 +152,7 @@ def build_report(
         "claims": claims,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
         "ganzoo": ganzoo.__version__,
-        "training_seconds": seconds,
+        "training_seconds": dict(seconds or {}),  # the searches' and the re-runs' training
     }
 
 
@@ -236,7 +236,8 @@ def render_lines(
     lines += [
         f"This run: {plan}; {s['steps']:,} steps per run; FID on "
         f"{s['samples']:,} samples against the test split. ganzoo {report['ganzoo']}, "
-        f"{report['created']}.",
+        f"{report['created']}."
+        + (f" Made with `{report['command']}`." if report.get("command") else ""),
         "",
         f"**{report['extractor_note']}**",
         "",
