@@ -15,7 +15,7 @@ Recording, once a study has run (hours on a CPU)::
         --seeds 3 --steps 500 --out runs/lucic2018
     python docs/_scripts/reproduce.py record runs/lucic2018
 
-keeps ``report.json``, ``report.md``, ``study.json`` and the figures in
+keeps ``report.json``, ``study.json`` and the figures in
 ``docs/_recorded/reproduce-NAME/``, with ``record.json`` (the commit, whether the tree had
 local changes, the date and the machine). The runs themselves stay in the study's folder.
 """
@@ -34,7 +34,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 RECORDED = ROOT / "docs" / "_recorded"
 PLACEHOLDER = re.compile(r"<!-- reproduce: (study|recorded) ([a-z0-9-]+) -->")
-KEPT = ("report.json", "report.md", "study.json")  # and the figures, fid-*.png
+#: what a recording keeps (and the figures, fid-*.png); not report.md: a Markdown file under
+#: docs/ would be a page of the site, and the page renders report.json itself
+KEPT = ("report.json", "study.json")
 
 
 def folder(study: str, root: Path | None = None) -> Path:

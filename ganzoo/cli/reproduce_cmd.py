@@ -123,7 +123,7 @@ def reproduce_command(
     \b
     Examples:
       ganzoo reproduce seed --datasets digits --steps 300
-      ganzoo reproduce lucic2018 --datasets mnist --budget 8 --seeds 3 --out runs/lucic
+      ganzoo reproduce lucic2018 --datasets mnist --budget 8 --out runs/lucic
       ganzoo reproduce dai-wipf2019 --datasets mnist --data-dir ../shared/data
     """
     from rich.console import Console

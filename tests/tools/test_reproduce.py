@@ -144,7 +144,7 @@ def test_reproduce_seed_on_digits_writes_its_report(run_cli, tmp_path):
     assert len(report["claims"]) == 5
     assert all(c["verdict"] in VERDICTS for c in report["claims"])
     text = (out / "report.md").read_text()
-    assert "| NS GAN (`dcgan+nonsat`) | the zoo's defaults |" in text
+    assert "| NS GAN (dcgan+nonsat) | the zoo's defaults |" in text
     assert "The extractor differs from the paper's" in text
     for claim in report["claims"]:
         assert f"**{claim['verdict']}** — {claim['text']}" in text

@@ -65,7 +65,7 @@ def test_report_holds_the_table_intervals_and_the_papers_figures(tmp_path):
     assert nonsat["search"]["trials"] == 4 and nonsat["params"] == {"lr": 3e-4, "d_steps": 2}
     assert mnist["floors"] == {"real": 0.42, "noise": 310.0}
     text = render_markdown(report)
-    assert "| NS GAN (`dcgan+nonsat`) | d_steps=2, lr=0.0003 (4 trials) | 10.10 ± 0.25 " in text
+    assert "| NS GAN (dcgan+nonsat) | d_steps=2, lr=0.0003 (4 trials) | 10.10 ± 0.25 " in text
     assert "| 6.8 |" in text and "| 9.8 |" in text  # NS and MM GAN's published FIDs beside
     assert "The extractor differs from the paper's" in text and "Inception-v3" in text
     assert "WGAN 6.7 (weight clipping is not in the zoo" in text

@@ -257,7 +257,7 @@ def render_lines(
             found = r["search"]
             searched = "" if found is None else f" ({_count(found['trials'], 'trial')})"
             lines.append(
-                f"| {r['label']} (`{r['model']}+{r['loss']}`) | {_setting(r['params'])}{searched} "
+                f"| {r['label']} ({r['model']}+{r['loss']}) | {_setting(r['params'])}{searched} "
                 f"| {_mean_pm(r['fid'])} | {values} | {paper} |"
             )
         floors = d.get("floors") or {}
