@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-SHOW_OPTIONS = {"show", "as_json", "folder", "storage", "study_name", "quiet"}
+SHOW_OPTIONS = {"show", "as_json", "best", "folder", "storage", "study_name", "quiet"}
 
 
 @click.command("sweep")
@@ -102,6 +102,11 @@ SHOW_OPTIONS = {"show", "as_json", "folder", "storage", "study_name", "quiet"}
     "--show", is_flag=True, help="Print the study's trials and the best one; run nothing."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the study as JSON.")
+@click.option(
+    "--best",
+    is_flag=True,
+    help="With --show: print only the best trial's run folder (for sample, eval, export).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No line per trial.")
 @click.pass_context
 def sweep_command(
@@ -125,6 +130,7 @@ def sweep_command(
     prune_after: int,
     show: bool,
     as_json: bool,
+    best: bool,
     quiet: bool,
 ) -> None:
     """Sweep train options with optuna: each trial an ordinary run folder under FOLDER/trials.
@@ -139,14 +145,23 @@ def sweep_command(
           --steps 2000 --eval-every 500 --trials 20
       ganzoo sweep runs/sweep --workers 2
       ganzoo sweep --show runs/sweep
+      ganzoo sample $(ganzoo sweep --show runs/sweep --best) --out best.png
     """
     from ganzoo.api.errors import UsageError
 
+    if best and not show:
+        raise UsageError("--best goes with --show: ganzoo sweep --show FOLDER --best")
     if show:
         _refuse_with_show(ctx)
         from ganzoo.tools.sweep import show_sweep
 
-        _print(show_sweep(folder, storage=storage, study_name=study_name), as_json)
+        result = show_sweep(folder, storage=storage, study_name=study_name)
+        if best:
+            if result.best is None:
+                raise UsageError(f"study {result.study_name!r} has no complete trial yet")
+            click.echo(str(result.best.run_dir))
+            return
+        _print(result, as_json)
         return
     if folder is None:
         raise UsageError("give the sweep FOLDER (its trials' run folders go under it)")
@@ -167,7 +182,7 @@ def sweep_command(
         pruner_startup_trials=prune_after,
         eval_samples=eval_samples,
     )
-    log = (lambda line: None) if quiet else (lambda line: click.echo(line, err=True))
+    log = None if quiet else (lambda line: click.echo(line, err=True))
     _print(run_sweep(spec, log=log), as_json)
 
 
@@ -233,7 +248,7 @@ def _refuse_with_show(ctx: click.Context) -> None:
     if extra:
         raise UsageError(
             f"--show reads the study and runs nothing; {', '.join(extra)} cannot be given "
-            "with it (only FOLDER, --storage, --study-name, --json)"
+            "with it (only FOLDER, --storage, --study-name, --json, --best)"
         )
 
 

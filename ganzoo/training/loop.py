@@ -275,20 +275,19 @@ def _train_steps(s: Session, progress: Progress) -> TrainResult:
     return _finish(s, last_eval)
 
 
-def _stopped_by_callback(s: Session, measured: EvalResult | None, last: bool = False) -> bool:
-    """Ask ``s.on_eval`` about the evaluation just made; every rank learns its answer.
+def _stopped_by_callback(s: Session, measured: EvalResult | None, last: bool) -> bool:
+    """Hand ``s.on_eval`` the evaluation just made; whether it stops the run before ``last``.
 
-    The last step's evaluation is shown too (a sweep scores a trial by it); a reason given
-    there changes nothing: the run ends at that step anyway.
+    Every rank learns the answer (the evaluation, and so the answer, is the main process's).
     """
     if s.on_eval is None:
         return False
     reason = s.on_eval(measured) if measured is not None else None
-    if s.env.enabled:  # the evaluation (and so the answer) is the main process's
+    if s.env.enabled:
         reason = distributed.broadcast_object(reason, s.env)
     if reason and not last:
         s.stopped_by = str(reason)
-    return bool(reason) and not last
+    return bool(reason)
 
 
 @dataclass

@@ -67,6 +67,11 @@ def world(tmp_path_factory) -> World:
         cli_ok("train", "--steps", "20", "--out", run, "-q")
         # an InfoGAN run, for --code's refusals (its codes: c1 categorical 0..9, c2 and c3)
         cli_ok("train", "--model", "infogan", "--steps", "2", "--out", root / "info", "-q")
+        # a sweep of one trial, for the refusals of continuing a study with other options
+        cli_ok(
+            "sweep", root / "sweep", "-S", "lr=float:0.001:0.01", "--steps", "2",
+            "--trials", "1", "--eval-samples", "10", "-q",
+        )  # fmt: skip
         # The doctored statistics cache of item 4: the file ganzoo would read, as a payload.
         from ganzoo.metrics import EvalSpec, realstats
         from ganzoo.metrics.fidelity import Evaluator
@@ -496,6 +501,55 @@ ROWS = [
     row("reproduce seed --workers 0 --out {new}", "--workers must be an integer >= 1, got 0"),
     row("reproduce seed --storage nope --out {new}", "--storage must be a database URL"),
     row("reproduce seed --device tpu --out {new}", "--device must be one of auto, cpu, cuda"),
+    # --- sweep: the space, the options, the storage, continuing a study --------------------
+    row("sweep {new}/s -S lrr=float:0.1:1 --steps 9 -n 2", "unknown search space option 'lrr'"),
+    row("sweep {new}/s -S lr=uniform:0.1:1 --steps 9 -n 2", "--space takes KEY=SPEC", code=2),
+    row("sweep {new}/s -S lr=float:1:0.1 --steps 9 -n 2", "low (1) must not exceed high"),
+    row("sweep {new}/s -S batch_size=float:8:64 --steps 9 -n 2", "takes an integer"),
+    row("sweep {new}/s -S model=choice:vanilla,vanila --steps 9 -n 2", "model='vanila' is"),
+    row("sweep {new}/s -S model_options.widht=int:8:16 --steps 9 -n 2", "no option 'widht'"),
+    row("sweep {new}/s --steps 9 -n 2", "the search space is empty", code=2),
+    row("sweep {new}/s -S lr=float:0.1:1 -F stepz=3 -n 2", "unknown fixed option 'stepz'"),
+    row("sweep {new}/s -S lr=float:0.1:1 -F steps -n 2", "--fixed takes KEY=VALUE"),
+    row("sweep {new}/s -S lr=float:0.1:1 -n 2", "fix eval_every (--eval-every N) or steps"),
+    row("sweep {new}/s -S lr=float:0.1:1 --steps 0 -n 2", "--steps must be an integer >= 1"),
+    row("sweep {new}/s -S lr=float:0.1:1 --eval-every 0 -n 2", "--eval-every must be an"),
+    row("sweep {new}/s -S lr=float:0.1:1 --steps 9 --eval-samples 5 -n 2", ">= 10, got 5"),
+    row("sweep {new}/s -S lr=float:0.1:1 --steps 9", "give --trials N", code=2),
+    row("sweep {new}/s -S lr=float:0.1:1 --steps 9 --trials 0", "--trials must be an integer"),
+    row("sweep {new}/s -S lr=float:0.1:1 --steps 9 -n 2 --objective fdi", "(did you mean 'fid'"),
+    row("sweep {new}/s -S lr=float:0.1:1 --steps 9 -n 2 --objective kid_std", "give --direction"),
+    row("sweep {new}/s -S lr=float:0.1:1 --steps 9 -n 2 --direction up", "'up' is not one of"),
+    row("sweep {new}/s -S lr=float:0.1:1 --steps 9 -n 2 --sampler grid", "'grid' is not one of"),
+    row("sweep {new}/s -S lr=float:0.1:1 --steps 9 -n 2 --seed -1", "--seed must be an integer"),
+    row("sweep {new}/s -S lr=float:0.1:1 --steps 9 -n 2 --workers 0", "--workers must be an"),
+    row("sweep {new}/s -S lr=float:0.1:1 --steps 9 -n 2 --prune-after -1", "--prune-after must"),
+    row("sweep {new}/s --config {root}/nope.toml -n 2", "nope.toml: no such file"),
+    row("sweep {new}/s --config {root}/not-a-run/notes.txt -n 2", "is not valid TOML"),
+    row("sweep {new}/s -S lr=float:0.1:1 --steps 9 -n 2 --storage nosuchdb://h/d", "Can't load"),
+    row(
+        "sweep {new}/s -S lr=float:0.1:1 --steps 9 -n 2 --storage sqlite:////nonexistent/s.db",
+        "cannot open --storage sqlite:////nonexistent/s.db: (sqlite3.OperationalError) unable",
+    ),
+    row("sweep -S lr=float:0.1:1 --steps 9 -n 2", "give the sweep FOLDER", code=2),
+    row("sweep {run} -S lr=float:0.1:1 --steps 9 -n 2", "holds files and is not a sweep"),
+    row("sweep {root}/a-file -S lr=float:0.1:1 --steps 9 -n 2", "is a file"),
+    row("sweep {root}/sweep -S lr=float:0.001:0.1", "another search space (differs in lr)"),
+    row("sweep {root}/sweep --steps 3", "another set of fixed options (differs in steps)"),
+    row("sweep {root}/sweep --objective kid_mean", "sweeps objective 'fid', not 'kid_mean'"),
+    row("sweep {root}/sweep --study-name other", "belongs to study 'sweep', not 'other'"),
+    row(
+        "sweep {root}/sweep --storage sqlite:///{root}/other.db",
+        "belongs to storage its study.db, not sqlite:///",
+    ),
+    row("sweep --show {root}/not-a-run", "is not a sweep folder (no sweep.json)"),
+    row("sweep --show {root}/sweep --trials 3", "--show reads the study and runs nothing"),
+    row("sweep --show", "--show needs a sweep FOLDER, or --storage URL and --study-name"),
+    row("sweep {root}/sweep --best", "--best goes with --show", code=2),
+    row(
+        "sweep --show --storage sqlite:///{root}/sweep/study.db --study-name nope",
+        "no study 'nope' in sqlite:///",
+    ),
     # --- list, plugin -----------------------------------------------------------------------
     row("list modles", "'modles' is not one of", code=2),
     row("list models --frobnicate", "No such option '--frobnicate'"),
@@ -568,7 +622,7 @@ def _commands() -> dict[str, click.Command]:
 
 
 def test_the_table_covers_every_command_and_every_option_that_takes_a_value():
-    assert len(ROWS) == 233  # say so here when a row is added or removed
+    assert len(ROWS) == 272  # say so here when a row is added or removed
     args = [p.values[0] for p in ROWS]
     for name, command in _commands().items():
         words = name.split()

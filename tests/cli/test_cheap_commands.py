@@ -1,5 +1,6 @@
-"""``ganzoo --help``, ``ganzoo list``, ``ganzoo train --help`` and ``ganzoo reproduce --help``
-never import torch."""
+"""``ganzoo --help``, ``ganzoo list`` and the ``--help`` of ``train``, ``sweep`` and
+``reproduce`` never import torch (nor optuna, which only a sweep needs, and only when it
+runs)."""
 
 from __future__ import annotations
 
@@ -14,12 +15,21 @@ PROBE = (
     "from ganzoo.cli import main\n"
     "try:\n    main(sys.argv[1:])\n"
     "except SystemExit as e:\n    code = e.code\n"
-    "print('TORCH-LOADED' if 'torch' in sys.modules else 'TORCH-FREE', code, file=sys.stderr)\n"
+    "heavy = 'torch' in sys.modules or 'optuna' in sys.modules\n"
+    "print('TORCH-LOADED' if heavy else 'TORCH-FREE', code, file=sys.stderr)\n"
 )
 
 
 @pytest.mark.parametrize(
-    "args", [["--help"], ["list"], ["list", "--json"], ["train", "--help"], ["reproduce", "--help"]]
+    "args",
+    [
+        ["--help"],
+        ["list"],
+        ["list", "--json"],
+        ["train", "--help"],
+        ["sweep", "--help"],
+        ["reproduce", "--help"],
+    ],
 )
 def test_command_does_not_import_torch(args):
     proc = subprocess.run(

@@ -57,20 +57,23 @@ SHARED_DATA_IN_DOCS = "../shared/data"
 #: Pages whose blocks are not run: the contract page's examples are excerpts of a plugin.
 NOT_RUN = {"plugins.md"}
 #: Pages that take more than about 10 s (MNIST and InceptionV3; a pip install; torchrun;
-#: training and evaluating several models: a reproduce study).
+#: training and evaluating several models; sweeps of many trials; a reproduce study).
 SLOW = {
     "concepts/reading-numbers.md",
     "distributed.md",
     "reproduce.md",
+    "sweeps.md",
     "tutorials/dcgan-mnist.md",
     "tutorials/gan-vs-vae.md",
     "tutorials/plugin.md",
     "tutorials/sample-export.md",
 }
 #: Pages that may show ``sh`` blocks: installing ganzoo, running these tests and the build
-#: (.ci/run runs those commands), and torchrun across machines (tests/training/test_distributed.py
-#: runs the one-machine form).
-SHOWN_ONLY = {"installation.md", "docs-tests.md", "distributed.md"}
+#: (.ci/run runs those commands), torchrun across machines (tests/training/test_distributed.py
+#: runs the one-machine form), and a sweep's database server and dashboard
+#: (tests/tools/test_sweep_processes.py shares a study between folders,
+#: tests/docs/test_optuna_dashboard.py serves the dashboard).
+SHOWN_ONLY = {"installation.md", "docs-tests.md", "distributed.md", "sweeps.md"}
 
 
 # --- reading pages -----------------------------------------------------------------------

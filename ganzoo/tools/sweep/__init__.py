@@ -28,7 +28,7 @@ from ganzoo.metrics.spec import check_samples
 from ganzoo.runs.rundir import exclusive_lock
 from ganzoo.runs.unfinished import discard, first_missing
 from ganzoo.tools.sweep.objective import direction_of
-from ganzoo.tools.sweep.space import check_space, check_trials, load_space
+from ganzoo.tools.sweep.space import check_space, load_space
 from ganzoo.tools.sweep.spec import (
     SAMPLERS,
     STUDY_DB,
@@ -38,6 +38,7 @@ from ganzoo.tools.sweep.spec import (
 )
 from ganzoo.tools.sweep.study import (
     FOLDER_RECORD,
+    check_same,
     create_or_load,
     load_existing,
     make_record,
@@ -50,6 +51,7 @@ from ganzoo.tools.sweep.study import (
     study_name,
     write_folder_record,
 )
+from ganzoo.tools.sweep.trials import check_trials
 
 __all__ = [
     "SweepResult", "SweepSpec", "TrialRecord", "check_spec", "load_space", "run_sweep",
@@ -85,6 +87,9 @@ def check_spec(spec: SweepSpec) -> tuple[SweepSpec, dict[str, Any], str]:
         raise UsageError(f"--study-name must be a non-empty name, got {spec.study_name!r}")
     direction = direction_of(spec.objective, spec.direction)
     space, fixed = check_space(spec.space, spec.fixed)
+    steps = fixed.get("steps")
+    if steps is not None and (isinstance(steps, bool) or not isinstance(steps, int) or steps < 1):
+        raise UsageError(f"--steps must be an integer >= 1, got {steps!r}")
     if spec.eval_samples is not None:
         check_samples(spec.eval_samples, "--eval-samples")
         if fixed.get("eval_samples", spec.eval_samples) != spec.eval_samples:
@@ -115,12 +120,19 @@ def run_sweep(spec: SweepSpec, *, log: Callable[[str], None] | None = None) -> S
         cannot be opened or written, a study that sweeps another space or objective, or a
         sweep folder another command is running.
     """
-    log = log or (lambda line: None)
     spec, fixed, direction = check_spec(spec)
     spec = _with_folder_record(spec)
     folder = Path(spec.folder)
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"sweep folder {folder} is a file, not a folder")
+    if folder.is_dir() and any(folder.iterdir()) and read_folder_record(folder) is None:
+        raise UsageError(
+            f"sweep folder {folder} holds files and is not a sweep (no {FOLDER_RECORD}); "
+            "choose a new folder"
+        )
+    existing = _existing(storage_url(spec), study_name(spec))
+    if existing is not None:  # refused before anything is touched (and again once locked)
+        check_same(_record_of(existing), make_record(spec, fixed, direction), existing.study_name)
     top = first_missing(folder)
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -140,9 +152,11 @@ def run_sweep(spec: SweepSpec, *, log: Callable[[str], None] | None = None) -> S
 
 
 def _run(
-    spec: SweepSpec, fixed: dict[str, Any], direction: str, lock_fd: int, log: Callable
+    spec: SweepSpec, fixed: dict[str, Any], direction: str, lock_fd: int, log: Callable | None
 ) -> SweepResult:
     from ganzoo.tools.sweep.workers import run_workers, threads_per_worker, work
+
+    say = log or (lambda line: None)
 
     url, name = storage_url(spec), study_name(spec)
     storage = open_storage(url, (spec.heartbeat_interval, spec.grace_period))
@@ -150,11 +164,11 @@ def _run(
     write_folder_record(spec.folder, spec.storage, name)
     redone = recover(study, spec.folder)
     if redone:
-        log(f"trial(s) {', '.join(map(str, redone))} stopped with their process: queued again")
+        say(f"trial(s) {', '.join(map(str, redone))} stopped with their process: queued again")
     if spec.workers == 1:
-        work(spec, fixed, 0, None, log)  # ganzoo's own thread choice for each run
+        work(spec, fixed, 0, None, say)  # ganzoo's own thread choice for each run
     else:
-        log(f"{spec.workers} workers, {threads_per_worker(spec.workers)} thread(s) each")
+        say(f"{spec.workers} workers, {threads_per_worker(spec.workers)} thread(s) each")
         run_workers(spec, fixed, lock_fd, log)
     return read_result(load_existing(storage, name, url), url)
 
@@ -162,30 +176,38 @@ def _run(
 def _with_folder_record(spec: SweepSpec) -> SweepSpec:
     """The folder's storage and study name where the spec leaves them unset; refused where
     the spec names others (the folder's trials belong to one study)."""
-    record = read_folder_record(Path(spec.folder))
-    if record is None:
+    found = _folder_study(Path(spec.folder), spec.storage, spec.study_name)
+    if found is None:
         return spec
+    return dataclasses.replace(spec, storage=found[0], study_name=found[1])
+
+
+def _folder_study(
+    folder: Path, storage: str | None, name: str | None
+) -> tuple[str | None, str] | None:
+    """``(storage, study name)`` of a sweep folder (``None`` storage: its study.db), checked
+    against those given; ``None`` where the folder is not a sweep's yet."""
+    record = read_folder_record(folder)
+    if record is None:
+        return None
     stored_url, stored_name = record.get("storage"), record["study"]
-    if spec.study_name is not None and spec.study_name != stored_name:
+    if name is not None and name != stored_name:
         raise UsageError(
-            f"sweep folder {spec.folder} belongs to study {stored_name!r}, not "
-            f"{spec.study_name!r}; use another folder for another study"
+            f"sweep folder {folder} belongs to study {stored_name!r}, not {name!r}; use "
+            "another folder for another study"
         )
-    if spec.storage is not None and masked(spec.storage) != (
-        stored_url or masked(storage_url(dataclasses.replace(spec, storage=None)))
-    ):
+    own = f"sqlite:///{(folder / STUDY_DB).absolute()}"
+    if storage is not None and masked(storage) != (stored_url or own):
         raise UsageError(
-            f"sweep folder {spec.folder} belongs to storage {stored_url or 'its study.db'}, "
-            f"not {masked(spec.storage)}; use another folder for another storage"
+            f"sweep folder {folder} belongs to storage {stored_url or 'its study.db'}, not "
+            f"{masked(storage)}; use another folder for another storage"
         )
-    if spec.storage is None and stored_url is not None:
-        if stored_url != masked(stored_url) or "***" in stored_url:
-            raise UsageError(
-                f"sweep folder {spec.folder} belongs to storage {stored_url}: give --storage "
-                "again (its password is not stored)"
-            )
-        spec = dataclasses.replace(spec, storage=stored_url)
-    return dataclasses.replace(spec, study_name=stored_name)
+    if storage is None and stored_url is not None and "***" in stored_url:
+        raise UsageError(
+            f"sweep folder {folder} belongs to storage {stored_url}: give --storage again "
+            "(its password is not stored)"
+        )
+    return storage or stored_url, stored_name
 
 
 def show_sweep(
@@ -235,9 +257,9 @@ def stored_spec(
     shared study, its own folder still empty) the study is ``study_name``, else the folder's
     name.
     """
-    has_record = folder is not None and (Path(folder) / FOLDER_RECORD).is_file()
-    if has_record:
-        result = show_sweep(folder, storage=storage, study_name=study_name)
+    found = _folder_study(Path(folder), storage, study_name) if folder is not None else None
+    if found is not None:
+        result = show_sweep(folder, storage=found[0], study_name=found[1])
     elif storage is not None:
         name = study_name or (Path(folder).absolute().name if folder is not None else None)
         result = _existing(storage, name)
@@ -269,6 +291,16 @@ def _existing(url: str, name: str | None) -> SweepResult | None:
     if name not in optuna.get_all_study_names(storage):
         return None
     return read_result(load_existing(storage, name, url), url)
+
+
+def _record_of(result: SweepResult) -> dict[str, Any]:
+    """What a study's record says, from its :class:`SweepResult`."""
+    return {
+        "space": result.space,
+        "fixed": result.fixed,
+        "objective": result.objective,
+        "direction": result.direction,
+    }
 
 
 def _default_name(spec: SweepSpec) -> str:

@@ -19,9 +19,9 @@ from typing import Any
 
 from ganzoo.api.errors import GanzooError, UsageError
 from ganzoo.runs.rundir import CONFIG, RunDir
-from ganzoo.tools.sweep.space import suggest, trial_config
 from ganzoo.tools.sweep.spec import TRIALS_DIR, SweepSpec
 from ganzoo.tools.sweep.study import owner, surplus
+from ganzoo.tools.sweep.trials import suggest, trial_config
 
 #: Metrics where lower is better; every other float an evaluation stores needs --direction,
 #: except those in :data:`HIGHER_IS_BETTER`.

@@ -1,4 +1,4 @@
-"""The search space: read from TOML or the command line, checked against TrainConfig, sampled.
+"""The search space: read from TOML or the command line, checked against TrainConfig.
 
 A space maps a :class:`~ganzoo.training.config.TrainConfig` option to a distribution::
 
@@ -20,10 +20,11 @@ command line: ``-S lr=float:1e-5:1e-2:log``, ``-S d_steps=int:1:3``,
 ``-S loss=choice:nonsat,hinge`` and ``-F steps=2000`` (:func:`parse_space_entry`,
 :func:`parse_fixed_entry`).
 
-Checked in two stages, both before any trial runs: :func:`check_space` (the keys and the
-types, against TrainConfig's fields: no plugin loads) and :func:`check_trials` (a trial's
-config at every low, high and choice, through the checks ``ganzoo train`` makes, the
-components' option names and types included).
+Checked in two stages, both before any trial runs: :func:`check_space` here (the keys and
+the types, against TrainConfig's fields: no plugin loads), then
+:func:`ganzoo.tools.sweep.trials.check_trials` (a trial's config at every low, high and
+choice, through the checks ``ganzoo train`` makes, the components' option names and types
+included).
 """
 
 from __future__ import annotations
@@ -33,11 +34,10 @@ import copy
 import dataclasses
 import math
 import tomllib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ganzoo.api.errors import GanzooError, UsageError, unknown_name_message
+from ganzoo.api.errors import UsageError, unknown_name_message
 from ganzoo.training.config import TrainConfig
 
 PARAM_TYPES: tuple[str, ...] = ("float", "int", "categorical")
@@ -188,7 +188,7 @@ def merge(
         _pop_fixed(fixed, key)
     for key, value in more_fixed.items():
         _pop_fixed(fixed, key)
-        _set_fixed(fixed, key, value)
+        set_fixed(fixed, key, value)
     space.update(more_space)
     return space, fixed
 
@@ -237,7 +237,7 @@ def check_fixed(fixed: dict[str, Any]) -> dict[str, Any]:
             valid = sorted(k for k in kinds if k not in SET_BY_SWEEP)
             raise UsageError(unknown_name_message("fixed option", str(key), valid))
         if dot:
-            _set_fixed(out, key, value)
+            set_fixed(out, key, value)
             continue
         kind = kinds[head]
         if value is None and head in optional:
@@ -246,13 +246,13 @@ def check_fixed(fixed: dict[str, Any]) -> dict[str, Any]:
             if not isinstance(value, dict):
                 raise UsageError(f"fixed option {key} must be a table of KEY = VALUE")
             for k, v in value.items():
-                _set_fixed(out, f"{head}.{k}", v)
+                set_fixed(out, f"{head}.{k}", v)
         elif kind == "pair":
             if not (isinstance(value, list | tuple) and len(value) == 2 and all(map(_num, value))):
                 raise UsageError(f"fixed option {key} must be two numbers, got {value!r}")
             out[head] = [float(v) for v in value]
         elif kind == "names":
-            out[head] = _names(key, value)
+            out[head] = names(key, value)
         else:
             out[head] = _scalar(f"fixed option {key}", kind, value)
     return out
@@ -355,7 +355,7 @@ def _choices(key: str, choices: Any, kind: str) -> list[Any]:
                     f"search space {key}: each choice must be names separated by commas "
                     f'("" for none), got {choice!r}'
                 )
-            out.append(",".join(_names(key, choice)))
+            out.append(",".join(names(key, choice)))
         else:
             out.append(_scalar(f"search space {key}", kind, choice))
     if len({repr(c) for c in out}) != len(out):
@@ -375,7 +375,8 @@ def _scalar(what: str, kind: str, value: Any) -> Any:
     return float(value) if kind == "float" else value
 
 
-def _names(key: str, value: Any) -> list[str]:
+def names(key: str, value: Any) -> list[str]:
+    """A choice of components (``"r1,r2"`` or a list) as the list TrainConfig holds."""
     if isinstance(value, str):
         return [n.strip() for n in value.split(",") if n.strip()]
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
@@ -401,7 +402,8 @@ def _num(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _set_fixed(fixed: dict[str, Any], key: str, value: Any) -> None:
+def set_fixed(fixed: dict[str, Any], key: str, value: Any) -> None:
+    """Set ``key`` (``"steps"``, or ``"model_options.width"`` in its dict) in ``fixed``."""
     head, dot, tail = key.partition(".")
     if dot:
         fixed.setdefault(head, {})[tail] = value
@@ -424,91 +426,3 @@ def _has_fixed(fixed: dict[str, Any], key: str) -> bool:
     if dot:
         return tail in (fixed.get(head) or {})
     return head in fixed
-
-
-# --- trials ----------------------------------------------------------------------------------
-
-
-def suggest(trial: Any, space: dict[str, dict]) -> dict[str, Any]:
-    """One trial's values, drawn by an optuna ``trial`` (or given, for a trial it redoes)."""
-    params = {}
-    for key, d in space.items():
-        if d["type"] == "float":
-            low, high = d["low"], d["high"]
-            params[key] = trial.suggest_float(key, low, high, log=d["log"], step=d["step"])
-        elif d["type"] == "int":
-            step = d["step"] or 1
-            params[key] = trial.suggest_int(key, d["low"], d["high"], step=step, log=d["log"])
-        else:
-            params[key] = trial.suggest_categorical(key, d["choices"])
-    return params
-
-
-def trial_config(
-    fixed: dict[str, Any], params: dict[str, Any], out: Path | str, threads: int | None = None
-) -> TrainConfig:
-    """The run of one trial: the fixed options, the trial's values, its folder and threads."""
-    from ganzoo.training.config import optimiser_defaults
-
-    values = copy.deepcopy(fixed)
-    pair = {int(k.partition(".")[2]): v for k, v in params.items() if k.startswith(f"{PAIR}.")}
-    kinds = field_kinds()
-    for key, value in params.items():
-        if key.startswith(f"{PAIR}."):
-            continue
-        if kinds.get(key) == "names":
-            value = _names(key, value)
-        _set_fixed(values, key, value)
-    values["out"] = str(out)
-    if threads is not None and values.get("threads") is None:
-        values["threads"] = threads
-    if values.get(PAIR) is not None:
-        values[PAIR] = tuple(values[PAIR])
-    config = TrainConfig(**values)
-    if pair:
-        betas = list(config.betas or optimiser_defaults(config)[0])  # the model's, if not fixed
-        for index, value in pair.items():
-            betas[index] = float(value)
-        config.betas = (betas[0], betas[1])
-    return config
-
-
-def corners(space: dict[str, dict]) -> Iterator[tuple[str | None, dict[str, Any]]]:
-    """``(key, params)``: every option at its first value, then each low, high and choice.
-
-    The first value of each (its low, its first choice) makes the base; each other value is
-    tried with the rest at the base, so a value that only one model takes is found too.
-    """
-    base = {k: _first(d) for k, d in space.items()}
-    yield None, dict(base)
-    for key, d in space.items():
-        values = d["choices"][1:] if d["type"] == "categorical" else [d["high"]]
-        for value in values:
-            if value != base[key]:
-                yield key, {**base, key: value}
-
-
-def _first(dist: dict[str, Any]) -> Any:
-    return dist["choices"][0] if dist["type"] == "categorical" else dist["low"]
-
-
-def check_trials(space: dict[str, dict], fixed: dict[str, Any]) -> None:
-    """Every corner of the space (:func:`corners`) as ``ganzoo train`` would check it.
-
-    :raises UsageError: naming the value that fails (or the base values) and why.
-    """
-    from ganzoo.training.config import check, check_options
-
-    for key, params in corners(space):
-        try:
-            config = trial_config(fixed, params, "unused")
-            check_options(config, check(config))
-        except GanzooError as exc:
-            where = (
-                f"search space {key}={params[key]!r}"
-                if key is not None
-                else "a trial with " + ", ".join(f"{k}={v!r}" for k, v in params.items())
-            )
-            raise UsageError(f"{where} is refused: {exc}") from None
-        except TypeError as exc:  # TrainConfig(**values) with a key it lacks
-            raise UsageError(f"fixed options are refused: {exc}") from None

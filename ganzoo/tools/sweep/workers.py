@@ -36,6 +36,7 @@ from ganzoo.tools.sweep.study import (
     study_name,
     tally,
 )
+from ganzoo.training.signals import Interrupted
 
 CLAIM = ".claim.lock"  # held while a worker counts the trials and starts one
 POLL_SECONDS = 2.0  # how often a waiting worker looks at the study again
@@ -128,9 +129,16 @@ def work(
             try:
                 with quiet_optuna():
                     study.optimize(objective, n_trials=1, catch=(TrialFailed,))
-            except BaseException:  # SIGINT/SIGTERM (a checkpoint saved): redo it next time
-                if objective.number is not None:
-                    requeue(study, _trial(study, objective.number))
+            except BaseException as exc:  # SIGINT/SIGTERM (a checkpoint saved): redo it
+                if objective.number is None:
+                    raise
+                requeue(study, _trial(study, objective.number))
+                if isinstance(exc, Interrupted):  # its hint names ganzoo train: say ours
+                    raise Interrupted(
+                        f"{str(exc).split(';')[0]} of trial {objective.number}, whose checkpoint "
+                        "is saved; the same ganzoo sweep command continues the study",
+                        exc.exit_code,
+                    ) from None
                 raise
             finally:
                 claim.release()
@@ -149,17 +157,19 @@ def run_workers(
     spec: SweepSpec,
     fixed: dict[str, Any],
     lock_fd: int,
-    log: Callable[[str], None] = lambda line: None,
+    log: Callable[[str], None] | None = None,
 ) -> None:
     """Run ``spec.workers`` child processes on the study and wait for all of them.
 
     Each child holds ``lock_fd`` (the sweep folder's lock) open while it lives. A child's
     error is raised here, as one line; on Ctrl-C every child saves its trial and stops.
+    ``log`` gets the parent's lines; the children print theirs where it is given.
     """
     import json
 
     threads = threads_per_worker(spec.workers)
-    payload = json.dumps({"spec": spec_to_json(spec), "fixed": fixed})
+    payload = json.dumps({"spec": spec_to_json(spec), "fixed": fixed, "log": log is not None})
+    log = log or (lambda line: None)
     children = []
     for index in range(spec.workers):
         env = dict(os.environ, **{ENV_INDEX: str(index), ENV_THREADS: str(threads)})
@@ -217,7 +227,8 @@ def main() -> int:
     torch.set_num_threads(threads)
 
     def log(line: str) -> None:
-        print(f"[worker {index}] {line}", file=sys.stderr, flush=True)
+        if data["log"]:  # the command's own lines go to its stderr, each with its worker
+            print(f"[worker {index}] {line}", file=sys.stderr, flush=True)
 
     try:
         work(spec, fixed, index, threads, log)
