@@ -264,7 +264,7 @@ def base_config(row: Row, dataset: str, options: ReproduceOptions) -> dict[str, 
         "dataset_options": dict(DATASET_OPTIONS.get(dataset, {})),
         "seed": 0,
     }
-    return apply_params(config, {}) | copy.deepcopy(dict(row.options))
+    return config | copy.deepcopy(dict(row.options))  # the row's own options win
 
 
 def rerun_config(
