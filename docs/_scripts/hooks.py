@@ -6,7 +6,9 @@ texts for the current source. The figures join the site as ``figures/NAME.png``,
 
 The model zoo page's tables (``<!-- zoo: models -->``, ...) are generated from the registry
 by ``zoo.py`` beside this file; the few-images tutorial's recorded study
-(``<!-- small-data: table -->``, its grids) by ``small_data.py``.
+(``<!-- small-data: table -->``, its grids) by ``small_data.py``; the reproduce page's
+studies and recorded reports (``<!-- reproduce: study NAME -->``, ``recorded NAME``) by
+``reproduce.py``.
 
 Also: the examples in a command's help, which click keeps verbatim after a ``\\b`` line,
 become code blocks in the CLI reference (mkdocs-click passes them on as prose).
@@ -39,6 +41,11 @@ _small_spec = importlib.util.spec_from_file_location(
 )
 small_data = importlib.util.module_from_spec(_small_spec)
 _small_spec.loader.exec_module(small_data)
+_reproduce_spec = importlib.util.spec_from_file_location(
+    "ganzoo_docs_reproduce", Path(__file__).with_name("reproduce.py")
+)
+reproduce = importlib.util.module_from_spec(_reproduce_spec)
+_reproduce_spec.loader.exec_module(reproduce)
 
 _texts: dict[str, str] = {}
 
@@ -67,6 +74,8 @@ def on_files(files: Any, config: Any) -> Any:
         )
     for site_path, path in small_data.grid_files():  # the recorded few-images study
         files.append(File.generated(config, site_path, abs_src_path=str(path)))
+    for site_path, path in reproduce.figure_files():  # recorded reproduce studies
+        files.append(File.generated(config, site_path, abs_src_path=str(path)))
     return files
 
 
@@ -80,7 +89,9 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
             )
         return _texts[match[1]]
 
-    return small_data.render(zoo.render(PLACEHOLDER.sub(text, markdown)))
+    return reproduce.render(
+        small_data.render(zoo.render(PLACEHOLDER.sub(text, markdown)))
+    )
 
 
 #: A generated figure in a page's HTML.

@@ -57,7 +57,7 @@ def unknown_name_message(
     close = difflib.get_close_matches(name, valid, n=3, cutoff=0.6)
     hint = " (did you mean " + " or ".join(repr(c) for c in close) + "?)" if close else ""
     listing = ", ".join(valid) if valid else "(none registered)"
-    plural = {"loss": "losses"}.get(kind, kind + "s")
+    plural = {"loss": "losses", "study": "studies"}.get(kind, kind + "s")
     off = sorted(disabled)
     note = f"; note: disabled plugins ({', '.join(off)}) may provide it" if off else ""
     return f"unknown {kind} {name!r}{hint}; valid {plural}: {listing}{note}"

@@ -45,6 +45,7 @@ def _add_commands() -> None:
     from ganzoo.cli.export_cmd import export_command
     from ganzoo.cli.list_cmd import list_command
     from ganzoo.cli.plugin_cmd import plugin_group
+    from ganzoo.cli.reproduce_cmd import reproduce_command
     from ganzoo.cli.sample_cmd import sample_command
     from ganzoo.cli.sweep_cmd import sweep_command
     from ganzoo.cli.train_cmd import train_command
@@ -58,6 +59,7 @@ def _add_commands() -> None:
     cli.add_command(sample_command)
     cli.add_command(export_command)
     cli.add_command(sweep_command)
+    cli.add_command(reproduce_command)
 
 
 def _add_plugin_commands() -> None:

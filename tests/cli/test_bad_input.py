@@ -117,6 +117,11 @@ def world(tmp_path_factory) -> World:
     for i in range(4):
         (flat / f"img{i}.png").write_bytes(_png())
     (root / "payload.pth").write_bytes(pickle.dumps(Payload(marker)))
+    study = root / "study"  # a reproduce folder made with other settings
+    study.mkdir()
+    settings = {"study": "seed", "budget": 0, "seeds": [1, 2, 3], "steps": 5, "samples": 1000,
+                "datasets": ["digits"], "extractor": "domain", "storage": None}  # fmt: skip
+    (study / "study.json").write_text(json.dumps(settings))
     return World(root, run, pristine, tree_hash(run), cache, marker)
 
 
@@ -461,6 +466,46 @@ ROWS = [
     row("export {run} --out {root}/a-file", "a-file is a file, not a folder"),
     row("export {run} --out {root}/a-file/sub", "a-file is a file, not a folder"),
     row("export {run} --out /proc/ganzoo-export", "cannot write --out /proc/ganzoo-export"),
+    # --- reproduce ----------------------------------------------------------------------------
+    row(
+        "reproduce lucic --out {new}",
+        "unknown study 'lucic' (did you mean 'lucic2018'?); valid studies: dai-wipf2019, "
+        "lucic2018, seed",
+        code=2,
+    ),
+    row("reproduce seed --budget -1 --out {new}", "--budget must be an integer >= 0, got -1"),
+    row("reproduce seed --seeds 1 --out {new}", "--seeds must be an integer >= 2 (an interval"),
+    row("reproduce seed --steps 0 --out {new}", "--steps must be an integer >= 1, got 0"),
+    row("reproduce seed --datasets mnits --out {new}", "unknown dataset 'mnits' (did you mean"),
+    row("reproduce seed --datasets ring2d --out {new}", "FID is defined for images, but 'ring2d'"),
+    row("reproduce seed --datasets digits,digits --out {new}", "--datasets names a dataset twice"),
+    row("reproduce seed --datasets digits --out {root}/a-file", "a-file is a file, not a folder"),
+    row(
+        "reproduce seed --datasets digits --out {run}",
+        "is not empty and holds no reproduce study (study.json); choose a new folder",
+    ),
+    row(
+        "reproduce seed --datasets digits --out {root}/study",
+        "holds a seed study made with steps=5, not 500; the same command continues it",
+    ),
+    row("reproduce seed --extractor nope --out {new}", "unknown feature extractor 'nope'"),
+    row(
+        "reproduce seed --datasets digits --extractor inception --inception-weights "
+        "{root}/missing.pth --out {new}",
+        "missing.pth (from --inception-weights) does not exist",
+    ),
+    row("reproduce seed --samples 3 --out {new}", "--samples must be an integer >= 10, got 3"),
+    row(
+        "reproduce lucic2018 --data-dir /nonexistent --out {new}",
+        "mnist not found in /nonexistent",
+    ),
+    row(  # Fashion-MNIST's files are absent: the study names it and how to leave it out
+        "reproduce lucic2018 --datasets fashion-mnist --data-dir {root} --out {new}",
+        "fashion-mnist not found in",
+    ),
+    row("reproduce seed --workers 0 --out {new}", "--workers must be an integer >= 1, got 0"),
+    row("reproduce seed --storage nope --out {new}", "--storage must be a database URL"),
+    row("reproduce seed --device tpu --out {new}", "--device must be one of auto, cpu, cuda"),
     # --- sweep: the space, the options, the storage, continuing a study --------------------
     row("sweep {new}/s -S lrr=float:0.1:1 --steps 9 -n 2", "unknown search space option 'lrr'"),
     row("sweep {new}/s -S lr=uniform:0.1:1 --steps 9 -n 2", "--space takes KEY=SPEC", code=2),
@@ -582,7 +627,7 @@ def _commands() -> dict[str, click.Command]:
 
 
 def test_the_table_covers_every_command_and_every_option_that_takes_a_value():
-    assert len(ROWS) == 255  # say so here when a row is added or removed
+    assert len(ROWS) == 273  # say so here when a row is added or removed
     args = [p.values[0] for p in ROWS]
     for name, command in _commands().items():
         words = name.split()

@@ -1,5 +1,6 @@
-"""``ganzoo --help``, ``ganzoo list`` and ``ganzoo train --help`` never import torch (nor
-optuna, which only ``ganzoo sweep`` needs, and only when it runs)."""
+"""``ganzoo --help``, ``ganzoo list`` and the ``--help`` of ``train``, ``sweep`` and
+``reproduce`` never import torch (nor optuna, which only a sweep needs, and only when it
+runs)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,15 @@ PROBE = (
 
 
 @pytest.mark.parametrize(
-    "args", [["--help"], ["list"], ["list", "--json"], ["train", "--help"], ["sweep", "--help"]]
+    "args",
+    [
+        ["--help"],
+        ["list"],
+        ["list", "--json"],
+        ["train", "--help"],
+        ["sweep", "--help"],
+        ["reproduce", "--help"],
+    ],
 )
 def test_command_does_not_import_torch(args):
     proc = subprocess.run(

@@ -57,10 +57,11 @@ SHARED_DATA_IN_DOCS = "../shared/data"
 #: Pages whose blocks are not run: the contract page's examples are excerpts of a plugin.
 NOT_RUN = {"plugins.md"}
 #: Pages that take more than about 10 s (MNIST and InceptionV3; a pip install; torchrun;
-#: training and evaluating several models; sweeps of many trials).
+#: training and evaluating several models; sweeps of many trials; a reproduce study).
 SLOW = {
     "concepts/reading-numbers.md",
     "distributed.md",
+    "reproduce.md",
     "sweeps.md",
     "tutorials/conditional.md",
     "tutorials/dcgan-mnist.md",
