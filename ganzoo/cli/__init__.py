@@ -100,7 +100,23 @@ def _one_line(message: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the ``ganzoo`` script: run the CLI, turn errors into one line."""
+    """Entry point of the ``ganzoo`` script: run the CLI, turn errors into one line.
+
+    Run as a program (``argv`` is ``None``), the garbage collector waits until the run is
+    built and spares the exit a scan (:mod:`ganzoo.host.collector`).
+    """
+    from ganzoo.host import collector
+
+    program = argv is None
+    try:
+        with collector.deferred(program):
+            _main(argv)
+    finally:
+        if program:
+            collector.exiting()
+
+
+def _main(argv: list[str] | None) -> None:
     from ganzoo.cli import options
 
     invocation = options.invocation[:] = list(sys.argv[1:] if argv is None else argv)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import torch
 
 from ganzoo.api.errors import UsageError
+from ganzoo.host import collector
 from ganzoo.host.device import intra_op_threads, resolve_device
 from ganzoo.runs.rundir import DYNAMICS, METRICS, RunDir
 from ganzoo.runs.unfinished import removed_if_unfinished
@@ -210,6 +211,7 @@ def _run(s: Session, progress: Progress) -> TrainResult:
 
 def _train_steps(s: Session, progress: Progress) -> TrainResult:
     """Step until the run's length, its time budget or a signal; then the summary."""
+    collector.built()  # what was built lives for the run: the collector need not scan it
     grid = dynamics_grid(s.data)
     guard = DivergenceGuard(s.device)
     clock = _Clock(time.perf_counter())
