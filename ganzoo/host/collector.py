@@ -12,8 +12,9 @@ A program run of ``ganzoo`` therefore:
   loop (:func:`built`), whose own garbage it collects as before;
 - freezes again before exiting (:func:`exiting`), so that finalisation does not scan them.
 
-None of this changes what a run computes. Only the program entry point defers; ``ganzoo``
-called from Python (``main([...])``, the tests) leaves the collector alone.
+None of this changes what a run computes. Only ``ganzoo train`` run as a program defers
+(another command has no point where its building ends, and a long ``ganzoo eval`` must
+collect); ``ganzoo`` called from Python (``main([...])``, the tests) leaves it alone.
 """
 
 from __future__ import annotations
