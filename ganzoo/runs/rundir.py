@@ -393,6 +393,18 @@ def _kind(value: Any) -> str:
     return {dict: "an object", list: "a list", str: "a string"}.get(type(value), repr(value))
 
 
+def other_process_count(run: Path | str, trained: int, now: int) -> UsageError:
+    """The one-line refusal to resume ``run`` with another number of processes.
+
+    ``--batch-size`` is per process and every rank draws its own noise, so another count
+    would continue a different experiment from the one recorded (docs/distributed.md).
+    """
+    return UsageError(
+        f"this run was trained by {trained} process(es); resume it with the same number "
+        f"(now {now}): ganzoo train --resume {run} --nproc {trained}"
+    )
+
+
 def _read_json(path: Path) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
