@@ -143,8 +143,8 @@ def _after_restart(config: TrainConfig, env: DistEnv) -> _Restart | None:
     torchrun runs the same command line again after a worker died; without this it would
     meet its own run folder and refuse it. A folder counts as this job's only if its
     ``config.json`` records the same torchrun job name (``TORCHELASTIC_RUN_ID``), so a
-    restart never resumes or deletes someone else's run. Rank 0 reads the folder; every
-    rank follows its answer (the other nodes' disks need not hold it).
+    restart never resumes or deletes someone else's run. Rank 0 reads the folder and every
+    rank follows its answer, so that all take the same path.
     """
     if env.restart == 0 or not config.out or env.job is None:
         return None
