@@ -157,34 +157,59 @@ def batches(x: torch.Tensor, batch: int, seed: int):
             yield x[order[i * batch : (i + 1) * batch]]
 
 
+class PlainGAN:
+    """A GAN trained the way the PyTorch examples write it, one :meth:`step` at a time.
+
+    :func:`plain_gan` runs it for a number of steps; ``bench_time_to_quality.py`` runs it
+    to wall-clock marks and scores it at each.
+    """
+
+    def __init__(self, setting: Setting, data_dir: str, batch: int, seed: int) -> None:
+        torch.manual_seed(seed)
+        self.g, self.d = setting.networks()
+        self.data = batches(mnist_train(data_dir, setting.side), batch, seed)
+        self.opt_d = torch.optim.Adam(self.d.parameters(), lr=setting.lr, betas=setting.betas)
+        self.opt_g = torch.optim.Adam(self.g.parameters(), lr=setting.lr, betas=setting.betas)
+        self.bce = nn.BCEWithLogitsLoss() if setting.logits else nn.BCELoss()
+        self.ones, self.zeros = torch.ones(batch), torch.zeros(batch)
+        self.batch = batch
+
+    def step(self) -> None:
+        """One D update and one G update (G's reuses the fakes D just saw)."""
+        g, d, bce = self.g, self.d, self.bce
+        real = next(self.data)
+        fake = g(torch.randn(self.batch, Z))
+        self.opt_d.zero_grad()
+        loss_d = bce(d(real).view(-1), self.ones) + bce(d(fake.detach()).view(-1), self.zeros)
+        loss_d.backward()
+        self.opt_d.step()
+        self.opt_g.zero_grad()
+        bce(d(fake).view(-1), self.ones).backward()
+        self.opt_g.step()
+
+    def sampler(self) -> At28:
+        """G as it is now, in eval mode while it samples (training mode after)."""
+
+        def sample(n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+            was_training = self.g.training
+            self.g.eval()
+            try:
+                with torch.no_grad():
+                    return self.g(torch.randn(n, Z, generator=generator))
+            finally:
+                self.g.train(was_training)
+
+        return At28(sample)
+
+
 def plain_gan(setting: Setting, data_dir: str, steps: int, batch: int, seed: int) -> dict:
     """A GAN trained the way the PyTorch examples write it; returns its sampler."""
-    torch.manual_seed(seed)
-    g, d = setting.networks()
-    data = batches(mnist_train(data_dir, setting.side), batch, seed)
-    opt_d = torch.optim.Adam(d.parameters(), lr=setting.lr, betas=setting.betas)
-    opt_g = torch.optim.Adam(g.parameters(), lr=setting.lr, betas=setting.betas)
-    bce = nn.BCEWithLogitsLoss() if setting.logits else nn.BCELoss()
-    ones, zeros = torch.ones(batch), torch.zeros(batch)
+    loop = PlainGAN(setting, data_dir, batch, seed)
     start = time.perf_counter()
     for _ in range(steps):
-        real = next(data)
-        fake = g(torch.randn(batch, Z))
-        opt_d.zero_grad()
-        loss_d = bce(d(real).view(-1), ones) + bce(d(fake.detach()).view(-1), zeros)
-        loss_d.backward()
-        opt_d.step()
-        opt_g.zero_grad()
-        bce(d(fake).view(-1), ones).backward()
-        opt_g.step()
+        loop.step()
     seconds = time.perf_counter() - start
-    g.eval()
-
-    def sample(n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        with torch.no_grad():
-            return g(torch.randn(n, Z, generator=generator))
-
-    return {"samplers": {"plain loop": At28(sample)}, "seconds": seconds}
+    return {"samplers": {"plain loop": loop.sampler()}, "seconds": seconds}
 
 
 def plain_vae(setting: Setting, data_dir: str, steps: int, batch: int, seed: int) -> dict:

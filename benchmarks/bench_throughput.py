@@ -10,6 +10,7 @@ GAN reaches at batch 256 (FLOPs of what is computed, counted by torch's FlopCoun
 the share of training time ganzoo's loop spent waiting for data (measured inside the loop,
 ``data_wait_share`` in summary.json), and the wall time of the cheap commands.
 ``--profile`` adds torch.profiler's table of where the MLP GAN's step spends its time.
+``--device cuda`` runs both loops on the GPU (``benchmarks/gpu_check.sh`` does, DCGAN only).
 """
 
 from __future__ import annotations
@@ -35,39 +36,43 @@ ROWS = [("vanilla", 64), ("vanilla", 256), ("dcgan", 64)]
 LR = {"vanilla": 1e-3, "dcgan": 2e-4}
 
 
-def plain_loop(model_name: str, data, batch_size: int, steps: int, seed: int) -> float:
+def plain_loop(
+    model_name: str, data, batch_size: int, steps: int, seed: int, device: str = "cpu"
+) -> float:
     """The loop a researcher writes by hand: seconds for ``steps`` D+G updates."""
     torch.manual_seed(seed)
-    model = create_model(model_name, data.info, None, {})
+    model = create_model(model_name, data.info, None, {}).to(device)
     G, D = model.generator, model.discriminator
     opt_d = torch.optim.Adam(D.parameters(), lr=LR[model_name], betas=(0.5, 0.999), fused=True)
     opt_g = torch.optim.Adam(G.parameters(), lr=LR[model_name], betas=(0.5, 0.999), fused=True)
-    x, n = data.samples, len(data)
+    x, n = data.samples.to(device), len(data)
     gen = torch.Generator().manual_seed(seed)
-    perm, pos = torch.randperm(n, generator=gen), 0
+    perm, pos = torch.randperm(n, generator=gen).to(device), 0
     start = time.perf_counter()
     for _ in range(steps):
         if pos + batch_size > n:
-            perm, pos = torch.randperm(n, generator=gen), 0
+            perm, pos = torch.randperm(n, generator=gen).to(device), 0
         real = x[perm[pos : pos + batch_size]]
         pos += batch_size
         with torch.no_grad():  # D's update needs no graph through G
-            fake = G(torch.randn(batch_size, model.latent_dim))
+            fake = G(torch.randn(batch_size, model.latent_dim, device=device))
         d_loss = F.softplus(-D(real)).mean() + F.softplus(D(fake)).mean()
         opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         opt_d.step()
         D.requires_grad_(False)  # G's update needs no gradient for D's weights
-        g_loss = F.softplus(-D(G(torch.randn(batch_size, model.latent_dim)))).mean()
+        g_loss = F.softplus(-D(G(torch.randn(batch_size, model.latent_dim, device=device)))).mean()
         opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
         D.requires_grad_(True)
         opt_g.step()
+    if torch.device(device).type == "cuda":
+        torch.cuda.synchronize(device)  # the queued kernels are part of the time
     return time.perf_counter() - start
 
 
 def ganzoo_loop(
-    model: str, dataset: str, data_dir, batch_size: int, steps: int, seed: int
+    model: str, dataset: str, data_dir, batch_size: int, steps: int, seed: int, device: str = "cpu"
 ) -> tuple[float, float]:
     """Training seconds of ``steps`` steps of ``ganzoo train`` (its own clock), and the
     share of them its loop spent drawing batches (both from summary.json).
@@ -76,7 +81,7 @@ def ganzoo_loop(
     with tempfile.TemporaryDirectory() as tmp:
         config = TrainConfig(
             model=model, loss="nonsat", dataset=dataset, data_dir=data_dir, steps=steps,
-            batch_size=batch_size, seed=seed, device="cpu", out=f"{tmp}/run", log_every=100,
+            batch_size=batch_size, seed=seed, device=device, out=f"{tmp}/run", log_every=100,
             ema=0.0, sample_every=10**6,
         )  # fmt: skip
         seconds = train(config).seconds
@@ -150,6 +155,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a smoke run: 30 steps, 1 repeat")
     parser.add_argument("--profile", action="store_true", help="profile the MLP GAN's step")
     parser.add_argument("--models", default="vanilla,dcgan", help="rows to run, comma-separated")
+    parser.add_argument(
+        "--device", default="cpu", help="cpu or cuda (on CUDA: no matmul peak, no command timings)"
+    )
     args, _ = parser.parse_known_args()  # benchmarks/run.py passes its arguments to all
     if args.quick:
         args.steps, args.repeats = 30, 1
@@ -163,10 +171,13 @@ def main() -> None:
         print(f"MNIST unavailable ({exc}); using digits", file=sys.stderr)
         dataset, data = "digits", load_dataset("digits", None)
 
-    say(f"torch {torch.__version__}, {torch.get_num_threads()} threads, dataset {dataset}")
+    say(f"torch {torch.__version__}, {torch.get_num_threads()} threads, dataset {dataset}, "
+        f"device {args.device}")  # fmt: skip
     header = ("model", "batch", "ganzoo img/s", "plain img/s", "ratio", "data wait")
     say("{:8} {:>5} {:>13} {:>12} {:>6} {:>10}".format(*header))
-    figures: dict = {"dataset": dataset, "threads": torch.get_num_threads(), "rows": []}
+    figures: dict = {
+        "dataset": dataset, "device": args.device, "threads": torch.get_num_threads(), "rows": []
+    }  # fmt: skip
     for model, batch in ROWS:
         if model not in models:
             continue
@@ -175,8 +186,10 @@ def main() -> None:
         row_data = load_dataset(dataset, args.data_dir, options=options)
         ours_runs, plain_runs = [], []
         for _ in range(args.repeats):  # alternated, so that a slow minute hits both loops
-            ours_runs.append(ganzoo_loop(model, dataset, args.data_dir, batch, args.steps, 0))
-            plain_runs.append(plain_loop(model, row_data, batch, args.steps, 0))
+            ours_runs.append(
+                ganzoo_loop(model, dataset, args.data_dir, batch, args.steps, 0, args.device)
+            )
+            plain_runs.append(plain_loop(model, row_data, batch, args.steps, 0, args.device))
         (ours, wait), plain = min(ours_runs), min(plain_runs)
         images = batch * args.steps  # real images seen by D (as in ganzoo's summary)
         say(
@@ -187,7 +200,7 @@ def main() -> None:
             {"model": model, "batch": batch, "ganzoo_images_per_s": images / ours,
              "plain_images_per_s": images / plain, "ratio": plain / ours, "data_wait": wait}
         )  # fmt: skip
-        if model == "vanilla" and batch == 256:
+        if model == "vanilla" and batch == 256 and args.device == "cpu":
             mlp_gflops = step_gflop(model, row_data, batch) * args.steps / ours
             peak = matmul_peak_gflops()
             say(f"fp32 matmul peak: {peak:.1f} GFLOP/s; MLP GAN at batch 256: "
@@ -195,7 +208,7 @@ def main() -> None:
             figures.update(matmul_peak_gflops=peak, mlp_gan_gflops=mlp_gflops)
     if args.profile:
         say(profile_step(data, 256))
-    for cmd in (["--help"], ["list"], ["train", "--help"]):
+    for cmd in (["--help"], ["list"], ["train", "--help"]) if args.device == "cpu" else ():
         seconds = command_seconds(cmd)
         figures[f"ganzoo {' '.join(cmd)} seconds"] = seconds
         say(f"ganzoo {' '.join(cmd):12} {seconds:.3f} s (median of 5)")

@@ -69,6 +69,17 @@ def _add_plugin_commands() -> None:
     add_commands(cli)
 
 
+def _command(argv: list[str]) -> str | None:
+    """The command's name: the first argument that is not a group option or its value."""
+    args = iter(argv)
+    for arg in args:
+        if arg == "--disable-plugin":
+            next(args, None)
+        elif not arg.startswith("-"):
+            return arg
+    return None
+
+
 def _disabled_in(argv: list[str]) -> list[str]:
     """``--disable-plugin`` values before the command name, read before plugins load."""
     names, args = [], iter(argv)
@@ -104,7 +115,23 @@ def _one_line(message: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the ``ganzoo`` script: run the CLI, turn errors into one line."""
+    """Entry point of the ``ganzoo`` script: run the CLI, turn errors into one line.
+
+    Run as a program (``argv`` is ``None``), ``ganzoo train``'s garbage collector waits
+    until the run is built, and the exit is spared a scan (:mod:`ganzoo.host.collector`).
+    """
+    from ganzoo.host import collector
+
+    program = argv is None
+    try:
+        with collector.deferred(program and _command(sys.argv[1:]) == "train"):
+            _main(argv)
+    finally:
+        if program:
+            collector.exiting()
+
+
+def _main(argv: list[str] | None) -> None:
     from ganzoo.cli import options
 
     invocation = options.invocation[:] = list(sys.argv[1:] if argv is None else argv)

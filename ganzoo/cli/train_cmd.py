@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from ganzoo.cli.launch import launch_torchrun
 from ganzoo.cli.options import parse_key_values, split_names
 from ganzoo.cli.registry_help import (
     RegistryHelpOption,
@@ -302,7 +303,7 @@ def train_command(
       ganzoo train --resume runs/vanilla-nonsat-digits-20260101-120000
     """
     if nproc is not None:
-        _launch_torchrun(nproc)
+        launch_torchrun(nproc, resume)
     if resume is not None:
         _resume(ctx, resume, quiet, values)
         return
@@ -353,33 +354,6 @@ def _resume(ctx: click.Context, resume: str, quiet: bool, values: dict) -> None:
         device=values["device"] if ctx.get_parameter_source("device") == source else None,
         progress=RichProgress(console, bar=not quiet),
     ))  # fmt: skip
-
-
-def _launch_torchrun(nproc: int) -> None:
-    """``--nproc N``: run this same command under torchrun with N processes, then exit."""
-    import os
-    import subprocess
-    import sys
-
-    from ganzoo.api.errors import UsageError
-
-    if nproc < 1:
-        raise UsageError(f"--nproc must be an integer >= 1, got {nproc}")
-    if "WORLD_SIZE" in os.environ:
-        raise UsageError("--nproc cannot be used inside torchrun; drop it")
-    from ganzoo.cli.options import invocation
-
-    args, skip = [], False
-    for arg in invocation:  # this command line without --nproc
-        if skip:
-            skip = False
-        elif arg == "--nproc":
-            skip = True
-        elif not arg.startswith("--nproc="):
-            args.append(arg)
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone"]
-    cmd += ["--nproc-per-node", str(nproc), "-m", "ganzoo", *args]
-    raise SystemExit(subprocess.call(cmd))
 
 
 def _done(console, result) -> None:

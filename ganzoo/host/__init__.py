@@ -6,6 +6,7 @@
     build.py      ``create_model``, ``create_loss``, ``load_dataset``: names to objects
     resolve.py    one run's names resolved once, into built components and their family
     device.py     devices, seeds and threads
+    collector.py  the garbage collector of a ganzoo process: off while it builds
 
 Plugins never import this package: their API is :mod:`ganzoo.api`.
 """

@@ -19,6 +19,17 @@ def pyplot():
     return plt
 
 
+def new_figure(**kwargs: Any) -> Any:
+    """A matplotlib ``Figure`` made without pyplot, for a figure that is only saved.
+
+    pyplot's figure manager is of no use to a figure written to a file, and importing it
+    cost the README's first run 0.1 s at its end (the PNG is the same byte for byte).
+    """
+    from matplotlib.figure import Figure
+
+    return Figure(**kwargs)
+
+
 def is_number(v: object) -> bool:
     """A finite int or float (not a bool): something a curve can plot."""
     return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
@@ -48,11 +59,11 @@ def save_figure(fig: Any, path: Path, layout: bool = True) -> None:
     The PNG records its smallest text size (:data:`MIN_FONT_KEY`) so that a page showing
     it scaled down can be checked for legibility.
     """
-    plt = pyplot()
     if layout:
         fig.tight_layout()
     smallest = smallest_text_px(fig)
     metadata = {MIN_FONT_KEY: f"{smallest:.2f}"} if smallest is not None else {}
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=DPI, metadata=metadata)
-    plt.close(fig)
+    if fig.canvas.manager is not None:  # made by pyplot, which keeps it until closed
+        pyplot().close(fig)

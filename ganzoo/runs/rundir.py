@@ -130,6 +130,7 @@ class RunDir:
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
+        self._unsynced: set[str] = set()  # logs appended to since the last sync_logs
 
     @classmethod
     def check_new(cls, path: Path | str) -> RunDir:
@@ -232,11 +233,24 @@ class RunDir:
         return self.read_jsonl(METRICS)
 
     def append_jsonl(self, name: str, record: dict[str, Any]) -> None:
-        """Append one JSON line to the log ``name`` and flush it to disk."""
+        """Append one JSON line to the log ``name`` (on disk at the next :meth:`sync_logs`).
+
+        A line is in the file as soon as this returns, so a killed process loses none; only
+        a machine that loses power can lose the lines since the last sync. Those never
+        matter: a resumed run keeps only the lines up to its checkpoint, and every
+        checkpoint syncs the logs first. An ``fsync`` per line cost the README's first run
+        (220 lines) 1.4 s on a shared machine's disk.
+        """
         with open(self.path / name, "a", encoding="utf-8") as f:
             f.write(json.dumps(record, sort_keys=True) + "\n")
-            f.flush()
-            os.fsync(f.fileno())
+        self._unsynced.add(name)
+
+    def sync_logs(self) -> None:
+        """Flush to disk every log appended to since the last sync (before a checkpoint)."""
+        for name in sorted(self._unsynced):
+            with contextlib.suppress(FileNotFoundError), open(self.path / name, "rb") as f:
+                os.fsync(f.fileno())
+        self._unsynced.clear()
 
     def read_jsonl(self, name: str) -> list[dict[str, Any]]:
         """Every complete line of the log ``name`` (a torn last line is ignored)."""
@@ -258,7 +272,8 @@ class RunDir:
         atomic_write_text(path, "".join(json.dumps(r, sort_keys=True) + "\n" for r in kept))
 
     def write_summary(self, summary: dict[str, Any]) -> None:
-        """Store the run's final figures."""
+        """Store the run's final figures (the logs reach the disk first)."""
+        self.sync_logs()
         atomic_write_json(self.path / SUMMARY, summary)
 
     def read_summary(self) -> dict[str, Any]:
@@ -282,6 +297,7 @@ class RunDir:
         import torch
 
         path = self.checkpoint_path(step)
+        self.sync_logs()  # the lines up to this step are on disk before the step's checkpoint
         with atomic_path(path) as tmp:
             torch.save(state, tmp)
         atomic_write_text(self.path / CHECKPOINTS / LATEST, path.name + "\n")
@@ -388,6 +404,18 @@ def _load_failure(exc: Exception) -> str:
 
 def _kind(value: Any) -> str:
     return {dict: "an object", list: "a list", str: "a string"}.get(type(value), repr(value))
+
+
+def other_process_count(run: Path | str, trained: int, now: int) -> UsageError:
+    """The one-line refusal to resume ``run`` with another number of processes.
+
+    ``--batch-size`` is per process and every rank draws its own noise, so another count
+    would continue a different experiment from the one recorded (docs/distributed.md).
+    """
+    return UsageError(
+        f"this run was trained by {trained} process(es); resume it with the same number "
+        f"(now {now}): ganzoo train --resume {run} --nproc {trained}"
+    )
 
 
 def _read_json(path: Path) -> Any:

@@ -94,7 +94,8 @@ class AdversarialTrainer:
         self.g_net, self.d_net = networks or (model.generator, model.discriminator)
         self.d_params = [p for p in model.discriminator.parameters() if p.requires_grad]
         self.opt_d = adam(self.d_params, lr, betas)
-        self.opt_g = adam(model.generator.parameters(), lr, betas)
+        self.g_params = list(model.generator.parameters())  # listed once: see health.grad_norm
+        self.opt_g = adam(self.g_params, lr, betas)
         self.conditional = getattr(model, "num_classes", None) is not None
         self.aux = getattr(model, "aux_classes", None) is not None
         if self.aux:
@@ -193,7 +194,7 @@ class AdversarialTrainer:
                     g_loss = g_loss + self._auxiliary("g", z, fake_classes_g, aux)
             self.opt_g.zero_grad(set_to_none=True)
             amp.backward(g_loss)
-        g_grad = health.grad_norm(model.generator.parameters(), amp, self.opt_g)
+        g_grad = health.grad_norm(self.g_params, amp, self.opt_g)
         amp.step(self.opt_g)
         amp.update()
         return {

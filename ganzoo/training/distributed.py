@@ -29,6 +29,11 @@ class DistEnv:
     rank: int = 0
     world_size: int = 1
     local_rank: int = 0
+    #: torchrun's name for the job (``TORCHELASTIC_RUN_ID``: ``--rdzv-id``, or a fresh
+    #: random one per ``--standalone`` launch); ``None`` outside torchrun
+    job: str | None = None
+    #: how many times torchrun restarted the workers (``--max-restarts``); 0 the first time
+    restart: int = 0
 
     @property
     def enabled(self) -> bool:
@@ -44,9 +49,12 @@ class DistEnv:
 def from_environment() -> DistEnv:
     """The job as torchrun described it (one process when the variables are absent)."""
     world = int(os.environ.get("WORLD_SIZE", "1"))
+    job = os.environ.get("TORCHELASTIC_RUN_ID")
+    restart = int(os.environ.get("TORCHELASTIC_RESTART_COUNT", "0"))
     if world <= 1:
-        return DistEnv()
-    return DistEnv(int(os.environ["RANK"]), world, int(os.environ.get("LOCAL_RANK", "0")))
+        return DistEnv(job=job, restart=restart)
+    rank, local_rank = int(os.environ["RANK"]), int(os.environ.get("LOCAL_RANK", "0"))
+    return DistEnv(rank, world, local_rank, job, restart)
 
 
 def init(env: DistEnv, device: torch.device) -> torch.device:

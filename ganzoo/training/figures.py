@@ -13,7 +13,7 @@ import torch
 
 from ganzoo.api.data import DataSource, images_to_unit_range
 from ganzoo.api.models import GenerativeModel
-from ganzoo.runs.plotting import is_number, pyplot, save_figure
+from ganzoo.runs.plotting import is_number, new_figure, pyplot, save_figure
 from ganzoo.runs.rundir import atomic_path
 
 SAMPLE_SEED_OFFSET = 1_000_003  # sample figures draw from their own generator
@@ -177,7 +177,6 @@ def plot_loss_curves(
     line they meet at when p_g = p_data; the gradient norms (log scale); and any other
     statistic. Panels without data are left out.
     """
-    plt = pyplot()
     keys = sorted(
         {k for r in records for k, v in r.items() if k not in _NOT_PLOTTED and is_number(v)}
     )
@@ -188,7 +187,8 @@ def plot_loss_curves(
     groups = [(title, group) for title, group in groups if group]
     ncols = min(2, len(groups))
     nrows = math.ceil(len(groups) / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(5 * ncols, 3.4 * nrows), squeeze=False)
+    fig = new_figure(figsize=(5 * ncols, 3.4 * nrows))
+    axes = fig.subplots(nrows, ncols, squeeze=False)
     flat = [ax for row in axes for ax in row]
     for ax in flat[len(groups) :]:
         ax.set_visible(False)

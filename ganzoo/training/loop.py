@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING
 
 import torch
 
-from ganzoo.api.errors import UsageError
+from ganzoo.api.errors import GanzooError, UsageError
+from ganzoo.host import collector
 from ganzoo.host.device import intra_op_threads, resolve_device
 from ganzoo.runs.rundir import DYNAMICS, METRICS, RunDir
 from ganzoo.runs.unfinished import removed_if_unfinished
@@ -92,6 +93,11 @@ def train(
     been checked and built: a refused command never deletes anything. ``on_eval`` sees each
     evaluation of ``config.eval_every`` and may stop the run early (:data:`EvalCallback`):
     the run then ends as a finished, shorter one (checkpoint, curves, ``summary.json``).
+
+    Restart-safe under ``torchrun --max-restarts N``: when torchrun restarts the workers
+    after one died, the same command runs again, and a run in ``config.out`` that this
+    torchrun job started is resumed from its newest checkpoint (or replaced if it had
+    none yet) rather than refused (see :func:`_after_restart`).
     """
     from ganzoo.training.config import check
 
@@ -101,6 +107,18 @@ def train(
     device = distributed.init(env, resolve_device(config.device))
     finished = False
     try:
+        restart = _after_restart(config, env)
+        if restart is not None:
+            if env.is_main:
+                progress.message(f"torchrun restart {env.restart}: {restart.message}")
+            if restart.action == "resume":
+                result = resume(Path(str(config.out)), progress=progress)
+                finished = True
+                return result
+            if restart.action == "finished":
+                finished = True
+                return restart.result  # type: ignore[return-value]
+            overwrite = True  # "replace": the job's own run, killed before a checkpoint
         _check_device_options(config, env, device)
         if config.out:
             out = Path(str(config.out))
@@ -122,6 +140,46 @@ def train(
         return result
     finally:
         distributed.shutdown(env, together=finished)
+
+
+@dataclass
+class _Restart:
+    """What a restarted worker does with the run folder its job began (see train)."""
+
+    action: str  # "resume", "replace" or "finished"
+    message: str
+    result: TrainResult | None = None
+
+
+def _after_restart(config: TrainConfig, env: DistEnv) -> _Restart | None:
+    """Under a torchrun restart, the run in ``config.out`` that this job started, if any.
+
+    torchrun runs the same command line again after a worker died; without this it would
+    meet its own run folder and refuse it. A folder counts as this job's only if its
+    ``config.json`` records the same torchrun job name (``TORCHELASTIC_RUN_ID``), so a
+    restart never resumes or deletes someone else's run. Rank 0 reads the folder and every
+    rank follows its answer, so that all take the same path.
+    """
+    if env.restart == 0 or not config.out or env.job is None:
+        return None
+
+    def decide() -> _Restart | None:
+        run = RunDir(str(config.out))
+        try:
+            job = RunDir.open(run.path).read_config().get("environment", {}).get("torchrun_job")
+        except GanzooError:  # not a run folder (yet): nothing of this job's to continue
+            return None
+        if job != env.job:
+            return None
+        summary = run.read_summary()
+        if summary:
+            result = TrainResult(run.path, summary["steps"], summary["seconds"], summary["final"])
+            return _Restart("finished", f"{run.path} had finished", result)
+        if run.latest_checkpoint() is not None:
+            return _Restart("resume", f"continuing {run.path} from its newest checkpoint")
+        return _Restart("replace", f"starting {run.path} again (it had no checkpoint yet)")
+
+    return distributed.broadcast_object(distributed.on_main(decide, env), env)
 
 
 def _check_device_options(config: TrainConfig, env: DistEnv, device: torch.device) -> None:
@@ -227,6 +285,7 @@ def _run(s: Session, progress: Progress) -> TrainResult:
 
 def _train_steps(s: Session, progress: Progress) -> TrainResult:
     """Step until the run's length, its time budget or a signal; then the summary."""
+    collector.built()  # what was built lives for the run: the collector need not scan it
     grid = dynamics_grid(s.data)
     guard = DivergenceGuard(s.device)
     clock = _Clock(time.perf_counter())

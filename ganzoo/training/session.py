@@ -25,7 +25,7 @@ from ganzoo.host.build import build_dataset, build_loss, build_model, unlabelled
 from ganzoo.host.device import choose_threads, seed_everything
 from ganzoo.host.resolve import Components
 from ganzoo.host.subset import training_subset
-from ganzoo.runs.rundir import RunDir
+from ganzoo.runs.rundir import RunDir, other_process_count
 from ganzoo.training import distributed
 from ganzoo.training.augment import run_policy
 from ganzoo.training.config import ResolvedRun, TrainConfig, check, optimiser_defaults, resolve
@@ -128,10 +128,7 @@ class Session:
         self.stream.load_state_dict(state["stream"])
         world = int(state.get("world_size", 1))
         if world != self.env.world_size:
-            raise UsageError(
-                f"this run was trained by {world} process(es); resume it with the same number "
-                f"(now {self.env.world_size})"
-            )
+            raise other_process_count(self.run.path, world, self.env.world_size)
         set_rng_state(state["rng_per_rank"][self.env.rank])
         window = state["window"]
         self.keys = list(window["keys"])
@@ -304,6 +301,8 @@ def config_record(s: Session) -> dict[str, Any]:
             "python": sys.version.split()[0],
             "platform": platform.platform(),
             "started": datetime.now().isoformat(timespec="seconds"),
+            # a torchrun restart resumes the run only if the same job started it (loop.train)
+            "torchrun_job": s.env.job,
         },
     }
 

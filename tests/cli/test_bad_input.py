@@ -318,6 +318,11 @@ ROWS = [
     row("train --resume {run} --steps 40 --data-fraction 0.5", "--data-fraction cannot change"),
     row("train --resume {run} --steps 40 --data-seed 1", "--data-seed cannot change"),
     row(
+        "train --resume {run} --steps 40 --nproc 2",
+        "this run was trained by 1 process(es); resume it with the same number (now 2)",
+        code=2,
+    ),
+    row(
         "train --resume {root}/other-subset --steps 40",
         "trained on a subset of the data that its dataset no longer gives",
     ),
@@ -627,7 +632,7 @@ def _commands() -> dict[str, click.Command]:
 
 
 def test_the_table_covers_every_command_and_every_option_that_takes_a_value():
-    assert len(ROWS) == 273  # say so here when a row is added or removed
+    assert len(ROWS) == 274  # say so here when a row is added or removed
     args = [p.values[0] for p in ROWS]
     for name, command in _commands().items():
         words = name.split()

@@ -1,0 +1,362 @@
+"""Time to quality: ganzoo's DCGAN on MNIST against the like-for-like plain loop, by the clock.
+
+    python benchmarks/bench_time_to_quality.py --data-dir ../shared/data \\
+        [--minutes 20] [--every 2] [--samples 10000] [--variant compile,batch=256 ...]
+    python benchmarks/bench_time_to_quality.py --quick      # a smoke run (minutes)
+
+Issue 28.1. Both loops train on this machine's CPU, one after the other, and stop at fixed
+marks of *training* wall time (every ``--every`` minutes up to ``--minutes``). At each mark
+the generator is scored with the clock stopped (evaluation time is never training time):
+FID of ``--samples`` samples against as many MNIST test images, with ganzoo's MNIST domain
+extractor (``bench_quality.score``: the same extractor and sample count for every loop).
+
+- **plain loop**: ``bench_quality``'s like-for-like DCGAN loop (``PlainGAN``: the PyTorch
+  examples' 32-px DCGAN, BCE on a sigmoid D, Adam 2e-4 (0.5, 0.999), batch 64, G's update
+  reusing D's fakes), on ganzoo's thread count for the model;
+- **ganzoo**: ``ganzoo train --model dcgan --loss nonsat --dataset mnist`` on its defaults
+  (its moving-average G is what it scores, so it is what is scored here), with the speed
+  changes of each ``--variant`` on top. It trains to each mark with ``--time-budget``, is
+  scored from the checkpoint it leaves, and resumes bit-exact: the same trajectory as one
+  uninterrupted run. (``--resume`` keeps a run's config, so the script moves the budget on
+  in ``config.json``; nothing else is touched.) Grids and checkpoints count as training
+  time, as they do for a user; rebuilding the session at each resume does not.
+
+The target is the plain loop's FID at its last mark ("its 20-minute FID"). A loop's time to
+quality is the training time at which its FID first reaches the target, interpolated
+linearly between marks ("-" if it never does). Goal: ganzoo, on its defaults, in at most
+half the plain loop's time.
+
+Speed changes, for ``--variant`` (comma-separated; ``defaults`` is ganzoo unchanged):
+
+| change | what it does |
+|---|---|
+| ``compile`` | ``--compile``: torch.compile (inductor on a CPU) on G and D |
+| ``batch=N[:RULE]`` | ``--batch-size N``; lr × (N/64)^½ (``sqrt``, default), N/64, 1 (``none``) |
+| ``ttur=R`` | *trial*: D's learning rate R × G's (Heusel et al. 2017's two time scales) |
+| ``channels-last`` | *trial*: networks and batches in ``torch.channels_last`` memory format |
+| ``no-health`` | *trial*: no health statistics (gradient norms, D's accuracy, G's spread) |
+| ``ema=D`` | ``--ema D`` (``ema=0``: no moving average, the raw G is scored) |
+| ``log-every=N`` | ``--log-every N``: fewer log lines, so fewer host syncs |
+| ``threads=N`` | ``--threads N`` |
+
+A *trial* is a change ganzoo has no option for yet: it is patched into ganzoo at one seam,
+in this process only, to measure it before it is adopted. Prints each loop's FID at every
+mark and a Markdown table with the command (stderr), and every figure as JSON (stdout).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import math
+import shlex
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import torch
+from bench_quality import SETTINGS, At28, PlainGAN, say, score
+
+BASE_BATCH = 64  # the plain loop's batch, and ganzoo's default
+
+
+# --- the speed changes --------------------------------------------------------------------
+
+
+@dataclass
+class Variant:
+    """ganzoo's defaults plus some speed changes: TrainConfig fields and trial patches."""
+
+    name: str
+    config: dict[str, Any] = field(default_factory=dict)
+    trials: list[Callable[[], contextlib.AbstractContextManager[Any]]] = field(default_factory=list)
+
+    @contextlib.contextmanager
+    def patched(self) -> Iterator[None]:
+        """Within the block, ganzoo runs with this variant's trial patches."""
+        with contextlib.ExitStack() as stack:
+            for trial in self.trials:
+                stack.enter_context(trial())
+            yield
+
+
+def after_make_trainer(change: Callable[[Any, Any], None]):
+    """A trial that changes the model and trainer ganzoo's session has just built."""
+    import ganzoo.training.session as session
+
+    original = session.make_trainer
+
+    def make_trainer(model, *args, **kwargs):
+        trainer = original(model, *args, **kwargs)
+        change(model, trainer)
+        return trainer
+
+    return lambda: mock.patch.object(session, "make_trainer", make_trainer)
+
+
+def ttur(ratio: float):
+    """D's Adam learning rate ``ratio`` × G's (a resumed run gets it from the checkpoint)."""
+
+    def faster_d(model: Any, trainer: Any) -> None:
+        for group in trainer.opt_d.param_groups:
+            group["lr"] *= ratio
+
+    return after_make_trainer(faster_d)
+
+
+def channels_last() -> list[Callable[[], Any]]:
+    """Networks (before the trainer and the moving average copy them) and every 4-D batch."""
+    from ganzoo.training.state import BatchStream
+
+    def networks(model: Any, trainer: Any) -> None:
+        model.to(memory_format=torch.channels_last)
+
+    original_next = BatchStream._next
+
+    def next_batch(self):
+        batch = original_next(self)
+        if isinstance(batch, torch.Tensor) and batch.dim() == 4:
+            return batch.contiguous(memory_format=torch.channels_last)
+        return batch
+
+    # the networks are converted right after make_trainer, before the session's moving
+    # average copies G; the optimisers hold the same parameter objects, in the new layout
+    batches = lambda: mock.patch.object(BatchStream, "_next", next_batch)  # noqa: E731
+    return [after_make_trainer(networks), batches]
+
+
+def no_health() -> Callable[[], Any]:
+    """The health statistics replaced by constants (ones: no collapse alert, and the loss
+    figure's log-scaled gradient panel still has something to draw)."""
+    from ganzoo.training import health
+
+    def grad_norm(params, precision, optimizer):
+        precision.unscale(optimizer)  # fp16 still needs its gradients unscaled
+        return torch.ones(())
+
+    def adversarial_stats(real_logits, *args):
+        one = torch.ones((), device=real_logits.device)
+        return {"d_acc": one, "d_grad_norm": one, "g_grad_norm": one, "g_spread": one}
+
+    @contextlib.contextmanager
+    def patched() -> Iterator[None]:
+        with (
+            mock.patch.object(health, "grad_norm", grad_norm),
+            mock.patch.object(health, "adversarial_stats", adversarial_stats),
+        ):
+            yield
+
+    return patched
+
+
+def parse_variant(text: str, base_lr: float) -> Variant:
+    """``compile,batch=256:sqrt,ttur=2`` -> a :class:`Variant` (see the module docstring)."""
+    variant = Variant(text)
+    for change in (c.strip() for c in text.split(",") if c.strip()):
+        name, _, value = change.partition("=")
+        if name == "defaults":
+            continue
+        if name == "compile":
+            variant.config["compile"] = True
+        elif name == "batch":
+            size, _, rule = value.partition(":")
+            scale = {"sqrt": math.sqrt, "linear": float, "none": lambda r: 1.0}[rule or "sqrt"]
+            variant.config["batch_size"] = int(size)
+            variant.config["lr"] = base_lr * scale(int(size) / BASE_BATCH)
+        elif name == "ttur":
+            variant.trials.append(ttur(float(value)))
+        elif name == "channels-last":
+            variant.trials.extend(channels_last())
+        elif name == "no-health":
+            variant.trials.append(no_health())
+        elif name == "ema":
+            variant.config["ema"] = float(value)
+        elif name == "log-every":
+            variant.config["log_every"] = int(value)
+        elif name == "threads":
+            variant.config["threads"] = int(value)
+        else:
+            raise SystemExit(f"unknown speed change {change!r} (see --help)")
+    return variant
+
+
+# --- the two loops, to each mark ------------------------------------------------------------
+
+
+def plain_curve(marks: list[float], args: argparse.Namespace) -> list[dict[str, Any]]:
+    """The like-for-like plain loop, trained to each mark and scored there (clock stopped)."""
+    from ganzoo.host.device import choose_threads, intra_op_threads
+
+    setting = next(s for s in SETTINGS["dcgan"] if s.name == "like for like")
+    loop = PlainGAN(setting, args.data_dir, BASE_BATCH, args.seed)
+    parameters = sum(p.numel() for net in (loop.g, loop.d) for p in net.parameters())
+    points, trained, steps = [], 0.0, 0
+    with intra_op_threads(choose_threads(None, parameters)):  # as ganzoo chooses for it
+        for mark in marks:
+            start = time.perf_counter()
+            while trained + time.perf_counter() - start < mark:
+                loop.step()
+                steps += 1
+            trained += time.perf_counter() - start
+            with torch.random.fork_rng(devices=[]):  # scoring draws nothing training will
+                figures = score(loop.sampler(), args.data_dir, args.samples)
+            points.append(point(mark, trained, steps, BASE_BATCH, figures))
+            say(line("plain loop", points[-1]))
+    return points
+
+
+def ganzoo_curve(
+    variant: Variant, marks: list[float], args: argparse.Namespace, out: Path
+) -> list[dict[str, Any]]:
+    """ganzoo with ``variant``, trained to each mark by its time budget, scored at each."""
+    from ganzoo.runs.loading import load_run_model
+    from ganzoo.training.config import TrainConfig
+    from ganzoo.training.loop import resume, train
+
+    config = TrainConfig(
+        model="dcgan", loss="nonsat", dataset="mnist", data_dir=args.data_dir, seed=args.seed,
+        device="cpu", out=str(out), time_budget=marks[0], **variant.config,
+    )  # fmt: skip
+    points: list[dict[str, Any]] = []
+    with variant.patched():
+        for i, mark in enumerate(marks):
+            if i == 0:
+                result = train(config)
+            else:
+                move_time_budget(out, mark)
+                result = resume(out)
+            figures = score(At28(load_run_model(out).sample), args.data_dir, args.samples)
+            points.append(point(mark, result.seconds, result.steps, config.batch_size, figures))
+            say(line(f"ganzoo {variant.name}", points[-1]))
+            if json.loads((out / "summary.json").read_text())["stopped_by"] != "time budget":
+                say(f"ganzoo {variant.name}: its epochs ran out before the marks did")
+                break
+    return points
+
+
+def move_time_budget(run: Path, seconds: float) -> None:
+    """Let the run train on to ``seconds`` of training time at its next resume."""
+    path = run / "config.json"
+    stored = json.loads(path.read_text())
+    stored["config"]["time_budget"] = seconds
+    path.write_text(json.dumps(stored, indent=2, sort_keys=True))
+
+
+def point(mark: float, seconds: float, steps: int, batch: int, figures: dict) -> dict[str, Any]:
+    return {
+        "mark_seconds": mark, "train_seconds": round(seconds, 1), "steps": steps,
+        "images": steps * batch, "fid": figures["fid"], "kid": figures["kid"],
+        "classifier_score": figures["classifier_score"], "extractor": figures["extractor"],
+    }  # fmt: skip
+
+
+def line(name: str, p: dict[str, Any]) -> str:
+    return (
+        f"{name:40} {p['train_seconds']:7.1f} s {p['steps']:6d} steps "
+        f"{p['images'] / max(p['train_seconds'], 1e-9):7.1f} img/s  FID {p['fid']:7.2f}"
+    )
+
+
+# --- time to quality ----------------------------------------------------------------------
+
+
+def time_to(points: list[dict[str, Any]], target: float) -> float | None:
+    """Training seconds at which the FID first reaches ``target`` (linear between marks)."""
+    before = None
+    for p in points:
+        if p["fid"] <= target:
+            if before is None or before["fid"] == p["fid"]:
+                return p["train_seconds"]
+            share = (before["fid"] - target) / (before["fid"] - p["fid"])
+            return before["train_seconds"] + share * (p["train_seconds"] - before["train_seconds"])
+        before = p
+    return None
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--data-dir", default=str(Path(__file__).parents[2] / "shared" / "data"))
+    parser.add_argument("--minutes", type=float, default=20.0, help="the plain loop's budget")
+    parser.add_argument("--every", type=float, default=2.0, help="minutes between marks")
+    parser.add_argument("--samples", type=int, default=10_000, help="samples per score")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--variant",
+        action="append",
+        help="speed changes on top of ganzoo's defaults, comma-separated (repeatable; "
+        "default: defaults)",
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="marks at 10 and 20 s, 1,000 samples, two variants"
+    )
+    args, _ = parser.parse_known_args(argv)  # benchmarks/run.py passes its arguments to all
+    if args.quick:
+        args.minutes, args.every, args.samples = 1 / 3, 1 / 6, 1000
+        args.variant = args.variant or [
+            "defaults",
+            "channels-last,ttur=2,no-health,batch=128,log-every=100,ema=0",
+        ]
+    variants_text = args.variant or ["defaults"]
+    if not (Path(args.data_dir) / "MNIST" / "raw").is_dir():
+        say(f"MNIST not found under {args.data_dir}: nothing to measure")
+        return {}
+    from ganzoo.training.config import TrainConfig, check
+
+    base_lr = float(check(TrainConfig(model="dcgan", dataset="mnist")).model.record.lr)
+    variants = [parse_variant(text, base_lr) for text in variants_text]
+    count = max(1, round(args.minutes / args.every))
+    marks = [round(args.minutes * 60 * (i + 1) / count, 3) for i in range(count)]
+    figures: dict[str, Any] = {
+        "command": shlex.join([Path(sys.argv[0]).as_posix(), *(argv or sys.argv[1:])]),
+        "marks_seconds": marks, "samples": args.samples, "seed": args.seed,
+        "torch": torch.__version__, "threads": torch.get_num_threads(), "loops": {},
+    }  # fmt: skip
+    say(f"marks every {args.every * 60:g} s to {args.minutes * 60:g} s of training; "
+        f"{args.samples} samples a score")  # fmt: skip
+    plain = plain_curve(marks, args)
+    figures["loops"]["plain loop"] = plain
+    target = plain[-1]["fid"]
+    figures["target_fid"] = target
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, variant in enumerate(variants):
+            name = f"ganzoo {variant.name}"
+            figures["loops"][name] = ganzoo_curve(variant, marks, args, Path(tmp) / f"run{i}")
+    report(figures, target)
+    print(json.dumps(figures, indent=2))
+    return figures
+
+
+def report(figures: dict[str, Any], target: float) -> None:
+    """The Markdown table of time to the plain loop's final FID, with the command."""
+    plain_time = time_to(figures["loops"]["plain loop"], target)
+    say("")
+    say(f"    {figures['command']}")
+    say("")
+    say(f"target: the plain loop's FID at {figures['marks_seconds'][-1]:g} s, {target:.2f}")
+    say("")
+    say("| loop | FID at the last mark | images/s | time to target | × plain loop's time |")
+    say("|---|---|---|---|---|")
+    for name, points in figures["loops"].items():
+        reached = time_to(points, target)
+        last = points[-1]
+        speed = last["images"] / max(last["train_seconds"], 1e-9)
+        ratio = reached / plain_time if reached is not None and plain_time else None
+        say(
+            f"| {name} | {last['fid']:.2f} | {speed:.0f} | "
+            f"{'-' if reached is None else f'{reached / 60:.1f} min ({reached:.0f} s)'} | "
+            f"{'-' if ratio is None else f'{ratio:.2f}'} |"
+        )
+        figures.setdefault("time_to_target_seconds", {})[name] = reached
+    say("goal: ganzoo on its defaults in at most 0.50 × the plain loop's time")
+
+
+if __name__ == "__main__":
+    main()
