@@ -1,6 +1,7 @@
 """The few-images tutorial's recorded study: table and grids from ``bench_small_data.py``.
 
-``docs/tutorials/few-images.md`` holds ``<!-- small-data: table -->`` and
+``docs/tutorials/few-images.md`` holds ``<!-- small-data: table -->``,
+``<!-- small-data: reading -->`` (what the table says, computed from it) and
 ``<!-- small-data: grids -->``; the docs hook (``hooks.py``) replaces them with the recorded
 run of ``benchmarks/bench_small_data.py --record benchmarks/results``: the JSON
 ``benchmarks/results/small-data.json`` and the grids ``benchmarks/results/small-data/*.png``
@@ -20,7 +21,7 @@ from typing import Any
 
 RESULTS = Path(__file__).resolve().parents[2] / "benchmarks" / "results"
 RECORD = RESULTS / "small-data.json"
-PLACEHOLDER = re.compile(r"<!-- small-data: (table|grids) -->")
+PLACEHOLDER = re.compile(r"<!-- small-data: (table|grids|reading) -->")
 RECORD_COMMAND = "python benchmarks/bench_small_data.py --record benchmarks/results"
 DATASET_NAMES = {"mnist": "MNIST (32 px)", "digits": "digits (8×8)"}
 
@@ -73,7 +74,15 @@ def table(figures: dict[str, Any]) -> str:
 
 def grids(figures: dict[str, Any]) -> str:
     """Each cell's grid (its first seed), without and with DiffAugment side by side."""
-    lines = ["| data | without DiffAugment | with DiffAugment |", "|---|---|---|"]
+    lines = [
+        f"Each cell: 64 samples of the first seed's generator (its moving average) after "
+        f"{figures['steps']:,} updates, DCGAN + non-saturating loss; left without, right with "
+        "DiffAugment. Look for digits you can name and for variety: a grid of near-copies of "
+        "a few training images is what memorisation looks like.",
+        "",
+        "| data | without DiffAugment | with DiffAugment |",
+        "|---|---|---|",
+    ]
     cells: dict[tuple[str, float], dict[bool, str]] = {}
     for c in figures["cells"]:
         grid = (c["runs"][0] or {}).get("grid")
@@ -89,10 +98,69 @@ def grids(figures: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _interval(summary: dict[str, Any]) -> tuple[float, float]:
+    half = summary.get("ci95") or 0.0
+    return summary["mean"] - half, summary["mean"] + half
+
+
+def reading(figures: dict[str, Any]) -> str:
+    """What the table says, cell pair by cell pair, computed from its numbers: whether
+    DiffAugment's FID interval lies below, above or across the plain run's, and whether any
+    cell shows copying (NN ratio under 0.9 with Z_U under -3, the page's own thresholds)."""
+    pairs: dict[tuple[str, float], dict[bool, dict[str, Any]]] = {}
+    for c in figures["cells"]:
+        pairs.setdefault((c["dataset"], c["fraction"]), {})[c["augment"]] = c
+    sentences = []
+    for (dataset, fraction), by in pairs.items():
+        if set(by) != {False, True} or not all(by[a].get("fid") for a in by):
+            continue
+        plain, aug = by[False]["fid"], by[True]["fid"]
+        (p_low, p_high), (a_low, a_high) = _interval(plain), _interval(aug)
+        name = f"{DATASET_NAMES.get(dataset, dataset)} at {fraction:.0%}"
+        if a_high < p_low:
+            verdict = "lowered FID"
+        elif a_low > p_high:
+            verdict = "raised FID"
+        else:
+            verdict = "left FID within the interval of chance"
+        sentences.append(
+            f"{name} ({by[False]['images']:,} images): DiffAugment {verdict} "
+            f"({plain['mean']:.2f} without, {aug['mean']:.2f} with)."
+        )
+    copying = [
+        f"{DATASET_NAMES.get(c['dataset'], c['dataset'])} at {c['fraction']:.0%}"
+        + (" with DiffAugment" if c["augment"] else "")
+        for c in figures["cells"]
+        if c.get("ratio") and c.get("z_u")
+        and c["ratio"]["mean"] < 0.9 and c["z_u"]["mean"] < -3
+    ]  # fmt: skip
+    ratios = [c["ratio"]["mean"] for c in figures["cells"] if c.get("ratio")]
+    if copying:
+        sentences.append(
+            "Copying (NN ratio under 0.9, Z_U under −3): "
+            + ", ".join(copying)
+            + "."
+        )
+    elif ratios:
+        sentences.append(
+            f"No cell copies its training images: NN ratios from {min(ratios):.2f} to "
+            f"{max(ratios):.2f} and every Z_U above −3; at "
+            f"{figures['steps']:,} updates the samples are, if anything, farther from the "
+            "training images than real test digits are (ratio above 1: undertrained, not "
+            "memorised)."
+            if min(ratios) > 1
+            else f"No cell copies its training images (NN ratios {min(ratios):.2f} to "
+            f"{max(ratios):.2f}, every Z_U above −3)."
+        )
+    return " ".join(sentences) + "\n"
+
+
 def not_recorded(kind: str) -> str:
     """The note that stands where the study's table or grids would be."""
     if kind == "grids":
         return "*(No grids yet: the study has not been recorded; see the note above.)*\n"
+    if kind == "reading":
+        return ""
     return (
         '!!! warning "Not recorded yet"\n'
         "    The study this page describes has not been run on a quiet machine yet, so its "
@@ -106,6 +174,5 @@ def render(markdown: str) -> str:
     figures = recorded()
     if figures is None:
         return PLACEHOLDER.sub(lambda m: not_recorded(m[1]), markdown)
-    return PLACEHOLDER.sub(
-        lambda m: table(figures) if m[1] == "table" else grids(figures), markdown
-    )
+    made = {"table": table, "grids": grids, "reading": reading}
+    return PLACEHOLDER.sub(lambda m: made[m[1]](figures), markdown)

@@ -68,3 +68,31 @@ def test_a_recorded_quick_study_fills_the_table_and_grids(small_data, tmp_path, 
     for site in sites:
         assert f"(../{site})" in text
     sys.modules.pop("bench_zoo", None)
+
+
+def _cell(dataset, fraction, augment, fid, half, ratio, z_u):
+    return {"dataset": dataset, "fraction": fraction, "augment": augment, "images": 600,
+            "fid": {"mean": fid, "ci95": half}, "ratio": {"mean": ratio, "ci95": 0.01},
+            "z_u": {"mean": z_u, "ci95": 1.0}}  # fmt: skip
+
+
+def test_the_reading_follows_the_numbers_of_the_table(small_data):
+    """Each pair's verdict comes from its intervals; copying from the page's thresholds."""
+    cells = [
+        _cell("mnist", 0.01, False, 2.0, 0.1, 1.1, 40.0),
+        _cell("mnist", 0.01, True, 1.5, 0.1, 1.2, 30.0),  # below: lowered
+        _cell("mnist", 0.1, False, 2.0, 0.1, 1.1, 40.0),
+        _cell("mnist", 0.1, True, 2.5, 0.1, 1.1, 40.0),  # above: raised
+        _cell("digits", 1.0, False, 1.0, 0.3, 1.05, 5.0),
+        _cell("digits", 1.0, True, 1.2, 0.3, 1.02, 5.0),  # across: chance
+    ]
+    text = small_data.reading({"cells": cells, "steps": 1000})
+    assert "MNIST (32 px) at 1% (600 images): DiffAugment lowered FID (2.00 without" in text
+    assert "MNIST (32 px) at 10% (600 images): DiffAugment raised FID" in text
+    assert "digits (8×8) at 100% (600 images): DiffAugment left FID within the interval" in text
+    assert "No cell copies its training images: NN ratios from 1.02 to 1.20" in text
+    cells[1] = _cell("mnist", 0.01, True, 1.5, 0.1, 0.4, -12.0)
+    text = small_data.reading({"cells": cells, "steps": 1000})
+    assert (
+        "Copying (NN ratio under 0.9, Z_U under −3): MNIST (32 px) at 1% with DiffAugment." in text
+    )
