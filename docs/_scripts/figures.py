@@ -1018,6 +1018,8 @@ CONDITIONAL_ROWS: tuple[tuple[str, str], ...] = (
     ("MNIST, `dcgan --conditional` (projection D)", "cdcgan-mnist"),
     ("MNIST, `dcgan --conditional -M acgan=true`", "acgan-mnist"),
 )
+#: Dataset names as the conditional page writes them.
+NAMES: dict[str, str] = {"digits": "digits", "mnist": "MNIST"}
 #: The page says every conditional run it shows obeys its labels: at least this accuracy.
 CONDITIONAL_OBEYS = 0.9
 
@@ -1073,7 +1075,8 @@ def conditional_texts(work: Path, figures: Path) -> dict[str, str]:
         f"{fmt(low[1]['conditional_accuracy'])} of the samples (the lowest: {low[0]}); the "
         "judges themselves score "
         + " and ".join(
-            f"{fmt(v)} on real {k} test images" for k, v in sorted(judge.items())
+            f"{fmt(v)} on real {NAMES.get(k, k)} test images"
+            for k, v in sorted(judge.items())
         )
         + "."
     )
