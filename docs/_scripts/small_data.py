@@ -122,7 +122,7 @@ def reading(figures: dict[str, Any]) -> str:
         elif a_low > p_high:
             verdict = "raised FID"
         else:
-            verdict = "left FID within the interval of chance"
+            verdict = "changed FID by less than chance (the intervals overlap)"
         sentences.append(
             f"{name} ({by[False]['images']:,} images): DiffAugment {verdict} "
             f"({plain['mean']:.2f} without, {aug['mean']:.2f} with)."
