@@ -5,7 +5,12 @@ Torch and optuna load only when a sweep runs or is shown.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
+
+if TYPE_CHECKING:
+    from ganzoo.tools.sweep import SweepResult, SweepSpec
 
 SHOW_OPTIONS = {"show", "as_json", "best", "folder", "storage", "study_name", "quiet"}
 
@@ -198,7 +203,7 @@ def _spec(
     study_name: str | None,
     objective: str | None,
     direction: str | None,
-) -> object:
+) -> SweepSpec:
     """The spec the options ask for, on top of the study's own where they continue it."""
     from pathlib import Path
 
@@ -252,7 +257,7 @@ def _refuse_with_show(ctx: click.Context) -> None:
         )
 
 
-def _print(result, as_json: bool) -> None:
+def _print(result: SweepResult, as_json: bool) -> None:
     """The trials as a table (or JSON) on stdout, and the best one."""
     import json
     import sys

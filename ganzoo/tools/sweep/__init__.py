@@ -90,14 +90,8 @@ def check_spec(spec: SweepSpec) -> tuple[SweepSpec, dict[str, Any], str]:
     steps = fixed.get("steps")
     if steps is not None and (isinstance(steps, bool) or not isinstance(steps, int) or steps < 1):
         raise UsageError(f"--steps must be an integer >= 1, got {steps!r}")
-    if spec.eval_samples is not None:
-        check_samples(spec.eval_samples, "--eval-samples")
-        if fixed.get("eval_samples", spec.eval_samples) != spec.eval_samples:
-            raise UsageError(
-                f"eval_samples is fixed to {fixed['eval_samples']} and given as "
-                f"--eval-samples {spec.eval_samples}; give it once"
-            )
-        fixed["eval_samples"] = spec.eval_samples
+    if spec.eval_samples is not None:  # as -F eval_samples=N, and like it, it wins
+        fixed["eval_samples"] = check_samples(spec.eval_samples, "--eval-samples")
     if "eval_every" not in fixed and "eval_every" not in space:
         if not isinstance(fixed.get("steps"), int):
             raise UsageError(
