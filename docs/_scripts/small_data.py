@@ -24,6 +24,8 @@ RECORD = RESULTS / "small-data.json"
 PLACEHOLDER = re.compile(r"<!-- small-data: (table|grids|reading) -->")
 RECORD_COMMAND = "python benchmarks/bench_small_data.py --record benchmarks/results"
 DATASET_NAMES = {"mnist": "MNIST (32 px)", "digits": "digits (8×8)"}
+#: The same in the table, whose columns must fit the page (its caption gives the sizes).
+SHORT_NAMES = {"mnist": "MNIST", "digits": "digits"}
 
 
 def recorded() -> dict[str, Any] | None:
@@ -52,21 +54,24 @@ def table(figures: dict[str, Any]) -> str:
     """The study as a Markdown table, with how and where it was measured."""
     lines = [
         f"DCGAN + non-saturating loss, {figures['steps']:,} generator updates at batch "
-        f"{figures['batch_size']}, {figures['seeds']} seeds (every seed on the same images, "
+        f"{figures['batch_size']} (MNIST at 32 px, the digits at 8×8), "
+        f"{figures['seeds']} seeds (every seed on the same images, "
         f"picked by `--data-seed {figures['data_seed']}`), {figures['samples']:,} samples "
         "against the full test split with the domain extractor; mean ± half-width of the 95% "
         f"t-interval over seeds. Measured {figures['date']} on {figures['machine']} "
         f"(torch {figures['torch']}) with `{figures['command']}`.",
         "",
-        "| data | images | DiffAugment | FID ↓ | NN ratio (1: new images) | closer (0.5: new) "
-        "| Z_U (< −3: copying) |",
-        "|---|---|---|---|---|---|---|",
+        "NN ratio: about 1 for new images, towards 0 for copies; closer: 0.5 for new images; "
+        "Z_U: below −3 means copying.",
+        "",
+        "| data (images) | DiffAug. | FID ↓ | NN ratio | closer | Z_U |",
+        "|---|---|---|---|---|---|",
     ]
     for c in figures["cells"]:
         lines.append(
-            f"| {DATASET_NAMES.get(c['dataset'], c['dataset'])}, {c['fraction']:.0%} "
-            f"| {c['images']:,} | {'yes' if c['augment'] else 'no'} | {_cell(c.get('fid'), 2)} "
-            f"| {_cell(c.get('ratio'), 3)} | {_cell(c.get('closer_fraction'), 3)} "
+            f"| {SHORT_NAMES.get(c['dataset'], c['dataset'])} {c['fraction']:.0%} "
+            f"({c['images']:,}) | {'yes' if c['augment'] else 'no'} | {_cell(c.get('fid'), 2)} "
+            f"| {_cell(c.get('ratio'), 2)} | {_cell(c.get('closer_fraction'), 2)} "
             f"| {_cell(c.get('z_u'), 1)} |"
         )
     return "\n".join(lines) + "\n"

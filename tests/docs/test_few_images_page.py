@@ -58,7 +58,7 @@ def test_a_recorded_quick_study_fills_the_table_and_grids(small_data, tmp_path, 
     assert plain["images"] == 360 and plain["runs"][0]["train_images"] == 360
     for c in figures["cells"]:
         fid, ratio = c["fid"]["mean"], c["ratio"]["mean"]
-        row = f"| 360 | {'yes' if c['augment'] else 'no'} | {fid:.2f} | {ratio:.3f} |"
+        row = f"(360) | {'yes' if c['augment'] else 'no'} | {fid:.2f} | {ratio:.2f} |"
         assert row in text
     sites = [site for site, _ in small_data.grid_files()]
     assert sites == [

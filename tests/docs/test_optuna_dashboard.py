@@ -24,17 +24,12 @@ import pytest
 from ganzoo.tools.sweep import show_sweep
 from ganzoo.tools.sweep.spec import SweepSpec
 from ganzoo.tools.sweep.study import create_or_load, make_record, open_storage, quiet_optuna
+from tests.docs.chromium import need
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 STUDY = "dashboard-sweep"
 VALUES = [3.0, 1.5, 2.25]
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
-
-
-def _need(condition: bool, reason: str) -> None:
-    if not condition:
-        pytest.skip(reason)
 
 
 @pytest.fixture
@@ -86,7 +81,7 @@ def dashboard(study_db) -> Iterator[str]:
     """``optuna-dashboard sqlite:///.../study.db`` (the page's command) on a free port."""
     pytest.importorskip("optuna_dashboard", reason="pip install -e '.[dashboard]'")
     command = shutil.which("optuna-dashboard", path=str(Path(sys.executable).parent))
-    _need(command is not None, "no optuna-dashboard command beside this Python")
+    need(command is not None, "no optuna-dashboard command beside this Python")
     port = _free_port()
     proc = subprocess.Popen(
         [command, f"sqlite:///{study_db}", "--host", "127.0.0.1", "--port", str(port)],
@@ -108,19 +103,6 @@ def dashboard(study_db) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
-
-
-@pytest.fixture
-def browser():
-    _need(Path(CHROMIUM).exists(), f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser
-        browser.close()
 
 
 def test_the_dashboard_shows_the_sweeps_study_and_its_trials(dashboard, browser, study_db):

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import functools
 import http.server
-import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,10 +26,10 @@ from urllib.parse import unquote, urlparse
 import pytest
 
 from ganzoo.runs.plotting import MIN_FONT_KEY
+from tests.docs.chromium import need
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "site"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 WIDTH, HEIGHT = 1280, 900
 MIN_SHOWN_SHARE = 0.6
 MIN_TEXT_PX = 7.5
@@ -66,15 +65,9 @@ def _pages() -> list[Path]:
     return sorted(p for p in SITE.rglob("index.html") if "assets" not in p.parts)
 
 
-def _need(condition: bool, reason: str) -> None:
-    """Skip, saying what is missing: the built site or the browser."""
-    if not condition:
-        pytest.skip(reason)
-
-
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    _need(bool(_pages()), "site/ not built here (mkdocs build --strict makes it)")
+    need(bool(_pages()), "site/ not built here (mkdocs build --strict makes it)")
     handler = functools.partial(_QuietHandler, directory=str(SITE))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
@@ -86,19 +79,6 @@ def server() -> Iterator[str]:
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         """No request log on the test's output."""
-
-
-@pytest.fixture(scope="module")
-def browser():
-    _need(Path(CHROMIUM).exists(), f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser
-        browser.close()
 
 
 def _local_file(url: str) -> Path:
