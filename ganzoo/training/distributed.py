@@ -66,8 +66,33 @@ def init(env: DistEnv, device: torch.device) -> torch.device:
         torch.cuda.set_device(device)
     if not dist.is_initialized():
         backend = "nccl" if device.type == "cuda" else "gloo"
-        dist.init_process_group(backend, device_id=device if device.type == "cuda" else None)
+        dist.init_process_group(
+            backend,
+            device_id=device if device.type == "cuda" else None,
+            **_restart_store(env),
+        )
     return device
+
+
+def _restart_store(env: DistEnv) -> dict[str, Any]:
+    """After a torchrun restart, the process group's keys under a prefix of their own.
+
+    torchrun keeps its rendezvous store across restarts; a process group made with the
+    same keys as the dead attempt's could read a dead worker's address and fail to
+    connect (measured: gloo's "connectFullMesh ... Connection refused" in 2 restarts of
+    3). The first attempt uses the default (``env://``) path unchanged.
+    """
+    if env.restart == 0:
+        return {}
+    agent = os.environ.get("TORCHELASTIC_USE_AGENT_STORE", "").lower() == "true"
+    store = dist.TCPStore(
+        os.environ["MASTER_ADDR"],
+        int(os.environ["MASTER_PORT"]),
+        env.world_size,
+        is_master=env.rank == 0 and not agent,
+    )
+    prefixed = dist.PrefixStore(f"ganzoo/restart-{env.restart}", store)
+    return {"store": prefixed, "rank": env.rank, "world_size": env.world_size}
 
 
 def shutdown(env: DistEnv, together: bool = False) -> None:
