@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from ganzoo.api.errors import UsageError
+from ganzoo.cli.options import inception_weights_option
 from ganzoo.metrics.spec import DEFAULT_EXTRACTOR, DEFAULT_SAMPLES, EXTRACTORS, EvalSpec
 
 
@@ -117,12 +118,7 @@ def parse_seeds(text: str | None) -> list[int]:
     show_default=True,
     help=f"One of {', '.join(EXTRACTORS)}: domain works offline.",
 )
-@click.option(
-    "--inception-weights",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Local InceptionV3 weights (or GANZOO_INCEPTION_WEIGHTS).",
-)
+@inception_weights_option
 @click.option(
     "--no-eval", is_flag=True, help="Use only metrics already stored in the runs; evaluate nothing."
 )

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from ganzoo.cli.options import inception_weights_option
 from ganzoo.metrics.spec import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_EXTRACTOR,
@@ -37,13 +38,7 @@ if TYPE_CHECKING:
     help=f"One of {', '.join(EXTRACTORS)}: a classifier trained on the dataset (offline), or "
     "torch-fidelity's inception-v3-compat (as in papers; slow on CPU).",
 )
-@click.option(
-    "--inception-weights",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Local InceptionV3 weights for --feature-extractor inception (also "
-    "$GANZOO_INCEPTION_WEIGHTS) [default: torch-fidelity's download].",
-)
+@inception_weights_option
 @click.option(
     "--split",
     type=click.Choice(SPLITS),

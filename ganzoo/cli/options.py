@@ -37,3 +37,14 @@ def parse_key_values(option: str, items: tuple[str, ...]) -> dict[str, Any]:
 def split_names(items: tuple[str, ...]) -> list[str]:
     """``("r1,r2", "gp")`` -> ``["r1", "r2", "gp"]``: a repeatable ``NAME[,NAME]`` option."""
     return [name.strip() for item in items for name in item.split(",") if name.strip()]
+
+
+#: ``--inception-weights``, shared by the commands that can measure with InceptionV3 (eval,
+#: compare, reproduce): one name, one help, one place to change.
+inception_weights_option = click.option(
+    "--inception-weights",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Local InceptionV3 weights for --feature-extractor inception (also "
+    "$GANZOO_INCEPTION_WEIGHTS) [default: torch-fidelity's download].",
+)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ganzoo.cli.options import split_names
+from ganzoo.cli.options import inception_weights_option, split_names
 from ganzoo.metrics.spec import DEFAULT_EXTRACTOR, DEFAULT_SAMPLES, EXTRACTORS
 from ganzoo.tools.reproduce.studies import STUDIES
 
@@ -56,18 +56,15 @@ def _studies_help() -> str:
     "continues it [default: runs/reproduce-STUDY].",
 )
 @click.option(
+    "--feature-extractor",
     "--extractor",
+    "extractor",
     default=DEFAULT_EXTRACTOR,
     show_default=True,
     help=f"FID's features, one of {', '.join(EXTRACTORS)}: domain works offline; inception "
     "is the papers' (and far slower on a CPU).",
 )
-@click.option(
-    "--inception-weights",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Local InceptionV3 weights (or GANZOO_INCEPTION_WEIGHTS).",
-)
+@inception_weights_option
 @click.option(
     "--samples",
     type=int,
