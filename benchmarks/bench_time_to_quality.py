@@ -26,13 +26,22 @@ quality is the training time at which its FID first reaches the target, interpol
 linearly between marks ("-" if it never does). Goal: ganzoo, on its defaults, in at most
 half the plain loop's time.
 
+A full run is long (the plain loop's 20 minutes, then each variant's, plus the scorings), so
+its parts can be run apart: ``--record FILE`` keeps every figure, ``--plain-from FILE`` takes
+the plain loop's curve (and the target) from such a file instead of training it again, and
+``--stop-at-target`` ends a variant at the first mark that reaches the target (its later
+marks would not change its time to quality). ``--speed-steps N`` adds what a pure speed
+change buys without a curve: each variant's images/s over N steps beside the defaults', for
+changes that leave the trajectory step for step as it was (compile, channels-last,
+no-health, log-every), whose time to quality is then the defaults' divided by that ratio.
+
 Speed changes, for ``--variant`` (comma-separated; ``defaults`` is ganzoo unchanged):
 
 | change | what it does |
 |---|---|
 | ``compile`` | ``--compile``: torch.compile (inductor on a CPU) on G and D |
 | ``batch=N[:RULE]`` | ``--batch-size N``; lr × (N/64)^½ (``sqrt``, default), N/64, 1 (``none``) |
-| ``ttur=R`` | *trial*: D's learning rate R × G's (Heusel et al. 2017's two time scales) |
+| ``ttur=R`` | ``--lr-d``: D's learning rate R × G's (Heusel et al. 2017's two time scales) |
 | ``channels-last`` | *trial*: networks and batches in ``torch.channels_last`` memory format |
 | ``no-health`` | *trial*: no health statistics (gradient norms, D's accuracy, G's spread) |
 | ``ema=D`` | ``--ema D`` (``ema=0``: no moving average, the raw G is scored) |
@@ -100,16 +109,6 @@ def after_make_trainer(change: Callable[[Any, Any], None]):
     return lambda: mock.patch.object(session, "make_trainer", make_trainer)
 
 
-def ttur(ratio: float):
-    """D's Adam learning rate ``ratio`` × G's (a resumed run gets it from the checkpoint)."""
-
-    def faster_d(model: Any, trainer: Any) -> None:
-        for group in trainer.opt_d.param_groups:
-            group["lr"] *= ratio
-
-    return after_make_trainer(faster_d)
-
-
 def channels_last() -> list[Callable[[], Any]]:
     """Networks (before the trainer and the moving average copy them) and every 4-D batch."""
     from ganzoo.training.state import BatchStream
@@ -158,6 +157,7 @@ def no_health() -> Callable[[], Any]:
 def parse_variant(text: str, base_lr: float) -> Variant:
     """``compile,batch=256:sqrt,ttur=2`` -> a :class:`Variant` (see the module docstring)."""
     variant = Variant(text)
+    ratio = None  # ttur=R: D's lr R x G's, whatever batch= made G's
     for change in (c.strip() for c in text.split(",") if c.strip()):
         name, _, value = change.partition("=")
         if name == "defaults":
@@ -170,7 +170,7 @@ def parse_variant(text: str, base_lr: float) -> Variant:
             variant.config["batch_size"] = int(size)
             variant.config["lr"] = base_lr * scale(int(size) / BASE_BATCH)
         elif name == "ttur":
-            variant.trials.append(ttur(float(value)))
+            ratio = float(value)
         elif name == "channels-last":
             variant.trials.extend(channels_last())
         elif name == "no-health":
@@ -183,6 +183,8 @@ def parse_variant(text: str, base_lr: float) -> Variant:
             variant.config["threads"] = int(value)
         else:
             raise SystemExit(f"unknown speed change {change!r} (see --help)")
+    if ratio is not None:
+        variant.config["lr_d"] = variant.config.get("lr", base_lr) * ratio
     return variant
 
 
@@ -212,9 +214,14 @@ def plain_curve(marks: list[float], args: argparse.Namespace) -> list[dict[str, 
 
 
 def ganzoo_curve(
-    variant: Variant, marks: list[float], args: argparse.Namespace, out: Path
+    variant: Variant,
+    marks: list[float],
+    args: argparse.Namespace,
+    out: Path,
+    target: float | None = None,
 ) -> list[dict[str, Any]]:
-    """ganzoo with ``variant``, trained to each mark by its time budget, scored at each."""
+    """ganzoo with ``variant``, trained to each mark by its time budget, scored at each;
+    with ``target``, it stops at the first mark whose FID reaches it."""
     from ganzoo.runs.loading import load_run_model
     from ganzoo.training.config import TrainConfig
     from ganzoo.training.loop import resume, train
@@ -234,10 +241,37 @@ def ganzoo_curve(
             figures = score(At28(load_run_model(out).sample), args.data_dir, args.samples)
             points.append(point(mark, result.seconds, result.steps, config.batch_size, figures))
             say(line(f"ganzoo {variant.name}", points[-1]))
+            if target is not None and points[-1]["fid"] <= target:
+                say(f"ganzoo {variant.name}: reached the target {target:.2f}; stopped")
+                break
             if json.loads((out / "summary.json").read_text())["stopped_by"] != "time budget":
                 say(f"ganzoo {variant.name}: its epochs ran out before the marks did")
                 break
     return points
+
+
+def speed(variant: Variant, steps: int, args: argparse.Namespace, out: Path) -> dict[str, Any]:
+    """Images/s of ganzoo with ``variant`` over ``steps`` steps (after a 20-step warm-up run
+    in the same process, so that imports and the data's first load are not counted)."""
+    from ganzoo.training.config import TrainConfig
+    from ganzoo.training.loop import train
+
+    def run(n: int, folder: Path):
+        config = TrainConfig(
+            model="dcgan", loss="nonsat", dataset="mnist", data_dir=args.data_dir,
+            seed=args.seed, device="cpu", out=str(folder), steps=n,
+            **variant.config,
+        )  # fmt: skip
+        with variant.patched():
+            return train(config), config.batch_size
+
+    run(20, out / "warm-up")
+    result, batch = run(steps, out / "timed")
+    figures = {"steps": result.steps, "train_seconds": round(result.seconds, 2)}
+    figures["images_per_second"] = round(result.steps * batch / result.seconds, 1)
+    say(f"speed  ganzoo {variant.name:32} {figures['images_per_second']:7.1f} img/s "
+        f"({result.steps} steps in {result.seconds:.1f} s)")  # fmt: skip
+    return figures
 
 
 def move_time_budget(run: Path, seconds: float) -> None:
@@ -295,6 +329,18 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "default: defaults)",
     )
     parser.add_argument(
+        "--plain-from", metavar="FILE", help="the plain loop's curve from a --record file"
+    )
+    parser.add_argument(
+        "--stop-at-target", action="store_true", help="end a variant once it reaches the target"
+    )
+    parser.add_argument(
+        "--speed-steps", type=int, default=0, metavar="N",
+        help="also time each variant (and the defaults) over N steps; no curves if --no-curves",
+    )  # fmt: skip
+    parser.add_argument("--no-curves", action="store_true", help="only the --speed-steps pass")
+    parser.add_argument("--record", metavar="FILE", help="write the figures (JSON) here too")
+    parser.add_argument(
         "--quick", action="store_true", help="marks at 10 and 20 s, 1,000 samples, two variants"
     )
     args, _ = parser.parse_known_args(argv)  # benchmarks/run.py passes its arguments to all
@@ -319,19 +365,51 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "marks_seconds": marks, "samples": args.samples, "seed": args.seed,
         "torch": torch.__version__, "threads": torch.get_num_threads(), "loops": {},
     }  # fmt: skip
-    say(f"marks every {args.every * 60:g} s to {args.minutes * 60:g} s of training; "
-        f"{args.samples} samples a score")  # fmt: skip
-    plain = plain_curve(marks, args)
-    figures["loops"]["plain loop"] = plain
-    target = plain[-1]["fid"]
-    figures["target_fid"] = target
-    with tempfile.TemporaryDirectory() as tmp:
-        for i, variant in enumerate(variants):
-            name = f"ganzoo {variant.name}"
-            figures["loops"][name] = ganzoo_curve(variant, marks, args, Path(tmp) / f"run{i}")
-    report(figures, target)
+    if args.speed_steps:
+        with tempfile.TemporaryDirectory() as tmp:
+            timed = [parse_variant("defaults", base_lr), *variants]
+            figures["speed"] = {
+                v.name: speed(v, args.speed_steps, args, Path(tmp) / f"speed{i}")
+                for i, v in enumerate(timed)
+            }
+    if not args.no_curves:
+        say(f"marks every {args.every * 60:g} s to {args.minutes * 60:g} s of training; "
+            f"{args.samples} samples a score")  # fmt: skip
+        if args.plain_from:
+            recorded = json.loads(Path(args.plain_from).read_text())
+            plain = recorded["loops"]["plain loop"]
+            if recorded["marks_seconds"] != marks or recorded["samples"] != args.samples:
+                raise SystemExit(f"{args.plain_from}: other marks or sample count than these")
+            figures["plain_from"] = args.plain_from
+        else:
+            plain = plain_curve(marks, args)
+        figures["loops"]["plain loop"] = plain
+        target = plain[-1]["fid"]
+        figures["target_fid"] = target
+        with tempfile.TemporaryDirectory() as tmp:
+            for i, variant in enumerate(variants):
+                figures["loops"][f"ganzoo {variant.name}"] = ganzoo_curve(
+                    variant, marks, args, Path(tmp) / f"run{i}",
+                    target if args.stop_at_target else None,
+                )  # fmt: skip
+        report(figures, target)
+    if "speed" in figures:
+        report_speed(figures["speed"])
+    if args.record:
+        Path(args.record).write_text(json.dumps(figures, indent=2) + "\n")
     print(json.dumps(figures, indent=2))
     return figures
+
+
+def report_speed(speeds: dict[str, dict[str, Any]]) -> None:
+    """The Markdown table of images/s, each variant against ganzoo's defaults."""
+    base = speeds["defaults"]["images_per_second"]
+    say("")
+    say("| variant | steps | training s | images/s | × defaults |")
+    say("|---|---|---|---|---|")
+    for name, f in speeds.items():
+        say(f"| {name} | {f['steps']} | {f['train_seconds']:.1f} | "
+            f"{f['images_per_second']:.1f} | {f['images_per_second'] / base:.2f} |")  # fmt: skip
 
 
 def report(figures: dict[str, Any], target: float) -> None:
@@ -342,7 +420,7 @@ def report(figures: dict[str, Any], target: float) -> None:
     say("")
     say(f"target: the plain loop's FID at {figures['marks_seconds'][-1]:g} s, {target:.2f}")
     say("")
-    say("| loop | FID at the last mark | images/s | time to target | × plain loop's time |")
+    say("| loop | FID at its last mark | images/s | time to target | × plain loop's time |")
     say("|---|---|---|---|---|")
     for name, points in figures["loops"].items():
         reached = time_to(points, target)

@@ -101,6 +101,13 @@ def epochs_help() -> str:
     help=f"Adam learning rate [default: the model's, else {TrainConfig.DEFAULT_LR}].",
 )
 @click.option(
+    "--lr-d",
+    type=float,
+    default=None,
+    help="The discriminator's own learning rate: two time scales (TTUR, Heusel et al. 2017; "
+    "e.g. --lr 1e-4 --lr-d 4e-4) [default: --lr].",
+)
+@click.option(
     "--betas",
     type=(float, float),
     default=None,

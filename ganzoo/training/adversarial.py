@@ -79,10 +79,12 @@ class AdversarialTrainer:
         networks: tuple[nn.Module, nn.Module] | None = None,
         regularisers: tuple[Regulariser, ...] = (),
         augment: Policy | None = None,
+        lr_d: float | None = None,
     ) -> None:
         """``networks``: (G, D) as they run (DDP-wrapped or compiled); default the model's.
         ``regularisers``: D's penalties besides the loss's own (``--reg``).
-        ``augment``: what D's inputs go through (``--augment``); default none."""
+        ``augment``: what D's inputs go through (``--augment``); default none.
+        ``lr_d``: D's learning rate (two time scales, ``--lr-d``); default ``lr``."""
         self.model = model
         self.objective = objective
         self.loss = BoundLoss(objective)
@@ -93,7 +95,7 @@ class AdversarialTrainer:
         self.precision = precision or Precision("none", model.device)
         self.g_net, self.d_net = networks or (model.generator, model.discriminator)
         self.d_params = [p for p in model.discriminator.parameters() if p.requires_grad]
-        self.opt_d = adam(self.d_params, lr, betas)
+        self.opt_d = adam(self.d_params, lr if lr_d is None else lr_d, betas)
         self.g_params = list(model.generator.parameters())  # listed once: see health.grad_norm
         self.opt_g = adam(self.g_params, lr, betas)
         self.conditional = getattr(model, "num_classes", None) is not None
@@ -249,5 +251,5 @@ def make_trainer(
     networks = (wrap(model.generator), wrap(model.discriminator))
     return AdversarialTrainer(
         model, objective, settings.lr, settings.betas, settings.d_steps, precision, networks,
-        tuple(settings.regularisers), settings.augment,
+        tuple(settings.regularisers), settings.augment, settings.lr_d,
     )  # fmt: skip

@@ -50,6 +50,7 @@ class TrainConfig:
     time_budget: float | None = None  # seconds of training; stops early when spent
     batch_size: int = 64
     lr: float | None = None  # None: the model's recommended lr (meta "lr"), else DEFAULT_LR
+    lr_d: float | None = None  # D's lr (two time scales, Heusel et al. 2017); None: lr
     betas: tuple[float, float] | None = None  # None: the model's (meta "betas"), else DEFAULT_BETAS
     latent_dim: int | None = None  # None: the model's default for the data
     d_steps: int | None = None  # D updates per G update (k); None: the model's, else 1
@@ -128,10 +129,13 @@ class TrainConfig:
             raise UsageError(
                 f"--time-budget must be a number of seconds > 0, got {self.time_budget}"
             )
-        if self.lr is not None and not (
-            isinstance(self.lr, int | float) and 0 < self.lr < float("inf")
-        ):
-            raise UsageError(f"--lr must be a number > 0, got {self.lr}")
+        for option, value in (("--lr", self.lr), ("--lr-d", self.lr_d)):
+            if value is not None and not (
+                isinstance(value, int | float)
+                and not isinstance(value, bool)
+                and 0 < value < float("inf")
+            ):
+                raise UsageError(f"{option} must be a number > 0, got {value}")
         if self.betas is not None and (
             len(self.betas) != 2 or not all(0 <= b < 1 for b in self.betas)
         ):
@@ -249,6 +253,23 @@ def optimiser_defaults(
     return (float(betas[0]), float(betas[1])), int(d_steps or config.DEFAULT_D_STEPS)
 
 
+def discriminator_lr(config: TrainConfig, components: Components, lr: float) -> float | None:
+    """D's learning rate: ``--lr-d``, else G's ``lr`` (one time scale); None for a family
+    without a discriminator, where ``--lr-d`` is refused.
+
+    Two time scales (Heusel et al. 2017, "GANs Trained by a Two Time-Scale Update Rule")
+    give D its own, usually larger, step size: SAGAN and BigGAN train D at 4e-4, G at 1e-4.
+    """
+    if "discriminator" not in components.family.model_networks:
+        if config.lr_d is not None:
+            raise UsageError(
+                f"--lr-d sets the discriminator's learning rate; {config.model} "
+                f"({components.family.name} family) has no discriminator: use --lr"
+            )
+        return None
+    return float(config.lr_d) if config.lr_d is not None else lr
+
+
 def check(config: TrainConfig) -> Components:
     """Validate ``config``'s values and look up its names (once each), before anything loads.
 
@@ -259,7 +280,7 @@ def check(config: TrainConfig) -> Components:
     from ganzoo.host.resolve import resolve_names
 
     config.validate()
-    return resolve_names(
+    components = resolve_names(
         config.model,
         config.loss,
         config.dataset,
@@ -267,6 +288,8 @@ def check(config: TrainConfig) -> Components:
         tuple(config.reg),
         tuple(config.augment),
     )
+    discriminator_lr(config, components, 1.0)  # --lr-d where there is no D: refused here
+    return components
 
 
 def check_options(config: TrainConfig, components: Components | None = None) -> None:
@@ -317,6 +340,7 @@ def resolve(
     components = components or check(config)
     model, family = components.model, components.family
     lr = config.lr if config.lr is not None else float(model.record.lr or config.DEFAULT_LR)
+    lr_d = discriminator_lr(config, components, lr)
     betas, d_steps = optimiser_defaults(config, components)
     default_epochs = int(components.dataset.record.epochs or config.DEFAULT_EPOCHS)
     epochs = config.epochs or (None if config.time_budget else default_epochs)
@@ -339,6 +363,7 @@ def resolve(
             config,
             loss=loss,
             lr=lr,
+            lr_d=lr_d,
             betas=betas,
             d_steps=d_steps,
             model_options=(

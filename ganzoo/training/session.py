@@ -183,7 +183,14 @@ def prepare(
     trainer = make_trainer(
         model,
         objective,
-        OptimSettings(float(c.lr), tuple(c.betas), c.d_steps, regularisers, augment),  # type: ignore[arg-type]
+        OptimSettings(
+            float(c.lr),
+            tuple(c.betas),  # type: ignore[arg-type]
+            c.d_steps,  # type: ignore[arg-type]
+            regularisers,
+            augment,
+            lr_d=c.lr_d,
+        ),
         family=plan.family,
         device=device,
         amp=c.amp,

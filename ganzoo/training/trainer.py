@@ -55,6 +55,7 @@ class OptimSettings:
     d_steps: int = 1  # discriminator updates per generator update (adversarial only)
     regularisers: tuple[Any, ...] = ()  # D's --reg penalties (adversarial only)
     augment: Any = None  # D's --augment policy, a ganzoo.training.augment.Policy (adversarial)
+    lr_d: float | None = None  # the discriminator's own lr (adversarial only); None: lr
 
 
 def adam(params: Any, lr: float, betas: tuple[float, float]) -> torch.optim.Adam:

@@ -93,7 +93,7 @@ def check_same_dataset(rows: list[RunRow]) -> str:
 
 #: Config fields that make two runs of one model and loss different configurations.
 VARIANT_FIELDS = (
-    "lr", "batch_size", "d_steps", "latent_dim", "ema", "amp", "steps", "epochs",
+    "lr", "lr_d", "batch_size", "d_steps", "latent_dim", "ema", "amp", "steps", "epochs",
     "time_budget", "model_options", "loss_options",
 )  # fmt: skip
 

@@ -110,6 +110,7 @@ def _training_section(config: dict[str, Any]) -> list[str]:
         ("epochs", format_stat(summary.get("epochs"))),
         ("batch size", rc.get("batch_size")),
         ("learning rate", rc.get("lr")),
+        ("D's learning rate", _own_lr_d(rc)),
         ("betas", rc.get("betas")),
         ("D steps per G step", rc.get("d_steps") if _has_discriminator(config) else None),
         ("latent dim", config["latent_dim"]),
@@ -481,3 +482,9 @@ def _numpy_code_inputs(config: dict[str, Any], conditional: bool) -> tuple[str, 
     names += ["labels"] if conditional else []
     feed = "{" + ", ".join(f'"{n}": {n}' for n in names) + "}"
     return "\n".join(lines) + "\n", feed
+
+
+def _own_lr_d(rc: dict) -> float | None:
+    """D's learning rate where it differs from G's (two time scales), else None (no row)."""
+    lr_d = rc.get("lr_d")
+    return lr_d if lr_d is not None and lr_d != rc.get("lr") else None
