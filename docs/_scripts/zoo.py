@@ -35,7 +35,15 @@ KIND = {
 }
 
 #: registration keywords that set a run's defaults, in the order the page shows them
-DEFAULTS = ("loss", "lr", "betas", "d_steps", "dataset_options", "critic_options")
+DEFAULTS = (
+    "loss",
+    "lr",
+    "lr_d",
+    "betas",
+    "d_steps",
+    "dataset_options",
+    "critic_options",
+)
 #: what ganzoo sets itself, never a user option
 INTERNAL = {"self", "info", "data_info", "latent_dim", "num_classes"}
 

@@ -64,14 +64,15 @@ def register_models(register: Register) -> None:
 
     :param register: ``register(name, factory, *, description=None, **keywords)``, the
         keywords those of :class:`ganzoo.api.records.ModelRecord` (``family``,
-        ``conditional``, ``lr``, ``dataset_options``, ``data_kinds``, ``loss``, ``betas``,
-        ``d_steps``, ``critic_options``, ``paper``).
+        ``conditional``, ``lr``, ``lr_d``, ``dataset_options``, ``data_kinds``, ``loss``,
+        ``betas``, ``d_steps``, ``critic_options``, ``paper``).
         ``factory(data_info, latent_dim=None, **options)`` returns a model with ``sample(n)``;
         ``family`` says which objectives it trains with (``"adversarial"``: the model is a
         :class:`ganzoo.api.models.AdversarialModel`; ``"likelihood"``).
         ``conditional=True`` promises a class-conditional build: ganzoo then also passes
         ``num_classes``. Training defaults the run takes when the user does not set them
-        (the paper's): ``loss="hinge"``, ``lr=2e-4``, ``betas=(0.0, 0.9)``, ``d_steps=5``,
+        (the paper's): ``loss="hinge"``, ``lr=2e-4``, ``lr_d=4e-4`` (D's own rate),
+        ``betas=(0.0, 0.9)``, ``d_steps=5``,
         ``dataset_options={dataset: {option: value}}``, and ``critic_options`` (model options
         applied with a loss or regulariser that registers ``per_sample_critic=True``).
         ``paper="Author et al. YEAR, URL"`` is shown by ``ganzoo list`` and the model zoo page.

@@ -64,6 +64,9 @@ class ModelRecord(Record):
     conditional_refusal: str | None = None
     #: the learning rate ``ganzoo train`` uses when the user gives none
     lr: float | None = None
+    #: D's own learning rate when the user gives no ``--lr-d`` (two time scales; InfoGAN's
+    #: paper: D 2e-4 beside G's 1e-3); ``None``: D learns at ``lr``
+    lr_d: float | None = None
     #: dataset name -> the ``-D`` options used with it by default:
     #: ``{"mnist": {"image_size": 32}}``
     dataset_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
@@ -85,8 +88,10 @@ class ModelRecord(Record):
             reason is None or (isinstance(reason, str) and reason.strip() and not self.conditional),
             "a reason (text), for a model registered without conditional=True",
         )
-        ok = self.lr is None or (not isinstance(self.lr, bool) and isinstance(self.lr, int | float))
-        _expect(self, "lr", ok and (self.lr is None or self.lr > 0), "a positive number")
+        for name in ("lr", "lr_d"):
+            value = getattr(self, name)
+            ok = value is None or (not isinstance(value, bool) and isinstance(value, int | float))
+            _expect(self, name, ok and (value is None or value > 0), "a positive number")
         _expect(self, "dataset_options", isinstance(self.dataset_options, Mapping), "a dict")
         object.__setattr__(self, "data_kinds", tuple(self.data_kinds))
         _expect(self, "loss", self.loss is None or isinstance(self.loss, str), "a loss name")

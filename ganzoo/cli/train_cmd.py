@@ -105,7 +105,7 @@ def epochs_help() -> str:
     type=float,
     default=None,
     help="The discriminator's own learning rate: two time scales (TTUR, Heusel et al. 2017; "
-    "e.g. --lr 1e-4 --lr-d 4e-4) [default: --lr].",
+    "e.g. --lr 1e-4 --lr-d 4e-4) [default: the model's, else --lr].",
 )
 @click.option(
     "--betas",

@@ -254,8 +254,8 @@ def optimiser_defaults(
 
 
 def discriminator_lr(config: TrainConfig, components: Components, lr: float) -> float | None:
-    """D's learning rate: ``--lr-d``, else G's ``lr`` (one time scale); None for a family
-    without a discriminator, where ``--lr-d`` is refused.
+    """D's learning rate: ``--lr-d``, else the model's registered ``lr_d``, else G's ``lr``
+    (one time scale); None for a family without a discriminator, where ``--lr-d`` is refused.
 
     Two time scales (Heusel et al. 2017, "GANs Trained by a Two Time-Scale Update Rule")
     give D its own, usually larger, step size: SAGAN and BigGAN train D at 4e-4, G at 1e-4.
@@ -267,7 +267,10 @@ def discriminator_lr(config: TrainConfig, components: Components, lr: float) -> 
                 f"({components.family.name} family) has no discriminator: use --lr"
             )
         return None
-    return float(config.lr_d) if config.lr_d is not None else lr
+    if config.lr_d is not None:
+        return float(config.lr_d)
+    registered = components.model.record.lr_d  # type: ignore[union-attr]
+    return float(registered) if registered is not None else lr
 
 
 def check(config: TrainConfig) -> Components:

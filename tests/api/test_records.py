@@ -91,6 +91,8 @@ def test_an_unknown_keyword_names_the_component_a_suggestion_and_the_valid_ones(
     [
         ("model", {"conditional": "yes"}, "conditional='yes' is invalid; expected True or False"),
         ("model", {"lr": -1.0}, "lr=-1.0 is invalid; expected a positive number"),
+        ("model", {"lr_d": 0}, "lr_d=0 is invalid; expected a positive number"),
+        ("model", {"lr_d": True}, "lr_d=True is invalid; expected a positive number"),
         ("model", {"conditional_refusal": 3}, "conditional_refusal=3 is invalid; expected a"),
         (  # a reason to refuse what the model accepts
             "model",

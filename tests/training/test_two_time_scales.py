@@ -83,3 +83,18 @@ def test_the_model_card_names_d_s_own_rate_and_only_when_it_differs(tmp_path, ru
     assert "| D's learning rate | 0.0004 |" in cards["ttur"]
     assert "D's learning rate" not in cards["one"]
     assert "| learning rate | 0.0001 |" in cards["one"]
+
+
+def test_a_model_registers_its_papers_two_rates_and_an_option_wins(tmp_path):
+    """InfoGAN's paper: G 1e-3, D 2e-4 (its appendix C.1); ``--lr-d`` overrides D's alone."""
+    from ganzoo.training.config import resolve
+
+    def resolved(**changes):
+        config = TrainConfig(model="infogan", dataset="digits", out=str(tmp_path), **changes)
+        return resolve(config, steps_per_epoch=10).config
+
+    assert (resolved().lr, resolved().lr_d) == (1e-3, 2e-4)
+    assert (resolved(lr_d=5e-4).lr, resolved(lr_d=5e-4).lr_d) == (1e-3, 5e-4)
+    assert (resolved(lr=3e-4).lr, resolved(lr=3e-4).lr_d) == (3e-4, 2e-4)
+    dcgan = resolve(TrainConfig(model="dcgan", out=str(tmp_path)), steps_per_epoch=10).config
+    assert dcgan.lr_d == dcgan.lr  # one time scale where the model registers none
