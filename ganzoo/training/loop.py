@@ -15,14 +15,14 @@ from __future__ import annotations
 import contextlib
 import signal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import torch
 
-from ganzoo.api.errors import GanzooError, UsageError
+from ganzoo.api.errors import UsageError
 from ganzoo.host import collector
 from ganzoo.host.device import intra_op_threads, resolve_device
 from ganzoo.runs.rundir import DYNAMICS, METRICS, RunDir
@@ -43,6 +43,8 @@ from ganzoo.training.records import (
     stop_if_diverged,
     watch_collapse,
 )
+from ganzoo.training.restart import after_restart
+from ganzoo.training.result import EvalCallback, TrainResult
 from ganzoo.training.session import (
     UNBOUNDED,
     Session,
@@ -60,23 +62,6 @@ __all__ = [
     "Diverged", "EvalCallback", "Interrupted", "Progress", "Quiet", "TrainResult", "due",
     "dynamics_grid", "resume", "train",
 ]  # fmt: skip
-
-#: Called with each ``--eval-every`` evaluation (on the main process, after it is saved); a
-#: string it returns stops the run there, as its reason (``summary.json``'s ``stopped_by``):
-#: the caller's early stop, e.g. a hyperparameter sweep's pruner (:mod:`ganzoo.tools.sweep`).
-#: It is ignored at the last step, where the run ends anyway.
-EvalCallback = Callable[["EvalResult"], "str | None"]
-
-
-@dataclass
-class TrainResult:
-    """What a finished run left behind."""
-
-    run_dir: Path
-    steps: int
-    seconds: float
-    final: dict[str, float]
-    stopped_by: str = "steps"  # "steps", "time budget", or an EvalCallback's reason
 
 
 def train(
@@ -97,7 +82,7 @@ def train(
     Restart-safe under ``torchrun --max-restarts N``: when torchrun restarts the workers
     after one died, the same command runs again, and a run in ``config.out`` that this
     torchrun job started is resumed from its newest checkpoint (or replaced if it had
-    none yet) rather than refused (see :func:`_after_restart`).
+    none yet) rather than refused (see :func:`ganzoo.training.restart.after_restart`).
     """
     from ganzoo.training.config import check
 
@@ -107,7 +92,7 @@ def train(
     device = distributed.init(env, resolve_device(config.device))
     finished = False
     try:
-        restart = _after_restart(config, env)
+        restart = after_restart(config, env)
         if restart is not None:
             if env.is_main:
                 progress.message(f"torchrun restart {env.restart}: {restart.message}")
@@ -140,46 +125,6 @@ def train(
         return result
     finally:
         distributed.shutdown(env, together=finished)
-
-
-@dataclass
-class _Restart:
-    """What a restarted worker does with the run folder its job began (see train)."""
-
-    action: str  # "resume", "replace" or "finished"
-    message: str
-    result: TrainResult | None = None
-
-
-def _after_restart(config: TrainConfig, env: DistEnv) -> _Restart | None:
-    """Under a torchrun restart, the run in ``config.out`` that this job started, if any.
-
-    torchrun runs the same command line again after a worker died; without this it would
-    meet its own run folder and refuse it. A folder counts as this job's only if its
-    ``config.json`` records the same torchrun job name (``TORCHELASTIC_RUN_ID``), so a
-    restart never resumes or deletes someone else's run. Rank 0 reads the folder and every
-    rank follows its answer, so that all take the same path.
-    """
-    if env.restart == 0 or not config.out or env.job is None:
-        return None
-
-    def decide() -> _Restart | None:
-        run = RunDir(str(config.out))
-        try:
-            job = RunDir.open(run.path).read_config().get("environment", {}).get("torchrun_job")
-        except GanzooError:  # not a run folder (yet): nothing of this job's to continue
-            return None
-        if job != env.job:
-            return None
-        summary = run.read_summary()
-        if summary:
-            result = TrainResult(run.path, summary["steps"], summary["seconds"], summary["final"])
-            return _Restart("finished", f"{run.path} had finished", result)
-        if run.latest_checkpoint() is not None:
-            return _Restart("resume", f"continuing {run.path} from its newest checkpoint")
-        return _Restart("replace", f"starting {run.path} again (it had no checkpoint yet)")
-
-    return distributed.broadcast_object(distributed.on_main(decide, env), env)
 
 
 def _check_device_options(config: TrainConfig, env: DistEnv, device: torch.device) -> None:

@@ -66,7 +66,7 @@ class Session:
     board: Any = None  # the TensorBoard writer of --tensorboard (main process), if set
     equilibrium: dict[str, float] = field(default_factory=dict)  # loss values at p_g = p_data
     subset: dict[str, Any] | None = None  # the training subset's record (--data-fraction)
-    on_eval: Any = None  # the caller's EvalCallback (ganzoo.training.loop), if any
+    on_eval: Any = None  # the caller's EvalCallback (ganzoo.training.result), if any
     stopped_by: str | None = None  # the reason on_eval gave for stopping early
 
     def sampling(self) -> contextlib.AbstractContextManager[Any]:

@@ -1,4 +1,4 @@
-"""What a worker that torchrun restarted does with its job's run folder (loop._after_restart).
+"""What a worker that torchrun restarted does with its job's run folder (ganzoo.training.restart).
 
 The end-to-end case (SIGKILL of a worker, torchrun --max-restarts 1) is in
 test_distributed.py; these are the decisions, one process, no torchrun.
@@ -14,7 +14,7 @@ import torch
 from ganzoo.runs.rundir import RunDir
 from ganzoo.training.config import TrainConfig
 from ganzoo.training.distributed import DistEnv, from_environment
-from ganzoo.training.loop import _after_restart
+from ganzoo.training.restart import after_restart
 
 RESTARTED = DistEnv(job="job-1", restart=1)
 
@@ -32,7 +32,7 @@ def run_of(tmp_path, job: str | None = "job-1") -> RunDir:
 
 
 def decide(run: RunDir, env: DistEnv = RESTARTED):
-    return _after_restart(TrainConfig(out=str(run.path)), env)
+    return after_restart(TrainConfig(out=str(run.path)), env)
 
 
 def test_a_restart_resumes_its_jobs_run_from_a_checkpoint(tmp_path):
@@ -64,7 +64,7 @@ def test_a_first_attempt_or_a_plain_process_is_no_restart(tmp_path):
     run = run_of(tmp_path)
     assert decide(run, DistEnv(job="job-1", restart=0)) is None
     assert decide(run, DistEnv()) is None
-    assert _after_restart(TrainConfig(), RESTARTED) is None  # no --out: nothing to find
+    assert after_restart(TrainConfig(), RESTARTED) is None  # no --out: nothing to find
 
 
 def test_the_job_and_restart_count_are_read_from_torchrun(monkeypatch):

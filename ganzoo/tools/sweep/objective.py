@@ -2,7 +2,7 @@
 
 The trial's run is ``ganzoo train`` with the fixed options and the trial's values, in
 ``<sweep>/trials/trial_NNNN``. Each ``eval_every`` evaluation is reported to the trial
-through the training loop's ``on_eval`` callback (:data:`ganzoo.training.loop.EvalCallback`);
+through the training loop's ``on_eval`` callback (:data:`ganzoo.training.result.EvalCallback`);
 where the median pruner says so the run stops there, a finished, shorter run. The trial's
 value is its last evaluation's metric. A trial that redoes one whose process died resumes
 that run folder from its last checkpoint (its stored evaluations reported again first).
