@@ -26,6 +26,10 @@ quality is the training time at which its FID first reaches the target, interpol
 linearly between marks ("-" if it never does). Goal: ganzoo, on its defaults, in at most
 half the plain loop's time.
 
+Every loop, and every timing of ``--speed-steps``, runs in a fresh process of its own: in
+one process the later trainings ran slower than the earlier ones (up to 10% after five,
+whatever they were), which would have charged the order of the runs to the variants.
+
 A full run is long (the plain loop's 20 minutes, then each variant's, plus the scorings), so
 its parts can be run apart: ``--record FILE`` keeps every figure, ``--plain-from FILE`` takes
 the plain loop's curve (and the target) from such a file instead of training it again, and
@@ -34,6 +38,8 @@ marks would not change its time to quality). ``--speed-steps N`` adds what a pur
 change buys without a curve: each variant's images/s over N steps beside the defaults', for
 changes that leave the trajectory step for step as it was (compile, channels-last,
 no-health, log-every), whose time to quality is then the defaults' divided by that ratio.
+The timings are interleaved over ``--speed-rounds`` rounds (defaults, each variant, again)
+and each variant's median is compared with the defaults' median.
 
 Speed changes, for ``--variant`` (comma-separated; ``defaults`` is ganzoo unchanged):
 
@@ -160,7 +166,7 @@ def parse_variant(text: str, base_lr: float) -> Variant:
     ratio = None  # ttur=R: D's lr R x G's, whatever batch= made G's
     for change in (c.strip() for c in text.split(",") if c.strip()):
         name, _, value = change.partition("=")
-        if name == "defaults":
+        if name in ("defaults", "none"):
             continue
         if name == "compile":
             variant.config["compile"] = True
@@ -251,27 +257,72 @@ def ganzoo_curve(
 
 
 def speed(variant: Variant, steps: int, args: argparse.Namespace, out: Path) -> dict[str, Any]:
-    """Images/s of ganzoo with ``variant`` over ``steps`` steps (after a 20-step warm-up run
-    in the same process, so that imports and the data's first load are not counted)."""
+    """Images/s of ganzoo with ``variant``, steady state: over the log lines from a fifth of
+    ``steps`` to the end (the first steps pay for warm-up and ``--compile``'s compilation),
+    from the run's own clock (``metrics.jsonl``'s ``time`` and ``images``)."""
     from ganzoo.training.config import TrainConfig
     from ganzoo.training.loop import train
 
-    def run(n: int, folder: Path):
-        config = TrainConfig(
-            model="dcgan", loss="nonsat", dataset="mnist", data_dir=args.data_dir,
-            seed=args.seed, device="cpu", out=str(folder), steps=n,
-            **variant.config,
-        )  # fmt: skip
-        with variant.patched():
-            return train(config), config.batch_size
-
-    run(20, out / "warm-up")
-    result, batch = run(steps, out / "timed")
-    figures = {"steps": result.steps, "train_seconds": round(result.seconds, 2)}
-    figures["images_per_second"] = round(result.steps * batch / result.seconds, 1)
+    config = TrainConfig(
+        model="dcgan", loss="nonsat", dataset="mnist", data_dir=args.data_dir, seed=args.seed,
+        device="cpu", out=str(out / "timed"), steps=steps, **variant.config,
+    )  # fmt: skip
+    if "log_every" not in variant.config:  # enough lines to time from; a variant's own stays
+        config.log_every = min(config.log_every, max(1, steps // 10))
+    with variant.patched():
+        result = train(config)
+    lines = [json.loads(line) for line in (out / "timed" / "metrics.jsonl").open()]
+    last = lines[-1]
+    # with too few lines (log-every=N for large N), the whole run from step 0
+    first = next((x for x in lines[:-1] if x["step"] >= steps // 5), None)
+    first = first or {"step": 0, "time": 0.0, "images": 0}
+    seconds = last["time"] - first["time"]
+    figures = {
+        "steps": result.steps, "timed_steps": last["step"] - first["step"],
+        "timed_seconds": round(seconds, 2), "train_seconds": round(result.seconds, 2),
+        "images_per_second": round((last["images"] - first["images"]) / seconds, 1),
+    }  # fmt: skip
     say(f"speed  ganzoo {variant.name:32} {figures['images_per_second']:7.1f} img/s "
-        f"({result.steps} steps in {result.seconds:.1f} s)")  # fmt: skip
+        f"(steps {first['step']}-{last['step']} in {seconds:.1f} s)")  # fmt: skip
     return figures
+
+
+def in_fresh_process(args: argparse.Namespace, *mode: str) -> Any:
+    """Run this script's hidden ``mode`` (``--one-curve NAME`` or ``--one-speed NAME``) in a
+    new Python process with the same settings; its JSON result."""
+    import subprocess
+
+    command = [
+        sys.executable, __file__, "--data-dir", args.data_dir, "--minutes", str(args.minutes),
+        "--every", str(args.every), "--samples", str(args.samples), "--seed", str(args.seed),
+        "--speed-steps", str(args.speed_steps), *mode,
+    ]  # fmt: skip
+    if args.target is not None:
+        command += ["--target", str(args.target)]
+    done = subprocess.run(command, stdout=subprocess.PIPE, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(mode)} failed (exit {done.returncode})")
+    return json.loads(done.stdout)
+
+
+def speed_rounds(variants: list[str], args: argparse.Namespace) -> dict[str, dict[str, Any]]:
+    """Each variant's (and the defaults') images/s, ``--speed-rounds`` interleaved rounds of
+    fresh processes; the median of each."""
+    import statistics
+
+    names = ["defaults", *(v for v in variants if v != "defaults")]
+    seen: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
+    for _ in range(args.speed_rounds):
+        for name in names:
+            seen[name].append(in_fresh_process(args, "--one-speed", name))
+    return {
+        name: {
+            "steps": runs[0]["steps"],
+            "images_per_second_each": [r["images_per_second"] for r in runs],
+            "images_per_second": statistics.median(r["images_per_second"] for r in runs),
+        }
+        for name, runs in seen.items()
+    }
 
 
 def move_time_budget(run: Path, seconds: float) -> None:
@@ -338,7 +389,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "--speed-steps", type=int, default=0, metavar="N",
         help="also time each variant (and the defaults) over N steps; no curves if --no-curves",
     )  # fmt: skip
+    parser.add_argument("--speed-rounds", type=int, default=3, help="interleaved timings each")
     parser.add_argument("--no-curves", action="store_true", help="only the --speed-steps pass")
+    parser.add_argument("--one-curve", help=argparse.SUPPRESS)  # a fresh process's one loop
+    parser.add_argument("--one-speed", help=argparse.SUPPRESS)  # ... or its one timing
+    parser.add_argument("--target", type=float, help=argparse.SUPPRESS)
     parser.add_argument("--record", metavar="FILE", help="write the figures (JSON) here too")
     parser.add_argument(
         "--quick", action="store_true", help="marks at 10 and 20 s, 1,000 samples, two variants"
@@ -357,21 +412,32 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     from ganzoo.training.config import TrainConfig, check
 
     base_lr = float(check(TrainConfig(model="dcgan", dataset="mnist")).model.record.lr)
-    variants = [parse_variant(text, base_lr) for text in variants_text]
     count = max(1, round(args.minutes / args.every))
     marks = [round(args.minutes * 60 * (i + 1) / count, 3) for i in range(count)]
+    if args.one_speed:  # in a fresh process: one timing
+        with tempfile.TemporaryDirectory() as tmp:
+            found = speed(parse_variant(args.one_speed, base_lr), args.speed_steps, args, Path(tmp))
+        print(json.dumps(found))
+        return found
+    if args.one_curve:  # in a fresh process: one loop's curve
+        if args.one_curve == "plain loop":
+            points = plain_curve(marks, args)
+        else:
+            with tempfile.TemporaryDirectory() as tmp:
+                variant = parse_variant(args.one_curve, base_lr)
+                points = ganzoo_curve(variant, marks, args, Path(tmp) / "run", args.target)
+        print(json.dumps(points))
+        return {"points": points}
+    for text in variants_text:
+        parse_variant(text, base_lr)  # a bad change fails here, before hours of training
     figures: dict[str, Any] = {
         "command": shlex.join([Path(sys.argv[0]).as_posix(), *(argv or sys.argv[1:])]),
         "marks_seconds": marks, "samples": args.samples, "seed": args.seed,
         "torch": torch.__version__, "threads": torch.get_num_threads(), "loops": {},
     }  # fmt: skip
     if args.speed_steps:
-        with tempfile.TemporaryDirectory() as tmp:
-            timed = [parse_variant("defaults", base_lr), *variants]
-            figures["speed"] = {
-                v.name: speed(v, args.speed_steps, args, Path(tmp) / f"speed{i}")
-                for i, v in enumerate(timed)
-            }
+        figures["speed"] = speed_rounds(variants_text, args)
+        figures["speed_rounds"] = args.speed_rounds
     if not args.no_curves:
         say(f"marks every {args.every * 60:g} s to {args.minutes * 60:g} s of training; "
             f"{args.samples} samples a score")  # fmt: skip
@@ -382,16 +448,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 raise SystemExit(f"{args.plain_from}: other marks or sample count than these")
             figures["plain_from"] = args.plain_from
         else:
-            plain = plain_curve(marks, args)
+            plain = in_fresh_process(args, "--one-curve", "plain loop")
         figures["loops"]["plain loop"] = plain
         target = plain[-1]["fid"]
         figures["target_fid"] = target
-        with tempfile.TemporaryDirectory() as tmp:
-            for i, variant in enumerate(variants):
-                figures["loops"][f"ganzoo {variant.name}"] = ganzoo_curve(
-                    variant, marks, args, Path(tmp) / f"run{i}",
-                    target if args.stop_at_target else None,
-                )  # fmt: skip
+        args.target = target if args.stop_at_target else None
+        for text in variants_text:
+            if text != "none":  # --variant none: the plain loop alone
+                figures["loops"][f"ganzoo {text}"] = in_fresh_process(args, "--one-curve", text)
         report(figures, target)
     if "speed" in figures:
         report_speed(figures["speed"])
@@ -405,11 +469,12 @@ def report_speed(speeds: dict[str, dict[str, Any]]) -> None:
     """The Markdown table of images/s, each variant against ganzoo's defaults."""
     base = speeds["defaults"]["images_per_second"]
     say("")
-    say("| variant | steps | training s | images/s | × defaults |")
+    say("| variant | steps | images/s, each round | median | × defaults |")
     say("|---|---|---|---|---|")
     for name, f in speeds.items():
-        say(f"| {name} | {f['steps']} | {f['train_seconds']:.1f} | "
-            f"{f['images_per_second']:.1f} | {f['images_per_second'] / base:.2f} |")  # fmt: skip
+        each = " / ".join(f"{x:.0f}" for x in f["images_per_second_each"])
+        say(f"| {name} | {f['steps']} | {each} | {f['images_per_second']:.1f} | "
+            f"{f['images_per_second'] / base:.2f} |")  # fmt: skip
 
 
 def report(figures: dict[str, Any], target: float) -> None:

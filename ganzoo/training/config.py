@@ -253,9 +253,13 @@ def optimiser_defaults(
     return (float(betas[0]), float(betas[1])), int(d_steps or config.DEFAULT_D_STEPS)
 
 
-def discriminator_lr(config: TrainConfig, components: Components, lr: float) -> float | None:
+def discriminator_lr(
+    config: TrainConfig, components: Components, lr: float, registered: bool = True
+) -> float | None:
     """D's learning rate: ``--lr-d``, else the model's registered ``lr_d``, else G's ``lr``
     (one time scale); None for a family without a discriminator, where ``--lr-d`` is refused.
+    ``registered=False`` skips the model's: a stored config without ``lr_d`` was trained
+    before D had a rate of its own, at ``lr``.
 
     Two time scales (Heusel et al. 2017, "GANs Trained by a Two Time-Scale Update Rule")
     give D its own, usually larger, step size: SAGAN and BigGAN train D at 4e-4, G at 1e-4.
@@ -269,8 +273,8 @@ def discriminator_lr(config: TrainConfig, components: Components, lr: float) -> 
         return None
     if config.lr_d is not None:
         return float(config.lr_d)
-    registered = components.model.record.lr_d  # type: ignore[union-attr]
-    return float(registered) if registered is not None else lr
+    own = components.model.record.lr_d if registered else None  # type: ignore[union-attr]
+    return float(own) if own is not None else lr
 
 
 def check(config: TrainConfig) -> Components:
@@ -343,7 +347,7 @@ def resolve(
     components = components or check(config)
     model, family = components.model, components.family
     lr = config.lr if config.lr is not None else float(model.record.lr or config.DEFAULT_LR)
-    lr_d = discriminator_lr(config, components, lr)
+    lr_d = discriminator_lr(config, components, lr, registered=model_defaults)
     betas, d_steps = optimiser_defaults(config, components)
     default_epochs = int(components.dataset.record.epochs or config.DEFAULT_EPOCHS)
     epochs = config.epochs or (None if config.time_budget else default_epochs)

@@ -98,3 +98,13 @@ def test_a_model_registers_its_papers_two_rates_and_an_option_wins(tmp_path):
     assert (resolved(lr=3e-4).lr, resolved(lr=3e-4).lr_d) == (3e-4, 2e-4)
     dcgan = resolve(TrainConfig(model="dcgan", out=str(tmp_path)), steps_per_epoch=10).config
     assert dcgan.lr_d == dcgan.lr  # one time scale where the model registers none
+
+
+def test_a_stored_config_from_before_lr_d_resumes_at_one_rate(tmp_path):
+    """A run recorded without ``lr_d`` trained D at ``lr``: resolving it again (as a resume
+    does, without the model's defaults) keeps that, even for a model with two rates."""
+    from ganzoo.training.config import resolve
+
+    stored = TrainConfig(model="infogan", dataset="digits", lr=2e-4, out=str(tmp_path))
+    again = resolve(stored, steps_per_epoch=10, model_defaults=False).config
+    assert (again.lr, again.lr_d) == (2e-4, 2e-4)
