@@ -205,7 +205,8 @@ def plain_curve(marks: list[float], args: argparse.Namespace) -> list[dict[str, 
     loop = PlainGAN(setting, args.data_dir, BASE_BATCH, args.seed)
     parameters = sum(p.numel() for net in (loop.g, loop.d) for p in net.parameters())
     points, trained, steps = [], 0.0, 0
-    with intra_op_threads(choose_threads(None, parameters)):  # as ganzoo chooses for it
+    threads = args.loop_threads or choose_threads(None, parameters)  # as ganzoo chooses
+    with intra_op_threads(threads):
         for mark in marks:
             start = time.perf_counter()
             while trained + time.perf_counter() - start < mark:
@@ -287,9 +288,9 @@ def speed(variant: Variant, steps: int, args: argparse.Namespace, out: Path) -> 
     return figures
 
 
-def in_fresh_process(args: argparse.Namespace, *mode: str) -> Any:
-    """Run this script's hidden ``mode`` (``--one-curve NAME`` or ``--one-speed NAME``) in a
-    new Python process with the same settings; its JSON result."""
+def start_process(args: argparse.Namespace, *mode: str) -> Any:
+    """Start this script's hidden ``mode`` (``--one-curve NAME`` or ``--one-speed NAME``) in
+    a new Python process with the same settings (a ``subprocess.Popen``)."""
     import subprocess
 
     command = [
@@ -299,10 +300,22 @@ def in_fresh_process(args: argparse.Namespace, *mode: str) -> Any:
     ]  # fmt: skip
     if args.target is not None:
         command += ["--target", str(args.target)]
-    done = subprocess.run(command, stdout=subprocess.PIPE, text=True)
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(mode)} failed (exit {done.returncode})")
-    return json.loads(done.stdout)
+    if args.loop_threads:
+        command += ["--loop-threads", str(args.loop_threads)]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+
+
+def result_of(process: Any) -> Any:
+    """The JSON a :func:`start_process` process printed, once it has finished."""
+    out, _ = process.communicate()
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(process.args[-2:])} failed (exit {process.returncode})")
+    return json.loads(out)
+
+
+def in_fresh_process(args: argparse.Namespace, *mode: str) -> Any:
+    """Run a hidden ``mode`` in a new process and wait for its JSON result."""
+    return result_of(start_process(args, *mode))
 
 
 def speed_rounds(variants: list[str], args: argparse.Namespace) -> dict[str, dict[str, Any]]:
@@ -394,6 +407,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--one-curve", help=argparse.SUPPRESS)  # a fresh process's one loop
     parser.add_argument("--one-speed", help=argparse.SUPPRESS)  # ... or its one timing
     parser.add_argument("--target", type=float, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--side-by-side", action="store_true",
+        help="train every loop at once, each on its own share of the cores (a machine whose "
+        "speed drifts then slows them alike); no --stop-at-target",
+    )  # fmt: skip
+    parser.add_argument("--loop-threads", type=int, help="intra-op threads of every loop")
     parser.add_argument("--record", metavar="FILE", help="write the figures (JSON) here too")
     parser.add_argument(
         "--quick", action="store_true", help="marks at 10 and 20 s, 1,000 samples, two variants"
@@ -420,11 +439,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         print(json.dumps(found))
         return found
     if args.one_curve:  # in a fresh process: one loop's curve
+        if args.loop_threads:
+            torch.set_num_threads(args.loop_threads)  # scoring too: never the others' core
         if args.one_curve == "plain loop":
             points = plain_curve(marks, args)
         else:
             with tempfile.TemporaryDirectory() as tmp:
                 variant = parse_variant(args.one_curve, base_lr)
+                if args.loop_threads:
+                    variant.config.setdefault("threads", args.loop_threads)
                 points = ganzoo_curve(variant, marks, args, Path(tmp) / "run", args.target)
         print(json.dumps(points))
         return {"points": points}
@@ -441,7 +464,23 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     if not args.no_curves:
         say(f"marks every {args.every * 60:g} s to {args.minutes * 60:g} s of training; "
             f"{args.samples} samples a score")  # fmt: skip
-        if args.plain_from:
+        ganzoo_loops = [text for text in variants_text if text != "none"]
+        if args.side_by_side:  # every loop at once, each on its share of the cores
+            import os
+
+            cores = len(os.sched_getaffinity(0))
+            args.loop_threads = args.loop_threads or max(1, cores // (1 + len(ganzoo_loops)))
+            args.target = None
+            figures["side_by_side"] = {"loop_threads": args.loop_threads, "cores": cores}
+            running = {"plain loop": start_process(args, "--one-curve", "plain loop")}
+            running.update(
+                {f"ganzoo {t}": start_process(args, "--one-curve", t) for t in ganzoo_loops}
+            )
+            figures["loops"] = {name: result_of(proc) for name, proc in running.items()}
+            target = figures["loops"]["plain loop"][-1]["fid"]
+            figures["target_fid"] = target
+            report(figures, target)
+        elif args.plain_from:
             recorded = json.loads(Path(args.plain_from).read_text())
             plain = recorded["loops"]["plain loop"]
             if recorded["marks_seconds"] != marks or recorded["samples"] != args.samples:
@@ -449,14 +488,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             figures["plain_from"] = args.plain_from
         else:
             plain = in_fresh_process(args, "--one-curve", "plain loop")
-        figures["loops"]["plain loop"] = plain
-        target = plain[-1]["fid"]
-        figures["target_fid"] = target
-        args.target = target if args.stop_at_target else None
-        for text in variants_text:
-            if text != "none":  # --variant none: the plain loop alone
+        if not args.side_by_side:
+            figures["loops"]["plain loop"] = plain
+            target = plain[-1]["fid"]
+            figures["target_fid"] = target
+            args.target = target if args.stop_at_target else None
+            for text in ganzoo_loops:  # --variant none: the plain loop alone
                 figures["loops"][f"ganzoo {text}"] = in_fresh_process(args, "--one-curve", text)
-        report(figures, target)
+            report(figures, target)
     if "speed" in figures:
         report_speed(figures["speed"])
     if args.record:
