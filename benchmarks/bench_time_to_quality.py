@@ -332,6 +332,7 @@ def speed_rounds(variants: list[str], args: argparse.Namespace) -> dict[str, dic
         name: {
             "steps": runs[0]["steps"],
             "images_per_second_each": [r["images_per_second"] for r in runs],
+            "train_seconds_each": [r["train_seconds"] for r in runs],  # compiling included
             "images_per_second": statistics.median(r["images_per_second"] for r in runs),
         }
         for name, runs in seen.items()

@@ -151,6 +151,12 @@ def epochs_help() -> str:
     "[default: 0.999 for GANs, warmed up over the first steps; none for VAEs].",
 )
 @click.option("--compile", "compile_", is_flag=True, help="torch.compile the networks.")
+@click.option(
+    "--channels-last/--no-channels-last",
+    default=None,
+    help="Convolution weights in channels-last (NHWC) memory, faster on CPUs and GPUs; the "
+    "same model, other rounding [default: on].",
+)
 @click.option("--sync-bn", is_flag=True, help="Under torchrun: synchronise batch-norm statistics.")
 @click.option(
     "--nproc",

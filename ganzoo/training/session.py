@@ -177,6 +177,8 @@ def prepare(
     regularisers = d_regularisers(components, model, c.reg_options)
     augment = run_policy(components.augmentations, data.info, c.augment_options).to(device)
     model.to(device)
+    if c.channels_last:  # conv weights NHWC (4-D tensors only): oneDNN's and cuDNN's fast path
+        model.to(memory_format=torch.channels_last)
     data = data.to(device)
     if env.enabled:  # same initial weights everywhere (DDP also checks), different noise
         seed_everything(c.seed + env.rank)
