@@ -28,7 +28,8 @@ import torch
 import torch.nn.functional as F
 
 from ganzoo.host.build import create_model, load_dataset
-from ganzoo.training.config import TrainConfig, dataset_options
+from ganzoo.training.config import TrainConfig
+from ganzoo.training.defaults import dataset_options
 from ganzoo.training.loop import train
 from ganzoo.training.state import BatchStream
 

@@ -5,9 +5,9 @@
 :func:`resolve` fixes every default (loss, learning rate, epochs, total steps, checkpoint
 interval, run folder) into a :class:`ResolvedRun` that carries those components and their
 :class:`~ganzoo.host.families.Family`, a new object: the caller's config is never changed,
-and the defaults live here alone. Every value a run depends on is recorded, so
-``config.json`` in the run folder is enough to reproduce it. Validation messages name the
-CLI option and the valid range.
+and the defaults live here and in :mod:`ganzoo.training.defaults` (what a model registers)
+alone. Every value a run depends on is recorded, so ``config.json`` in the run folder is
+enough to reproduce it. Validation messages name the CLI option and the valid range.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from ganzoo.metrics.spec import (
     check_extractor_name,
     check_samples,
 )
+from ganzoo.training.defaults import discriminator_lr, optimiser_defaults
 
 if TYPE_CHECKING:
     from ganzoo.host.families import Family
@@ -228,57 +229,6 @@ class ResolvedRun:
         """``model+loss on dataset``, as the progress line shows it."""
         c = self.config
         return f"{c.model}+{c.loss} on {c.dataset}" + (" (conditional)" if c.conditional else "")
-
-
-def dataset_options(config: TrainConfig, components: Components | None = None) -> dict[str, Any]:
-    """The dataset options of the run: the model's defaults for this dataset, then the user's.
-
-    A model may register the data options the field trains it with on a dataset
-    (``dataset_options={"mnist": {"image_size": 32}}``); an explicit ``-D`` always wins.
-    ``components`` (from :func:`check`) saves looking the names up again.
-    """
-    components = components or check(config)
-    return components.dataset_options(config.dataset_options)
-
-
-def optimiser_defaults(
-    config: TrainConfig, components: Components | None = None
-) -> tuple[tuple[float, float], int]:
-    """Adam's betas and the D updates per G update: the user's, else the model's, else ganzoo's.
-
-    A model registers its paper's settings (``betas=(0.0, 0.9), d_steps=5`` for SNGAN), so
-    that ``ganzoo train --model sngan`` trains as the paper did; an explicit option wins.
-    ``components`` (from :func:`check`) saves looking the names up again.
-    """
-    record = (components or check(config)).model.record
-    betas = config.betas if config.betas is not None else record.betas  # type: ignore[union-attr]
-    d_steps = config.d_steps if config.d_steps is not None else record.d_steps  # type: ignore[union-attr]
-    betas = betas or config.DEFAULT_BETAS
-    return (float(betas[0]), float(betas[1])), int(d_steps or config.DEFAULT_D_STEPS)
-
-
-def discriminator_lr(
-    config: TrainConfig, components: Components, lr: float, registered: bool = True
-) -> float | None:
-    """D's learning rate: ``--lr-d``, else the model's registered ``lr_d``, else G's ``lr``
-    (one time scale); None for a family without a discriminator, where ``--lr-d`` is refused.
-    ``registered=False`` skips the model's: a stored config without ``lr_d`` was trained
-    before D had a rate of its own, at ``lr``.
-
-    Two time scales (Heusel et al. 2017, "GANs Trained by a Two Time-Scale Update Rule")
-    give D its own, usually larger, step size: SAGAN and BigGAN train D at 4e-4, G at 1e-4.
-    """
-    if "discriminator" not in components.family.model_networks:
-        if config.lr_d is not None:
-            raise UsageError(
-                f"--lr-d sets the discriminator's learning rate; {config.model} "
-                f"({components.family.name} family) has no discriminator: use --lr"
-            )
-        return None
-    if config.lr_d is not None:
-        return float(config.lr_d)
-    own = components.model.record.lr_d if registered else None  # type: ignore[union-attr]
-    return float(own) if own is not None else lr
 
 
 def check(config: TrainConfig) -> Components:

@@ -28,7 +28,8 @@ from ganzoo.host.subset import training_subset
 from ganzoo.runs.rundir import RunDir, other_process_count
 from ganzoo.training import distributed
 from ganzoo.training.augment import run_policy
-from ganzoo.training.config import ResolvedRun, TrainConfig, check, optimiser_defaults, resolve
+from ganzoo.training.config import ResolvedRun, TrainConfig, check, resolve
+from ganzoo.training.defaults import optimiser_defaults
 from ganzoo.training.distributed import DistEnv
 from ganzoo.training.ema import EMA
 from ganzoo.training.regularise import d_regularisers

@@ -393,17 +393,28 @@ def _torch_code_inputs(config: dict[str, Any]) -> tuple[str, list[str]]:
     """Lines drawing the noise and each code (the first categorical one set to 3)."""
     noise = config["latent_noise"]
     lines = [f"noise = torch.randn(16, {noise['size']})  # {noise['prior']}"]
-    chosen = _set_code(config) if _set_code(config)["kind"] == "categorical" else None
-    for c in config["latent_codes"]:
-        if c is chosen:
-            value = f"torch.full((16,), 3)  # {c['name']} = 3 for every image (0..{c['values'][1]})"
-        elif c["kind"] == "categorical":
-            value = f"torch.randint({c['size']}, (16,))  # {c['prior']}"
-        else:
-            low, high = c["range"]
-            value = f"torch.empty(16).uniform_({low:g}, {high:g})  # {c['prior']}"
-        lines.append(f"{c['name']} = {value}")
+    lines += _code_lines(
+        config,
+        chosen="torch.full((16,), 3)  # {name} = 3 for every image (0..{top})",
+        categorical="torch.randint({size}, (16,))  # {prior}",
+        uniform="torch.empty(16).uniform_({low:g}, {high:g})  # {prior}",
+    )
     return "\n".join(lines) + "\n", ["noise", *(c["name"] for c in config["latent_codes"])]
+
+
+def _code_lines(config: dict[str, Any], chosen: str, categorical: str, uniform: str) -> list[str]:
+    """``name = <draw>`` for each latent code, from one template per kind (the first
+    categorical code is ``chosen``: set to 3); the same lines for torch and for numpy."""
+    first, lines = _set_code(config), []
+    for c in config["latent_codes"]:
+        kind = "chosen" if c is first and c["kind"] == "categorical" else c["kind"]
+        template = {"chosen": chosen, "categorical": categorical}.get(kind, uniform)
+        low, high = c.get("range") or (0.0, 0.0)
+        top = (c.get("values") or (None, None))[1]
+        draw = template.format(name=c["name"], size=c.get("size"), prior=c["prior"], top=top,
+                               low=low, high=high)  # fmt: skip
+        lines.append(f"{c['name']} = {draw}")
+    return lines
 
 
 def _safetensors_code(config: dict[str, Any]) -> tuple[str, str]:
@@ -468,16 +479,12 @@ def _numpy_code_inputs(config: dict[str, Any], conditional: bool) -> tuple[str, 
         f"noise = rng.standard_normal((16, {noise['size']})).astype(np.float32)"
         f"  # {noise['prior']}",
     ]
-    chosen = _set_code(config) if _set_code(config)["kind"] == "categorical" else None
-    for c in config["latent_codes"]:
-        if c is chosen:
-            value = f"np.full(16, 3, dtype=np.int64)  # {c['name']} = 3 for every image"
-        elif c["kind"] == "categorical":
-            value = f"rng.integers({c['size']}, size=16)  # {c['prior']}"
-        else:
-            low, high = c["range"]
-            value = f"rng.uniform({low:g}, {high:g}, 16).astype(np.float32)  # {c['prior']}"
-        lines.append(f"{c['name']} = {value}")
+    lines += _code_lines(
+        config,
+        chosen="np.full(16, 3, dtype=np.int64)  # {name} = 3 for every image",
+        categorical="rng.integers({size}, size=16)  # {prior}",
+        uniform="rng.uniform({low:g}, {high:g}, 16).astype(np.float32)  # {prior}",
+    )
     names = ["noise", *(c["name"] for c in config["latent_codes"])]
     names += ["labels"] if conditional else []
     feed = "{" + ", ".join(f'"{n}": {n}' for n in names) + "}"

@@ -37,7 +37,7 @@ def trial_config(
     fixed: dict[str, Any], params: dict[str, Any], out: Path | str, threads: int | None = None
 ) -> TrainConfig:
     """The run of one trial: the fixed options, the trial's values, its folder and threads."""
-    from ganzoo.training.config import optimiser_defaults
+    from ganzoo.training.defaults import optimiser_defaults
 
     values = copy.deepcopy(fixed)
     pair = {int(k.partition(".")[2]): v for k, v in params.items() if k.startswith(f"{PAIR}.")}

@@ -1,0 +1,76 @@
+"""What a run takes from its model when the user sets nothing (torch-free).
+
+A model registers its paper's training settings (``betas=(0.0, 0.9), d_steps=5`` for SNGAN,
+InfoGAN's two learning rates, the image size it trains MNIST at); each applies only where
+the user gave no option, and :func:`ganzoo.training.config.resolve` records the values used.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ganzoo.api.errors import UsageError
+
+if TYPE_CHECKING:
+    from ganzoo.host.resolve import Components
+    from ganzoo.training.config import TrainConfig
+
+__all__ = ["dataset_options", "discriminator_lr", "optimiser_defaults"]
+
+
+def _check(config: TrainConfig) -> Components:
+    """:func:`ganzoo.training.config.check` (imported here: config imports this module)."""
+    from ganzoo.training.config import check
+
+    return check(config)
+
+
+def dataset_options(config: TrainConfig, components: Components | None = None) -> dict[str, Any]:
+    """The dataset options of the run: the model's defaults for this dataset, then the user's.
+
+    A model may register the data options the field trains it with on a dataset
+    (``dataset_options={"mnist": {"image_size": 32}}``); an explicit ``-D`` always wins.
+    ``components`` (from :func:`check`) saves looking the names up again.
+    """
+    components = components or _check(config)
+    return components.dataset_options(config.dataset_options)
+
+
+def optimiser_defaults(
+    config: TrainConfig, components: Components | None = None
+) -> tuple[tuple[float, float], int]:
+    """Adam's betas and the D updates per G update: the user's, else the model's, else ganzoo's.
+
+    A model registers its paper's settings (``betas=(0.0, 0.9), d_steps=5`` for SNGAN), so
+    that ``ganzoo train --model sngan`` trains as the paper did; an explicit option wins.
+    ``components`` (from :func:`check`) saves looking the names up again.
+    """
+    record = (components or _check(config)).model.record
+    betas = config.betas if config.betas is not None else record.betas  # type: ignore[union-attr]
+    d_steps = config.d_steps if config.d_steps is not None else record.d_steps  # type: ignore[union-attr]
+    betas = betas or config.DEFAULT_BETAS
+    return (float(betas[0]), float(betas[1])), int(d_steps or config.DEFAULT_D_STEPS)
+
+
+def discriminator_lr(
+    config: TrainConfig, components: Components, lr: float, registered: bool = True
+) -> float | None:
+    """D's learning rate: ``--lr-d``, else the model's registered ``lr_d``, else G's ``lr``
+    (one time scale); None for a family without a discriminator, where ``--lr-d`` is refused.
+    ``registered=False`` skips the model's: a stored config without ``lr_d`` was trained
+    before D had a rate of its own, at ``lr``.
+
+    Two time scales (Heusel et al. 2017, "GANs Trained by a Two Time-Scale Update Rule")
+    give D its own, usually larger, step size: SAGAN and BigGAN train D at 4e-4, G at 1e-4.
+    """
+    if "discriminator" not in components.family.model_networks:
+        if config.lr_d is not None:
+            raise UsageError(
+                f"--lr-d sets the discriminator's learning rate; {config.model} "
+                f"({components.family.name} family) has no discriminator: use --lr"
+            )
+        return None
+    if config.lr_d is not None:
+        return float(config.lr_d)
+    own = components.model.record.lr_d if registered else None  # type: ignore[union-attr]
+    return float(own) if own is not None else lr
