@@ -48,6 +48,9 @@ Speed changes, for ``--variant`` (comma-separated; ``defaults`` is ganzoo unchan
 | ``compile`` | ``--compile``: torch.compile (inductor on a CPU) on G and D |
 | ``batch=N[:RULE]`` | ``--batch-size N``; lr × (N/64)^½ (``sqrt``, default), N/64, 1 (``none``) |
 | ``ttur=R`` | ``--lr-d``: D's learning rate R × G's (Heusel et al. 2017's two time scales) |
+| ``lr=X`` | ``--lr X`` (after ``batch=``'s scaling, which it replaces) |
+| ``betas=B1:B2`` | ``--betas B1,B2``: Adam's β1 and β2 |
+| ``d-steps=K`` | ``--d-steps K``: D updates per G update |
 | ``channels-last`` | ``--channels-last`` (the default since it was measured here: 1.16×) |
 | ``no-channels-last`` | ``--no-channels-last``: torch's default memory layout |
 | ``no-health`` | *trial*: no health statistics (gradient norms, D's accuracy, G's spread) |
@@ -130,6 +133,7 @@ def parse_variant(text: str, base_lr: float) -> Variant:
     """``compile,batch=256:sqrt,ttur=2`` -> a :class:`Variant` (see the module docstring)."""
     variant = Variant(text)
     ratio = None  # ttur=R: D's lr R x G's, whatever batch= made G's
+    lr = None  # lr=X: G's (and D's) lr, whatever batch= made it
     for change in (c.strip() for c in text.split(",") if c.strip()):
         name, _, value = change.partition("=")
         if name in ("defaults", "none"):
@@ -143,6 +147,13 @@ def parse_variant(text: str, base_lr: float) -> Variant:
             variant.config["lr"] = base_lr * scale(int(size) / BASE_BATCH)
         elif name == "ttur":
             ratio = float(value)
+        elif name == "lr":
+            lr = float(value)
+        elif name == "betas":
+            beta1, _, beta2 = value.partition(":")
+            variant.config["betas"] = (float(beta1), float(beta2))
+        elif name == "d-steps":
+            variant.config["d_steps"] = int(value)
         elif name in ("channels-last", "no-channels-last"):
             variant.config["channels_last"] = name == "channels-last"
         elif name == "no-health":
@@ -155,6 +166,8 @@ def parse_variant(text: str, base_lr: float) -> Variant:
             variant.config["threads"] = int(value)
         else:
             raise SystemExit(f"unknown speed change {change!r} (see --help)")
+    if lr is not None:
+        variant.config["lr"] = lr
     if ratio is not None:
         variant.config["lr_d"] = variant.config.get("lr", base_lr) * ratio
     return variant

@@ -41,6 +41,7 @@ DEFAULTS = (
     "lr_d",
     "betas",
     "d_steps",
+    "dataset_settings",
     "dataset_options",
     "critic_options",
 )

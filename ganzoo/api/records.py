@@ -78,6 +78,10 @@ class ModelRecord(Record):
     d_steps: int | None = None
     #: model options applied with a loss or regulariser that needs a per-sample critic
     critic_options: Mapping[str, Any] = field(default_factory=dict)
+    #: dataset name -> training settings used on it when the user gives none, where they
+    #: differ from the model's own (keys: :data:`DATASET_SETTINGS`):
+    #: ``{"digits": {"batch_size": 128, "lr": 2e-3}}``
+    dataset_settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         _expect(self, "conditional", isinstance(self.conditional, bool), "True or False")
@@ -88,20 +92,33 @@ class ModelRecord(Record):
             reason is None or (isinstance(reason, str) and reason.strip() and not self.conditional),
             "a reason (text), for a model registered without conditional=True",
         )
-        for name in ("lr", "lr_d"):
-            value = getattr(self, name)
-            ok = value is None or (not isinstance(value, bool) and isinstance(value, int | float))
-            _expect(self, name, ok and (value is None or value > 0), "a positive number")
+        for name in ("lr", "lr_d", "d_steps", "betas"):
+            _expect(self, name, _setting_ok(name, getattr(self, name)), SETTING_RULES[name])
+        if self.betas is not None:
+            object.__setattr__(self, "betas", (float(self.betas[0]), float(self.betas[1])))
         _expect(self, "dataset_options", isinstance(self.dataset_options, Mapping), "a dict")
         object.__setattr__(self, "data_kinds", tuple(self.data_kinds))
         _expect(self, "loss", self.loss is None or isinstance(self.loss, str), "a loss name")
-        steps = self.d_steps is None or (type(self.d_steps) is int and self.d_steps > 0)
-        _expect(self, "d_steps", steps, "an integer >= 1")  # type() is int: not a bool
-        if self.betas is not None:
-            pair = isinstance(self.betas, tuple | list) and len(self.betas) == 2
-            _expect(self, "betas", pair and all(0 <= b < 1 for b in self.betas), "two in [0, 1)")
-            object.__setattr__(self, "betas", (float(self.betas[0]), float(self.betas[1])))
         _expect(self, "critic_options", isinstance(self.critic_options, Mapping), "a dict")
+        self._check_dataset_settings()
+
+    def _check_dataset_settings(self) -> None:
+        """Each dataset's settings: known names, each value valid as the keyword itself."""
+        given = self.dataset_settings
+        ok = isinstance(given, Mapping) and all(isinstance(v, Mapping) for v in given.values())
+        _expect(self, "dataset_settings", ok, "a dict of dataset name -> {setting: value}")
+        for dataset, settings in given.items():
+            for name, value in settings.items():
+                if name not in DATASET_SETTINGS:
+                    raise PluginError(
+                        f"keyword dataset_settings[{dataset!r}] names {name!r}; valid settings: "
+                        f"{', '.join(DATASET_SETTINGS)}"
+                    )
+                if value is None or not _setting_ok(name, value):
+                    raise PluginError(
+                        f"keyword dataset_settings[{dataset!r}][{name!r}]={value!r} is invalid; "
+                        f"expected {SETTING_RULES[name]}"
+                    )
 
 
 @dataclass(frozen=True)
@@ -195,6 +212,32 @@ class DatasetRecord(Record):
             isinstance(self.num_classes, int) and not isinstance(self.num_classes, bool)
         )
         _expect(self, "num_classes", whole, "an integer or None")
+
+
+#: the training settings a model may register for one dataset (``dataset_settings``)
+DATASET_SETTINGS: tuple[str, ...] = ("lr", "lr_d", "betas", "d_steps", "batch_size")
+#: what each setting must be, as the refusal says it
+SETTING_RULES: dict[str, str] = {
+    "lr": "a positive number",
+    "lr_d": "a positive number",
+    "betas": "two in [0, 1)",
+    "d_steps": "an integer >= 1",
+    "batch_size": "an integer >= 1",
+}
+
+
+def _setting_ok(name: str, value: Any) -> bool:
+    """Whether ``value`` is a valid ``name`` (one of :data:`SETTING_RULES`); ``None``: unset."""
+    if value is None:
+        return True
+    if name in ("lr", "lr_d"):
+        return not isinstance(value, bool) and isinstance(value, int | float) and value > 0
+    if name in ("d_steps", "batch_size"):
+        return type(value) is int and value > 0  # type() is int: not a bool
+    pair = isinstance(value, tuple | list) and len(value) == 2
+    return pair and all(
+        not isinstance(b, bool) and isinstance(b, int | float) and 0 <= b < 1 for b in value
+    )
 
 
 def _expect(record: Record, keyword: str, ok: bool, what: str) -> None:

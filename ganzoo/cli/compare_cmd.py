@@ -79,7 +79,12 @@ def parse_seeds(text: str | None) -> list[int]:
     default=None,
     help="With --models: seconds of training per run (equal CPU time, not equal steps).",
 )
-@click.option("--batch-size", type=int, default=64, show_default=True, help="With --models.")
+@click.option(
+    "--batch-size",
+    type=int,
+    default=None,
+    help="With --models [default: each model's for the dataset, as ganzoo train; else 64].",
+)
 @click.option(
     "--conditional",
     is_flag=True,
@@ -138,7 +143,7 @@ def compare_command(
     steps: int | None,
     epochs: int | None,
     time_budget: float | None,
-    batch_size: int,
+    batch_size: int | None,
     conditional: bool,
     seed: int,
     seeds: str | None,
@@ -258,7 +263,7 @@ def _train_all(
     dataset: str,
     data_dir: str | None,
     budget: dict[str, float | None],
-    batch_size: int,
+    batch_size: int | None,
     seeds: list[int],
     runs_dir: Path,
     conditional: bool = False,

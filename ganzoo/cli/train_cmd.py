@@ -93,7 +93,14 @@ def epochs_help() -> str:
 )
 @click.option("--epochs", type=int, default=None, cls=_EpochsOption)
 @click.option("--steps", type=int, default=None, help="Generator updates; overrides --epochs.")
-@click.option("--batch-size", "-b", type=int, default=D.batch_size, show_default=True)
+@click.option(
+    "--batch-size",
+    "-b",
+    type=int,
+    default=None,
+    help="Samples per batch and process [default: the model's for the dataset, else "
+    f"{TrainConfig.DEFAULT_BATCH_SIZE}].",
+)
 @click.option(
     "--lr",
     type=float,

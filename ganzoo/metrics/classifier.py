@@ -32,7 +32,8 @@ from torch.nn import functional as F
 from ganzoo.api.errors import GanzooError, UsageError
 from ganzoo.api.paths import cache_dir
 from ganzoo.metrics.images import tensor_sha256
-from ganzoo.runs.rundir import atomic_path, safe_torch_load
+from ganzoo.runs.files import atomic_path
+from ganzoo.runs.rundir import safe_torch_load
 
 RECIPE = "r1"  # bump when architecture or training changes: old cached classifiers are not reused
 FORMAT = 1

@@ -20,7 +20,8 @@ from pathlib import Path
 import torch
 
 from ganzoo.api.errors import UsageError
-from ganzoo.runs.rundir import current_umask, safe_torch_load
+from ganzoo.runs.files import current_umask
+from ganzoo.runs.rundir import safe_torch_load
 
 ENV = "GANZOO_INCEPTION_WEIGHTS"
 FIDELITY_NAME = "inception-v3-compat"

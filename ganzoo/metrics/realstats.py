@@ -20,7 +20,7 @@ import torch
 
 from ganzoo.api.errors import GanzooError
 from ganzoo.api.paths import cache_dir
-from ganzoo.runs.rundir import atomic_path
+from ganzoo.runs.files import atomic_path
 
 FORMAT = 1  # stored in the file; a file of another format is recomputed
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from ganzoo.metrics import scores
 from ganzoo.metrics.numbers import format_interval, format_value
-from ganzoo.runs.rundir import atomic_write_json
+from ganzoo.runs.files import atomic_write_json
 
 EVAL_DIR = "eval"
 #: Keys every result has (``compare`` relies on them), beside its score: ``inception_score_*``

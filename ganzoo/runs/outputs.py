@@ -3,7 +3,7 @@
 An output is checked before any work is done, so a refused command writes nothing: it
 must not exist (unless ``--overwrite``, which replaces only what ganzoo itself could have
 written there, never a run folder or a foreign one), and its parent must be a folder or
-creatable. Files are written through :func:`ganzoo.runs.rundir.atomic_path`; a folder is built
+creatable. Files are written through :func:`ganzoo.runs.files.atomic_path`; a folder is built
 under a temporary name beside its target and renamed into place, so a kill leaves either
 the old output or the new one, never half of one. Torch-free.
 """
@@ -18,7 +18,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ganzoo.api.errors import UsageError
-from ganzoo.runs.rundir import CONFIG, FILE_MODE, atomic_path, current_umask
+from ganzoo.runs.files import FILE_MODE, atomic_path, current_umask
+from ganzoo.runs.rundir import CONFIG
 
 DIR_MODE = 0o777  # what mkdir asks for; the umask takes its share
 

@@ -6,7 +6,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from ganzoo.runs.rundir import atomic_path
+from ganzoo.runs.files import atomic_path
 
 
 def pyplot():

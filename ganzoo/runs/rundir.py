@@ -11,24 +11,23 @@ Layout::
       checkpoints/        step_00000100.pt, ...; LATEST names the newest complete one
       summary.json        final figures of the run
 
-Writes go to a temporary file in the same folder, then ``os.replace`` moves it into place,
-so a kill at any moment leaves either the old complete file or the new complete one.
+Every write goes through :mod:`ganzoo.runs.files`: to a temporary file, then moved into
+place, so a kill at any moment leaves either the old complete file or the new complete one.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import re
 import shutil
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from ganzoo.api.errors import GanzooError, UsageError
+from ganzoo.runs.files import atomic_path, atomic_write_json, atomic_write_text, exclusive_lock
 
 CONFIG = "config.json"
 METRICS = "metrics.jsonl"
@@ -38,91 +37,6 @@ CHECKPOINTS = "checkpoints"
 _CHECKPOINT_NAME = re.compile(r"step_(\d+)\.pt")  # what checkpoint_path writes
 LATEST = "LATEST"
 LOCK = ".lock"
-FILE_MODE = 0o666  # what open() asks for; the umask takes its share
-
-
-@contextlib.contextmanager
-def atomic_path(path: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; on success move it onto ``path``.
-
-    The file gets the permissions a plain ``open()`` would give it (``0o666`` less the
-    umask), not ``mkstemp``'s private ``0o600``.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, FILE_MODE & ~current_umask())
-    finally:
-        os.close(fd)
-    try:
-        yield Path(tmp)
-        with open(tmp, "rb") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-
-
-def current_umask() -> int:
-    """The process's umask, read without changing it where the OS allows."""
-    with (
-        contextlib.suppress(OSError, ValueError),
-        open("/proc/self/status", encoding="ascii") as f,
-    ):
-        for line in f:
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    mask = os.umask(0o022)  # no /proc: set and restore (not atomic, but brief)
-    os.umask(mask)
-    return mask
-
-
-def timestamped_folder(root: Path, prefix: str) -> Path:
-    """``root/<prefix>-<YYYYmmdd-HHMMSS>`` (``-2``, ``-3``... appended): never an existing one."""
-    from datetime import datetime
-
-    base = Path(root) / f"{prefix}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
-    path, n = base, 1
-    while path.exists():
-        n += 1
-        path = base.with_name(f"{base.name}-{n}")
-    return path
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically."""
-    with atomic_path(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
-
-
-def atomic_write_json(path: Path, obj: Any) -> None:
-    """Write ``obj`` as indented JSON to ``path`` atomically."""
-    atomic_write_text(path, json.dumps(obj, indent=2, sort_keys=True) + "\n")
-
-
-@contextlib.contextmanager
-def exclusive_lock(path: Path, refusal: str) -> Iterator[int]:
-    """Hold the lock file ``path`` for this process; a second holder is refused.
-
-    An OS file lock (``flock``) dies with the last process that holds its file open, so a
-    killed holder never leaves it locked; a child process handed the yielded descriptor
-    (``pass_fds``) keeps it held while it lives. ``refusal`` is the :class:`UsageError`'s
-    message, its ``{pid}`` replaced by the holder's process id.
-    """
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "another process"
-            raise UsageError(refusal.format(pid=holder)) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-        yield fd
-    finally:
-        os.close(fd)  # releases the lock (unless a child holds it open)
 
 
 class RunDir:

@@ -27,7 +27,12 @@ from ganzoo.metrics.spec import (
     check_extractor_name,
     check_samples,
 )
-from ganzoo.training.defaults import discriminator_lr, optimiser_defaults
+from ganzoo.training.defaults import (
+    batch_size,
+    discriminator_lr,
+    learning_rate,
+    optimiser_defaults,
+)
 
 if TYPE_CHECKING:
     from ganzoo.host.families import Family
@@ -49,7 +54,7 @@ class TrainConfig:
     epochs: int | None = None  # None and steps None: the dataset's "epochs", else DEFAULT_EPOCHS
     steps: int | None = None  # generator updates; overrides epochs
     time_budget: float | None = None  # seconds of training; stops early when spent
-    batch_size: int = 64
+    batch_size: int | None = None  # None: the model's for the dataset, else DEFAULT_BATCH_SIZE
     lr: float | None = None  # None: the model's recommended lr (meta "lr"), else DEFAULT_LR
     lr_d: float | None = None  # D's lr (two time scales, Heusel et al. 2017); None: lr
     betas: tuple[float, float] | None = None  # None: the model's (meta "betas"), else DEFAULT_BETAS
@@ -95,6 +100,7 @@ class TrainConfig:
             self.augment = [n.strip() for n in self.augment.split(",") if n.strip()]
 
     DEFAULT_EPOCHS = 30
+    DEFAULT_BATCH_SIZE = 64  # where the model registers none for the dataset
     DEFAULT_LR = 2e-4  # where the model registers no "lr" of its own
     DEFAULT_BETAS = (0.5, 0.999)  # where the model registers no "betas" (DCGAN's Adam)
     DEFAULT_D_STEPS = 1  # where the model registers no "d_steps"
@@ -104,7 +110,8 @@ class TrainConfig:
 
     def validate(self) -> TrainConfig:
         """Raise :class:`UsageError` naming the first bad option and its valid range."""
-        _positive_int("--batch-size", self.batch_size)
+        if self.batch_size is not None:
+            _positive_int("--batch-size", self.batch_size)
         if self.d_steps is not None:
             _positive_int("--d-steps", self.d_steps)
         _positive_int("--log-every", self.log_every)
@@ -299,8 +306,8 @@ def resolve(
     ``components`` is :func:`check`'s record (checked again if not given).
     """
     components = components or check(config)
-    model, family = components.model, components.family
-    lr = config.lr if config.lr is not None else float(model.record.lr or config.DEFAULT_LR)
+    family = components.family
+    lr = learning_rate(config, components)
     lr_d = discriminator_lr(config, components, lr, registered=model_defaults)
     betas, d_steps = optimiser_defaults(config, components)
     default_epochs = int(components.dataset.record.epochs or config.DEFAULT_EPOCHS)
@@ -324,6 +331,7 @@ def resolve(
             config,
             loss=loss,
             lr=lr,
+            batch_size=batch_size(config, components),
             lr_d=lr_d,
             betas=betas,
             d_steps=d_steps,
@@ -350,7 +358,7 @@ def resolve(
 
 def default_run_dir(model: str, loss: str, dataset: str, root: Path = Path("runs")) -> Path:
     """``runs/<model>-<loss>-<dataset>-<timestamp>``, never an existing folder."""
-    from ganzoo.runs.rundir import timestamped_folder
+    from ganzoo.runs.files import timestamped_folder
 
     return timestamped_folder(root, f"{model}-{loss}-{dataset}")
 

@@ -1,8 +1,11 @@
 """What a run takes from its model when the user sets nothing (torch-free).
 
 A model registers its paper's training settings (``betas=(0.0, 0.9), d_steps=5`` for SNGAN,
-InfoGAN's two learning rates, the image size it trains MNIST at); each applies only where
-the user gave no option, and :func:`ganzoo.training.config.resolve` records the values used.
+InfoGAN's two learning rates, the image size it trains MNIST at), and may register other
+settings for one dataset (``dataset_settings``: the vanilla GAN trains the README's 8×8
+digits at batch 128). Each applies only where the user gave no option, in this order: the
+user's option, the model's setting for the dataset, the model's own, ganzoo's default;
+:func:`ganzoo.training.config.resolve` records the values used.
 """
 
 from __future__ import annotations
@@ -15,7 +18,10 @@ if TYPE_CHECKING:
     from ganzoo.host.resolve import Components
     from ganzoo.training.config import TrainConfig
 
-__all__ = ["dataset_options", "discriminator_lr", "optimiser_defaults"]
+__all__ = [
+    "batch_size", "dataset_options", "discriminator_lr", "learning_rate", "model_setting",
+    "optimiser_defaults",
+]  # fmt: skip
 
 
 def _check(config: TrainConfig) -> Components:
@@ -36,6 +42,33 @@ def dataset_options(config: TrainConfig, components: Components | None = None) -
     return components.dataset_options(config.dataset_options)
 
 
+def model_setting(config: TrainConfig, components: Components, name: str) -> Any:
+    """The model's training setting ``name`` for ``config``'s dataset: its
+    ``dataset_settings`` entry for the dataset, else its own registered value (``None``:
+    neither; ganzoo's default then applies)."""
+    record = components.model.record
+    for_dataset = record.dataset_settings.get(config.dataset, {})  # type: ignore[union-attr]
+    if name in for_dataset:
+        return for_dataset[name]
+    return getattr(record, name, None)
+
+
+def learning_rate(config: TrainConfig, components: Components) -> float:
+    """G's learning rate (and D's, unless it has its own): ``--lr``, else the model's."""
+    if config.lr is not None:
+        return float(config.lr)
+    return float(model_setting(config, components, "lr") or config.DEFAULT_LR)
+
+
+def batch_size(config: TrainConfig, components: Components | None = None) -> int:
+    """The batch size of each process: ``--batch-size``, else the model's for the dataset,
+    else :attr:`TrainConfig.DEFAULT_BATCH_SIZE` (64)."""
+    if config.batch_size is not None:
+        return int(config.batch_size)
+    own = model_setting(config, components or _check(config), "batch_size")
+    return int(own or config.DEFAULT_BATCH_SIZE)
+
+
 def optimiser_defaults(
     config: TrainConfig, components: Components | None = None
 ) -> tuple[tuple[float, float], int]:
@@ -45,9 +78,13 @@ def optimiser_defaults(
     that ``ganzoo train --model sngan`` trains as the paper did; an explicit option wins.
     ``components`` (from :func:`check`) saves looking the names up again.
     """
-    record = (components or _check(config)).model.record
-    betas = config.betas if config.betas is not None else record.betas  # type: ignore[union-attr]
-    d_steps = config.d_steps if config.d_steps is not None else record.d_steps  # type: ignore[union-attr]
+    components = components or _check(config)
+    betas = config.betas
+    if betas is None:
+        betas = model_setting(config, components, "betas")
+    d_steps = config.d_steps
+    if d_steps is None:
+        d_steps = model_setting(config, components, "d_steps")
     betas = betas or config.DEFAULT_BETAS
     return (float(betas[0]), float(betas[1])), int(d_steps or config.DEFAULT_D_STEPS)
 
@@ -72,5 +109,5 @@ def discriminator_lr(
         return None
     if config.lr_d is not None:
         return float(config.lr_d)
-    own = components.model.record.lr_d if registered else None  # type: ignore[union-attr]
+    own = model_setting(config, components, "lr_d") if registered else None
     return float(own) if own is not None else lr

@@ -13,8 +13,8 @@ import torch
 
 from ganzoo.api.data import DataSource, images_to_unit_range
 from ganzoo.api.models import GenerativeModel
+from ganzoo.runs.files import atomic_path
 from ganzoo.runs.plotting import is_number, new_figure, pyplot, save_figure
-from ganzoo.runs.rundir import atomic_path
 
 SAMPLE_SEED_OFFSET = 1_000_003  # sample figures draw from their own generator
 MIN_PIXELS = 32  # sample grids show images at least this wide

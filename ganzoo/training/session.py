@@ -29,7 +29,7 @@ from ganzoo.runs.rundir import RunDir, other_process_count
 from ganzoo.training import distributed
 from ganzoo.training.augment import run_policy
 from ganzoo.training.config import ResolvedRun, TrainConfig, check, resolve
-from ganzoo.training.defaults import optimiser_defaults
+from ganzoo.training.defaults import batch_size, optimiser_defaults
 from ganzoo.training.distributed import DistEnv
 from ganzoo.training.ema import EMA
 from ganzoo.training.regularise import d_regularisers
@@ -219,12 +219,13 @@ def _steps_per_epoch(
     config: TrainConfig, env: DistEnv, data: DataSource, components: Components
 ) -> int:
     """Generator steps per pass over ``data``; a batch larger than the data is refused."""
-    per_step = config.batch_size * env.world_size
+    batch = batch_size(config, components)
+    per_step = batch * env.world_size
     d_steps = optimiser_defaults(config, components)[1]
     steps_per_epoch = data.batches_per_epoch(per_step) // d_steps
     if steps_per_epoch < 1:
         raise UsageError(
-            f"--batch-size {config.batch_size} × --d-steps {d_steps}"
+            f"--batch-size {batch} × --d-steps {d_steps}"
             + (f" × {env.world_size} processes" if env.enabled else "")
             + f" needs more samples than dataset {config.dataset!r} has ({len(data)}"
             + (" in the training subset" if config.subset_request().requested else "")

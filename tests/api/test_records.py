@@ -101,6 +101,24 @@ def test_an_unknown_keyword_names_the_component_a_suggestion_and_the_valid_ones(
         ),
         ("model", {"d_steps": 0}, "d_steps=0 is invalid; expected an integer >= 1"),
         ("model", {"betas": (0.5,)}, r"betas=\(0.5,\) is invalid"),
+        ("model", {"betas": ("a", 0.9)}, r"betas=\('a', 0.9\) is invalid; expected two in"),
+        ("model", {"dataset_settings": {"digits": 128}}, "dataset_settings=.* expected a dict"),
+        (  # a setting ganzoo does not take per dataset: the valid ones named
+            "model",
+            {"dataset_settings": {"digits": {"batch": 128}}},
+            r"dataset_settings\['digits'\] names 'batch'; valid settings: lr, lr_d, betas, "
+            "d_steps, batch_size",
+        ),
+        (
+            "model",
+            {"dataset_settings": {"digits": {"batch_size": 0}}},
+            r"dataset_settings\['digits'\]\['batch_size'\]=0 is invalid; expected an integer",
+        ),
+        (
+            "model",
+            {"dataset_settings": {"mnist": {"lr": None}}},
+            r"dataset_settings\['mnist'\]\['lr'\]=None is invalid; expected a positive number",
+        ),
         ("regulariser", {"per_sample_critic": "yes"}, "per_sample_critic='yes' is invalid"),
         ("augmentation", {"data_kinds": "image"}, "data_kinds='image' is invalid"),
         ("augmentation", {"data_kinds": ()}, r"data_kinds=\(\) is invalid"),

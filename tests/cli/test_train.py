@@ -26,7 +26,7 @@ def test_train_vanilla_nonsat_on_digits_leaves_a_complete_run(run_cli, tmp_path)
 
     config = json.loads((out / "config.json").read_text())
     assert config["config"]["model"] == "vanilla" and config["config"]["loss"] == "nonsat"
-    assert config["config"]["seed"] == 0 and config["config"]["lr"] == 1e-3
+    assert config["config"]["seed"] == 0 and config["config"]["lr"] == 2e-3  # vanilla on digits
     assert config["data"]["shape"] == [1, 8, 8]
     steps_per_epoch = config["resolved"]["steps_per_epoch"]
     assert steps_per_epoch == 1438 // 128  # digits' training split, full batches

@@ -29,7 +29,7 @@ from ganzoo.metrics import EvalSpec, realstats
 from ganzoo.metrics.bridge import KID_SUBSETS, _private_weights_copy
 from ganzoo.metrics.fidelity import Evaluator
 from ganzoo.metrics.images import UInt8Images
-from ganzoo.runs.rundir import current_umask
+from ganzoo.runs.files import current_umask
 from tests.helpers import ROOT, cli_ok, ganzoo_process
 
 SAMPLES = "50"

@@ -19,7 +19,8 @@ from ganzoo.tools.reproduce import (
     apply_params,
     reproduce,
 )
-from ganzoo.tools.reproduce.protocol import check_folder, rerun_config
+from ganzoo.tools.reproduce.protocol import check_folder
+from ganzoo.tools.reproduce.runs import rerun_config
 from ganzoo.tools.reproduce.studies import STUDIES, Claim, Row, Side, Study, gan_space
 
 pytestmark = pytest.mark.usefixtures("shared_cache")  # the digits classifier trains once

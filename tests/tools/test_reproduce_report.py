@@ -9,8 +9,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from ganzoo.tools.reproduce.protocol import Measured, RowResult, SearchOutcome
+from ganzoo.tools.reproduce.protocol import Measured, RowResult
 from ganzoo.tools.reproduce.report import build_report, render_markdown, write_report
+from ganzoo.tools.reproduce.search import SearchOutcome
 from ganzoo.tools.reproduce.studies import LUCIC2018, SEED
 from ganzoo.tools.reproduce.verdicts import NOT_SIGNIFICANT, REPRODUCED, VERDICTS
 

@@ -9,7 +9,8 @@ import pytest
 
 from ganzoo.api.errors import UsageError
 from ganzoo.host.plugins import get_registry
-from ganzoo.tools.reproduce.protocol import ReproduceOptions, apply_params, base_config
+from ganzoo.tools.reproduce.options import ReproduceOptions
+from ganzoo.tools.reproduce.runs import apply_params, base_config
 from ganzoo.tools.reproduce.studies import (
     DAI_WIPF2019,
     LUCIC2018,

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from ganzoo.api.errors import UsageError
-from ganzoo.runs.rundir import RunDir, exclusive_lock
+from ganzoo.runs.files import exclusive_lock
+from ganzoo.runs.rundir import RunDir
 from ganzoo.tools.sweep import SweepSpec, run_sweep, show_sweep, stored_spec
 from tests.helpers import tree_hash
 

@@ -17,7 +17,8 @@ from ganzoo.api.errors import UsageError
 from ganzoo.metrics.numbers import format_mean_pm, format_number, format_pm
 from ganzoo.metrics.results import EvalResult
 from ganzoo.metrics.spec import EvalSpec
-from ganzoo.runs.rundir import RunDir, timestamped_folder
+from ganzoo.runs.files import timestamped_folder
+from ganzoo.runs.rundir import RunDir
 from ganzoo.tools.compare.matching import (
     MATCHED_FIELDS,
     check_same_provenance,

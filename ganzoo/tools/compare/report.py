@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ganzoo.api.errors import UsageError
 from ganzoo.metrics.numbers import format_interval, format_mean_pm, format_number, format_pm
-from ganzoo.runs.rundir import atomic_write_json, atomic_write_text
+from ganzoo.runs.files import atomic_write_json, atomic_write_text
 from ganzoo.tools.compare.figures import (
     plot_loss_curves_side_by_side,
     plot_metric_bars,

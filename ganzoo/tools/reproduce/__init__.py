@@ -4,6 +4,9 @@
     report = reproduce(ReproduceOptions("lucic2018", budget=8, seeds=3, datasets=("mnist",)))
 
     studies.py   the studies: rows, search spaces, the papers' figures and their sources, claims
+    options.py   what the command is asked, checked; the settings a folder records
+    search.py    each row's search: an Optuna study, the same budget for every row
+    runs.py      the runs: a row's shared options, a re-run with a new seed, train or reuse
     protocol.py  search each row (equal budget), re-run its best setting over seeds, measure
     measures.py  the quantities a claim compares, from a run's logs and evaluations
     verdicts.py  intervals over seeds and the verdict of each claim, from the numbers alone
@@ -19,18 +22,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ganzoo.tools.reproduce.protocol import (
-    ReproduceOptions,
-    SearchFn,
-    SearchOutcome,
-    SearchRequest,
-    apply_params,
-    check_folder,
-    check_inputs,
-    measure,
-    run_study,
-)
+from ganzoo.tools.reproduce.options import ReproduceOptions
+from ganzoo.tools.reproduce.protocol import check_folder, check_inputs, measure, run_study
 from ganzoo.tools.reproduce.report import build_report, render_markdown, write_report
+from ganzoo.tools.reproduce.runs import apply_params
+from ganzoo.tools.reproduce.search import SearchFn, SearchOutcome, SearchRequest
 from ganzoo.tools.reproduce.studies import STUDIES, Claim, Row, Side, Study, get_study
 from ganzoo.tools.reproduce.verdicts import (
     NOT_REPRODUCED,
@@ -63,7 +59,7 @@ def reproduce(
     """Run ``options.study`` into ``options.out`` and write its report; return the report.
 
     Every name, option, dataset and the folder are checked before anything is trained or
-    written. ``search`` replaces the Optuna search (:func:`protocol.optuna_search`) with
+    written. ``search`` replaces the Optuna search (:func:`search.optuna_search`) with
     another of the same signature; ``progress`` makes each run's progress display;
     ``command`` is recorded in the report (the command line that made it).
     """

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ganzoo.runs.rundir import atomic_write_json, atomic_write_text
+from ganzoo.runs.files import atomic_write_json, atomic_write_text
 from ganzoo.tools.reproduce.studies import QUANTITIES, Study
 from ganzoo.tools.reproduce.verdicts import ACROSS_RULE, VERDICT_RULE, combine, judge, summary
 

@@ -21,7 +21,7 @@ from string import Template
 from ganzoo import __version__
 from ganzoo.api.errors import UsageError
 from ganzoo.api.hooks import CONTRACT_VERSION
-from ganzoo.runs.rundir import current_umask
+from ganzoo.runs.files import current_umask
 
 KINDS: tuple[str, ...] = ("model", "loss", "dataset")
 TEMPLATES = Path(__file__).parent / "templates"

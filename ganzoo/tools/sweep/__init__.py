@@ -25,7 +25,7 @@ from typing import Any
 
 from ganzoo.api.errors import UsageError
 from ganzoo.metrics.spec import check_samples
-from ganzoo.runs.rundir import exclusive_lock
+from ganzoo.runs.files import exclusive_lock
 from ganzoo.runs.unfinished import discard, first_missing
 from ganzoo.tools.sweep.objective import direction_of
 from ganzoo.tools.sweep.space import check_space, load_space

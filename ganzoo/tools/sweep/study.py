@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ganzoo.api.errors import UsageError
-from ganzoo.runs.rundir import atomic_write_json
+from ganzoo.runs.files import atomic_write_json
 from ganzoo.tools.sweep.spec import STUDY_DB, SweepResult, SweepSpec, TrialRecord
 
 RECORD = "ganzoo_sweep"  # the study user attribute holding space, fixed, objective, direction
