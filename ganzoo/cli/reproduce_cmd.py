@@ -84,7 +84,8 @@ def _studies_help() -> str:
     type=int,
     default=1,
     show_default=True,
-    help="Search trials trained at once.",
+    help="Rows trained at once: N processes, each taking whole rows (search, then re-runs) "
+    "on its share of the cores; the same report as one.",
 )
 @click.option(
     "--storage",

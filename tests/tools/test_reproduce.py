@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ from ganzoo.tools.reproduce import (
 from ganzoo.tools.reproduce.protocol import check_folder
 from ganzoo.tools.reproduce.runs import rerun_config
 from ganzoo.tools.reproduce.studies import STUDIES, Claim, Row, Side, Study, gan_space
+from tests.helpers import ganzoo_process
 
 pytestmark = pytest.mark.usefixtures("shared_cache")  # the digits classifier trains once
 
@@ -181,3 +183,34 @@ def test_the_optuna_search_gives_every_row_the_same_budget_and_continues(tmp_pat
         == trials
     )
     assert again["datasets"][0]["rows"][0]["params"] == report["datasets"][0]["rows"][0]["params"]
+
+
+@pytest.mark.slow
+def test_workers_train_whole_rows_side_by_side_and_give_one_workers_report(tmp_path, shared_cache):
+    """``--workers 2``: each row (its search, then its re-runs) is trained by one worker
+    process, both workers take rows, and the report equals ``--workers 1``'s number for
+    number (a row's search draws its trials in order whatever the worker count)."""
+    reports, logs = {}, {}
+    for workers in (1, 2):
+        out = tmp_path / f"w{workers}"
+        args = ["reproduce", "seed", "--datasets", "digits", "--steps", "12", "--seeds", "2",
+                "--budget", "2", "--samples", "100", "--workers", str(workers), "--out", out,
+                "-q"]  # fmt: skip
+        result = ganzoo_process(*args)  # a real process: the workers' lines reach its stderr
+        assert result.returncode == 0, result.stderr
+        reports[workers] = json.loads((out / "report.json").read_text())
+        logs[workers] = result.stderr
+    rows_of = {}
+    for worker, row in re.findall(r"^\[worker (\d+)\] digits/([\w-]+):", logs[2], re.M):
+        rows_of.setdefault(row, set()).add(worker)
+    assert set(rows_of) == {"minimax", "nonsat", "vae"}
+    assert all(len(workers) == 1 for workers in rows_of.values()), rows_of  # whole rows
+    assert len(set().union(*rows_of.values())) == 2  # both workers took rows
+    for one, two in zip(
+        reports[1]["datasets"][0]["rows"], reports[2]["datasets"][0]["rows"], strict=True
+    ):
+        assert one["row"] == two["row"] and one["params"] == two["params"]
+        assert one["fid"]["values"] == two["fid"]["values"]
+    assert [c["verdict"] for c in reports[1]["claims"]] == [
+        c["verdict"] for c in reports[2]["claims"]
+    ]

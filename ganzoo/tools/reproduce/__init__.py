@@ -8,6 +8,7 @@
     search.py    each row's search: an Optuna study, the same budget for every row
     runs.py      the runs: a row's shared options, a re-run with a new seed, train or reuse
     protocol.py  search each row (equal budget), re-run its best setting over seeds, measure
+    pool.py      --workers N: N processes, each training whole rows on its share of the cores
     measures.py  the quantities a claim compares, from a run's logs and evaluations
     verdicts.py  intervals over seeds and the verdict of each claim, from the numbers alone
     report.py    report.json and report.md

@@ -21,14 +21,14 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ganzoo.api.errors import DataError, UsageError, unknown_name_message
 from ganzoo.runs.files import atomic_write_json
 from ganzoo.tools.reproduce.options import SETTINGS_FILE, SETTINGS_KEYS, ReproduceOptions, seed_list
-from ganzoo.tools.reproduce.runs import base_config, rerun_config, train_or_reuse
+from ganzoo.tools.reproduce.runs import base_config, rerun_config, rerun_folder, train_or_reuse
 from ganzoo.tools.reproduce.search import (
     SearchFn,
     SearchOutcome,
@@ -138,28 +138,53 @@ def run_study(
     progress: Callable[[], Progress] | None = None,
     log: Callable[[str], None] = lambda text: None,
 ) -> dict[str, list[RowResult]]:
-    """Search and re-run every row on every dataset (resuming what a folder holds)."""
+    """Search and re-run every row on every dataset (resuming what a folder holds).
+
+    With ``--workers N`` (N > 1) and the Optuna search, N processes train whole rows side by
+    side first (:mod:`ganzoo.tools.reproduce.pool`); this process then reads every row's
+    outcome from the folder, which reuses what they trained.
+    """
     out = Path(str(options.out))
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_json(out / SETTINGS_FILE, options.settings(study))
+    if options.workers > 1 and search is None:
+        from ganzoo.tools.reproduce.pool import run_rows_in_processes
+
+        run_rows_in_processes(options, study, log)
+        options = replace(options, workers=1)  # every row is done: read, in this process
     search = search or functools.partial(optuna_search, log=log)
     results: dict[str, list[RowResult]] = {}
     for dataset in options.datasets or ():
-        results[dataset] = []
-        for row in study.rows:
-            outcome = None
-            if options.budget:
-                log(f"{dataset}/{row.name}: searching, {options.budget} trials")
-                outcome = search(search_request(study, row, dataset, options))
-            params = dict(outcome.params) if outcome else {}
-            runs = []
-            for seed in seed_list(options.seeds):
-                log(f"{dataset}/{row.name}: seed {seed} of the best setting")
-                folder = out / "runs" / dataset / row.name / f"seed{seed}"
-                config = rerun_config(row, dataset, options, params, seed, folder)
-                runs.append(train_or_reuse(config, progress() if progress else None))
-            results[dataset].append(RowResult(row, outcome, params, runs))
+        results[dataset] = [
+            run_row(options, study, row, dataset, search, progress, log) for row in study.rows
+        ]
     return results
+
+
+def run_row(
+    options: ReproduceOptions,
+    study: Study,
+    row: Row,
+    dataset: str,
+    search: SearchFn,
+    progress: Callable[[], Progress] | None = None,
+    log: Callable[[str], None] = lambda text: None,
+) -> RowResult:
+    """One row on one dataset: its search (``--budget`` trials), then its best setting
+    trained with each seed; what the folder holds already is reused or resumed."""
+    out = Path(str(options.out))
+    outcome = None
+    if options.budget:
+        log(f"{dataset}/{row.name}: searching, {options.budget} trials")
+        outcome = search(search_request(study, row, dataset, options))
+    params = dict(outcome.params) if outcome else {}
+    runs = []
+    for seed in seed_list(options.seeds):
+        log(f"{dataset}/{row.name}: seed {seed} of the best setting")
+        folder = rerun_folder(out, dataset, row.name, seed)
+        config = rerun_config(row, dataset, options, params, seed, folder)
+        runs.append(train_or_reuse(config, progress() if progress else None))
+    return RowResult(row, outcome, params, runs)
 
 
 @dataclass

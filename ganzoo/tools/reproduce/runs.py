@@ -61,6 +61,11 @@ def base_config(row: Row, dataset: str, options: ReproduceOptions) -> dict[str, 
     return config | copy.deepcopy(dict(row.options))  # the row's own options win
 
 
+def rerun_folder(out: Path, dataset: str, row: str, seed: int) -> Path:
+    """Where the study in ``out`` keeps the re-run of ``row`` on ``dataset`` with ``seed``."""
+    return Path(out) / "runs" / dataset / row / f"seed{seed}"
+
+
 def rerun_config(
     row: Row,
     dataset: str,

@@ -202,7 +202,7 @@ def run_workers(
         raise GanzooError(errors[0])
 
 
-def _exit_with_parent() -> None:
+def exit_with_parent() -> None:
     """End this worker when the command that started it dies (SIGKILL leaves no cleanup)."""
     parent = os.getppid()
 
@@ -218,7 +218,7 @@ def main() -> int:
     """A child worker: read the spec on stdin, run trials, print an error on stdout."""
     import json
 
-    _exit_with_parent()
+    exit_with_parent()
     data = json.loads(sys.stdin.read())
     spec, fixed = spec_from_json(data["spec"]), data["fixed"]
     index, threads = int(os.environ[ENV_INDEX]), int(os.environ[ENV_THREADS])

@@ -1,0 +1,170 @@
+"""Rows side by side: ``ganzoo reproduce --workers N`` trains whole rows in N processes.
+
+Each worker process takes the next row nobody holds (an OS file lock,
+``OUT/.rows/DATASET-ROW.lock``), runs its search one trial at a time and then its re-runs,
+and moves on; it is pinned to its share of the cores (one of two on a 2-core machine), so
+every run it trains takes that many threads (:func:`ganzoo.host.device.cores_available`).
+When the workers have ended, the command reads each row's outcome from the folder.
+
+Why whole rows rather than N workers on one row's trials: a row's trials differ tenfold in
+cost (five D updates at batch 128 against one at 32), so workers sharing one search idle
+while its last trial runs, and a row's re-runs must wait for its search. Rows are
+independent. A row's search run by one process is also the same search whatever N is: its
+sampler draws the trials in order from the study's seed, so ``--workers 2`` trains the
+runs ``--workers 1`` would.
+
+A kill loses nothing: a killed worker's lock dies with it, and the same command continues
+its row (the search redoes the stopped trial, a re-run resumes from its checkpoint).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import fcntl
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from ganzoo.api.errors import GanzooError
+from ganzoo.tools.reproduce.options import ReproduceOptions, seed_list
+from ganzoo.tools.reproduce.runs import rerun_folder
+from ganzoo.tools.reproduce.studies import Study, get_study
+
+ROWS_FOLDER = ".rows"  # the rows' locks, in the study's folder
+ENV_INDEX = "GANZOO_REPRODUCE_WORKER"
+
+
+def core_share(index: int, workers: int, cores: list[int] | None = None) -> set[int]:
+    """The cores worker ``index`` of ``workers`` runs on: every ``workers``-th one of those
+    this process may use, from the ``index``-th; with more workers than cores, one core."""
+    cores = sorted(cores if cores is not None else os.sched_getaffinity(0))
+    return set(cores[index::workers]) or {cores[index % len(cores)]}
+
+
+@contextlib.contextmanager
+def claimed(out: Path, dataset: str, row: str) -> Iterator[bool]:
+    """Hold the row's lock while the block runs; yields False where another process holds
+    it (that process trains the row)."""
+    folder = out / ROWS_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder / f"{dataset}-{row}.lock", os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def row_done(out: Path, dataset: str, row: str, seeds: int) -> bool:
+    """Whether every re-run of the row has finished (its search finished before them)."""
+    return all(
+        (rerun_folder(out, dataset, row, seed) / "summary.json").is_file()
+        for seed in seed_list(seeds)
+    )
+
+
+def work(options: ReproduceOptions, study: Study, log: Callable[[str], None]) -> None:
+    """Train every row no other worker holds, one after another, in this process."""
+    from ganzoo.tools.reproduce.protocol import run_row
+    from ganzoo.tools.reproduce.search import optuna_search
+
+    one = dataclasses.replace(options, workers=1)  # this process runs the row's trials
+    out = Path(str(options.out))
+    for dataset in options.datasets or ():
+        for row in study.rows:
+            with claimed(out, dataset, row.name) as mine:
+                if mine and not row_done(out, dataset, row.name, options.seeds):
+                    search = lambda request: optuna_search(request, log=log)  # noqa: E731
+                    run_row(one, study, row, dataset, search, None, log)
+
+
+def run_rows_in_processes(
+    options: ReproduceOptions, study: Study, log: Callable[[str], None] | None = None
+) -> None:
+    """Run ``options.workers`` worker processes over the study's rows; wait for all.
+
+    A worker's error is raised here, as one line; on Ctrl-C every worker saves its run and
+    stops (they get the terminal's SIGINT too). ``log`` gets the workers' lines.
+    """
+    from ganzoo.tools.sweep.study import open_storage
+
+    open_storage(options.storage_url)  # its tables made once, here: not by two workers at once
+    payload = json.dumps(
+        {
+            "options": {
+                **dataclasses.asdict(options),
+                "out": str(options.out),
+                "datasets": list(options.datasets or ()),
+            },
+            "log": log is not None,
+        }
+    )
+    children = []
+    for index in range(options.workers):
+        child = subprocess.Popen(
+            [sys.executable, "-m", "ganzoo.tools.reproduce.pool"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=dict(os.environ, **{ENV_INDEX: str(index)}),
+        )
+        assert child.stdin is not None
+        child.stdin.write(payload)
+        child.stdin.close()
+        children.append(child)
+    if log is not None:
+        log(f"{options.workers} workers, each training whole rows on its share of the cores")
+    errors: list[str] = []
+    try:
+        for child in children:
+            text = child.stdout.read() if child.stdout is not None else ""
+            child.wait()
+            if child.returncode != 0:
+                errors.append(text.strip() or f"worker pid {child.pid} exited {child.returncode}")
+    except KeyboardInterrupt:
+        for child in children:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                child.wait(timeout=120)
+        raise
+    if errors:
+        raise GanzooError(errors[0])
+
+
+def main() -> int:
+    """A worker: read the options on stdin, train rows, print an error on stdout."""
+    from ganzoo.tools.sweep.workers import exit_with_parent
+
+    exit_with_parent()
+    data = json.loads(sys.stdin.read())
+    given: dict[str, Any] = data["options"]
+    options = ReproduceOptions(
+        **{**given, "out": Path(given["out"]), "datasets": tuple(given["datasets"])}
+    )
+    index = int(os.environ[ENV_INDEX])
+    os.sched_setaffinity(0, core_share(index, options.workers))
+
+    def log(line: str) -> None:
+        if data["log"]:  # the command's lines go to its stderr, each with its worker
+            print(f"[worker {index}] {line}", file=sys.stderr, flush=True)
+
+    try:
+        work(options, get_study(options.study), log)
+    except GanzooError as exc:
+        print(" ".join(str(exc).split()), flush=True)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
