@@ -7,6 +7,7 @@
     resolve.py    one run's names resolved once, into built components and their family
     device.py     devices, seeds and threads
     collector.py  the garbage collector of a ganzoo process: off while it builds
+    children.py   a command's worker processes: started with a payload, waited for, errors
 
 Plugins never import this package: their API is :mod:`ganzoo.api`.
 """

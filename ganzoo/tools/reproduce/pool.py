@@ -22,21 +22,18 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import fcntl
-import json
 import os
-import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from ganzoo.api.errors import GanzooError
+from ganzoo.host.children import child_main, run_children
 from ganzoo.tools.reproduce.options import ReproduceOptions, seed_list
 from ganzoo.tools.reproduce.runs import rerun_folder
 from ganzoo.tools.reproduce.studies import Study, get_study
 
 ROWS_FOLDER = ".rows"  # the rows' locks, in the study's folder
-ENV_INDEX = "GANZOO_REPRODUCE_WORKER"
 
 
 def core_share(index: int, workers: int, cores: list[int] | None = None) -> set[int]:
@@ -98,7 +95,10 @@ def run_rows_in_processes(
     from ganzoo.tools.sweep.study import open_storage
 
     open_storage(options.storage_url)  # its tables made once, here: not by two workers at once
-    payload = json.dumps(
+    if log is not None:
+        log(f"{options.workers} workers, each training whole rows on its share of the cores")
+    run_children(
+        "ganzoo.tools.reproduce.pool",
         {
             "options": {
                 **dataclasses.asdict(options),
@@ -106,65 +106,20 @@ def run_rows_in_processes(
                 "datasets": list(options.datasets or ()),
             },
             "log": log is not None,
-        }
+        },
+        [{}] * options.workers,
     )
-    children = []
-    for index in range(options.workers):
-        child = subprocess.Popen(
-            [sys.executable, "-m", "ganzoo.tools.reproduce.pool"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-            env=dict(os.environ, **{ENV_INDEX: str(index)}),
-        )
-        assert child.stdin is not None
-        child.stdin.write(payload)
-        child.stdin.close()
-        children.append(child)
-    if log is not None:
-        log(f"{options.workers} workers, each training whole rows on its share of the cores")
-    errors: list[str] = []
-    try:
-        for child in children:
-            text = child.stdout.read() if child.stdout is not None else ""
-            child.wait()
-            if child.returncode != 0:
-                errors.append(text.strip() or f"worker pid {child.pid} exited {child.returncode}")
-    except KeyboardInterrupt:
-        for child in children:
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                child.wait(timeout=120)
-        raise
-    if errors:
-        raise GanzooError(errors[0])
 
 
-def main() -> int:
-    """A worker: read the options on stdin, train rows, print an error on stdout."""
-    from ganzoo.tools.sweep.workers import exit_with_parent
-
-    exit_with_parent()
-    data = json.loads(sys.stdin.read())
-    given: dict[str, Any] = data["options"]
+def _child(payload: dict[str, Any], index: int, log: Callable[[str], None]) -> None:
+    """A worker: pinned to its share of the cores, it trains the rows nobody holds."""
+    given = payload["options"]
     options = ReproduceOptions(
         **{**given, "out": Path(given["out"]), "datasets": tuple(given["datasets"])}
     )
-    index = int(os.environ[ENV_INDEX])
     os.sched_setaffinity(0, core_share(index, options.workers))
-
-    def log(line: str) -> None:
-        if data["log"]:  # the command's lines go to its stderr, each with its worker
-            print(f"[worker {index}] {line}", file=sys.stderr, flush=True)
-
-    try:
-        work(options, get_study(options.study), log)
-    except GanzooError as exc:
-        print(" ".join(str(exc).split()), flush=True)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        return 130
-    return 0
+    work(options, get_study(options.study), log)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(child_main(_child))

@@ -13,18 +13,15 @@ the folder is refused until the last of them has ended, and each ends when its p
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import os
-import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ganzoo.api.errors import GanzooError
+from ganzoo.host.children import child_main, run_children
 from ganzoo.tools.sweep.objective import Objective, TrialFailed
 from ganzoo.tools.sweep.spec import SweepSpec, spec_from_json, spec_to_json
 from ganzoo.tools.sweep.study import (
@@ -40,7 +37,6 @@ from ganzoo.training.signals import Interrupted
 
 CLAIM = ".claim.lock"  # held while a worker counts the trials and starts one
 POLL_SECONDS = 2.0  # how often a waiting worker looks at the study again
-ENV_INDEX = "GANZOO_SWEEP_WORKER"  # a child worker's index (its sampler's seed offset)
 ENV_THREADS = "GANZOO_SWEEP_THREADS"
 
 
@@ -165,80 +161,25 @@ def run_workers(
     error is raised here, as one line; on Ctrl-C every child saves its trial and stops.
     ``log`` gets the parent's lines; the children print theirs where it is given.
     """
-    import json
-
     threads = threads_per_worker(spec.workers)
-    payload = json.dumps({"spec": spec_to_json(spec), "fixed": fixed, "log": log is not None})
-    log = log or (lambda line: None)
-    children = []
-    for index in range(spec.workers):
-        env = dict(os.environ, **{ENV_INDEX: str(index), ENV_THREADS: str(threads)})
-        child = subprocess.Popen(
-            [sys.executable, "-m", "ganzoo.tools.sweep.workers"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-            env=env,
-            pass_fds=(lock_fd,),
-        )
-        assert child.stdin is not None
-        child.stdin.write(payload)
-        child.stdin.close()
-        children.append(child)
-        log(f"worker {index} started (pid {child.pid}, {threads} thread(s))")
-    errors: list[str] = []
-    try:
-        for child in children:
-            out = child.stdout.read() if child.stdout is not None else ""
-            child.wait()
-            if child.returncode != 0:
-                errors.append(out.strip() or f"worker pid {child.pid} exited {child.returncode}")
-    except KeyboardInterrupt:  # the children got the terminal's SIGINT too: let them save
-        for child in children:
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                child.wait(timeout=120)
-        raise
-    if errors:
-        raise GanzooError(errors[0])
+    say = log or (lambda line: None)
+    run_children(
+        "ganzoo.tools.sweep.workers",
+        {"spec": spec_to_json(spec), "fixed": fixed, "log": log is not None},
+        [{ENV_THREADS: str(threads)}] * spec.workers,
+        pass_fds=(lock_fd,),
+        started=lambda i, pid: say(f"worker {i} started (pid {pid}, {threads} thread(s))"),
+    )
 
 
-def exit_with_parent() -> None:
-    """End this worker when the command that started it dies (SIGKILL leaves no cleanup)."""
-    parent = os.getppid()
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os._exit(137)
-
-    threading.Thread(target=watch, daemon=True).start()
-
-
-def main() -> int:
-    """A child worker: read the spec on stdin, run trials, print an error on stdout."""
-    import json
-
-    exit_with_parent()
-    data = json.loads(sys.stdin.read())
-    spec, fixed = spec_from_json(data["spec"]), data["fixed"]
-    index, threads = int(os.environ[ENV_INDEX]), int(os.environ[ENV_THREADS])
+def _child(payload: dict[str, Any], index: int, log: Callable[[str], None]) -> None:
+    """A child worker: run trials of the payload's spec with this worker's threads."""
     import torch
 
+    threads = int(os.environ[ENV_THREADS])
     torch.set_num_threads(threads)
-
-    def log(line: str) -> None:
-        if data["log"]:  # the command's own lines go to its stderr, each with its worker
-            print(f"[worker {index}] {line}", file=sys.stderr, flush=True)
-
-    try:
-        work(spec, fixed, index, threads, log)
-    except GanzooError as exc:
-        print(" ".join(str(exc).split()), flush=True)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        return 130
-    return 0
+    work(spec_from_json(payload["spec"]), payload["fixed"], index, threads, log)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(child_main(_child))
