@@ -39,8 +39,15 @@ ROWS_FOLDER = ".rows"  # the rows' locks, in the study's folder
 def core_share(index: int, workers: int, cores: list[int] | None = None) -> set[int]:
     """The cores worker ``index`` of ``workers`` runs on: every ``workers``-th one of those
     this process may use, from the ``index``-th; with more workers than cores, one core."""
-    cores = sorted(cores if cores is not None else os.sched_getaffinity(0))
+    cores = sorted(cores if cores is not None else _cores())
     return set(cores[index::workers]) or {cores[index % len(cores)]}
+
+
+def _cores() -> set[int]:
+    """The cores this process may run on (all of them where the OS cannot say)."""
+    if hasattr(os, "sched_getaffinity"):
+        return set(os.sched_getaffinity(0))
+    return set(range(os.cpu_count() or 1))
 
 
 @contextlib.contextmanager
@@ -117,7 +124,8 @@ def _child(payload: dict[str, Any], index: int, log: Callable[[str], None]) -> N
     options = ReproduceOptions(
         **{**given, "out": Path(given["out"]), "datasets": tuple(given["datasets"])}
     )
-    os.sched_setaffinity(0, core_share(index, options.workers))
+    if hasattr(os, "sched_setaffinity"):  # Linux; elsewhere each run picks its threads
+        os.sched_setaffinity(0, core_share(index, options.workers))
     work(options, get_study(options.study), log)
 
 
