@@ -209,7 +209,7 @@ def _spec(
 
     from ganzoo.api.errors import UsageError
     from ganzoo.tools.sweep import SweepSpec, load_space, stored_spec
-    from ganzoo.tools.sweep.space import merge, parse_fixed_entry, parse_space_entry
+    from ganzoo.tools.sweep.reading import merge, parse_fixed_entry, parse_space_entry
 
     more_space = dict(parse_space_entry(e) for e in space_entries)
     more_fixed = dict(parse_fixed_entry(e) for e in fixed_entries)

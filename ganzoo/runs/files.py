@@ -93,13 +93,32 @@ def exclusive_lock(path: Path, refusal: str) -> Iterator[int]:
     """
     fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        if not _lock_now(fd):
             holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "another process"
-            raise UsageError(refusal.format(pid=holder)) from None
+            raise UsageError(refusal.format(pid=holder))
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         yield fd
     finally:
         os.close(fd)  # releases the lock (unless a child holds it open)
+
+
+@contextlib.contextmanager
+def try_lock(path: Path) -> Iterator[bool]:
+    """Hold the lock file ``path`` while the block runs, if no other process holds it:
+    yields True when this process got it, False (and waits for nothing) when not."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+    try:
+        yield _lock_now(fd)
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _lock_now(fd: int) -> bool:
+    """Take the exclusive ``flock`` of ``fd`` without waiting; False where another holds it."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True

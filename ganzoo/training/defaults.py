@@ -53,17 +53,21 @@ def model_setting(config: TrainConfig, components: Components, name: str) -> Any
     return getattr(record, name, None)
 
 
+def _given_or_model(config: TrainConfig, components: Components, name: str) -> Any:
+    """The user's option ``name``, else the model's setting for the dataset (or ``None``)."""
+    given = getattr(config, name)
+    return given if given is not None else model_setting(config, components, name)
+
+
 def learning_rate(config: TrainConfig, components: Components) -> float:
     """G's learning rate (and D's, unless it has its own): ``--lr``, else the model's."""
-    if config.lr is not None:
-        return float(config.lr)
-    return float(model_setting(config, components, "lr") or config.DEFAULT_LR)
+    return float(_given_or_model(config, components, "lr") or config.DEFAULT_LR)
 
 
 def batch_size(config: TrainConfig, components: Components | None = None) -> int:
     """The batch size of each process: ``--batch-size``, else the model's for the dataset,
     else :attr:`TrainConfig.DEFAULT_BATCH_SIZE` (64)."""
-    if config.batch_size is not None:
+    if config.batch_size is not None:  # no lookup needed
         return int(config.batch_size)
     own = model_setting(config, components or _check(config), "batch_size")
     return int(own or config.DEFAULT_BATCH_SIZE)
@@ -79,14 +83,9 @@ def optimiser_defaults(
     ``components`` (from :func:`check`) saves looking the names up again.
     """
     components = components or _check(config)
-    betas = config.betas
-    if betas is None:
-        betas = model_setting(config, components, "betas")
-    d_steps = config.d_steps
-    if d_steps is None:
-        d_steps = model_setting(config, components, "d_steps")
-    betas = betas or config.DEFAULT_BETAS
-    return (float(betas[0]), float(betas[1])), int(d_steps or config.DEFAULT_D_STEPS)
+    betas = _given_or_model(config, components, "betas") or config.DEFAULT_BETAS
+    d_steps = _given_or_model(config, components, "d_steps") or config.DEFAULT_D_STEPS
+    return (float(betas[0]), float(betas[1])), int(d_steps)
 
 
 def discriminator_lr(

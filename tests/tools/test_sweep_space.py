@@ -7,7 +7,8 @@ import pytest
 
 from ganzoo.api.errors import UsageError
 from ganzoo.tools.sweep import load_space
-from ganzoo.tools.sweep.space import check_space, merge, parse_fixed_entry, parse_space_entry
+from ganzoo.tools.sweep.reading import merge, parse_fixed_entry, parse_space_entry
+from ganzoo.tools.sweep.space import check_space
 from ganzoo.tools.sweep.trials import check_trials, corners, suggest, trial_config
 
 TOML = """

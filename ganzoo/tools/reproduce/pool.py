@@ -21,14 +21,15 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import fcntl
+import functools
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from ganzoo.host.children import child_main, run_children
+from ganzoo.runs.files import try_lock
 from ganzoo.tools.reproduce.options import ReproduceOptions, seed_list
 from ganzoo.tools.reproduce.runs import rerun_folder
 from ganzoo.tools.reproduce.studies import Study, get_study
@@ -50,22 +51,10 @@ def _cores() -> set[int]:
     return set(range(os.cpu_count() or 1))
 
 
-@contextlib.contextmanager
-def claimed(out: Path, dataset: str, row: str) -> Iterator[bool]:
-    """Hold the row's lock while the block runs; yields False where another process holds
-    it (that process trains the row)."""
-    folder = out / ROWS_FOLDER
-    folder.mkdir(parents=True, exist_ok=True)
-    fd = os.open(folder / f"{dataset}-{row}.lock", os.O_RDWR | os.O_CREAT, 0o666)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        yield True
-    finally:
-        os.close(fd)  # releases the lock
+def claimed(out: Path, dataset: str, row: str) -> contextlib.AbstractContextManager[bool]:
+    """The row's lock, held while the block runs; it yields False where another process
+    holds it (that process trains the row)."""
+    return try_lock(out / ROWS_FOLDER / f"{dataset}-{row}.lock")
 
 
 def row_done(out: Path, dataset: str, row: str, seeds: int) -> bool:
@@ -82,12 +71,12 @@ def work(options: ReproduceOptions, study: Study, log: Callable[[str], None]) ->
     from ganzoo.tools.reproduce.search import optuna_search
 
     one = dataclasses.replace(options, workers=1)  # this process runs the row's trials
+    search = functools.partial(optuna_search, log=log)
     out = Path(str(options.out))
     for dataset in options.datasets or ():
         for row in study.rows:
             with claimed(out, dataset, row.name) as mine:
                 if mine and not row_done(out, dataset, row.name, options.seeds):
-                    search = lambda request: optuna_search(request, log=log)  # noqa: E731
                     run_row(one, study, row, dataset, search, None, log)
 
 

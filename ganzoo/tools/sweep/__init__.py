@@ -11,6 +11,7 @@ trial whose ``eval_every`` evaluations fall behind the others' (the run stays, s
 the objective is any metric the evaluations store (domain FID by default). The study lives
 in SQLite in the sweep folder, or at any SQLAlchemy ``storage`` URL that processes on
 several machines share. Modules: :mod:`~ganzoo.tools.sweep.space` (the space),
+:mod:`~ganzoo.tools.sweep.reading` (the space read from TOML and the command line),
 :mod:`~ganzoo.tools.sweep.study` (storage and accounting),
 :mod:`~ganzoo.tools.sweep.objective` (one trial), :mod:`~ganzoo.tools.sweep.workers`
 (processes taking trials). Optuna loads only when a sweep runs or is read.
@@ -28,7 +29,8 @@ from ganzoo.metrics.spec import check_samples
 from ganzoo.runs.files import exclusive_lock
 from ganzoo.runs.unfinished import discard, first_missing
 from ganzoo.tools.sweep.objective import direction_of
-from ganzoo.tools.sweep.space import check_space, load_space
+from ganzoo.tools.sweep.reading import load_space
+from ganzoo.tools.sweep.space import check_space
 from ganzoo.tools.sweep.spec import (
     SAMPLERS,
     STUDY_DB,
