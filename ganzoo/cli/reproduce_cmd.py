@@ -14,7 +14,9 @@ from ganzoo.tools.reproduce.studies import STUDIES
 
 def _studies_help() -> str:
     """The help's list of studies, from the registry of studies."""
-    listed = "; ".join(f"{s.name}, {s.title}" for s in STUDIES.values())
+    listed = "; ".join(
+        f"{s.name}, {s.title} (rows: {', '.join(r.name for r in s.rows)})" for s in STUDIES.values()
+    )
     return f"STUDY is one of: {listed}."
 
 
@@ -46,6 +48,14 @@ def _studies_help() -> str:
     multiple=True,
     metavar="NAME,...",
     help="The datasets to run on [default: the paper's, e.g. mnist,fashion-mnist].",
+)
+@click.option(
+    "--rows",
+    "rows",
+    multiple=True,
+    metavar="NAME,...",
+    help="The study's rows to run (lucic2018: its losses) [default: every row]; the same "
+    "folder takes the others later.",
 )
 @click.option(
     "--out",
@@ -102,6 +112,7 @@ def reproduce_command(
     seeds: int,
     steps: int | None,
     datasets: tuple[str, ...],
+    rows: tuple[str, ...],
     out: str | None,
     extractor: str,
     inception_weights: str | None,
@@ -122,6 +133,7 @@ def reproduce_command(
     Examples:
       ganzoo reproduce seed --datasets digits --steps 300
       ganzoo reproduce lucic2018 --datasets mnist --budget 8 --out runs/lucic
+      ganzoo reproduce lucic2018 --datasets mnist --rows nonsat,wgan-gp --budget 4
       ganzoo reproduce dai-wipf2019 --datasets mnist --data-dir ../shared/data
     """
     from rich.console import Console
@@ -136,6 +148,7 @@ def reproduce_command(
         seeds=seeds,
         steps=steps,
         datasets=tuple(split_names(datasets)) or None,
+        rows=tuple(split_names(rows)) or None,
         extractor=extractor,
         samples=samples,
         inception_weights=inception_weights,

@@ -491,6 +491,12 @@ ROWS = [
     row("reproduce seed --datasets mnits --out {new}", "unknown dataset 'mnits' (did you mean"),
     row("reproduce seed --datasets ring2d --out {new}", "FID is defined for images, but 'ring2d'"),
     row("reproduce seed --datasets digits,digits --out {new}", "--datasets names a dataset twice"),
+    row(
+        "reproduce lucic2018 --rows hinj --out {new}",
+        "unknown lucic2018 row 'hinj' (did you mean 'hinge'?); valid lucic2018 rows: hinge,",
+        code=2,
+    ),
+    row("reproduce seed --rows vae,vae --out {new}", "--rows names a row twice: vae,vae"),
     row("reproduce seed --datasets digits --out {root}/a-file", "a-file is a file, not a folder"),
     row(
         "reproduce seed --datasets digits --out {run}",

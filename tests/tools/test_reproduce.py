@@ -134,6 +134,33 @@ def test_search_then_seeds_then_report_and_the_same_call_continues(tmp_path, mon
 
 
 @pytest.mark.slow
+def test_some_rows_first_then_the_same_folder_takes_the_others(tmp_path, monkeypatch):
+    monkeypatch.setitem(STUDIES, "tiny", TINY)
+    out = tmp_path / "study"
+    search = FakeSearch()
+    part = reproduce(options(out, rows=("minimax",)), search=search)
+    assert [r.study_name for r in search.requests] == ["tiny-digits-minimax"]
+    assert [r["row"] for r in part["datasets"][0]["rows"]] == ["minimax"]
+    assert part["claims"] == [] and [r["row"] for r in part["left_out"]] == ["nonsat"]
+    assert "left out (`--rows`): NS" in (out / "report.md").read_text()
+    assert not (out / "runs" / "digits" / "nonsat").exists()  # nothing of the other row
+    minimax = {p: p.stat().st_mtime_ns for p in (out / "runs").rglob("summary.json")}
+
+    whole = reproduce(options(out), search=search)  # every row: the other one is added
+
+    assert [r.study_name for r in search.requests][1:] == [
+        "tiny-digits-nonsat",
+        "tiny-digits-minimax",
+    ]
+    assert {p: p.stat().st_mtime_ns for p in minimax} == minimax  # not trained again
+    rows = {r["row"]: r for r in whole["datasets"][0]["rows"]}
+    assert list(rows) == ["nonsat", "minimax"] and whole["left_out"] == []
+    assert rows["minimax"]["fid"] == part["datasets"][0]["rows"][0]["fid"]
+    assert [c["id"] for c in whole["claims"]] == ["ns-below-mm"]
+    assert json.loads((out / "study.json").read_text())["rows"] == ["nonsat", "minimax"]
+
+
+@pytest.mark.slow
 def test_reproduce_seed_on_digits_writes_its_report(run_cli, tmp_path):
     out = tmp_path / "seed"
     args = ["reproduce", "seed", "--datasets", "digits", "--steps", "40", "--seeds", "2",

@@ -75,6 +75,27 @@ def test_report_holds_the_table_intervals_and_the_papers_figures(tmp_path):
     json.dumps(report)  # every value is JSON
 
 
+def test_a_report_of_some_rows_names_the_rows_it_left_out(tmp_path):
+    part = LUCIC2018.only(["nonsat", "hinge"])
+    fids = {k: v for k, v in lucic_fids([10, 10.3, 9.9]).items() if k in ("nonsat", "hinge")}
+    report = build_report(part, SETTINGS, measured(part, fids, tmp_path), tmp_path)
+    assert [r["row"] for r in report["datasets"][0]["rows"]] == ["nonsat", "hinge"]
+    assert [c["id"] for c in report["claims"]] == ["hinge-not-better-than-nonsat"]
+    assert [r["row"] for r in report["left_out"]] == [
+        "minimax",
+        "lsgan",
+        "wgan-gp",
+        "rsgan",
+        "ragan",
+    ]
+    text = render_markdown(report)
+    assert "left out (`--rows`): MM GAN, LSGAN, WGAN-GP, RSGAN, RaGAN; the claims" in text
+    whole = build_report(
+        LUCIC2018, SETTINGS, measured(LUCIC2018, lucic_fids([10, 10.3, 9.9]), tmp_path), tmp_path
+    )
+    assert whole["left_out"] == [] and "left out (`--rows`)" not in render_markdown(whole)
+
+
 def test_each_claim_gets_the_verdict_its_numbers_give(tmp_path):
     # hinge far below NS GAN on every seed: "no better than NS GAN" is not reproduced for it
     report = build_report(

@@ -127,6 +127,34 @@ def test_lucic2018_has_every_loss_of_the_zoo_on_dcgan_and_the_papers_figures():
     assert claims == set(rows)  # every loss is set against NS GAN
 
 
+def test_only_keeps_the_named_rows_in_the_studys_order_and_the_claims_on_them():
+    part = LUCIC2018.only(["wgan-gp", "nonsat"])
+    assert [r.name for r in part.rows] == ["nonsat", "wgan-gp"]
+    assert [c.id for c in part.claims] == ["wgan-gp-not-better-than-nonsat"]
+    assert [r.name for r in part.left_out] == ["minimax", "lsgan", "hinge", "rsgan", "ragan"]
+    assert part.row("nonsat") is LUCIC2018.row("nonsat")  # the same rows, not copies
+    assert LUCIC2018.only(None) is LUCIC2018 and LUCIC2018.only(()) is LUCIC2018
+    assert LUCIC2018.left_out == ()
+
+
+def test_only_refuses_a_row_the_study_lacks_or_names_twice():
+    with pytest.raises(UsageError, match=r"unknown lucic2018 row 'hinj' \(did you mean 'hinge'"):
+        LUCIC2018.only(["hinj"])
+    with pytest.raises(UsageError, match="valid seed rows: minimax, nonsat, vae"):
+        SEED.only(["lsgan"])
+    with pytest.raises(UsageError, match="--rows names a row twice: nonsat,nonsat"):
+        LUCIC2018.only(["nonsat", "nonsat"])
+
+
+def test_the_rows_run_are_recorded_but_a_folder_may_add_rows():
+    study, opts = ReproduceOptions("lucic2018", rows=("nonsat",)).resolved()
+    assert [r.name for r in study.rows] == ["nonsat"]
+    assert opts.settings(study)["rows"] == ["nonsat"]
+    from ganzoo.tools.reproduce.options import SETTINGS_KEYS
+
+    assert "rows" not in SETTINGS_KEYS  # continuing a folder with more rows is allowed
+
+
 def test_dai_wipf2019_sets_the_vae_against_the_gans_with_its_figures():
     rows = DAI_WIPF2019.rows_by_name
     assert dict(rows["vae"].paper) == {"mnist": 16.6, "fashion-mnist": 43.6}

@@ -16,7 +16,8 @@ from ganzoo.training.config import DEVICES
 
 SETTINGS_FILE = "study.json"
 #: the settings that decide what a folder's numbers mean: a command that continues a folder
-#: must give the same ones (the device, the data folder and the workers may change)
+#: must give the same ones (the device, the data folder and the workers may change, and so
+#: may the rows: each row is its own search and re-runs, so a command can add rows later)
 SETTINGS_KEYS = ("study", "budget", "seeds", "steps", "datasets", "extractor", "samples", "storage")
 
 
@@ -30,6 +31,7 @@ class ReproduceOptions:
     seeds: int = 3  # re-runs of each row's best setting
     steps: int | None = None  # generator updates (VAE: steps) of every run
     datasets: tuple[str, ...] | None = None
+    rows: tuple[str, ...] | None = None  # the study's rows to run; None: every row
     extractor: str = "domain"
     samples: int = 1000
     inception_weights: str | None = None
@@ -41,7 +43,7 @@ class ReproduceOptions:
 
     def resolved(self) -> tuple[Study, ReproduceOptions]:
         """The study and these options with every default filled in, validated."""
-        study = get_study(self.study)
+        study = self.study_rows()
         options = replace(
             self,
             out=Path(self.out)
@@ -53,6 +55,10 @@ class ReproduceOptions:
         )
         options.validate()
         return study, options
+
+    def study_rows(self) -> Study:
+        """The study, with only the rows ``--rows`` names (:meth:`Study.only`)."""
+        return get_study(self.study).only(self.rows)
 
     def validate(self) -> None:
         """Raise :class:`UsageError` naming the first bad option and its valid values."""
@@ -83,6 +89,7 @@ class ReproduceOptions:
             "seeds": list(seed_list(self.seeds)),
             "steps": self.steps,
             "datasets": list(self.datasets or ()),
+            "rows": [row.name for row in study.rows],
             "extractor": self.extractor,
             "samples": self.samples,
             "storage": self.storage,

@@ -32,7 +32,7 @@ from ganzoo.host.children import child_main, run_children
 from ganzoo.runs.files import try_lock
 from ganzoo.tools.reproduce.options import ReproduceOptions, seed_list
 from ganzoo.tools.reproduce.runs import rerun_folder
-from ganzoo.tools.reproduce.studies import Study, get_study
+from ganzoo.tools.reproduce.studies import Study
 
 ROWS_FOLDER = ".rows"  # the rows' locks, in the study's folder
 
@@ -100,6 +100,7 @@ def run_rows_in_processes(
                 **dataclasses.asdict(options),
                 "out": str(options.out),
                 "datasets": list(options.datasets or ()),
+                "rows": list(options.rows) if options.rows else None,
             },
             "log": log is not None,
         },
@@ -111,11 +112,16 @@ def _child(payload: dict[str, Any], index: int, log: Callable[[str], None]) -> N
     """A worker: pinned to its share of the cores, it trains the rows nobody holds."""
     given = payload["options"]
     options = ReproduceOptions(
-        **{**given, "out": Path(given["out"]), "datasets": tuple(given["datasets"])}
+        **{
+            **given,
+            "out": Path(given["out"]),
+            "datasets": tuple(given["datasets"]),
+            "rows": tuple(given["rows"]) if given["rows"] else None,
+        }
     )
     if hasattr(os, "sched_setaffinity"):  # Linux; elsewhere each run picks its threads
         os.sched_setaffinity(0, core_share(index, options.workers))
-    work(options, get_study(options.study), log)
+    work(options, options.study_rows(), log)
 
 
 if __name__ == "__main__":

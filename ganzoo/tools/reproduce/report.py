@@ -150,6 +150,7 @@ def build_report(
             for p in study.paper_only
         ],
         "claims": claims,
+        "left_out": [{"row": row.name, "label": row.label} for row in study.left_out],
         "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
         "ganzoo": ganzoo.__version__,
         "training_seconds": dict(seconds or {}),  # the searches' and the re-runs' training
@@ -280,6 +281,14 @@ def render_lines(
         if figure:
             lines += ["", f"![FID on {name}: ganzoo's rows and the paper's]({figures_at}{figure})"]
         lines.append("")
+    left_out = report.get("left_out") or []
+    if left_out:
+        labels = ", ".join(r["label"] for r in left_out)
+        lines += [
+            f"Rows of the study this run left out (`--rows`): {labels}; the claims on them "
+            "are not judged here.",
+            "",
+        ]
     lines += [f"{h} Claims", ""]
     for c in report["claims"]:
         verdict = c["verdict"] or "not measured"

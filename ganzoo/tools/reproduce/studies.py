@@ -10,8 +10,8 @@ Nothing here is a measurement; nothing here is a verdict.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from ganzoo.api.errors import UsageError, unknown_name_message
@@ -159,6 +159,30 @@ class Study:
     default_budget: int  # trials per row of the search (0: the zoo's defaults, no search)
     default_steps: int  # generator updates (or VAE steps) per run
     paper_only: tuple[PaperOnly, ...] = ()
+    left_out: tuple[Row, ...] = ()  # the study's rows a run leaves out (--rows)
+
+    def only(self, names: Sequence[str] | None) -> Study:
+        """This study with only the rows ``names`` (in the study's order) and the claims
+        that compare them; ``None`` or empty: every row.
+
+        Rows are independent experiments (each its own search and re-runs), so a smaller
+        study measures the rows it keeps exactly as the whole one would: a user short of
+        time runs some of the rows, and the same folder takes the others later.
+        """
+        if not names:
+            return self
+        known = [row.name for row in self.rows]
+        for name in names:
+            if name not in known:
+                raise UsageError(unknown_name_message(f"{self.name} row", name, known))
+        if len(set(names)) < len(names):
+            raise UsageError(f"--rows names a row twice: {','.join(names)}")
+        return replace(
+            self,
+            rows=tuple(row for row in self.rows if row.name in names),
+            claims=tuple(c for c in self.claims if c.a.row in names and c.b.row in names),
+            left_out=tuple(row for row in self.rows if row.name not in names),
+        )
 
     def row(self, name: str) -> Row:
         """The row called ``name``."""
