@@ -265,7 +265,7 @@ QUIET = ["--model", "vanilla", "--dataset", "digits", "--batch-size", "32", "-q"
 
 
 def test_ctrl_c_during_an_evaluation_stops_it_and_saves_that_step(tmp_path, monkeypatch):
-    from ganzoo.training import loop
+    from ganzoo.training import loop, steps
     from ganzoo.training.config import TrainConfig
 
     seen = {}
@@ -275,7 +275,7 @@ def test_ctrl_c_during_an_evaluation_stops_it_and_saves_that_step(tmp_path, monk
         signal.raise_signal(signal.SIGINT)  # the handler stops the evaluation here
         raise AssertionError("the evaluation went on after Ctrl-C")
 
-    monkeypatch.setattr(loop, "evaluate_now", evaluation_hit_by_ctrl_c)
+    monkeypatch.setattr(steps, "evaluate_now", evaluation_hit_by_ctrl_c)
     out = tmp_path / "run"
     config = TrainConfig(
         steps=30, batch_size=32, eval_every=7, eval_samples=20, checkpoint_every=100, out=str(out)
