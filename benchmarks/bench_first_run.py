@@ -104,10 +104,10 @@ def first_run(extra: list[str]) -> dict[str, object]:
 #: The run's phases, as cProfile names their functions (module file, function).
 PHASES = {
     "build (data, model, trainer; torch.optim imports torch._dynamo)": ("session.py", "prepare"),
-    "training steps": ("loop.py", "_one_step"),
+    "training steps": ("steps.py", "_one_step"),
     "log lines": ("records.py", "log_line"),
     "sample grids": ("records.py", "figures"),
-    "checkpoints": ("loop.py", "_checkpoint"),
+    "checkpoints": ("steps.py", "_checkpoint"),
     "loss-curve figure": ("figures.py", "plot_loss_curves"),
 }
 
@@ -147,6 +147,10 @@ def profile(extra: list[str], top: int = 12) -> dict[str, object]:
         stats = pstats.Stats(prof).stats  # type: ignore[attr-defined]
         phases = {}
         for label, (file, function) in PHASES.items():
+            if not any(
+                name == function and path.endswith(file) for (path, _, name) in stats
+            ):  # a function moved or renamed: say so rather than report 0 s
+                raise SystemExit(f"--profile: no {file}:{function} in the profile ({label})")
             phases[label] = round(sum(
                 cumulative for (path, _, name), (_, _, _, cumulative, _) in stats.items()
                 if name == function and path.endswith(file)

@@ -204,6 +204,12 @@ def _print_verdicts(report: dict) -> None:
             )
             table.add_row(r["label"], text, "—" if r["paper"] is None else f"{r['paper']['fid']}")
         console.print(table)
+    left_out = [r["label"] for r in report.get("left_out") or []]
+    if left_out:
+        console.print(f"rows left out (--rows): {', '.join(left_out)}", markup=False)
+    if not report["claims"]:
+        console.print("claims: none compares two of the rows run", markup=False)
+        return
     table = Table(title="claims", title_justify="left")
     table.add_column("claim")
     table.add_column("verdict")

@@ -3,7 +3,8 @@
     config.py      what the user asked (TrainConfig) and what it resolves to (ResolvedRun)
     defaults.py    what a run takes from its model (and the dataset) when the user sets nothing
     session.py     a run in progress: built components, counters, checkpoints, config record
-    loop.py        train() and resume(): checks, the run folder, checkpoints, torchrun restarts
+    loop.py        train() and resume(): checks, the run folder, the checkpoint to resume from,
+                   torchrun restarts
     steps.py       the steps to the run's end: logs, figures, checkpoints, evaluations, signals
     records.py     what the steps write as they go: log lines, grids, snapshots, alerts
     result.py      what a run returns (TrainResult), and the on_eval hook

@@ -38,6 +38,15 @@ def test_command_does_not_import_torch(args):
     assert "TORCH-FREE 0" in proc.stderr, proc.stderr
 
 
+def test_reproduce_help_lists_each_studys_rows(run_cli):
+    from ganzoo.tools.reproduce.studies import STUDIES
+
+    text = " ".join(run_cli("reproduce", "--help").out.split())  # unwrapped
+    for study in STUDIES.values():
+        rows = ", ".join(row.name for row in study.rows)
+        assert f"(rows: {rows})" in text.replace("- ", "-"), study.name
+
+
 def test_list_json_describes_every_component(run_cli):
     result = run_cli("list", "--json")
     data = json.loads(result.out)

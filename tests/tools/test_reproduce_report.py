@@ -90,6 +90,14 @@ def test_a_report_of_some_rows_names_the_rows_it_left_out(tmp_path):
     ]
     text = render_markdown(report)
     assert "left out (`--rows`): MM GAN, LSGAN, WGAN-GP, RSGAN, RaGAN; the claims" in text
+    assert text.index("left out (`--rows`)") < text.index("## MNIST")  # of the run, not a dataset
+    alone = LUCIC2018.only(["nonsat"])
+    fids = {"nonsat": [10.1, 10.2, 10.0]}
+    lone = build_report(alone, SETTINGS, measured(alone, fids, tmp_path), tmp_path)
+    assert lone["claims"] == []
+    assert "## Claims\n\nNo claim of the study compares two of the rows run." in render_markdown(
+        lone
+    )
     whole = build_report(
         LUCIC2018, SETTINGS, measured(LUCIC2018, lucic_fids([10, 10.3, 9.9]), tmp_path), tmp_path
     )

@@ -4,12 +4,14 @@ every claim about rows and quantities the study measures."""
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import pytest
 
 from ganzoo.api.errors import UsageError
 from ganzoo.host.plugins import get_registry
 from ganzoo.tools.reproduce.options import ReproduceOptions
+from ganzoo.tools.reproduce.protocol import check_folder
 from ganzoo.tools.reproduce.runs import apply_params, base_config
 from ganzoo.tools.reproduce.studies import (
     DAI_WIPF2019,
@@ -146,13 +148,23 @@ def test_only_refuses_a_row_the_study_lacks_or_names_twice():
         LUCIC2018.only(["nonsat", "nonsat"])
 
 
-def test_the_rows_run_are_recorded_but_a_folder_may_add_rows():
-    study, opts = ReproduceOptions("lucic2018", rows=("nonsat",)).resolved()
+def test_only_takes_one_name_as_a_row_and_keeps_what_was_left_out_before():
+    assert [r.name for r in LUCIC2018.only("hinge").rows] == ["hinge"]  # not h, i, n, g, e
+    twice = LUCIC2018.only(["nonsat", "hinge", "lsgan"]).only(["hinge"])
+    assert [r.name for r in twice.rows] == ["hinge"]
+    assert {r.name for r in twice.left_out} == set(LUCIC2018.rows_by_name) - {"hinge"}
+
+
+def test_the_rows_run_are_recorded_and_a_folder_takes_other_rows(tmp_path):
+    study, opts = ReproduceOptions("lucic2018", rows=("nonsat",), out=tmp_path).resolved()
     assert [r.name for r in study.rows] == ["nonsat"]
     assert opts.settings(study)["rows"] == ["nonsat"]
-    from ganzoo.tools.reproduce.options import SETTINGS_KEYS
-
-    assert "rows" not in SETTINGS_KEYS  # continuing a folder with more rows is allowed
+    (tmp_path / "study.json").write_text(json.dumps(opts.settings(study)))
+    other, more = ReproduceOptions("lucic2018", rows=("hinge", "lsgan"), out=tmp_path).resolved()
+    check_folder(more, other)  # other rows: the same protocol, accepted
+    fewer, steps = ReproduceOptions("lucic2018", rows=("nonsat",), out=tmp_path, steps=7).resolved()
+    with pytest.raises(UsageError, match="made with steps=500, not 7"):
+        check_folder(steps, fewer)  # another protocol: refused
 
 
 def test_dai_wipf2019_sets_the_vae_against_the_gans_with_its_figures():

@@ -24,7 +24,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ganzoo.tools.reproduce.options import ReproduceOptions
-from ganzoo.tools.reproduce.protocol import check_folder, check_inputs, measure, run_study
+from ganzoo.tools.reproduce.protocol import (
+    check_folder,
+    check_inputs,
+    measure,
+    run_study,
+    with_finished_rows,
+)
 from ganzoo.tools.reproduce.report import build_report, render_markdown, write_report
 from ganzoo.tools.reproduce.runs import apply_params
 from ganzoo.tools.reproduce.search import SearchFn, SearchOutcome, SearchRequest
@@ -66,6 +72,7 @@ def reproduce(
     """
     study, options = options.resolved()
     check_folder(options, study)
+    study = with_finished_rows(options, study)
     check_inputs(options, study, check_search=search is None)
     results = run_study(options, study, search=search, progress=progress, log=log)
     measured = measure(options, results, log)

@@ -24,14 +24,14 @@ import dataclasses
 import functools
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from ganzoo.host.children import child_main, run_children
 from ganzoo.runs.files import try_lock
-from ganzoo.tools.reproduce.options import ReproduceOptions, seed_list
-from ganzoo.tools.reproduce.runs import rerun_folder
+from ganzoo.tools.reproduce.options import ReproduceOptions
+from ganzoo.tools.reproduce.runs import row_done
 from ganzoo.tools.reproduce.studies import Study
 
 ROWS_FOLDER = ".rows"  # the rows' locks, in the study's folder
@@ -55,14 +55,6 @@ def claimed(out: Path, dataset: str, row: str) -> contextlib.AbstractContextMana
     """The row's lock, held while the block runs; it yields False where another process
     holds it (that process trains the row)."""
     return try_lock(out / ROWS_FOLDER / f"{dataset}-{row}.lock")
-
-
-def row_done(out: Path, dataset: str, row: str, seeds: int) -> bool:
-    """Whether every re-run of the row has finished (its search finished before them)."""
-    return all(
-        (rerun_folder(out, dataset, row, seed) / "summary.json").is_file()
-        for seed in seed_list(seeds)
-    )
 
 
 def work(options: ReproduceOptions, study: Study, log: Callable[[str], None]) -> None:
@@ -95,23 +87,25 @@ def run_rows_in_processes(
         log(f"{options.workers} workers, each training whole rows on its share of the cores")
     run_children(
         "ganzoo.tools.reproduce.pool",
-        {
-            "options": {
-                **dataclasses.asdict(options),
-                "out": str(options.out),
-                "datasets": list(options.datasets or ()),
-                "rows": list(options.rows) if options.rows else None,
-            },
-            "log": log is not None,
-        },
+        {"options": to_payload(options, study), "log": log is not None},
         [{}] * options.workers,
     )
 
 
-def _child(payload: dict[str, Any], index: int, log: Callable[[str], None]) -> None:
-    """A worker: pinned to its share of the cores, it trains the rows nobody holds."""
-    given = payload["options"]
-    options = ReproduceOptions(
+def to_payload(options: ReproduceOptions, study: Study) -> dict[str, Any]:
+    """``options`` as JSON for a worker process, with the rows of ``study`` (the command's
+    choice: every worker trains the same rows the command reports)."""
+    return {
+        **dataclasses.asdict(options),
+        "out": str(options.out),
+        "datasets": list(options.datasets or ()),
+        "rows": [row.name for row in study.rows] if study.left_out else None,
+    }
+
+
+def from_payload(given: Mapping[str, Any]) -> ReproduceOptions:
+    """The options :func:`to_payload` sent."""
+    return ReproduceOptions(
         **{
             **given,
             "out": Path(given["out"]),
@@ -119,6 +113,11 @@ def _child(payload: dict[str, Any], index: int, log: Callable[[str], None]) -> N
             "rows": tuple(given["rows"]) if given["rows"] else None,
         }
     )
+
+
+def _child(payload: dict[str, Any], index: int, log: Callable[[str], None]) -> None:
+    """A worker: pinned to its share of the cores, it trains the rows nobody holds."""
+    options = from_payload(payload["options"])
     if hasattr(os, "sched_setaffinity"):  # Linux; elsewhere each run picks its threads
         os.sched_setaffinity(0, core_share(index, options.workers))
     work(options, options.study_rows(), log)

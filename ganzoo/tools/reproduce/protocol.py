@@ -28,7 +28,13 @@ from typing import TYPE_CHECKING, Any
 from ganzoo.api.errors import DataError, UsageError, unknown_name_message
 from ganzoo.runs.files import atomic_write_json
 from ganzoo.tools.reproduce.options import SETTINGS_FILE, SETTINGS_KEYS, ReproduceOptions, seed_list
-from ganzoo.tools.reproduce.runs import base_config, rerun_config, rerun_folder, train_or_reuse
+from ganzoo.tools.reproduce.runs import (
+    base_config,
+    rerun_config,
+    rerun_folder,
+    row_done,
+    train_or_reuse,
+)
 from ganzoo.tools.reproduce.search import (
     SearchFn,
     SearchOutcome,
@@ -36,7 +42,7 @@ from ganzoo.tools.reproduce.search import (
     search_request,
     sweep_spec,
 )
-from ganzoo.tools.reproduce.studies import DATASET_OPTIONS, Row, Study
+from ganzoo.tools.reproduce.studies import DATASET_OPTIONS, Row, Study, get_study
 
 if TYPE_CHECKING:
     from ganzoo.training.progress import Progress
@@ -77,6 +83,26 @@ def check_folder(options: ReproduceOptions, study: Study) -> None:
                 f"{stored.get(key)!r}, not {wanted[key]!r}; the same command continues it, "
                 "other settings need a new --out"
             )
+
+
+def with_finished_rows(options: ReproduceOptions, study: Study) -> Study:
+    """``study`` with the rows ``--rows`` left out that the folder holds finished on every
+    dataset added back: a report covers every row measured in its folder, so that
+    ``--rows a`` and then ``--rows b`` report both, and ``--rows a`` on a finished study
+    does not shrink its report."""
+    if not study.left_out:
+        return study
+    out = Path(str(options.out))
+    finished = {
+        row.name
+        for row in study.left_out
+        if all(row_done(out, d, row.name, options.seeds) for d in options.datasets or ())
+    }
+    if not finished:
+        return study
+    full = get_study(study.name)
+    kept = {row.name for row in study.rows} | finished
+    return full.only([row.name for row in full.rows if row.name in kept])
 
 
 def check_inputs(options: ReproduceOptions, study: Study, check_search: bool = True) -> None:

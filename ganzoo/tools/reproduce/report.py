@@ -211,6 +211,16 @@ def _difference(record: Mapping[str, Any]) -> str:
 RELATION_WORDS = {"less": "a < b", "greater": "a > b", "not_less": "a not < b"}
 
 
+def left_out_sentence(report: Mapping[str, Any]) -> str:
+    """`` Rows left out ...: A, B; ...``: the rows of the study this report does not cover
+    (``--rows``), or nothing."""
+    left_out = report.get("left_out") or []
+    if not left_out:
+        return ""
+    labels = ", ".join(r["label"] for r in left_out)
+    return f" Rows of the study left out (`--rows`): {labels}; the claims on them are not judged."
+
+
 def render_markdown(report: Mapping[str, Any]) -> str:
     """``report.md`` from a report (see :func:`build_report`): a title, then sections."""
     return "\n".join(render_lines(report, title=True)) + "\n"
@@ -238,7 +248,8 @@ def render_lines(
         f"This run: {plan}; {s['steps']:,} steps per run; FID on "
         f"{s['samples']:,} samples against the test split. ganzoo {report['ganzoo']}, "
         f"{report['created']}."
-        + (f" Made with `{report['command']}`." if report.get("command") else ""),
+        + (f" Made with `{report['command']}`." if report.get("command") else "")
+        + left_out_sentence(report),
         "",
         f"**{report['extractor_note']}**",
         "",
@@ -281,15 +292,9 @@ def render_lines(
         if figure:
             lines += ["", f"![FID on {name}: ganzoo's rows and the paper's]({figures_at}{figure})"]
         lines.append("")
-    left_out = report.get("left_out") or []
-    if left_out:
-        labels = ", ".join(r["label"] for r in left_out)
-        lines += [
-            f"Rows of the study this run left out (`--rows`): {labels}; the claims on them "
-            "are not judged here.",
-            "",
-        ]
     lines += [f"{h} Claims", ""]
+    if not report["claims"]:
+        lines += ["No claim of the study compares two of the rows run.", ""]
     for c in report["claims"]:
         verdict = c["verdict"] or "not measured"
         lines += [

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from ganzoo.api.errors import UsageError
 from ganzoo.runs.rundir import RunDir
-from ganzoo.tools.reproduce.options import ReproduceOptions
+from ganzoo.tools.reproduce.options import ReproduceOptions, seed_list
 from ganzoo.tools.reproduce.studies import DATASET_OPTIONS, Row
 from ganzoo.training.config import TrainConfig
 
@@ -64,6 +64,14 @@ def base_config(row: Row, dataset: str, options: ReproduceOptions) -> dict[str, 
 def rerun_folder(out: Path, dataset: str, row: str, seed: int) -> Path:
     """Where the study in ``out`` keeps the re-run of ``row`` on ``dataset`` with ``seed``."""
     return Path(out) / "runs" / dataset / row / f"seed{seed}"
+
+
+def row_done(out: Path, dataset: str, row: str, seeds: int) -> bool:
+    """Whether every re-run of the row has finished (its search finished before them)."""
+    return all(
+        (rerun_folder(out, dataset, row, seed) / "summary.json").is_file()
+        for seed in seed_list(seeds)
+    )
 
 
 def rerun_config(

@@ -169,6 +169,8 @@ class Study:
         study measures the rows it keeps exactly as the whole one would: a user short of
         time runs some of the rows, and the same folder takes the others later.
         """
+        if isinstance(names, str):
+            names = [names]
         if not names:
             return self
         known = [row.name for row in self.rows]
@@ -181,7 +183,7 @@ class Study:
             self,
             rows=tuple(row for row in self.rows if row.name in names),
             claims=tuple(c for c in self.claims if c.a.row in names and c.b.row in names),
-            left_out=tuple(row for row in self.rows if row.name not in names),
+            left_out=self.left_out + tuple(row for row in self.rows if row.name not in names),
         )
 
     def row(self, name: str) -> Row:
