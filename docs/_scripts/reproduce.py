@@ -155,6 +155,12 @@ def recorded_text(name: str, root: Path | None = None) -> str:
         + (f" on {where}" if where else "")
         + (f", commit `{record['commit'][:10]}`" if record.get("commit") else "")
         + (" (with local changes)" if record.get("local_changes") else "")
+        + (
+            f"; its runs were trained at commit `{record['trained_at'][:10]}`"
+            if record.get("trained_at")
+            and record["trained_at"] != record.get("commit")
+            else ""
+        )
         + ".",
         "",
     ]
@@ -174,8 +180,14 @@ def render(markdown: str, root: Path | None = None) -> str:
     )
 
 
-def record(study_folder: Path, root: Path | None = None) -> Path:
-    """Keep a finished study's report, settings and figures under ``docs/_recorded``."""
+def record(
+    study_folder: Path, root: Path | None = None, trained_at: str | None = None
+) -> Path:
+    """Keep a finished study's report, settings and figures under ``docs/_recorded``.
+
+    ``trained_at``: the commit the runs were trained at, where it is not the one that wrote
+    the report (a long study continued by a later ganzoo: its record says both).
+    """
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from record_runs import git, machine
 
@@ -198,6 +210,7 @@ def record(study_folder: Path, root: Path | None = None) -> Path:
         "command": report.get("command"),
         "folder": str(study_folder),
         "commit": git("rev-parse", "HEAD"),
+        "trained_at": trained_at or git("rev-parse", "HEAD"),
         "local_changes": bool(
             git("status", "--porcelain", "--", "ganzoo", "plugins")
         ),
@@ -219,8 +232,14 @@ def main(argv: list[str] | None = None) -> None:
         "record", help="keep a finished study's report for these pages"
     )
     keep.add_argument("folder", type=Path)
+    keep.add_argument(
+        "--trained-at",
+        metavar="COMMIT",
+        help="the commit the runs were trained at, if not this one",
+    )
     args = parser.parse_args(argv)
-    print(f"recorded {args.folder} in {record(args.folder)}")
+    target = record(args.folder, trained_at=args.trained_at)
+    print(f"recorded {args.folder} in {target}")
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ def page_module():
     return module
 
 
-def recorded_study(root: Path, tmp: Path, **changes) -> Path:
+def recorded_study(root: Path, tmp: Path, trained_at: str | None = None, **changes) -> Path:
     """A finished lucic2018 folder made from constructed numbers, recorded under ``root``."""
     study = tmp / "study"
     study.mkdir()
@@ -36,7 +36,7 @@ def recorded_study(root: Path, tmp: Path, **changes) -> Path:
     report["command"] = "ganzoo reproduce lucic2018 --datasets mnist --budget 4"
     write_report(report | changes, study)
     (study / "study.json").write_text(json.dumps(SETTINGS))
-    return page_module().record(study, root)
+    return page_module().record(study, root, trained_at=trained_at)
 
 
 def test_the_page_is_in_the_nav_and_rendered_by_the_docs_hook():
@@ -78,6 +78,21 @@ def test_a_recorded_report_is_shown_with_its_figures_and_verdicts(tmp_path):
     assert page.count('!!! warning "Not recorded yet"') == 2  # seed and dai-wipf2019
     files = module.figure_files(tmp_path / "recorded")
     assert files == [("figures/reproduce/lucic2018/fid-mnist.png", target / "fid-mnist.png")]
+
+
+def test_a_study_trained_at_another_commit_says_both(tmp_path):
+    module = page_module()
+    target = recorded_study(tmp_path / "recorded", tmp_path, trained_at="0123456789abcdef")
+    record = json.loads((target / "record.json").read_text())
+    assert record["trained_at"] == "0123456789abcdef" != record["commit"]
+    page = module.render(PAGE.read_text(), root=tmp_path / "recorded")
+    made = page.split("### `lucic2018` on a CPU")[1].split("\n\n")[1]
+    assert f"commit `{record['commit'][:10]}`; its runs were trained at commit `0123456789`" in made
+    (tmp_path / "x").mkdir()
+    same = recorded_study(tmp_path / "again", tmp_path / "x")  # one commit: said once
+    text = module.render(PAGE.read_text(), root=tmp_path / "again")
+    assert json.loads((same / "record.json").read_text())["trained_at"] == record["commit"]
+    assert "trained at commit" not in text
 
 
 def test_a_recording_of_something_ganzoo_no_longer_trains_fails_the_build(tmp_path):
