@@ -18,6 +18,9 @@ Recording, once a study has run (hours on a CPU)::
 keeps ``report.json``, ``study.json`` and the figures in
 ``docs/_recorded/reproduce-NAME/``, with ``record.json`` (the commit, whether the tree had
 local changes, the date and the machine). The runs themselves stay in the study's folder.
+A ``reading.txt`` written beside them afterwards (Markdown: what the recorder read in the
+numbers, what differs from the paper) is shown under the report; a new recording replaces
+the folder, and with it a reading of other numbers.
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ PLACEHOLDER = re.compile(r"<!-- reproduce: (study|recorded) ([a-z0-9-]+) -->")
 #: what a recording keeps (and the figures, fid-*.png); not report.md: a Markdown file under
 #: docs/ would be a page of the site, and the page renders report.json itself
 KEPT = ("report.json", "study.json")
+#: the recorder's reading of a recorded run (Markdown in a .txt: not a page of the site)
+READING = "reading.txt"
 
 
 def folder(study: str, root: Path | None = None) -> Path:
@@ -167,6 +172,9 @@ def recorded_text(name: str, root: Path | None = None) -> str:
     lines = render_lines(
         report, title=False, level=4, figures_at=f"figures/reproduce/{name}/"
     )
+    reading = folder(name, root) / READING
+    if reading.is_file():
+        lines += ["#### Reading this run", "", reading.read_text().strip(), ""]
     return "\n".join(made + lines) + "\n"
 
 

@@ -80,6 +80,18 @@ def test_a_recorded_report_is_shown_with_its_figures_and_verdicts(tmp_path):
     assert files == [("figures/reproduce/lucic2018/fid-mnist.png", target / "fid-mnist.png")]
 
 
+def test_the_recorders_reading_is_shown_under_its_report_only(tmp_path):
+    module = page_module()
+    target = recorded_study(tmp_path / "recorded", tmp_path)
+    page = module.render(PAGE.read_text(), root=tmp_path / "recorded")
+    assert "Reading this run" not in page
+    (target / "reading.txt").write_text("NS GAN leads by **1.5** here.\n")
+    page = module.render(PAGE.read_text(), root=tmp_path / "recorded")
+    lucic = page.split("### `lucic2018` on a CPU")[1].split("### `seed` on a CPU")[0]
+    assert "#### Reading this run\n\nNS GAN leads by **1.5** here.\n" in lucic
+    assert lucic.index("How the verdicts are computed") < lucic.index("Reading this run")
+
+
 def test_a_study_trained_at_another_commit_says_both(tmp_path):
     module = page_module()
     target = recorded_study(tmp_path / "recorded", tmp_path, trained_at="0123456789abcdef")
@@ -87,7 +99,8 @@ def test_a_study_trained_at_another_commit_says_both(tmp_path):
     assert record["trained_at"] == "0123456789abcdef" != record["commit"]
     page = module.render(PAGE.read_text(), root=tmp_path / "recorded")
     made = page.split("### `lucic2018` on a CPU")[1].split("\n\n")[1]
-    assert f"commit `{record['commit'][:10]}`; its runs were trained at commit `0123456789`" in made
+    assert f"commit `{record['commit'][:10]}`" in made  # the report's (with local changes?)
+    assert made.endswith("; its runs were trained at commit `0123456789`.")
     (tmp_path / "x").mkdir()
     same = recorded_study(tmp_path / "again", tmp_path / "x")  # one commit: said once
     text = module.render(PAGE.read_text(), root=tmp_path / "again")

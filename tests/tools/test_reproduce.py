@@ -207,6 +207,10 @@ def test_the_optuna_search_gives_every_row_the_same_budget_and_continues(tmp_pat
         assert config["betas"] == pytest.approx(
             [chosen["params"]["betas.0"], chosen["params"]["betas.1"]]
         )
+    nonsat, minimax = report["datasets"][0]["rows"]  # one space: the same settings tried
+    assert [t["params"] for t in nonsat["search"]["trial_list"]] == [
+        t["params"] for t in minimax["search"]["trial_list"]
+    ]
     assert (out / "study.db").is_file()
     trials = sorted(p.name for p in (out / "search" / "digits" / "nonsat" / "trials").iterdir())
     again = reproduce(options(out, budget=2, steps=10))  # the study has its trials: none more
@@ -243,6 +247,10 @@ def test_workers_train_whole_rows_side_by_side_and_give_one_workers_report(tmp_p
     ):
         assert one["row"] == two["row"] and one["params"] == two["params"]
         assert one["fid"]["values"] == pytest.approx(two["fid"]["values"], rel=1e-6)
+    for report in reports.values():  # the GAN rows share a space: setting for setting
+        gans = [r for r in report["datasets"][0]["rows"] if r["row"] in ("minimax", "nonsat")]
+        tried = [[t["params"] for t in r["search"]["trial_list"]] for r in gans]
+        assert tried[0] == tried[1] and len(tried[0]) == 2
     assert [c["verdict"] for c in reports[1]["claims"]] == [
         c["verdict"] for c in reports[2]["claims"]
     ]

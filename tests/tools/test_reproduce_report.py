@@ -104,6 +104,19 @@ def test_a_report_of_some_rows_names_the_rows_it_left_out(tmp_path):
     assert whole["left_out"] == [] and "left out (`--rows`)" not in render_markdown(whole)
 
 
+def test_trials_a_kill_stopped_and_the_search_redid_are_shown_apart(tmp_path):
+    report = build_report(
+        LUCIC2018, SETTINGS, measured(LUCIC2018, lucic_fids([10, 10.3, 9.9]), tmp_path), tmp_path
+    )
+    nonsat = report["datasets"][0]["rows"][1]
+    interrupted = {"counted": False, "error": "interrupted (its process stopped); redone as 4"}
+    nonsat["search"]["trial_list"] = [interrupted] * 2 + [{"counted": True}] * 4
+    nonsat["search"]["trials"] = 6
+    text = render_markdown(report)
+    assert "lr=0.0003 (4 trials; not counted: 2 interrupted) |" in text
+    assert text.count("(4 trials) |") == len(LUCIC2018.rows) - 1  # the others: 4 counted
+
+
 def test_each_claim_gets_the_verdict_its_numbers_give(tmp_path):
     # hinge far below NS GAN on every seed: "no better than NS GAN" is not reproduced for it
     report = build_report(

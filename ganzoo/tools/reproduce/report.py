@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -186,6 +187,22 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
+def _trials(search: Mapping[str, Any]) -> str:
+    """``4 trials``, or ``4 trials; not counted: 2 interrupted`` where a kill stopped trials
+    that were then redone: the budget is the counted trials, the same for every row."""
+    listed = search.get("trial_list") or []
+    if not listed:
+        return _count(search["trials"], "trial")
+    counted = [t for t in listed if t.get("counted", True)]
+    reasons = Counter(
+        str(t.get("error") or "unfinished").split()[0] for t in listed if not t.get("counted", True)
+    )
+    text = _count(len(counted), "trial")
+    if reasons:
+        text += "; not counted: " + ", ".join(f"{n} {why}" for why, n in sorted(reasons.items()))
+    return text
+
+
 def _setting(params: Mapping[str, Any]) -> str:
     if not params:
         return "the zoo's defaults"
@@ -267,7 +284,7 @@ def render_lines(
             values = ", ".join(_num(v) for v in r["fid"]["values"])
             paper = "—" if r["paper"] is None else _num(r["paper"]["fid"], 1)
             found = r["search"]
-            searched = "" if found is None else f" ({_count(found['trials'], 'trial')})"
+            searched = "" if found is None else f" ({_trials(found)})"
             lines.append(
                 f"| {r['label']} ({r['model']}+{r['loss']}) | {_setting(r['params'])}{searched} "
                 f"| {_mean_pm(r['fid'])} | {values} | {paper} |"
