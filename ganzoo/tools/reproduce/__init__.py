@@ -3,6 +3,7 @@
     from ganzoo.tools.reproduce import ReproduceOptions, reproduce
     report = reproduce(ReproduceOptions("lucic2018", budget=8, seeds=3, datasets=("mnist",)))
 
+    study.py     what a study is: rows, published figures, claims; some of its rows (only)
     studies.py   the studies: rows, search spaces, the papers' figures and their sources, claims
     options.py   what the command is asked, checked; the settings a folder records
     search.py    each row's search: an Optuna study, the same budget for every row

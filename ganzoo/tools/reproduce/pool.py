@@ -32,7 +32,7 @@ from ganzoo.host.children import child_main, run_children
 from ganzoo.runs.files import try_lock
 from ganzoo.tools.reproduce.options import ReproduceOptions
 from ganzoo.tools.reproduce.runs import row_done
-from ganzoo.tools.reproduce.studies import Study
+from ganzoo.tools.reproduce.study import Study
 
 ROWS_FOLDER = ".rows"  # the rows' locks, in the study's folder
 

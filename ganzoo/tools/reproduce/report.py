@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ganzoo.runs.files import atomic_write_json, atomic_write_text
-from ganzoo.tools.reproduce.studies import QUANTITIES, Study
+from ganzoo.tools.reproduce.study import QUANTITIES, Study
 from ganzoo.tools.reproduce.verdicts import ACROSS_RULE, VERDICT_RULE, combine, judge, summary
 
 REPORT_JSON = "report.json"

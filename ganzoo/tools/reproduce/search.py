@@ -14,7 +14,7 @@ from typing import Any
 from ganzoo.api.errors import UsageError
 from ganzoo.tools.reproduce.options import ReproduceOptions
 from ganzoo.tools.reproduce.runs import base_config
-from ganzoo.tools.reproduce.studies import Row, Study
+from ganzoo.tools.reproduce.study import Row, Study
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ganzoo.tools.reproduce.studies import Claim, Relation, Row
+from ganzoo.tools.reproduce.study import Claim, Relation, Row
 
 LEVEL = 0.95
 REPRODUCED = "reproduced"
