@@ -14,6 +14,9 @@ of steps at the same batch size** on MNIST:
 - ``defaults``: ganzoo as ``ganzoo train`` runs it (its registered lr, D's dropout, the EMA
   generator as the headline with the raw G beside it, the conv VAE) against the classic
   hand-written loop (the examples' networks and settings); every difference is named.
+  DCGAN's rows keep Radford et al.'s Adam and one D update per step (``paper_settings``):
+  equal steps mean equal work only then, and ganzoo's own MNIST settings (four D updates of
+  128 images per step) are measured by the clock in ``bench_time_to_quality.py``.
 
 Both are scored the same way: FID (and the classifier score, KID) of ``--samples`` samples
 against as many MNIST test images, with ganzoo's MNIST domain extractor (a LeNet-like
@@ -53,6 +56,7 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
+from paper_settings import RADFORD
 from quality_nets import PlainVAE, Z, ganzoo_mlp_gan, plain_dcgan, plain_mlp_gan
 from torch import nn
 
@@ -260,10 +264,10 @@ class Setting:
 LOOP = "G's update draws new z (plain: reuses the fakes D just saw); data order, init draws"
 SETTINGS: dict[str, tuple[Setting, ...]] = {
     "dcgan": (
-        Setting("like for like", {"ema": 0.0}, plain_dcgan, 2e-4, (0.5, 0.999),
+        Setting("like for like", {"ema": 0.0, **RADFORD}, plain_dcgan, 2e-4, (0.5, 0.999),
                 f"same 32-px DCGAN, Adam 2e-4 (0.5, 0.999), no EMA; D logit vs sigmoid "
                 f"(same loss); {LOOP}", logits=False, side=32),
-        Setting("defaults", {}, plain_dcgan, 2e-4, (0.5, 0.999),
+        Setting("defaults", dict(RADFORD), plain_dcgan, 2e-4, (0.5, 0.999),
                 f"ganzoo's EMA G (0.999) headline, raw G beside it; {LOOP}",
                 logits=False, side=32),
     ),

@@ -3,6 +3,7 @@
     python benchmarks/bench_time_to_quality.py --data-dir ../shared/data \\
         [--minutes 20] [--every 2] [--samples 10000] [--variant compile,batch=256 ...]
     python benchmarks/bench_time_to_quality.py --quick      # a smoke run (minutes)
+    python benchmarks/bench_time_to_quality.py --over-seeds s0.json s1.json  # seeds' mean
 
 Issue 28.1. Both loops train on this machine's CPU, one after the other, and stop at fixed
 marks of *training* wall time (every ``--every`` minutes up to ``--minutes``). At each mark
@@ -14,7 +15,9 @@ extractor (``bench_quality.score``: the same extractor and sample count for ever
   examples' 32-px DCGAN, BCE on a sigmoid D, Adam 2e-4 (0.5, 0.999), batch 64, G's update
   reusing D's fakes), on ganzoo's thread count for the model;
 - **ganzoo**: ``ganzoo train --model dcgan --loss nonsat --dataset mnist`` on its defaults
-  (its moving-average G is what it scores, so it is what is scored here), with the speed
+  (since 2026-12-07 DCGAN's MNIST settings: lr 1.77e-3, betas (0.49, 0.996), four D updates
+  of batch 128 per G update; ``radford`` gives the paper's, the defaults before; its
+  moving-average G is what it scores, so it is what is scored here), with the speed
   changes of each ``--variant`` on top. It trains to each mark with ``--time-budget``, is
   scored from the checkpoint it leaves, and resumes bit-exact: the same trajectory as one
   uninterrupted run. (``--resume`` keeps a run's config, so the script moves the budget on
@@ -46,7 +49,8 @@ Speed changes, for ``--variant`` (comma-separated; ``defaults`` is ganzoo unchan
 | change | what it does |
 |---|---|
 | ``compile`` | ``--compile``: torch.compile (inductor on a CPU) on G and D |
-| ``batch=N[:RULE]`` | ``--batch-size N``; lr × (N/64)^½ (``sqrt``, default), N/64, 1 (``none``) |
+| ``radford`` | DCGAN's paper settings (lr 2e-4, betas (0.5, 0.999), one D step, batch 64) |
+| ``batch=N[:RULE]`` | ``--batch-size N``; lr × (N/B)^½ (``sqrt``, default), N/B, 1 (``none``) |
 | ``ttur=R`` | ``--lr-d``: D's learning rate R × G's (Heusel et al. 2017's two time scales) |
 | ``lr=X`` | ``--lr X`` (after ``batch=``'s scaling, which it replaces) |
 | ``betas=B1:B2`` | ``--betas B1,B2``: Adam's β1 and β2 |
@@ -81,8 +85,10 @@ from unittest import mock
 
 import torch
 from bench_quality import SETTINGS, At28, PlainGAN, say, score
+from paper_settings import RADFORD
+from time_to_quality_seeds import time_to
 
-BASE_BATCH = 64  # the plain loop's batch, and ganzoo's default
+BASE_BATCH = 64  # the plain loop's batch (Radford et al.'s setting's)
 
 
 # --- the speed changes --------------------------------------------------------------------
@@ -129,8 +135,21 @@ def no_health() -> Callable[[], Any]:
     return patched
 
 
-def parse_variant(text: str, base_lr: float) -> Variant:
-    """``compile,batch=256:sqrt,ttur=2`` -> a :class:`Variant` (see the module docstring)."""
+def mnist_defaults() -> tuple[float, int]:
+    """The learning rate and batch size ``ganzoo train --model dcgan --dataset mnist`` takes
+    (``batch=N`` scales the rate from these)."""
+    from ganzoo.training.config import TrainConfig, check
+    from ganzoo.training.defaults import batch_size, learning_rate
+
+    config = TrainConfig(model="dcgan", dataset="mnist")
+    components = check(config)
+    return learning_rate(config, components), batch_size(config, components)
+
+
+def parse_variant(text: str, defaults: tuple[float, int]) -> Variant:
+    """``compile,batch=256:sqrt,ttur=2`` -> a :class:`Variant` (see the module docstring);
+    ``defaults``: :func:`mnist_defaults`."""
+    base_lr, base_batch = defaults
     variant = Variant(text)
     ratio = None  # ttur=R: D's lr R x G's, whatever batch= made G's
     lr = None  # lr=X: G's (and D's) lr, whatever batch= made it
@@ -138,13 +157,15 @@ def parse_variant(text: str, base_lr: float) -> Variant:
         name, _, value = change.partition("=")
         if name in ("defaults", "none"):
             continue
-        if name == "compile":
+        if name == "radford":  # DCGAN's paper settings: ganzoo's defaults before 2026-12-07
+            variant.config.update(RADFORD, batch_size=BASE_BATCH)
+        elif name == "compile":
             variant.config["compile"] = True
         elif name == "batch":
             size, _, rule = value.partition(":")
             scale = {"sqrt": math.sqrt, "linear": float, "none": lambda r: 1.0}[rule or "sqrt"]
             variant.config["batch_size"] = int(size)
-            variant.config["lr"] = base_lr * scale(int(size) / BASE_BATCH)
+            variant.config["lr"] = base_lr * scale(int(size) / base_batch)
         elif name == "ttur":
             ratio = float(value)
         elif name == "lr":
@@ -225,7 +246,8 @@ def ganzoo_curve(
                 move_time_budget(out, mark)
                 result = resume(out)
             figures = score(At28(load_run_model(out).sample), args.data_dir, args.samples)
-            points.append(point(mark, result.seconds, result.steps, config.batch_size, figures))
+            batch = json.loads((out / "config.json").read_text())["config"]["batch_size"]
+            points.append(point(mark, result.seconds, result.steps, batch, figures))
             say(line(f"ganzoo {variant.name}", points[-1]))
             if target is not None and points[-1]["fid"] <= target:
                 say(f"ganzoo {variant.name}: reached the target {target:.2f}; stopped")
@@ -344,19 +366,6 @@ def line(name: str, p: dict[str, Any]) -> str:
 # --- time to quality ----------------------------------------------------------------------
 
 
-def time_to(points: list[dict[str, Any]], target: float) -> float | None:
-    """Training seconds at which the FID first reaches ``target`` (linear between marks)."""
-    before = None
-    for p in points:
-        if p["fid"] <= target:
-            if before is None or before["fid"] == p["fid"]:
-                return p["train_seconds"]
-            share = (before["fid"] - target) / (before["fid"] - p["fid"])
-            return before["train_seconds"] + share * (p["train_seconds"] - before["train_seconds"])
-        before = p
-    return None
-
-
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter
@@ -397,7 +406,21 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument(
         "--quick", action="store_true", help="marks at 10 and 20 s, 1,000 samples, two variants"
     )
+    parser.add_argument(
+        "--over-seeds", nargs="+", metavar="FILE",
+        help="no training: average --record files of other seeds (time_to_quality_seeds.py)",
+    )  # fmt: skip
     args, _ = parser.parse_known_args(argv)  # benchmarks/run.py passes its arguments to all
+    if args.over_seeds:
+        import time_to_quality_seeds as seeds
+
+        summary = seeds.over_seeds(seeds.load(args.over_seeds))
+        summary["records"] = args.over_seeds
+        seeds.report(summary, say)
+        if args.record:
+            Path(args.record).write_text(json.dumps(summary, indent=2) + "\n")
+        print(json.dumps(summary, indent=2))
+        return summary
     if args.quick:
         args.minutes, args.every, args.samples = 1 / 3, 1 / 6, 1000
         args.variant = args.variant or [
@@ -408,14 +431,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     if not (Path(args.data_dir) / "MNIST" / "raw").is_dir():
         say(f"MNIST not found under {args.data_dir}: nothing to measure")
         return {}
-    from ganzoo.training.config import TrainConfig, check
-
-    base_lr = float(check(TrainConfig(model="dcgan", dataset="mnist")).model.record.lr)
+    base = mnist_defaults()
     count = max(1, round(args.minutes / args.every))
     marks = [round(args.minutes * 60 * (i + 1) / count, 3) for i in range(count)]
     if args.one_speed:  # in a fresh process: one timing
         with tempfile.TemporaryDirectory() as tmp:
-            found = speed(parse_variant(args.one_speed, base_lr), args.speed_steps, args, Path(tmp))
+            found = speed(parse_variant(args.one_speed, base), args.speed_steps, args, Path(tmp))
         print(json.dumps(found))
         return found
     if args.one_curve:  # in a fresh process: one loop's curve
@@ -425,14 +446,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             points = plain_curve(marks, args)
         else:
             with tempfile.TemporaryDirectory() as tmp:
-                variant = parse_variant(args.one_curve, base_lr)
+                variant = parse_variant(args.one_curve, base)
                 if args.loop_threads:
                     variant.config.setdefault("threads", args.loop_threads)
                 points = ganzoo_curve(variant, marks, args, Path(tmp) / "run", args.target)
         print(json.dumps(points))
         return {"points": points}
     for text in variants_text:
-        parse_variant(text, base_lr)  # a bad change fails here, before hours of training
+        parse_variant(text, base)  # a bad change fails here, before hours of training
     figures: dict[str, Any] = {
         "command": shlex.join([Path(sys.argv[0]).as_posix(), *(argv or sys.argv[1:])]),
         "marks_seconds": marks, "samples": args.samples, "seed": args.seed,

@@ -46,16 +46,17 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from paper_settings import RADFORD
 
 #: row -> model, loss, and the TrainConfig fields of its paper's setting
 ROWS: dict[str, dict[str, Any]] = {
     "vanilla+nonsat": {"model": "vanilla", "loss": "nonsat"},
-    "dcgan+nonsat": {"model": "dcgan", "loss": "nonsat"},
-    "dcgan-sn+hinge": {"model": "dcgan", "loss": "hinge",
+    "dcgan+nonsat": {"model": "dcgan", "loss": "nonsat", **RADFORD},
+    "dcgan-sn+hinge": {"model": "dcgan", "loss": "hinge", **RADFORD,
                        "model_options": {"spectral_norm": True}},
     "dcgan+wgan-gp": {"model": "dcgan", "loss": "wgan-gp", "lr": 1e-4, "betas": (0.0, 0.9),
                       "d_steps": 5},
-    "dcgan+nonsat+r1": {"model": "dcgan", "loss": "nonsat", "reg": ["r1"],
+    "dcgan+nonsat+r1": {"model": "dcgan", "loss": "nonsat", "reg": ["r1"], **RADFORD,
                         "reg_options": {"gamma": 10.0, "every": 16}},
     "sngan+hinge": {"model": "sngan", "loss": "hinge"},
 }  # fmt: skip
