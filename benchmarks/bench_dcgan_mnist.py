@@ -31,7 +31,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--data-dir", default=str(SHARED), help="folder holding MNIST/raw")
     p.add_argument("--budget", type=float, default=300.0, help="seconds of training (CPU)")
     p.add_argument("--samples", type=int, default=1000, help="generated images per metric")
-    p.add_argument("--batch-size", type=int, help="default: the model's for MNIST (dcgan: 128)")
+    p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--device", default="cpu", help="cpu (the benchmark's point) or auto/cuda")
     p.add_argument("--inception-weights", default=str(WEIGHTS), help="'' to skip Inception")
     p.add_argument("--reference", action="store_true", help="also score real training images")

@@ -14,9 +14,8 @@ of steps at the same batch size** on MNIST:
 - ``defaults``: ganzoo as ``ganzoo train`` runs it (its registered lr, D's dropout, the EMA
   generator as the headline with the raw G beside it, the conv VAE) against the classic
   hand-written loop (the examples' networks and settings); every difference is named.
-  DCGAN's rows keep Radford et al.'s Adam and one D update per step (``paper_settings``):
-  equal steps mean equal work only then, and ganzoo's own MNIST settings (four D updates of
-  128 images per step) are measured by the clock in ``bench_time_to_quality.py``.
+  DCGAN's rows pin Radford et al.'s Adam and one D update per step (``paper_settings``),
+  whatever a model registers for MNIST: equal steps mean equal work only then.
 
 Both are scored the same way: FID (and the classifier score, KID) of ``--samples`` samples
 against as many MNIST test images, with ganzoo's MNIST domain extractor (a LeNet-like

@@ -15,9 +15,7 @@ extractor (``bench_quality.score``: the same extractor and sample count for ever
   examples' 32-px DCGAN, BCE on a sigmoid D, Adam 2e-4 (0.5, 0.999), batch 64, G's update
   reusing D's fakes), on ganzoo's thread count for the model;
 - **ganzoo**: ``ganzoo train --model dcgan --loss nonsat --dataset mnist`` on its defaults
-  (since 2026-12-07 DCGAN's MNIST settings: lr 1.77e-3, betas (0.49, 0.996), four D updates
-  of batch 128 per G update; ``radford`` gives the paper's, the defaults before; its
-  moving-average G is what it scores, so it is what is scored here), with the speed
+  (its moving-average G is what it scores, so it is what is scored here), with the speed
   changes of each ``--variant`` on top. It trains to each mark with ``--time-budget``, is
   scored from the checkpoint it leaves, and resumes bit-exact: the same trajectory as one
   uninterrupted run. (``--resume`` keeps a run's config, so the script moves the budget on
@@ -49,8 +47,8 @@ Speed changes, for ``--variant`` (comma-separated; ``defaults`` is ganzoo unchan
 | change | what it does |
 |---|---|
 | ``compile`` | ``--compile``: torch.compile (inductor on a CPU) on G and D |
-| ``radford`` | DCGAN's paper settings (lr 2e-4, betas (0.5, 0.999), one D step, batch 64) |
-| ``batch=N[:RULE]`` | ``--batch-size N``; lr × (N/B)^½ (``sqrt``, default), N/B, 1 (``none``) |
+| ``radford`` | DCGAN's paper settings (lr 2e-4, betas 0.5 0.999, one D step, batch 64) |
+| ``batch=N[:RULE]`` | ``--batch-size N``; lr × (N/B)^½ (``sqrt``), N/B, 1 (``none``); B default |
 | ``ttur=R`` | ``--lr-d``: D's learning rate R × G's (Heusel et al. 2017's two time scales) |
 | ``lr=X`` | ``--lr X`` (after ``batch=``'s scaling, which it replaces) |
 | ``betas=B1:B2`` | ``--betas B1,B2``: Adam's β1 and β2 |
@@ -153,13 +151,15 @@ def parse_variant(text: str, defaults: tuple[float, int]) -> Variant:
     variant = Variant(text)
     ratio = None  # ttur=R: D's lr R x G's, whatever batch= made G's
     lr = None  # lr=X: G's (and D's) lr, whatever batch= made it
-    for change in (c.strip() for c in text.split(",") if c.strip()):
+    changes = [c.strip() for c in text.split(",") if c.strip()]
+    if "radford" in changes:  # the paper's settings first, wherever named: batch= scales them
+        variant.config.update(RADFORD, batch_size=BASE_BATCH)
+        base_lr, base_batch = 2e-4, BASE_BATCH
+    for change in changes:
         name, _, value = change.partition("=")
-        if name in ("defaults", "none"):
+        if name in ("defaults", "none", "radford"):
             continue
-        if name == "radford":  # DCGAN's paper settings: ganzoo's defaults before 2026-12-07
-            variant.config.update(RADFORD, batch_size=BASE_BATCH)
-        elif name == "compile":
+        if name == "compile":
             variant.config["compile"] = True
         elif name == "batch":
             size, _, rule = value.partition(":")
@@ -359,7 +359,7 @@ def point(mark: float, seconds: float, steps: int, batch: int, figures: dict) ->
 def line(name: str, p: dict[str, Any]) -> str:
     return (
         f"{name:40} {p['train_seconds']:7.1f} s {p['steps']:6d} steps "
-        f"{p['images'] / max(p['train_seconds'], 1e-9):7.1f} img/s  FID {p['fid']:7.2f}"
+        f"{p['images'] / max(p['train_seconds'], 1e-9):7.1f} G img/s  FID {p['fid']:7.2f}"
     )
 
 
@@ -525,7 +525,7 @@ def report(figures: dict[str, Any], target: float) -> None:
     say("")
     say(f"target: the plain loop's FID at {figures['marks_seconds'][-1]:g} s, {target:.2f}")
     say("")
-    say("| loop | FID at its last mark | images/s | time to target | × plain loop's time |")
+    say("| loop | FID at its last mark | G images/s | time to target | × plain loop's time |")
     say("|---|---|---|---|---|")
     for name, points in figures["loops"].items():
         reached = time_to(points, target)

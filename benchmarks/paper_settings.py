@@ -1,9 +1,10 @@
-"""The papers' optimiser settings that some benchmarks pin, whatever ganzoo's defaults become.
+"""The papers' optimiser settings that some benchmarks pin, whatever a model registers.
 
 A benchmark that compares ganzoo with a hand-written loop step for step, or whose recorded
-figures the docs show, names its training settings instead of taking the model's: ganzoo's
-DCGAN trains MNIST with its own settings since the time-to-quality study (four D updates of
-128 images at lr 1.77e-3), while these benchmarks were made, and stay, at Radford et al.'s.
+figures the docs show, names its training settings instead of taking the model's: a model
+may register other settings for a dataset (``dataset_settings``), and those figures were
+made, and stay, at Radford et al.'s. (DCGAN's own are Radford's on every dataset; a faster
+MNIST setting was measured and not adopted: benchmarks/README.md, "Over three seeds".)
 """
 
 from __future__ import annotations

@@ -29,18 +29,10 @@ def register_models(register):
         family="adversarial",
         data_kinds=("image",),
         conditional=True,  # --conditional: conditional BN in G, projection D (Miyato & Koyama)
-        lr=2e-4,  # Radford et al.'s Adam: 2e-4, betas (0.5, 0.999), one D update per G update
+        lr=2e-4,
         # MNIST-like 28 px images give only two stages (7·2²); the PyTorch examples and
         # most CPU-scale DCGAN work resize them to 32 px for the usual three (4·2³).
         dataset_options={"mnist": {"image_size": 32}, "fashion-mnist": {"image_size": 32}},
-        # On MNIST, NS GAN's best setting of the lucic2018 study's search (ganzoo reproduce):
-        # at the same wall time its samples beat Radford's setting's; over seeds 0-2 its mean
-        # FID curve reaches the plain Radford loop's 16-minute FID in 0.49x the time and
-        # levels out lower (benchmarks/bench_time_to_quality.py --over-seeds). Four D updates
-        # of 128 images per G update: a --steps N run costs about 5x Radford's.
-        dataset_settings={
-            "mnist": {"lr": 1.77e-3, "betas": (0.49, 0.996), "d_steps": 4, "batch_size": 128}
-        },
         # A loss registered with per_sample_critic=True (wgan-gp) gets a D without batch
         # norm: layer norm, as in the WGAN-GP reference code (an explicit -M d_norm wins).
         critic_options={"d_norm": "layer"},

@@ -100,3 +100,24 @@ def test_the_report_prints_each_mark_and_each_loops_ratio():
     text = "\n".join(lines)
     assert "| 2 | 4.00 | 2.00 |" in text  # minute 2: the plain loop's 4, the fast loop's 2
     assert "| fast | 0 | 2.00 | 2.0 min | 0.67 | 0: 0.67 |" in text
+
+
+def test_the_mean_curve_averages_the_training_times_and_stops_at_the_shortest_curve():
+    slow = curve(8, 4, 2, 1.0)
+    for p in slow:
+        p["train_seconds"] += 20.0  # each mark overshot by 20 s
+    short = curve(8, 4, 2)[:3]  # a loop stopped at its third mark
+    mean = seeds.mean_curve([slow, short])
+    assert [p["train_seconds"] for p in mean] == [70.0, 130.0, 190.0]
+    assert [p["fid"] for p in mean] == [8, 4, 2]
+
+
+def test_records_of_other_marks_or_sample_counts_are_refused(tmp_path):
+    a = record(0, plain_loop=curve(1, 1, 1, 1))
+    for key, value in (("marks_seconds", [30.0, 60.0, 90.0, 120.0]), ("samples", 1000)):
+        b = record(1, plain_loop=curve(1, 1, 1, 1))
+        b[key] = value
+        for name, r in (("a.json", a), ("b.json", b)):
+            (tmp_path / name).write_text(json.dumps(r))
+        with pytest.raises(SystemExit, match=f"b.json: {key} .* differs"):
+            seeds.load([tmp_path / "a.json", tmp_path / "b.json"])

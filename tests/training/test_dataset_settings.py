@@ -1,6 +1,5 @@
 """A model's training settings for one dataset (``dataset_settings``): the vanilla GAN trains
-the README's digits at batch 128 and lr 2e-3, DCGAN trains MNIST with four D updates of 128
-images at lr 1.77e-3, other data at their own settings; the user's
+the README's digits at batch 128 and lr 2e-3, other data at its own settings; the user's
 option wins each setting alone, and a stored run keeps what it trained with."""
 
 from __future__ import annotations
@@ -83,31 +82,11 @@ def test_a_stored_config_keeps_its_batch_whatever_the_model_registers_now(tmp_pa
     assert (again.batch_size, again.lr) == (64, 1e-3)
 
 
-#: DCGAN's registered MNIST settings (NS GAN's best of the lucic2018 search; the evidence is
-#: benchmarks/bench_time_to_quality.py --over-seeds, in benchmarks/README.md)
-DCGAN_MNIST = {"lr": 1.77e-3, "betas": (0.49, 0.996), "d_steps": 4, "batch_size": 128}
-#: Radford et al.'s, which DCGAN keeps on every other dataset
-RADFORD = {"lr": 2e-4, "betas": (0.5, 0.999), "d_steps": 1, "batch_size": 64}
-
-
-def _settings(config: TrainConfig) -> dict:
-    return {name: getattr(config, name) for name in DCGAN_MNIST}
-
-
-def test_dcgan_trains_mnist_at_its_registered_settings_and_other_data_at_radfords(tmp_path):
-    dcgan = TrainConfig(model="dcgan", dataset="mnist", out=str(tmp_path / "run"))
-    assert _settings(resolve(dcgan, steps_per_epoch=10).config) == DCGAN_MNIST
-    for other in ("fashion-mnist", "digits"):
-        config = TrainConfig(model="dcgan", dataset=other, out=str(tmp_path / other))
-        assert _settings(resolve(config, steps_per_epoch=10).config) == RADFORD, other
-
-
-def test_radfords_settings_given_on_mnist_win_every_registered_one(tmp_path):
-    config = TrainConfig(model="dcgan", dataset="mnist", out=str(tmp_path / "run"), **RADFORD)
-    assert _settings(resolve(config, steps_per_epoch=10).config) == RADFORD
-
-
-def test_a_dcgan_mnist_run_stored_before_the_settings_resumes_with_its_own():
-    stored = TrainConfig(model="dcgan", dataset="mnist", out="x", **RADFORD)
-    again = resolve(stored, steps_per_epoch=10, model_defaults=False).config
-    assert _settings(again) == RADFORD
+def test_dcgan_trains_mnist_at_radfords_settings(tmp_path):
+    """The docs' recorded DCGAN runs and the benchmarks' step-for-step comparisons assume it
+    (a faster MNIST setting was measured and not adopted: benchmarks/README.md)."""
+    for dataset in ("mnist", "fashion-mnist", "digits"):
+        config = TrainConfig(model="dcgan", dataset=dataset, out=str(tmp_path / dataset))
+        resolved = resolve(config, steps_per_epoch=10).config
+        settings = (resolved.lr, resolved.betas, resolved.d_steps, resolved.batch_size)
+        assert settings == (2e-4, (0.5, 0.999), 1, 64), dataset
