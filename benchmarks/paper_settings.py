@@ -4,7 +4,7 @@ A benchmark that compares ganzoo with a hand-written loop step for step, or whos
 figures the docs show, names its training settings instead of taking the model's: a model
 may register other settings for a dataset (``dataset_settings``), and those figures were
 made, and stay, at Radford et al.'s. (DCGAN's own are Radford's on every dataset; a faster
-MNIST setting was measured and not adopted: benchmarks/README.md, "Over three seeds".)
+MNIST setting was measured and not adopted: benchmarks/README.md, "Over four seeds".)
 """
 
 from __future__ import annotations
