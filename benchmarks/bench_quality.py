@@ -263,10 +263,11 @@ class Setting:
 LOOP = "G's update draws new z (plain: reuses the fakes D just saw); data order, init draws"
 SETTINGS: dict[str, tuple[Setting, ...]] = {
     "dcgan": (
-        Setting("like for like", {"ema": 0.0, **RADFORD}, plain_dcgan, 2e-4, (0.5, 0.999),
+        Setting("like for like", {"ema": 0.0, **RADFORD}, plain_dcgan, RADFORD["lr"],
+                RADFORD["betas"],
                 f"same 32-px DCGAN, Adam 2e-4 (0.5, 0.999), no EMA; D logit vs sigmoid "
                 f"(same loss); {LOOP}", logits=False, side=32),
-        Setting("defaults", dict(RADFORD), plain_dcgan, 2e-4, (0.5, 0.999),
+        Setting("defaults", dict(RADFORD), plain_dcgan, RADFORD["lr"], RADFORD["betas"],
                 f"ganzoo's EMA G (0.999) headline, raw G beside it; {LOOP}",
                 logits=False, side=32),
     ),

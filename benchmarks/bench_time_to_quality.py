@@ -154,7 +154,7 @@ def parse_variant(text: str, defaults: tuple[float, int]) -> Variant:
     changes = [c.strip() for c in text.split(",") if c.strip()]
     if "radford" in changes:  # the paper's settings first, wherever named: batch= scales them
         variant.config.update(RADFORD, batch_size=BASE_BATCH)
-        base_lr, base_batch = 2e-4, BASE_BATCH
+        base_lr, base_batch = RADFORD["lr"], BASE_BATCH
     for change in changes:
         name, _, value = change.partition("=")
         if name in ("defaults", "none", "radford"):
@@ -241,12 +241,12 @@ def ganzoo_curve(
     with variant.patched():
         for i, mark in enumerate(marks):
             if i == 0:
-                result = train(config)
+                result = train(config)  # its config.json names the batch it resolved
+                batch = json.loads((out / "config.json").read_text())["config"]["batch_size"]
             else:
                 move_time_budget(out, mark)
                 result = resume(out)
             figures = score(At28(load_run_model(out).sample), args.data_dir, args.samples)
-            batch = json.loads((out / "config.json").read_text())["config"]["batch_size"]
             points.append(point(mark, result.seconds, result.steps, batch, figures))
             say(line(f"ganzoo {variant.name}", points[-1]))
             if target is not None and points[-1]["fid"] <= target:

@@ -9,5 +9,7 @@ MNIST setting was measured and not adopted: benchmarks/README.md, "Over four see
 
 from __future__ import annotations
 
+from typing import Any
+
 #: Radford et al. 2015's Adam (lr 2e-4, beta1 0.5) with one D update per G update
-RADFORD: dict[str, object] = {"lr": 2e-4, "betas": (0.5, 0.999), "d_steps": 1}
+RADFORD: dict[str, Any] = {"lr": 2e-4, "betas": (0.5, 0.999), "d_steps": 1}

@@ -71,7 +71,7 @@ def load(paths: list[str | Path]) -> list[dict[str, Any]]:
                     f"{path}: {key} {value!r} differs from {paths[0]}'s {first.get(key)!r}; "
                     "only records made alike can be averaged"
                 )
-    seeds = [r["seed"] for r in records]
+    seeds = [r.get("seed") for r in records]
     if len(set(seeds)) != len(seeds):
         raise SystemExit(f"two records of one seed: seeds {seeds}")
     return records
