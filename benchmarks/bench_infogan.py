@@ -37,6 +37,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from paper_settings import FLOAT32
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
 PAPER_AGREEMENT = 0.95  # 5% error, Chen et al. 2016 §7.1
@@ -88,6 +90,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         device=args.device,
         seed=args.seed,
         log_every=50,
+        **FLOAT32,  # its recorded figures were float32 (ganzoo's auto: bf16 on AMX CPUs)
     )
     config.out = args.out or str(default_run_dir("infogan", "nonsat", "mnist", ROOT / "runs"))
     length = f"{args.steps} steps" if args.steps else f"{args.budget:.0f}s"

@@ -43,6 +43,7 @@ loop's like for like. ``--quick`` is a smoke run (300 steps, 1,000 samples).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import sys
@@ -55,7 +56,7 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
-from paper_settings import RADFORD
+from paper_settings import FLOAT32, RADFORD
 from quality_nets import PlainVAE, Z, ganzoo_mlp_gan, plain_dcgan, plain_mlp_gan
 from torch import nn
 
@@ -127,7 +128,7 @@ def ganzoo_run(
     config = TrainConfig(
         model=model, loss=loss, dataset="mnist", data_dir=data_dir, steps=steps,
         batch_size=batch, seed=seed, device="cpu", out=str(out), log_every=500,
-        sample_every=10**6, **setting.ganzoo,
+        sample_every=10**6, **FLOAT32, **setting.ganzoo,
     )  # fmt: skip
     result = train(config)
     samplers = {"ganzoo": At28(load_run_model(out).sample)}
@@ -167,7 +168,10 @@ class PlainGAN:
     to wall-clock marks and scores it at each.
     """
 
-    def __init__(self, setting: Setting, data_dir: str, batch: int, seed: int) -> None:
+    def __init__(
+        self, setting: Setting, data_dir: str, batch: int, seed: int, amp: str = "none"
+    ) -> None:
+        """``amp="bf16"``: the forward passes under bfloat16 autocast, as ``--amp bf16``."""
         torch.manual_seed(seed)
         self.g, self.d = setting.networks()
         self.data = batches(mnist_train(data_dir, setting.side), batch, seed)
@@ -176,18 +180,26 @@ class PlainGAN:
         self.bce = nn.BCEWithLogitsLoss() if setting.logits else nn.BCELoss()
         self.ones, self.zeros = torch.ones(batch), torch.zeros(batch)
         self.batch = batch
+        dtype = {"none": None, "bf16": torch.bfloat16}[amp]
+        self.autocast = (
+            (lambda: torch.autocast("cpu", dtype=dtype)) if dtype else contextlib.nullcontext
+        )
 
     def step(self) -> None:
         """One D update and one G update (G's reuses the fakes D just saw)."""
         g, d, bce = self.g, self.d, self.bce
         real = next(self.data)
-        fake = g(torch.randn(self.batch, Z))
+        with self.autocast():
+            fake = g(torch.randn(self.batch, Z))
+            out_real, out_fake = d(real).view(-1).float(), d(fake.detach()).view(-1).float()
         self.opt_d.zero_grad()
-        loss_d = bce(d(real).view(-1), self.ones) + bce(d(fake.detach()).view(-1), self.zeros)
+        loss_d = bce(out_real, self.ones) + bce(out_fake, self.zeros)
         loss_d.backward()
         self.opt_d.step()
         self.opt_g.zero_grad()
-        bce(d(fake).view(-1), self.ones).backward()
+        with self.autocast():
+            out_g = d(fake).view(-1).float()
+        bce(out_g, self.ones).backward()
         self.opt_g.step()
 
     def sampler(self) -> At28:

@@ -45,7 +45,7 @@ from typing import Any
 
 import torch
 from bench_zoo import DATASETS, cell, interval, say
-from paper_settings import RADFORD
+from paper_settings import FLOAT32, RADFORD
 
 AUGMENT = "color,translation,cutout"
 #: the figures of each run summarised over seeds
@@ -78,7 +78,7 @@ def run_once(
         batch_size=args.batch_size, seed=seed, device="cpu", out=str(out),
         log_every=max(1, args.steps // 4), sample_every=10**6,
         dataset_options=dict(DATASETS[dataset]),
-        augment=args.augment.split(",") if augment else [], **RADFORD,
+        augment=args.augment.split(",") if augment else [], **RADFORD, **FLOAT32,
     )  # fmt: skip
     result = train(config)
     stored = json.loads((out / "config.json").read_text())

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from paper_settings import RADFORD
+from paper_settings import FLOAT32, RADFORD
 
 from ganzoo.host.build import create_model, load_dataset
 from ganzoo.training.config import TrainConfig
@@ -84,7 +84,7 @@ def ganzoo_loop(
         config = TrainConfig(
             model=model, loss="nonsat", dataset=dataset, data_dir=data_dir, steps=steps,
             batch_size=batch_size, seed=seed, device=device, out=f"{tmp}/run", log_every=100,
-            ema=0.0, sample_every=10**6, **{**RADFORD, "lr": LR[model]},
+            ema=0.0, sample_every=10**6, **{**RADFORD, **FLOAT32, "lr": LR[model]},
         )  # fmt: skip
         seconds = train(config).seconds
         summary = json.loads((Path(tmp) / "run" / "summary.json").read_text())

@@ -59,6 +59,7 @@ Speed changes, for ``--variant`` (comma-separated; ``defaults`` is ganzoo unchan
 | ``ema=D`` | ``--ema D`` (``ema=0``: no moving average, the raw G is scored) |
 | ``log-every=N`` | ``--log-every N``: fewer log lines, so fewer host syncs |
 | ``threads=N`` | ``--threads N`` |
+| ``amp=MODE`` | ``--amp MODE``: ``bf16`` autocast (AMX on recent Xeons), ``fp16``, ``none`` |
 
 A *trial* is a change ganzoo has no option for yet: it is patched into ganzoo at one seam,
 in this process only, to measure it before it is adopted. Prints each loop's FID at every
@@ -84,7 +85,7 @@ from unittest import mock
 import torch
 from bench_quality import SETTINGS, At28, PlainGAN, say, score
 from paper_settings import RADFORD
-from time_to_quality_seeds import time_to
+from time_to_quality_seeds import PLAIN, time_to
 
 BASE_BATCH = 64  # the plain loop's batch (Radford et al.'s setting's)
 
@@ -185,6 +186,8 @@ def parse_variant(text: str, defaults: tuple[float, int]) -> Variant:
             variant.config["log_every"] = int(value)
         elif name == "threads":
             variant.config["threads"] = int(value)
+        elif name == "amp":
+            variant.config["amp"] = value
         else:
             raise SystemExit(f"unknown speed change {change!r} (see --help)")
     if lr is not None:
@@ -197,12 +200,16 @@ def parse_variant(text: str, defaults: tuple[float, int]) -> Variant:
 # --- the two loops, to each mark ------------------------------------------------------------
 
 
-def plain_curve(marks: list[float], args: argparse.Namespace) -> list[dict[str, Any]]:
-    """The like-for-like plain loop, trained to each mark and scored there (clock stopped)."""
+def plain_curve(
+    marks: list[float], args: argparse.Namespace, amp: str = "none"
+) -> list[dict[str, Any]]:
+    """The like-for-like plain loop, trained to each mark and scored there (clock stopped);
+    ``amp="bf16"``: its forward passes under bfloat16 autocast (``--plain-amp``)."""
     from ganzoo.host.device import choose_threads, intra_op_threads
 
     setting = next(s for s in SETTINGS["dcgan"] if s.name == "like for like")
-    loop = PlainGAN(setting, args.data_dir, BASE_BATCH, args.seed)
+    loop = PlainGAN(setting, args.data_dir, BASE_BATCH, args.seed, amp)
+    name = PLAIN if amp == "none" else f"{PLAIN} amp={amp}"
     parameters = sum(p.numel() for net in (loop.g, loop.d) for p in net.parameters())
     points, trained, steps = [], 0.0, 0
     threads = args.loop_threads or choose_threads(None, parameters)  # as ganzoo chooses
@@ -216,7 +223,7 @@ def plain_curve(marks: list[float], args: argparse.Namespace) -> list[dict[str, 
             with torch.random.fork_rng(devices=[]):  # scoring draws nothing training will
                 figures = score(loop.sampler(), args.data_dir, args.samples)
             points.append(point(mark, trained, steps, BASE_BATCH, figures))
-            say(line("plain loop", points[-1]))
+            say(line(name, points[-1]))
     return points
 
 
@@ -385,6 +392,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "--plain-from", metavar="FILE", help="the plain loop's curve from a --record file"
     )
     parser.add_argument(
+        "--plain-amp", choices=["bf16"],
+        help="also train the plain loop under this autocast (a loop of its own; the target "
+        "stays the float32 plain loop's)",
+    )  # fmt: skip
+    parser.add_argument(
         "--stop-at-target", action="store_true", help="end a variant once it reaches the target"
     )
     parser.add_argument(
@@ -442,8 +454,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     if args.one_curve:  # in a fresh process: one loop's curve
         if args.loop_threads:
             torch.set_num_threads(args.loop_threads)  # scoring too: never the others' core
-        if args.one_curve == "plain loop":
+        if args.one_curve == PLAIN:
             points = plain_curve(marks, args)
+        elif args.one_curve.startswith(f"{PLAIN} amp="):
+            points = plain_curve(marks, args, args.one_curve.partition("amp=")[2])
         else:
             with tempfile.TemporaryDirectory() as tmp:
                 variant = parse_variant(args.one_curve, base)
@@ -466,14 +480,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         say(f"marks every {args.every * 60:g} s to {args.minutes * 60:g} s of training; "
             f"{args.samples} samples a score")  # fmt: skip
         ganzoo_loops = [text for text in variants_text if text != "none"]
+        plain_loops = [PLAIN] + ([f"{PLAIN} amp={args.plain_amp}"] if args.plain_amp else [])
         if args.side_by_side:  # every loop at once, each on its share of the cores
             import os
 
             cores = len(os.sched_getaffinity(0))
-            args.loop_threads = args.loop_threads or max(1, cores // (1 + len(ganzoo_loops)))
+            loops = len(plain_loops) + len(ganzoo_loops)
+            args.loop_threads = args.loop_threads or max(1, cores // loops)
             args.target = None
             figures["side_by_side"] = {"loop_threads": args.loop_threads, "cores": cores}
-            running = {"plain loop": start_process(args, "--one-curve", "plain loop")}
+            running = {name: start_process(args, "--one-curve", name) for name in plain_loops}
             running.update(
                 {f"ganzoo {t}": start_process(args, "--one-curve", t) for t in ganzoo_loops}
             )
@@ -491,6 +507,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             plain = in_fresh_process(args, "--one-curve", "plain loop")
         if not args.side_by_side:
             figures["loops"]["plain loop"] = plain
+            for name in plain_loops[1:]:
+                figures["loops"][name] = in_fresh_process(args, "--one-curve", name)
             target = plain[-1]["fid"]
             figures["target_fid"] = target
             args.target = target if args.stop_at_target else None

@@ -63,7 +63,9 @@ ROWS: dict[str, dict[str, Any]] = {
 #: the figures of each run summarised over seeds (density and coverage: Naeem et al. 2020)
 METRICS = ("fid", "precision", "recall", "density", "coverage")
 #: the settings a run resolved to, kept beside its figures (the zoo page checks them)
-RESOLVED = ("model", "loss", "reg", "reg_options", "lr", "betas", "d_steps", "model_options")
+RESOLVED = (
+    "model", "loss", "reg", "reg_options", "lr", "betas", "d_steps", "model_options", "amp",
+)  # fmt: skip
 DATASETS = {"mnist": {"image_size": 32}, "digits": {}}
 #: t_{0.975, df} for df = 1..10; above, the normal 1.96 is within 5%
 T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228]
@@ -88,7 +90,7 @@ def run_once(row: str, dataset: str, args: argparse.Namespace, seed: int, out: P
     config = TrainConfig(
         dataset=dataset, data_dir=args.data_dir, steps=args.steps, batch_size=args.batch_size,
         seed=seed, device="cpu", out=str(out), log_every=max(1, args.steps // 4),
-        sample_every=10**6, dataset_options=dict(DATASETS[dataset]), **ROWS[row],
+        sample_every=10**6, dataset_options=dict(DATASETS[dataset]), amp=args.amp, **ROWS[row],
     )  # fmt: skip
     result = train(config)
     stored = json.loads((out / "config.json").read_text())["config"]
@@ -119,6 +121,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--samples", type=int, default=10_000)
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument(
+        "--amp", default="none", choices=["none", "bf16", "auto"],
+        help="mixed precision of every run (default none: the recorded tables are float32; "
+        "ganzoo's own default is auto)",
+    )  # fmt: skip
     parser.add_argument("--quick", action="store_true", help="digits, 200 steps, 1 seed, 500")
     args, _ = parser.parse_known_args(argv)  # benchmarks/run.py passes its arguments to all
     quick = {"datasets": "digits", "steps": 200, "seeds": 1, "samples": 500}
@@ -135,6 +142,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
     torch.set_num_threads(min(2, torch.get_num_threads()))
     figures: dict[str, Any] = {"steps": args.steps, "batch_size": args.batch_size,
+                               "amp": args.amp,
                                "samples": args.samples, "seeds": args.seeds,
                                "torch": torch.__version__, "threads": torch.get_num_threads(),
                                "command": shlex.join(["python", "benchmarks/bench_zoo.py",

@@ -140,7 +140,8 @@ def epochs_help() -> str:
     "--amp",
     default=D.amp,
     show_default=True,
-    help=f"Mixed precision: {', '.join(AMP_MODES)} (fp16 adds a gradient scaler).",
+    help=f"Mixed precision: {', '.join(AMP_MODES)} (fp16 adds a gradient scaler); auto: bf16 "
+    "on a CPU with AMX for models of 500k parameters or more, else none.",
 )
 @click.option(
     "--threads",

@@ -72,6 +72,38 @@ def choose_threads(requested: int | None, parameters: int, processes: int = 1) -
     return 1 if parameters < SMALL_MODEL_PARAMETERS else share
 
 
+def native_bf16(device: torch.device) -> bool:
+    """Whether ``device`` multiplies bfloat16 matrices in hardware, where bf16 autocast pays.
+
+    On a CPU that means AMX tiles (Intel Xeon from Sapphire Rapids on): oneDNN's bf16
+    convolutions there train DCGAN on MNIST at 1.8x float32's images/s on 2 cores
+    (``benchmarks/bench_time_to_quality.py``). Without them bf16 is emulated and slower, so
+    ``auto`` leaves other CPUs in float32. CUDA and MPS: ``False`` until measured there
+    (``benchmarks/gpu_check.sh`` times ``--amp bf16`` when a GPU is lent).
+    """
+    if device.type != "cpu":
+        return False
+    probe = getattr(torch.cpu, "_is_amx_tile_supported", None)  # torch's own oneDNN check
+    try:
+        return bool(probe is not None and probe())
+    except RuntimeError:  # a build without the probe's kernels: assume none
+        return False
+
+
+def choose_amp(requested: str, device: torch.device, parameters: int) -> str:
+    """A run's mixed precision: ``requested``, or for ``auto`` bf16 where it pays, else none.
+
+    ``auto`` picks ``bf16`` on a device with :func:`native_bf16` for a model of at least
+    :data:`SMALL_MODEL_PARAMETERS` (below it a step is dominated by per-op overhead, which
+    autocast's casts only add to), else ``none``. The choice is recorded in the run's
+    ``config.json``, so a resumed run keeps its precision on any machine.
+    """
+    if requested != "auto":
+        return requested
+    big = parameters >= SMALL_MODEL_PARAMETERS
+    return "bf16" if big and native_bf16(device) else "none"
+
+
 @contextlib.contextmanager
 def intra_op_threads(threads: int) -> Iterator[None]:
     """Run the block with ``threads`` intra-op threads; the caller's count comes back after."""

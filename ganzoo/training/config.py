@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from ganzoo.host.resolve import Components
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
-AMP_MODES = ("none", "bf16", "fp16")
+AMP_MODES = ("auto", "none", "bf16", "fp16")
 
 
 @dataclass
@@ -62,7 +62,10 @@ class TrainConfig:
     d_steps: int | None = None  # D updates per G update (k); None: the model's, else 1
     seed: int = 0
     device: str = "auto"
-    amp: str = "none"  # mixed precision: none, bf16 or fp16
+    # mixed precision: none, bf16 or fp16; auto: bf16 where the device computes it natively
+    # (a CPU with AMX) for a model of 500k parameters or more, else none
+    # (ganzoo.host.device.choose_amp; config.json records the choice)
+    amp: str = "auto"
     compile: bool = False  # torch.compile the networks
     # convolution weights in channels-last (NHWC) memory: 1.16x DCGAN's images/s on a CPU
     # (benchmarks/bench_time_to_quality.py); None: on for a new run, off for a run stored

@@ -9,6 +9,7 @@ checkpoint; :func:`config_record` is what ``config.json`` says of it.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import platform
 import sys
 import time
@@ -22,7 +23,7 @@ import ganzoo
 from ganzoo.api.data import DataSource
 from ganzoo.api.errors import UsageError
 from ganzoo.host.build import build_dataset, build_loss, build_model, unlabelled_message
-from ganzoo.host.device import choose_threads, seed_everything
+from ganzoo.host.device import choose_amp, choose_threads, seed_everything
 from ganzoo.host.resolve import Components
 from ganzoo.host.subset import training_subset
 from ganzoo.runs.rundir import RunDir, other_process_count
@@ -181,6 +182,9 @@ def prepare(
     if c.channels_last:  # conv weights NHWC (4-D tensors only): oneDNN's and cuDNN's fast path
         model.to(memory_format=torch.channels_last)
     data = data.to(device)
+    if c.amp == "auto":  # chosen once for this machine and model, then recorded (resumes keep it)
+        c = dataclasses.replace(c, amp=choose_amp(c.amp, device, count_parameters(model)))
+        plan = dataclasses.replace(plan, config=c)
     if env.enabled:  # same initial weights everywhere (DDP also checks), different noise
         seed_everything(c.seed + env.rank)
     trainer = make_trainer(
@@ -247,8 +251,6 @@ def _ema(plan: ResolvedRun, model: Any) -> EMA | None:
 
 
 def _with_out(plan: ResolvedRun, out: str) -> ResolvedRun:
-    import dataclasses
-
     return dataclasses.replace(plan, config=dataclasses.replace(plan.config, out=out))
 
 

@@ -219,7 +219,7 @@ ROWS = [
     row("train --device tpu --out {new}", "--device must be one of auto, cpu, cuda, mps", code=2),
     row("train --device cuda:x --out {new}", "--device must be one of"),
     row("train --device cuda --out {new}", "CUDA is not available here", cpu_only),
-    row("train --amp fp32 --out {new}", "--amp must be one of none, bf16, fp16, got 'fp32'"),
+    row("train --amp fp32 --out {new}", "--amp must be one of auto, none, bf16, fp16, got 'fp32'"),
     row("train --sync-bn --steps 2 --out {new}", "--sync-bn"),
     row("train -M nope=1 --out {new}", "model 'vanilla' has no option 'nope'; valid options:"),
     row("train -L nope=1 --out {new}", "loss 'nonsat' has no option 'nope'"),

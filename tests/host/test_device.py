@@ -11,10 +11,10 @@ import pytest
 import torch
 
 from ganzoo.api.errors import UsageError
-from ganzoo.host.device import resolve_device
+from ganzoo.host.device import SMALL_MODEL_PARAMETERS, choose_amp, native_bf16, resolve_device
 from ganzoo.runs.rundir import RunDir
 from ganzoo.training.config import TrainConfig
-from ganzoo.training.loop import train
+from ganzoo.training.loop import resume, train
 
 needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device here")
 
@@ -37,8 +37,57 @@ def test_unavailable_device_is_a_usage_error(monkeypatch):
         resolve_device("mps")
 
 
-def test_amp_is_off_by_default():
-    assert TrainConfig().amp == "none" and TrainConfig().compile is False
+def test_amp_is_chosen_by_default_and_compile_is_off():
+    assert TrainConfig().amp == "auto" and TrainConfig().compile is False
+
+
+@pytest.mark.parametrize(
+    ("requested", "amx", "parameters", "expected"),
+    [
+        ("auto", True, SMALL_MODEL_PARAMETERS, "bf16"),  # native bf16, a model worth it
+        ("auto", True, SMALL_MODEL_PARAMETERS - 1, "none"),  # per-op overhead rules: no casts
+        ("auto", False, 10**7, "none"),  # emulated bf16 is slower than float32
+        ("none", True, 10**7, "none"),  # the user's choice always wins
+        ("fp16", False, 10, "fp16"),
+    ],
+)
+def test_auto_precision_is_bf16_only_where_it_pays(
+    monkeypatch, requested, amx, parameters, expected
+):
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: amx)
+    assert choose_amp(requested, torch.device("cpu"), parameters) == expected
+
+
+def test_only_a_cpu_with_amx_counts_as_native_bf16(monkeypatch):
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: True)
+    assert native_bf16(torch.device("cpu"))
+    assert not native_bf16(torch.device("cuda"))  # unmeasured there: auto stays float32
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: False)
+    assert not native_bf16(torch.device("cpu"))
+    monkeypatch.delattr(torch.cpu, "_is_amx_tile_supported")  # an older torch: no probe
+    assert not native_bf16(torch.device("cpu"))
+
+
+@pytest.mark.parametrize(("amx", "expected"), [(True, "bf16"), (False, "none")])
+def test_a_run_records_the_precision_auto_chose_and_resumes_in_it(
+    monkeypatch, tmp_path, amx, expected
+):
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: amx)
+    out = tmp_path / "r"
+    # SNGAN is the digits model over SMALL_MODEL_PARAMETERS (1.3M; DCGAN there has 106k)
+    train(TrainConfig(model="sngan", steps=1, batch_size=8, device="cpu", out=str(out)))
+    assert RunDir(out).read_config()["config"]["amp"] == expected
+    # on another machine the stored choice stands: a resume trains on as the run began
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: not amx)
+    result = resume(out, steps=2)
+    assert result.steps == 2 and RunDir(out).read_config()["config"]["amp"] == expected
+
+
+def test_a_small_model_stays_in_float32_under_auto(monkeypatch, tmp_path):
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: True)
+    out = tmp_path / "r"
+    train(TrainConfig(model="dcgan", steps=2, device="cpu", out=str(out)))  # 106k on digits
+    assert RunDir(out).read_config()["config"]["amp"] == "none"
 
 
 @pytest.mark.parametrize(
@@ -56,7 +105,7 @@ def test_mixed_precision_trains_on_cpu_and_checkpoints_the_scaler(tmp_path, mode
 
 def test_unknown_amp_mode_is_refused(run_cli, tmp_path):
     result = run_cli("train", "--amp", "fp8", "--out", tmp_path / "x")
-    assert result.exit_code == 2 and "--amp must be one of none, bf16, fp16" in result.err
+    assert result.exit_code == 2 and "--amp must be one of auto, none, bf16, fp16" in result.err
 
 
 @needs_cuda
