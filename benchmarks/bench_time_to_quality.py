@@ -187,6 +187,8 @@ def parse_variant(text: str, defaults: tuple[float, int]) -> Variant:
         elif name == "threads":
             variant.config["threads"] = int(value)
         elif name == "amp":
+            if value not in ("auto", "none", "bf16", "fp16"):
+                raise SystemExit(f"amp={value}: one of auto, none, bf16, fp16")
             variant.config["amp"] = value
         else:
             raise SystemExit(f"unknown speed change {change!r} (see --help)")

@@ -1492,6 +1492,15 @@ def recording_note(rec: dict[str, Any], name: str) -> str:
         f"    $ {line}\n    ({record['seconds'][line]:.0f} s)\n"
         for line in record["commands"]
     )
+    amp = rec["config"]["config"].get("amp", "none")
+    precision = (
+        "\n\n    It trained in float32 (`amp: none` in its `config.json`). Today's default, "
+        "`--amp auto`,\n    trains these commands in bf16 autocast on a CPU with AMX tiles, "
+        "at the FID per update of\n    float32 within the seeds' spread (`benchmarks/README.md`, "
+        '"bf16 on a CPU with AMX").'
+        if amp == "none"
+        else f"\n\n    It trained under {amp} autocast (`amp: {amp}` in its `config.json`)."
+    )
     return (
         '!!! note "A recorded run: its full budget is too long for every build"\n'
         "    The figures, tables and outputs on this page come from one run of this page's "
@@ -1502,7 +1511,7 @@ def recording_note(rec: dict[str, Any], name: str) -> str:
         f"{record['ganzoo']}:\n\n    ```text\n{session}    ```\n\n"
         "    Every build of these pages checks that the recording still loads with the "
         "current code's\n    readers and was made by the commands shown here; the docs "
-        "tests run the commands\n    themselves, at a small budget."
+        "tests run the commands\n    themselves, at a small budget." + precision
     )
 
 
