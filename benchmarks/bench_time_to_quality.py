@@ -15,7 +15,9 @@ extractor (``bench_quality.score``: the same extractor and sample count for ever
   examples' 32-px DCGAN, BCE on a sigmoid D, Adam 2e-4 (0.5, 0.999), batch 64, G's update
   reusing D's fakes), on ganzoo's thread count for the model;
 - **ganzoo**: ``ganzoo train --model dcgan --loss nonsat --dataset mnist`` on its defaults
-  (its moving-average G is what it scores, so it is what is scored here), with the speed
+  (which include ``--amp auto``: bf16 autocast on a CPU with AMX, float32 elsewhere;
+  ``amp=none`` and ``amp=bf16`` name the precision whatever the machine) (its
+  moving-average G is what it scores, so it is what is scored here), with the speed
   changes of each ``--variant`` on top. It trains to each mark with ``--time-budget``, is
   scored from the checkpoint it leaves, and resumes bit-exact: the same trajectory as one
   uninterrupted run. (``--resume`` keeps a run's config, so the script moves the budget on
