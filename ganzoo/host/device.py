@@ -77,8 +77,9 @@ def native_bf16(device: torch.device) -> bool:
 
     On a CPU that means AMX tiles (Intel Xeon from Sapphire Rapids on): oneDNN's bf16
     convolutions there train DCGAN on MNIST at 1.8x float32's images/s on 2 cores
-    (``benchmarks/bench_time_to_quality.py``). Without them bf16 is emulated and slower, so
-    ``auto`` leaves other CPUs in float32. CUDA and MPS: ``False`` until measured there
+    (``benchmarks/bench_time_to_quality.py``). Without them there are no bf16 matrix units
+    and autocast usually costs more than it saves (unmeasured here), so ``auto`` leaves
+    other CPUs in float32. CUDA and MPS: ``False`` until measured there
     (``benchmarks/gpu_check.sh`` times ``--amp bf16`` when a GPU is lent).
     """
     if device.type != "cpu":
