@@ -189,8 +189,10 @@ def parse_variant(text: str, defaults: tuple[float, int]) -> Variant:
         elif name == "threads":
             variant.config["threads"] = int(value)
         elif name == "amp":
-            if value not in ("auto", "none", "bf16", "fp16"):
-                raise SystemExit(f"amp={value}: one of auto, none, bf16, fp16")
+            from ganzoo.training.config import AMP_MODES
+
+            if value not in AMP_MODES:
+                raise SystemExit(f"amp={value}: one of {', '.join(AMP_MODES)}")
             variant.config["amp"] = value
         else:
             raise SystemExit(f"unknown speed change {change!r} (see --help)")
@@ -508,7 +510,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 raise SystemExit(f"{args.plain_from}: other marks or sample count than these")
             figures["plain_from"] = args.plain_from
         else:
-            plain = in_fresh_process(args, "--one-curve", "plain loop")
+            plain = in_fresh_process(args, "--one-curve", PLAIN)
         if not args.side_by_side:
             figures["loops"]["plain loop"] = plain
             for name in plain_loops[1:]:

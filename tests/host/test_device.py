@@ -46,7 +46,7 @@ def test_amp_is_chosen_by_default_and_compile_is_off():
     [
         ("auto", True, SMALL_MODEL_PARAMETERS, "bf16"),  # native bf16, a model worth it
         ("auto", True, SMALL_MODEL_PARAMETERS - 1, "none"),  # per-op overhead rules: no casts
-        ("auto", False, 10**7, "none"),  # emulated bf16 is slower than float32
+        ("auto", False, 10**7, "none"),  # no bf16 matrix units: float32
         ("none", True, 10**7, "none"),  # the user's choice always wins
         ("fp16", False, 10, "fp16"),
     ],
